@@ -1,0 +1,41 @@
+# Every target creates the virtualenv on first use: a fresh machine needs only
+# Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: all demo test lint typecheck unit docs bench clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ipwhitelist needs Python 3.11 or newer (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ipwhitelist demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks docs
+	$(BIN)/ruff format --check src tests benchmarks docs
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=90
+
+test: lint typecheck unit
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
+bench: $(STAMP)
+	IPWHITELIST_EGRESS=off $(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,239 @@
+"""
+Pure classification: exchange response (or ccxt exception) -> `Match` or ``None``.
+
+No I/O here. The wrapper feeds it the structured response that ccxt's
+``handle_errors`` sees; code that only has the exception (decorators,
+websockets) feeds it the exception text, from which the body, the HTTP status
+and the exchange id are recovered.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from ._diagnosis import IPAddress
+from ._rules import REGISTRY, Rule
+
+# Bodies and messages are scanned only up to this size: an exchange error is a
+# few hundred bytes, and a multi-megabyte HTML page must not cost seconds.
+MAX_SCAN = 16_384
+
+_CODE_KEYS = ("code", "retCode", "ret_code", "error_code", "errorCode", "err_code")
+_MESSAGE_KEYS = ("msg", "retMsg", "ret_msg", "message", "error_message", "errorMessage", "error")
+
+# Candidate IP tokens: IPv4 dotted quads and anything IPv6-shaped; validated with ipaddress.
+_IP_TOKEN = re.compile(
+    r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}"
+    r"(?:\d{1,3}(?:\.\d{1,3}){3})?)(?![\w.:])"
+)
+_BANNED_UNTIL = re.compile(r"(?i)banned\s+until\s+(\d{10,13})\b")
+
+# ccxt's exception texts: "<id> <body>", "<id> <status> <reason> <body>" (Binance
+# 418/429) and "<id> <METHOD> <url> <status> <reason> <body>" (HTTP status map).
+_WITH_URL = re.compile(r"^(\S+) (?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) (\S+) (\d{3})\b")
+_WITH_STATUS = re.compile(r"^(\S+) (\d{3}) ")
+
+
+@attrs.frozen(kw_only=True)
+class Response:
+    """What is known about the failed response."""
+
+    exchange: str
+    families: tuple[str, ...]
+    http_status: int | None = None
+    code: str | None = None
+    message: str = ""
+    body: str = ""
+    url: str | None = None
+    method: str | None = None
+    retry_after: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Match:
+    """A response that a rule identifies as an IP rejection."""
+
+    rule: Rule
+    response: Response
+    reported_ip: IPAddress | None
+    banned_until: datetime | None
+
+
+def _first(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = obj.get(key)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def parse_body(body: str | None) -> tuple[str | None, str]:
+    """
+    Extract (error code, message) from an exchange's JSON error body.
+
+    Knows the envelopes of Binance (``code``/``msg``), Bybit v5 and legacy
+    (``retCode``/``retMsg``, ``ret_code``/``ret_msg``) and OKX (``code``/``msg``,
+    with per-item ``sCode``/``sMsg`` in ``data``), and generic ``error`` objects.
+    Returns ``(None, "")`` when the body is not a JSON object.
+    """
+    if not body:
+        return None, ""
+    text = body[:MAX_SCAN].strip()
+    start = text.find("{")
+    if start < 0:
+        return None, ""
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(text, start)
+    except ValueError:
+        return None, ""
+    return _parse_object(obj)
+
+
+def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
+    if not isinstance(obj, dict):
+        return None, ""
+    code = _first(obj, _CODE_KEYS)
+    message = _first(obj, _MESSAGE_KEYS)
+    if isinstance(message, dict) and depth < 2:
+        inner_code, inner_message = _parse_object(message, depth + 1)
+        code = code if code is not None else inner_code
+        message = inner_message
+    # OKX batch/order endpoints: top-level code "1"/"2", the reason is per item.
+    data = obj.get("data")
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        s_code = data[0].get("sCode")
+        if s_code not in (None, "", "0", 0):
+            code, message = s_code, data[0].get("sMsg") or message
+    # Binance's {"success": false, "msg": "<json>"} nests a second error object.
+    if isinstance(message, str) and message.startswith("{") and depth < 2:
+        try:
+            nested = json.loads(message)
+        except ValueError:
+            nested = None
+        if isinstance(nested, dict):
+            return _parse_object(nested, depth + 1)
+    code_text = None if code is None or isinstance(code, dict | list) else str(code)
+    return code_text, "" if message is None else str(message)
+
+
+def find_ip(text: str) -> IPAddress | None:
+    """Return the first valid IP address literal in *text* (IPv4-mapped IPv6 becomes IPv4)."""
+    for token in _IP_TOKEN.findall(text[:MAX_SCAN]):
+        try:
+            ip = ipaddress.ip_address(token)
+        except ValueError:
+            continue
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            return ip.ipv4_mapped
+        return ip
+    return None
+
+
+def find_banned_until(
+    text: str, retry_after: float | None = None, now: datetime | None = None
+) -> datetime | None:
+    """Parse "banned until <epoch ms or s>" from *text*, else use a Retry-After delay."""
+    found = _BANNED_UNTIL.search(text[:MAX_SCAN])
+    if found:
+        value = int(found.group(1))
+        seconds = value / 1000 if len(found.group(1)) == 13 else value  # noqa: PLR2004
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if retry_after is not None:
+        return (now or datetime.now(UTC)) + timedelta(seconds=retry_after)
+    return None
+
+
+def match(response: Response) -> Match | None:
+    """Return the first rule (user rules, then the most specific) matching *response*."""
+    message = response.message[:MAX_SCAN]
+    body = response.body[:MAX_SCAN]
+    for rule in REGISTRY.for_families(response.families):
+        if rule.matches(response.code, response.http_status, message, body):
+            text = message or body
+            return Match(
+                rule=rule,
+                response=response,
+                reported_ip=find_ip(text),
+                banned_until=find_banned_until(text, response.retry_after)
+                if rule.kind == "ip_banned"
+                else None,
+            )
+    return None
+
+
+def response_from_http(
+    exchange: str,
+    families: tuple[str, ...],
+    *,
+    http_status: int | None,
+    body: str | None,
+    url: str | None = None,
+    method: str | None = None,
+    headers: Any = None,
+) -> Response:
+    """Build a `Response` from what ccxt's ``handle_errors`` receives."""
+    code, message = parse_body(body)
+    retry_after = None
+    if headers:
+        try:
+            raw = headers.get("Retry-After") or headers.get("retry-after")
+            retry_after = float(raw) if raw is not None else None
+        except (AttributeError, TypeError, ValueError):
+            retry_after = None
+    return Response(
+        exchange=exchange,
+        families=families,
+        http_status=http_status,
+        code=code,
+        message=message,
+        body=(body or "")[:MAX_SCAN],
+        url=url,
+        method=method,
+        retry_after=retry_after,
+    )
+
+
+def response_from_exception(
+    exc: BaseException, exchange: str | None, families: tuple[str, ...]
+) -> Response:
+    """
+    Recover a `Response` from a ccxt exception's text.
+
+    ccxt prefixes its messages with the exchange id; when *exchange* is
+    ``None`` that prefix names the exchange.
+    """
+    from ._families import families_of_id
+
+    text = str(exc)[:MAX_SCAN]
+    http_status = None
+    url = None
+    prefix = text.split(" ", 1)[0] if text else ""
+    found = _WITH_URL.match(text)
+    if found:
+        url, http_status = found.group(2), int(found.group(3))
+    else:
+        found = _WITH_STATUS.match(text)
+        if found:
+            http_status = int(found.group(2))
+    if exchange is None:
+        exchange = prefix or "unknown"
+        families = families_of_id(exchange) if prefix else ()
+    code, message = parse_body(text)
+    return Response(
+        exchange=exchange,
+        families=families,
+        http_status=http_status,
+        code=code,
+        message=message or text,
+        body=text,
+        url=url,
+    )

@@ -1,0 +1,189 @@
+"""`diagnose()` and `diagnosing()`: the mapping for code that does not hold the client."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar, overload
+
+import ccxt
+
+from . import _classify
+from ._egress import EgressDetector
+from ._families import families_of, families_of_id
+from ._mapping import Settings, complete_async, complete_sync, needs_egress, proxy_of, reject
+from ._whitelist import WhitelistLike
+from ._wrap import make_settings
+from .errors import IPRejection
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _rejection(
+    exc: BaseException, exchange: str | object | None, settings: Settings
+) -> IPRejection | None:
+    if isinstance(exc, IPRejection) or not isinstance(exc, ccxt.BaseError):
+        return None
+    if isinstance(exchange, str):
+        response = _classify.response_from_exception(exc, exchange, families_of_id(exchange))
+        return reject(exc, response, settings=settings)
+    if exchange is not None:
+        exchange_id = getattr(exchange, "id", None)
+        response = _classify.response_from_exception(
+            exc, exchange_id if isinstance(exchange_id, str) else None, families_of(exchange)
+        )
+        return reject(
+            exc, response, settings=settings, exchange=exchange, proxy=proxy_of(exchange)
+        )
+    # ccxt prefixes its messages with the exchange id: let the text say which.
+    return reject(exc, _classify.response_from_exception(exc, None, ()), settings=settings)
+
+
+@overload
+def diagnose(func: Callable[P, R], /) -> Callable[P, R]: ...
+
+
+@overload
+def diagnose(
+    *,
+    exchange: str | object | None = None,
+    egress: bool | EgressDetector = True,
+    whitelist: WhitelistLike | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
+def diagnose(
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    exchange: str | object | None = None,
+    egress: bool | EgressDetector = True,
+    whitelist: WhitelistLike | None = None,
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
+    """
+    Decorate a function (``def`` or ``async def``) so IP rejections it raises become typed.
+
+    Use it where the ccxt client is created elsewhere; ccxt exceptions that are
+    not IP rejections pass through unchanged. Usable bare (``@diagnose``) or
+    with options (``@diagnose(exchange="binance", whitelist=[...])``).
+
+    Args:
+        func: The function, when used bare.
+        exchange: A ccxt id or client; by default the id that ccxt puts at the
+            start of its messages is used.
+        egress: As for `wrap`.
+        whitelist: As for `wrap`.
+
+    Added in *0.1.0*.
+    """
+    settings = make_settings(egress, whitelist)
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        if asyncio.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+                try:
+                    return await fn(*args, **kwargs)
+                except IPRejection as exc:
+                    if needs_egress(exc):
+                        await complete_async(exc)
+                    raise
+                except ccxt.BaseError as exc:
+                    rejection = _rejection(exc, exchange, settings)
+                    if rejection is None:
+                        raise
+                    await complete_async(rejection)
+                    raise rejection from exc
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return fn(*args, **kwargs)
+            except IPRejection as exc:
+                if needs_egress(exc):
+                    complete_sync(exc)
+                raise
+            except ccxt.BaseError as exc:
+                rejection = _rejection(exc, exchange, settings)
+                if rejection is None:
+                    raise
+                complete_sync(rejection)
+                raise rejection from exc
+
+        return wrapper
+
+    return decorate if func is None else decorate(func)
+
+
+class diagnosing:  # noqa: N801 - used like a function, as contextlib's are
+    """
+    Context manager form of `diagnose`: ``with`` in sync code, ``async with`` in async code.
+
+    The ``async with`` form looks up the egress IP without blocking the event
+    loop; the plain ``with`` form blocks (for at most the detector's budget) on
+    the rejection path, so do not use it inside a coroutine.
+
+    Example:
+        ```python
+        with ipwhitelist.diagnosing(exchange="bybit"):
+            client.fetch_balance()
+        ```
+
+    Added in *0.1.0*.
+    """
+
+    def __init__(
+        self,
+        *,
+        exchange: str | object | None = None,
+        egress: bool | EgressDetector = True,
+        whitelist: WhitelistLike | None = None,
+    ) -> None:
+        self._exchange = exchange
+        self._settings = make_settings(egress, whitelist)
+
+    def __enter__(self) -> diagnosing:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            return
+        if isinstance(exc, IPRejection):
+            if needs_egress(exc):
+                complete_sync(exc)
+            return
+        rejection = _rejection(exc, self._exchange, self._settings)
+        if rejection is not None:
+            complete_sync(rejection)
+            raise rejection from exc
+
+    async def __aenter__(self) -> diagnosing:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            return
+        if isinstance(exc, IPRejection):
+            if needs_egress(exc):
+                await complete_async(exc)
+            return
+        rejection = _rejection(exc, self._exchange, self._settings)
+        if rejection is not None:
+            await complete_async(rejection)
+            raise rejection from exc

@@ -1,0 +1,189 @@
+"""The `Diagnosis` value object: what an IP rejection means and how to fix it."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeAlias
+
+import attrs
+
+from ._redact import redact, strip_query
+
+Kind: TypeAlias = Literal["ip_not_whitelisted", "ip_banned", "geo_restricted"]
+Confidence: TypeAlias = Literal["confirmed", "likely", "possible"]
+IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+KINDS: tuple[Kind, ...] = ("ip_not_whitelisted", "ip_banned", "geo_restricted")
+CONFIDENCES: tuple[Confidence, ...] = ("confirmed", "likely", "possible")
+
+_HEADLINES: dict[Kind, str] = {
+    "ip_not_whitelisted": "the API key's IP whitelist does not allow the IP this request came from",
+    "ip_banned": "the exchange has banned this IP address",
+    "geo_restricted": "the exchange refuses service to this IP's location",
+}
+
+
+def _to_ip(value: str | IPAddress | None) -> IPAddress | None:
+    if value is None:
+        return None
+    return ipaddress.ip_address(value)
+
+
+def _to_ips(values: Iterable[str | IPAddress]) -> tuple[IPAddress, ...]:
+    # Order is kept (first = the address that answered first) and repeats dropped.
+    return tuple(dict.fromkeys(ipaddress.ip_address(v) for v in values))
+
+
+def _to_redacted(value: str) -> str:
+    return redact(value)
+
+
+def _to_redacted_url(value: str | None) -> str | None:
+    return None if value is None else strip_query(value)
+
+
+def _to_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@attrs.frozen(kw_only=True)
+class Hint:
+    """
+    A clue about the environment that explains why the egress IP is not what the user expects.
+
+    Attributes:
+        name: A stable identifier, such as ``"kubernetes"`` or ``"ipv6_egress"``.
+        summary: What was noticed, in one line.
+        fix: The consequence and what to do about it, in one line.
+
+    Added in *0.1.0*.
+    """
+
+    name: str
+    summary: str
+    fix: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the hint as a JSON-safe dict."""
+        return {"name": self.name, "summary": self.summary, "fix": self.fix}
+
+
+@attrs.frozen(kw_only=True)
+class Diagnosis:
+    """
+    What an IP rejection means and the steps that restore trading.
+
+    Instances are immutable and hold no secret: `message` and `endpoint` are
+    redacted when the instance is created, whatever the caller passes.
+
+    Attributes:
+        exchange: The ccxt id of the exchange, e.g. ``"binanceusdm"``.
+        kind: ``"ip_not_whitelisted"``, ``"ip_banned"`` or ``"geo_restricted"``.
+        confidence: ``"confirmed"``, ``"likely"`` or ``"possible"``: how sure we are
+            that the IP is the cause (Binance's -2015 alone is only ``"possible"``).
+        code: The exchange's error code as a string, if it sent one.
+        http_status: The HTTP status of the response, if known.
+        message: The exchange's message, redacted.
+        reported_ip: The IP the exchange said it saw, parsed from its message.
+        egress_ips: Public IPs detected for this host (IPv4 and/or IPv6); empty
+            when detection was off or failed.
+        whitelisted: ``True``/``False`` if the IP the exchange saw (or, failing
+            that, the egress IPs) is/is not on the documented whitelist; ``None``
+            when there is no documented whitelist or no IP to check.
+        hints: Environment clues (serverless, containers, proxies, IPv6, …).
+        evidence: Why the confidence is what it is, one reason per line.
+        remediation: The ordered steps that restore trading.
+        banned_until: When a ban ends, as stated by the exchange.
+        endpoint: Method and URL of the failing request, without its query string.
+        ccxt_error: The name of the ccxt exception class that was raised.
+        source: Where the matching rule comes from (an exchange doc or issue URL).
+        at: When the rejection was diagnosed (UTC).
+
+    Added in *0.1.0*.
+    """
+
+    exchange: str
+    kind: Kind = attrs.field(validator=attrs.validators.in_(KINDS))
+    confidence: Confidence = attrs.field(validator=attrs.validators.in_(CONFIDENCES))
+    code: str | None = None
+    http_status: int | None = None
+    message: str = attrs.field(default="", converter=_to_redacted)
+    reported_ip: IPAddress | None = attrs.field(default=None, converter=_to_ip)
+    egress_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_to_ips)
+    whitelisted: bool | None = None
+    hints: tuple[Hint, ...] = attrs.field(default=(), converter=tuple)
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    remediation: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    banned_until: datetime | None = attrs.field(default=None, converter=_to_utc)
+    endpoint: str | None = attrs.field(default=None, converter=_to_redacted_url)
+    ccxt_error: str | None = None
+    source: str | None = None
+    at: datetime = attrs.field(factory=_now, converter=_to_utc)
+
+    @property
+    def headline(self) -> str:
+        """One line: what happened, where, and how sure we are."""
+        return f"{self.exchange}: {_HEADLINES[self.kind]} (confidence: {self.confidence})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """
+        Return the diagnosis as a JSON-safe dict.
+
+        IP addresses become strings, datetimes ISO 8601 strings, tuples lists.
+        """
+        return attrs.asdict(self, value_serializer=_serialize)
+
+    def __str__(self) -> str:
+        lines = [f"IP rejection from {self.headline}"]
+        said = " ".join(
+            part
+            for part in (
+                f"code {self.code}" if self.code is not None else "",
+                f"HTTP {self.http_status}" if self.http_status is not None else "",
+            )
+            if part
+        )
+        lines.append(f"  exchange said:   {self.message or '(no message)'}" + (f" [{said}]" if said else ""))
+        if self.endpoint:
+            lines.append(f"  request:         {self.endpoint}")
+        lines.append(f"  IP it saw:       {self.reported_ip or 'not stated by the exchange'}")
+        egress = ", ".join(map(str, self.egress_ips)) or "unknown (detection off or failed)"
+        lines.append(f"  egress IP(s):    {egress}")
+        lines.append(f"  documented list: {_WHITELISTED[self.whitelisted]}")
+        if self.banned_until is not None:
+            lines.append(f"  banned until:    {self.banned_until.isoformat()}")
+        lines.extend(f"  evidence:        {reason}" for reason in self.evidence)
+        for hint in self.hints:
+            lines.append(f"  environment:     {hint.summary}")
+            lines.append(f"                   -> {hint.fix}")
+        if self.remediation:
+            lines.append("To restore trading:")
+            lines.extend(f"  {n}. {step}" for n, step in enumerate(self.remediation, 1))
+        if self.source:
+            lines.append(f"Rule source: {self.source}")
+        return "\n".join(lines)
+
+
+_WHITELISTED = {
+    True: "on the documented whitelist",
+    False: "NOT on the documented whitelist",
+    None: "no documented whitelist to compare with (pass whitelist= to wrap())",
+}
+
+
+def _serialize(_inst: object, _field: object, value: Any) -> Any:
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value

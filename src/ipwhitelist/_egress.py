@@ -1,0 +1,431 @@
+"""
+Public egress-IP detection: ask independent "what is my IP" services, first valid answer wins.
+
+Bounded in every dimension: a total time budget, a response-size cap, no
+redirects, strict address validation, a TTL cache and single-flight so that a
+burst of rejections causes one lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+import attrs
+
+from ._diagnosis import IPAddress
+
+if TYPE_CHECKING:
+    import httpx
+
+Family: TypeAlias = Literal[4, 6]
+
+
+def _plain(body: str) -> str:
+    return body.strip()
+
+
+def _cloudflare_trace(body: str) -> str:
+    for line in body.splitlines():
+        key, _, value = line.partition("=")
+        if key == "ip":
+            return value.strip()
+    return ""
+
+
+@attrs.frozen(kw_only=True)
+class Provider:
+    """
+    A "what is my IP" service.
+
+    Attributes:
+        url: The URL to GET.
+        family: 4 or 6 if the service answers only over that family (its answer
+            must then be of that family), ``None`` for dual-stack services.
+        parse: Turns the response body into the address text.
+
+    Added in *0.1.0*.
+    """
+
+    url: str
+    family: Family | None = None
+    parse: Callable[[str], str] = _plain
+
+
+#: The default providers: independent operators (ipify, AWS, Cloudflare/icanhazip),
+#: separately for IPv4 and IPv6.
+DEFAULT_PROVIDERS: tuple[Provider, ...] = (
+    Provider(url="https://api.ipify.org", family=4),
+    Provider(url="https://checkip.amazonaws.com", family=4),
+    Provider(url="https://1.1.1.1/cdn-cgi/trace", family=4, parse=_cloudflare_trace),
+    Provider(url="https://ipv4.icanhazip.com", family=4),
+    Provider(url="https://api6.ipify.org", family=6),
+    Provider(url="https://ipv6.icanhazip.com", family=6),
+)
+
+
+@attrs.frozen(kw_only=True)
+class EgressReport:
+    """
+    The public IPs this host uses to reach the internet.
+
+    Attributes:
+        ipv4: The IPv4 egress address, if found.
+        ipv6: The IPv6 egress address, if found.
+        provider: URL of the provider whose answer came first, if any.
+        elapsed: Seconds the lookup took (0.0 for a cached answer's original lookup time).
+        errors: One line per provider that failed, for troubleshooting.
+
+    Added in *0.1.0*.
+    """
+
+    ipv4: ipaddress.IPv4Address | None = None
+    ipv6: ipaddress.IPv6Address | None = None
+    provider: str | None = None
+    elapsed: float = 0.0
+    errors: tuple[str, ...] = ()
+
+    @property
+    def ips(self) -> tuple[IPAddress, ...]:
+        """The detected addresses, IPv4 first."""
+        return tuple(ip for ip in (self.ipv4, self.ipv6) if ip is not None)
+
+
+class EgressError(Exception):
+    """A provider's answer was unusable (status, size, redirect, or not a public address)."""
+
+
+def _to_provider(value: str | Provider) -> Provider:
+    return value if isinstance(value, Provider) else Provider(url=value)
+
+
+class EgressDetector:
+    """
+    Detects the egress IPs with a cache and single-flight; `wrap()` uses one.
+
+    Args:
+        providers: URLs (body = the address as text) or `Provider` objects;
+            defaults to `DEFAULT_PROVIDERS`.
+        timeout: Total time budget in seconds for one lookup.
+        ttl: Seconds a successful answer is reused; failures are reused for at
+            most 10 seconds so that an outage does not cost every caller the budget.
+        grace: After the first answer, how long to wait for the other address family.
+        max_body: Largest accepted response body, in bytes.
+        allow_private: Accept private, loopback and other non-global addresses
+            (for tests and the offline demo; never for real providers).
+        transport: An ``httpx`` transport for the sync client (tests mount
+            ``httpx.MockTransport``).
+        async_transport: Same for the async client.
+
+    Added in *0.1.0*.
+    """
+
+    def __init__(
+        self,
+        providers: Iterable[str | Provider] | None = None,
+        *,
+        timeout: float = 2.0,
+        ttl: float = 300.0,
+        grace: float = 0.3,
+        max_body: int = 1024,
+        allow_private: bool = False,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.providers: tuple[Provider, ...] = tuple(
+            map(_to_provider, DEFAULT_PROVIDERS if providers is None else providers)
+        )
+        if not self.providers:
+            raise ValueError("EgressDetector needs at least one provider")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        self.timeout = timeout
+        self.ttl = ttl
+        self.grace = grace
+        self.max_body = max_body
+        self.allow_private = allow_private
+        self._transport = transport
+        self._async_transport = async_transport
+        self._cache: dict[str | None, tuple[float, EgressReport]] = {}
+        self._lock = threading.Lock()
+        self._inflight: dict[tuple[int, str | None], asyncio.Task[EgressReport]] = {}
+        #: Number of lookups actually sent (not served from the cache).
+        self.lookups = 0
+
+    def invalidate(self) -> None:
+        """Forget cached answers: the next call looks up again."""
+        self._cache.clear()
+
+    def cached(self, proxy: str | None = None) -> EgressReport | None:
+        """Return the cached report for *proxy* if it is still fresh."""
+        entry = self._cache.get(proxy)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        return None
+
+    def _store(self, proxy: str | None, report: EgressReport) -> EgressReport:
+        ttl = self.ttl if report.ips else min(self.ttl, 10.0)
+        self._cache[proxy] = (time.monotonic() + ttl, report)
+        return report
+
+    # -- validation (shared) -------------------------------------------------
+
+    def _validate(self, provider: Provider, status: int, body: bytes) -> IPAddress:
+        if status != 200:  # noqa: PLR2004
+            raise EgressError(f"HTTP {status}")
+        if len(body) > self.max_body:
+            raise EgressError(f"body larger than {self.max_body} bytes")
+        try:
+            text = provider.parse(body.decode("ascii"))
+            ip = ipaddress.ip_address(text)
+        except (UnicodeDecodeError, ValueError):
+            raise EgressError("answer is not an IP address") from None
+        if provider.family is not None and ip.version != provider.family:
+            raise EgressError(f"expected IPv{provider.family}, got {ip}")
+        if not self.allow_private and not ip.is_global:
+            raise EgressError(f"{ip} is not a public address")
+        return ip
+
+    def _client_kwargs(self, proxy: str | None) -> dict[str, object]:
+        return {
+            "timeout": self.timeout,
+            "follow_redirects": False,
+            "proxy": proxy,
+            "trust_env": False,
+            "headers": {
+                "User-Agent": "ipwhitelist",
+                "Accept": "text/plain",
+                "Accept-Encoding": "identity",
+            },
+        }
+
+    # -- sync ------------------------------------------------------------------
+
+    def detect(self, proxy: str | None = None) -> EgressReport:
+        """
+        Return this host's egress IPs (as seen through *proxy*, if given).
+
+        Never raises for network trouble: failures give a report with no IPs
+        and an ``errors`` entry per provider. Blocks for at most the budget.
+        """
+        report = self.cached(proxy)
+        if report is not None:
+            return report
+        with self._lock:
+            report = self.cached(proxy)
+            if report is None:
+                self.lookups += 1
+                report = self._store(proxy, self._race_sync(proxy))
+        return report
+
+    def _fetch_sync(self, client: httpx.Client, provider: Provider) -> IPAddress:
+        with client.stream("GET", provider.url) as response:
+            body = b""
+            if response.is_stream_consumed:  # an in-memory response, already read
+                body = response.content
+            else:
+                # Raw bytes, counted as they arrive: a huge or endless body costs
+                # at most one chunk past the cap.
+                for chunk in response.iter_raw():
+                    body += chunk
+                    if len(body) > self.max_body:
+                        break
+            return self._validate(provider, response.status_code, body)
+
+    def _race_sync(self, proxy: str | None) -> EgressReport:
+        import httpx
+
+        start = time.monotonic()
+        collector = _Collector(self.providers, start, self.timeout, self.grace)
+        try:
+            client = httpx.Client(transport=self._transport, **self._client_kwargs(proxy))  # type: ignore[arg-type]
+        except (ValueError, ImportError, httpx.HTTPError) as exc:
+            return EgressReport(errors=(f"proxy {proxy!r}: {exc}",))
+        pool = ThreadPoolExecutor(max_workers=len(self.providers), thread_name_prefix="egress")
+        try:
+            futures: dict[Future[IPAddress], Provider] = {
+                pool.submit(self._fetch_sync, client, p): p for p in self.providers
+            }
+            pending = set(futures)
+            while pending and (remaining := collector.remaining()) > 0:
+                done, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+                for future in done:
+                    collector.add(futures[future], future.exception(), future)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+            # Stragglers still running finish on their own timeouts; closing the
+            # client under them only makes them fail sooner.
+            client.close()
+        return collector.report()
+
+    # -- async -----------------------------------------------------------------
+
+    async def adetect(self, proxy: str | None = None) -> EgressReport:
+        """
+        Async twin of `detect`: concurrent callers share one lookup.
+
+        Never blocks the event loop.
+        """
+        report = self.cached(proxy)
+        if report is not None:
+            return report
+        key = (id(asyncio.get_running_loop()), proxy)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._lookup_async(proxy))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        # shield: one caller being cancelled must not cancel the others' lookup.
+        return await asyncio.shield(task)
+
+    async def _lookup_async(self, proxy: str | None) -> EgressReport:
+        self.lookups += 1
+        return self._store(proxy, await self._race_async(proxy))
+
+    async def _fetch_async(self, client: httpx.AsyncClient, provider: Provider) -> IPAddress:
+        async with client.stream("GET", provider.url) as response:
+            body = b""
+            if response.is_stream_consumed:
+                body = response.content
+            else:
+                async for chunk in response.aiter_raw():
+                    body += chunk
+                    if len(body) > self.max_body:
+                        break
+            return self._validate(provider, response.status_code, body)
+
+    async def _race_async(self, proxy: str | None) -> EgressReport:
+        import httpx
+
+        start = time.monotonic()
+        collector = _Collector(self.providers, start, self.timeout, self.grace)
+        try:
+            client = httpx.AsyncClient(
+                transport=self._async_transport,
+                **self._client_kwargs(proxy),  # type: ignore[arg-type]
+            )
+        except (ValueError, ImportError, httpx.HTTPError) as exc:
+            return EgressReport(errors=(f"proxy {proxy!r}: {exc}",))
+        async with client:
+            tasks = {
+                asyncio.ensure_future(self._fetch_async(client, p)): p for p in self.providers
+            }
+            pending: set[asyncio.Future[IPAddress]] = set(tasks)
+            try:
+                while pending and (remaining := collector.remaining()) > 0:
+                    done, pending = await asyncio.wait(
+                        pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    for task in done:
+                        collector.add(tasks[task], task.exception(), task)
+            finally:
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+        return collector.report()
+
+
+class _Collector:
+    """Collects the race's answers and decides when to stop."""
+
+    def __init__(
+        self, providers: Sequence[Provider], start: float, timeout: float, grace: float
+    ) -> None:
+        self._start = start
+        self._deadline = start + timeout
+        self._grace = grace
+        self._families = {p.family for p in providers}
+        self.found: dict[int, IPAddress] = {}
+        self.first: str | None = None
+        self.errors: list[str] = []
+
+    def add(
+        self,
+        provider: Provider,
+        error: BaseException | None,
+        outcome: Future[IPAddress] | asyncio.Future[IPAddress],
+    ) -> None:
+        if error is not None:
+            self.errors.append(f"{provider.url}: {type(error).__name__}: {error}"[:300])
+            return
+        ip = outcome.result()
+        if ip.version in self.found:
+            return
+        self.found[ip.version] = ip
+        if self.first is None:
+            self.first = provider.url
+            # Give the other family a short grace period, never past the budget.
+            self._deadline = min(self._deadline, time.monotonic() + self._grace)
+
+    def remaining(self) -> float:
+        wanted = {4, 6} if None in self._families else set(self._families)
+        if wanted <= set(self.found):
+            return 0.0
+        return self._deadline - time.monotonic()
+
+    def report(self) -> EgressReport:
+        v4 = self.found.get(4)
+        v6 = self.found.get(6)
+        return EgressReport(
+            ipv4=v4 if isinstance(v4, ipaddress.IPv4Address) else None,
+            ipv6=v6 if isinstance(v6, ipaddress.IPv6Address) else None,
+            provider=self.first,
+            elapsed=time.monotonic() - self._start,
+            errors=tuple(self.errors),
+        )
+
+
+_default: EgressDetector | None = None
+_default_lock = threading.Lock()
+
+
+def default_detector() -> EgressDetector | None:
+    """
+    The process-wide detector used by ``wrap(egress=True)``.
+
+    ``None`` when the environment variable ``IPWHITELIST_EGRESS`` is ``0``,
+    ``off``, ``false`` or ``no``: a switch for CI and locked-down hosts.
+    """
+    global _default  # noqa: PLW0603
+    if os.environ.get("IPWHITELIST_EGRESS", "").strip().lower() in {"0", "off", "false", "no"}:
+        return None
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = EgressDetector()
+    return _default
+
+
+def detect_egress(
+    *,
+    providers: Iterable[str | Provider] | None = None,
+    timeout: float = 2.0,
+    proxy: str | None = None,
+) -> EgressReport:
+    """
+    Detect this host's public egress IPs now (no cache).
+
+    Args:
+        providers: URLs or `Provider` objects; defaults to `DEFAULT_PROVIDERS`.
+        timeout: Total time budget in seconds.
+        proxy: Proxy URL to look up through (the exchange sees the proxy's IP).
+
+    Added in *0.1.0*.
+    """
+    return EgressDetector(providers, timeout=timeout, ttl=0).detect(proxy)
+
+
+async def adetect_egress(
+    *,
+    providers: Iterable[str | Provider] | None = None,
+    timeout: float = 2.0,
+    proxy: str | None = None,
+) -> EgressReport:
+    """Async twin of `detect_egress`. Added in *0.1.0*."""
+    return await EgressDetector(providers, timeout=timeout, ttl=0).adetect(proxy)

@@ -1,0 +1,192 @@
+"""
+A loopback fake exchange for the demo and the test suite.
+
+A real HTTP server on 127.0.0.0/8 (or [::1]) that real ccxt clients talk to:
+it sees the client's actual source address, so binding a client to 127.0.0.2
+plays "the egress IP changed". Routes are plain callables.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import attrs
+
+
+@attrs.frozen(kw_only=True)
+class Request:
+    """What the fake server received."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+    client_ip: str
+
+
+@attrs.frozen(kw_only=True)
+class Reply:
+    """What the fake server sends back."""
+
+    status: int = 200
+    body: str | bytes = ""
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+
+    @classmethod
+    def json(cls, obj: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
+        """A JSON reply."""
+        return cls(
+            status=status,
+            body=json.dumps(obj, separators=(",", ":")),
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+
+
+Route = Callable[[Request], Reply]
+
+
+class FakeServer:
+    """
+    A threaded HTTP server on loopback with pluggable routes.
+
+    Args:
+        host: The loopback address to listen on.
+        routes: ``{(METHOD, path): route}``; ``("*", path)`` matches any method;
+            a path ending in ``*`` matches by prefix.
+        default: The route for anything unmatched (404 by default).
+
+    Use as a context manager; `url` is the base URL, `requests` what arrived.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        routes: Mapping[tuple[str, str], Route] | None = None,
+        default: Route | None = None,
+    ) -> None:
+        if not (host.startswith("127.") or host in {"::1", "localhost"}):
+            raise ValueError("the fake exchange listens on loopback only")
+        self.routes: dict[tuple[str, str], Route] = dict(routes or {})
+        self.default: Route = default or (lambda _r: Reply.json({"error": "not found"}, 404))
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self) -> None:
+                split = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                request = Request(
+                    method=self.command,
+                    path=split.path,
+                    query=parse_qs(split.query),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                    client_ip=self.client_address[0],
+                )
+                with server._lock:
+                    server.requests.append(request)
+                reply = server.route(request)
+                payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        family_server = _server_class(host)
+        self._httpd = family_server((host, 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def route(self, request: Request) -> Reply:
+        """Find and run the route for *request*."""
+        for (method, path), route in self.routes.items():
+            if method not in ("*", request.method):
+                continue
+            if path == request.path or (path.endswith("*") and request.path.startswith(path[:-1])):
+                return route(request)
+        return self.default(request)
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:54321``."""
+        host, port = self._httpd.server_address[:2]
+        host = f"[{host}]" if ":" in str(host) else host
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeServer:
+        """Start serving in a daemon thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _server_class(host: str) -> type[ThreadingHTTPServer]:
+    import socket
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # A loopback fake must not collide with a previous run's TIME_WAIT socket.
+        allow_reuse_address = True
+
+    return Server
+
+
+def point_at(exchange: Any, base_url: str) -> Any:
+    """
+    Point every REST URL of a ccxt client at *base_url*, keeping the paths.
+
+    ``https://fapi.binance.com/fapi/v1`` becomes ``http://127.0.0.1:PORT/fapi/v1``.
+    """
+
+    def rewrite(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            split = urlsplit(value)
+            return base_url + split.path + (f"?{split.query}" if split.query else "")
+        if isinstance(value, dict):
+            return {k: rewrite(v) for k, v in value.items()}
+        return value
+
+    exchange.urls["api"] = rewrite(exchange.urls["api"])
+    return exchange
+
+
+def whitelist_guard(
+    allowed: Iterable[str], reject: Callable[[Request], Reply], route: Route
+) -> Route:
+    """Wrap *route* so requests from addresses not in *allowed* get *reject*."""
+    allowed_set = set(allowed)
+
+    def guarded(request: Request) -> Reply:
+        if request.client_ip not in allowed_set:
+            return reject(request)
+        return route(request)
+
+    return guarded

@@ -1,0 +1,260 @@
+"""
+The one place that turns a ccxt exception into an `IPRejection`.
+
+`reject()` is pure (classification and a diagnosis without egress). The I/O
+edge comes in twins, `complete_sync()` and `complete_async()`, which add the
+egress lookup on the rejection path only and finish the diagnosis.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from . import _classify, _hints, _remediation
+from ._diagnosis import Confidence, Diagnosis, IPAddress
+from ._redact import credentials_of, redact
+from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
+
+if TYPE_CHECKING:
+    from ._egress import EgressDetector, EgressReport
+    from ._whitelist import SupportsAllows
+
+logger = logging.getLogger("ipwhitelist")
+
+_CLASSES: dict[str, type[IPRejection]] = {
+    "ip_not_whitelisted": IPNotWhitelisted,
+    "ip_banned": IPBanned,
+    "geo_restricted": GeoRestricted,
+}
+_RANK: dict[Confidence, int] = {"possible": 0, "likely": 1, "confirmed": 2}
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """What one `wrap()` / `diagnose()` call was configured with."""
+
+    egress: EgressDetector | None = None
+    whitelist: SupportsAllows | None = None
+
+
+@attrs.define(kw_only=True)
+class _Pending:
+    match: _classify.Match
+    settings: Settings
+    secrets: tuple[str, ...]
+    proxy: str | None
+    already_authenticated: bool
+    ccxt_error: str | None
+
+
+def _raise_to(level: Confidence, to: Confidence) -> Confidence:
+    return to if _RANK[to] > _RANK[level] else level
+
+
+def _allows(whitelist: SupportsAllows, exchange: str, ip: IPAddress) -> bool:
+    return bool(whitelist.allows(exchange, ip))
+
+
+def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
+    """Assess the evidence and build the diagnosis (pure)."""
+    match = pending.match
+    response = match.response
+    rule = match.rule
+    egress_ips = egress.ips if egress is not None else ()
+    whitelist = pending.settings.whitelist
+    confidence: Confidence = rule.confidence
+    evidence: list[str] = []
+    if match.reported_ip is not None:
+        evidence.append(f"the exchange's message names the IP it saw: {match.reported_ip}")
+    if pending.already_authenticated:
+        evidence.append(
+            "this client authenticated successfully earlier in this process, so the key and "
+            "secret were valid then (ccxt raised the rejection as DDoSProtection)"
+        )
+    seen: tuple[IPAddress, ...] = (
+        (match.reported_ip,) if match.reported_ip is not None else egress_ips
+    )
+    whitelisted: bool | None = None
+    if whitelist is not None and seen:
+        missing = [ip for ip in seen if not _allows(whitelist, response.exchange, ip)]
+        whitelisted = not missing
+        if missing:
+            evidence.append(
+                f"{', '.join(map(str, missing))} is not on the documented whitelist"
+            )
+        else:
+            evidence.append(f"{', '.join(map(str, seen))} is on the documented whitelist")
+    if rule.kind == "ip_not_whitelisted":
+        if whitelisted is False:
+            confidence = "confirmed"
+        elif whitelisted is True and rule.confidence != "confirmed":
+            evidence.append(
+                "so the key, its secret or its permissions are the more likely cause"
+            )
+        elif match.reported_ip is not None or pending.already_authenticated:
+            confidence = _raise_to(confidence, "likely")
+    hints = (
+        *_hints.address_hints(
+            match.reported_ip, egress_ips, getattr(whitelist, "networks", ())
+        ),
+        *_hints.client_hints(pending.proxy),
+        *_hints.environment_hints(),
+    )
+    endpoint = (
+        f"{response.method or 'GET'} {response.url}" if response.url is not None else None
+    )
+    secrets = pending.secrets
+    return Diagnosis(
+        exchange=response.exchange,
+        kind=rule.kind,
+        confidence=confidence,
+        code=response.code,
+        http_status=response.http_status,
+        message=redact(response.message or response.body, secrets),
+        reported_ip=match.reported_ip,
+        egress_ips=egress_ips,
+        whitelisted=whitelisted,
+        hints=hints,
+        evidence=evidence,
+        remediation=_remediation.steps(
+            rule.kind,
+            response.families,
+            seen[0] if seen else None,
+            ambiguous=confidence != "confirmed" and rule.kind == "ip_not_whitelisted",
+        ),
+        banned_until=match.banned_until,
+        endpoint=redact(endpoint, secrets) if endpoint else None,
+        ccxt_error=pending.ccxt_error,
+        source=rule.source,
+    )
+
+
+def _message(diagnosis: Diagnosis) -> str:
+    said = f": {diagnosis.message}" if diagnosis.message else ""
+    return f"{diagnosis.headline}{said}"
+
+
+def reject(
+    exc: BaseException | None,
+    response: _classify.Response,
+    *,
+    settings: Settings,
+    exchange: object = None,
+    proxy: str | None = None,
+) -> IPRejection | None:
+    """
+    Classify *response*; return an `IPRejection` (egress not yet looked up) or ``None``.
+
+    The caller raises it ``from exc``; `complete_sync` / `complete_async` add the
+    egress lookup first when the settings ask for one.
+    """
+    try:
+        match = _classify.match(response)
+    except Exception:  # a broken user rule must not break the bot
+        logger.exception("ipwhitelist: classification failed; passing the error through")
+        return None
+    if match is None:
+        return None
+    options = getattr(exchange, "options", None)
+    pending = _Pending(
+        match=match,
+        settings=settings,
+        secrets=credentials_of(exchange) if exchange is not None else (),
+        proxy=proxy,
+        already_authenticated=bool(
+            isinstance(options, dict) and options.get("hasAlreadyAuthenticatedSuccessfully")
+        ),
+        ccxt_error=type(exc).__name__ if exc is not None else None,
+    )
+    diagnosis = _safe_diagnose(pending, None)
+    rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
+    if settings.egress is not None:
+        rejection._ipw_pending = pending  # type: ignore[attr-defined]
+    return rejection
+
+
+def _safe_diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
+    try:
+        return diagnose_match(pending, egress)
+    except Exception:
+        # Diagnosis building must never turn a rejection into a crash.
+        logger.exception("ipwhitelist: building the diagnosis failed; using a minimal one")
+        match = pending.match
+        return Diagnosis(
+            exchange=match.response.exchange,
+            kind=match.rule.kind,
+            confidence=match.rule.confidence,
+            code=match.response.code,
+            http_status=match.response.http_status,
+            message=redact(match.response.message, pending.secrets),
+            source=match.rule.source,
+        )
+
+
+def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport | None) -> None:
+    diagnosis = _safe_diagnose(pending, egress)
+    rejection.diagnosis = diagnosis
+    rejection.args = (_message(diagnosis),)
+
+
+def needs_egress(rejection: IPRejection) -> bool:
+    """Whether *rejection* still waits for its egress lookup."""
+    return getattr(rejection, "_ipw_pending", None) is not None
+
+
+def _take(rejection: IPRejection) -> _Pending | None:
+    pending: _Pending | None = getattr(rejection, "_ipw_pending", None)
+    if pending is not None:
+        rejection._ipw_pending = None  # type: ignore[attr-defined]
+    return pending
+
+
+def complete_sync(rejection: IPRejection) -> None:
+    """Look up the egress (blocking, bounded) and finish the diagnosis."""
+    pending = _take(rejection)
+    if pending is None or pending.settings.egress is None:
+        return
+    try:
+        report = pending.settings.egress.detect(pending.proxy)
+    except Exception:
+        logger.exception("ipwhitelist: egress lookup failed")
+        report = None
+    _finish(rejection, pending, report)
+
+
+async def complete_async(rejection: IPRejection) -> None:
+    """Async twin of `complete_sync`: never blocks the event loop."""
+    pending = _take(rejection)
+    if pending is None or pending.settings.egress is None:
+        return
+    try:
+        report = await pending.settings.egress.adetect(pending.proxy)
+    except Exception:
+        logger.exception("ipwhitelist: egress lookup failed")
+        report = None
+    _finish(rejection, pending, report)
+
+
+def proxy_of(exchange: Any) -> str | None:
+    """The proxy URL a ccxt client sends requests through, if any."""
+    for name in (
+        "httpsProxy",
+        "https_proxy",
+        "httpProxy",
+        "http_proxy",
+        "socksProxy",
+        "socks_proxy",
+        "aiohttp_proxy",
+    ):
+        value = getattr(exchange, name, None)
+        if isinstance(value, str) and value:
+            return value
+    proxies = getattr(exchange, "proxies", None)
+    if isinstance(proxies, dict):
+        value = proxies.get("https") or proxies.get("http")
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -1,0 +1,87 @@
+"""
+Scrub credentials out of text before it is stored anywhere.
+
+Two passes: the exact values of the client's own credentials (when known), then
+patterns for credential-looking fields in query strings, headers and JSON, and for
+signature-shaped tokens (64-hex HMAC-SHA256, base64 HMAC digests, bearer tokens).
+Over-redacting a transaction hash is cheap; leaking a signature or key is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote
+
+REDACTED = "***"
+
+# Names of credential fields across the exchanges' query strings, headers and
+# bodies (Binance X-MBX-APIKEY/signature, Bybit X-BAPI-*, OKX OK-ACCESS-*, ccxt
+# config keys). Matched case-insensitively as a whole name.
+_SECRET_NAMES = (
+    r"api[-_]?key|apikey|x-mbx-apikey|secret(?:[-_]?key)?|api[-_]?secret|passphrase|password"
+    r"|pass|signature|sign|x-bapi-api-key|x-bapi-sign|ok-access-key|ok-access-sign"
+    r"|ok-access-passphrase|access[-_]?token|token|private[-_]?key|authorization|auth"
+    r"|x-api-key|key"
+)
+
+# name=value in query strings and form bodies.
+_QUERY = re.compile(rf"(?i)(?<![\w-])({_SECRET_NAMES})=([^&\s\"',;]+)")
+# "name": "value" / 'name': 'value' in JSON or Python reprs.
+_JSON = re.compile(rf"(?i)([\"'])({_SECRET_NAMES})\1(\s*:\s*)([\"'])((?:(?!\4).){{1,4096}})\4")
+# Header lines such as "X-MBX-APIKEY: abc".
+_HEADER = re.compile(rf"(?im)(?<![\w-])({_SECRET_NAMES})(\s*:\s*)(?![\"'])(\S+)")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+# HMAC-SHA256 hex digests (Binance, Bybit signatures) and base64 digests (OKX).
+_HEX_DIGEST = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")
+_B64_DIGEST = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])")
+
+# Credential values shorter than this are not searched for by value: replacing
+# every "a" in a message would destroy it and protects nothing.
+_MIN_SECRET_LENGTH = 4
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """
+    Return *text* with credentials replaced by ``***``.
+
+    Args:
+        text: Any text: an exchange message, a URL, a log line.
+        secrets: Exact credential values to remove wherever they appear.
+
+    Returns:
+        The scrubbed text; unchanged if nothing looked like a credential.
+    """
+    needles = {s for s in secrets if s and len(s) >= _MIN_SECRET_LENGTH}
+    # Signed URLs carry values percent-encoded.
+    needles |= {quote(s, safe="") for s in needles}
+    for secret in sorted(needles, key=len, reverse=True):
+        # A replacement can splice a new occurrence together; each pass shortens
+        # the text because no secret is shorter than the marker plus one.
+        while secret in text:
+            text = text.replace(secret, REDACTED)
+    if not text:
+        return text
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _QUERY.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    text = _JSON.sub(lambda m: f"{m[1]}{m[2]}{m[1]}{m[3]}{m[4]}{REDACTED}{m[4]}", text)
+    text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    text = _HEX_DIGEST.sub(REDACTED, text)
+    return _B64_DIGEST.sub(REDACTED, text)
+
+
+def strip_query(url: str) -> str:
+    """Drop the query string and fragment of *url*: signed requests carry credentials there."""
+    for sep in ("?", "#"):
+        url = url.split(sep, 1)[0]
+    return redact(url)
+
+
+def credentials_of(exchange: object) -> tuple[str, ...]:
+    """The credential values configured on a ccxt client (never stored, only searched for)."""
+    values = []
+    for name in ("apiKey", "secret", "password", "privateKey", "token", "twofa", "uid", "login"):
+        value = getattr(exchange, name, None)
+        if isinstance(value, str) and value:
+            values.append(value)
+    return tuple(values)

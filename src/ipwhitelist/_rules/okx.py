@@ -1,0 +1,28 @@
+"""OKX (ccxt ``okx``, ``myokx``, ``okxus``)."""
+
+from __future__ import annotations
+
+from . import Rule
+
+_ERRORS = "https://www.okx.com/docs-v5/en/#error-code-rest-api-general-class"
+
+RULES = (
+    Rule(
+        name="okx-50110-ip-not-whitelisted",
+        exchange="okx",
+        code="50110",
+        kind="ip_not_whitelisted",
+        confidence="confirmed",
+        source=_ERRORS,
+        description="Your IP {ip} is not included in your API key's IP whitelist.",
+    ),
+    Rule(
+        name="okx-ip-whitelist-message",
+        exchange="okx",
+        message=r"not included in your API key'?s IP whitelist",
+        kind="ip_not_whitelisted",
+        confidence="confirmed",
+        source=_ERRORS,
+        description="The 50110 message without its code (e.g. in a batch order's sMsg).",
+    ),
+)

@@ -1,0 +1,313 @@
+"""
+`wrap()` / `unwrap()`: instrument one ccxt client in place.
+
+The client's class is swapped for a generated subclass (one per ccxt class,
+cached) whose methods catch ccxt exceptions on their way out. The object stays
+the same (identity, ``isinstance``, attributes) and the success path pays one
+extra Python frame per instrumented call; nothing is looked up unless a call fails.
+
+Three layers cooperate:
+
+* ``handle_errors`` / ``handle_http_status_code``: ccxt calls them with the
+  HTTP status, URL, headers and body; an IP rejection is recognised here from
+  the structured response and raised in place of ccxt's exception, so ccxt's
+  own retry loop (``fetch2``'s ``maxRetriesOnFailure``) never retries it.
+* ``fetch``: adds the egress lookup (async on async clients) to a rejection.
+* every other entry point (unified methods, ``fetch2``/``request``, which all
+  implicit API methods call, and ccxt.pro's ``watch_*``/``*_ws``): classifies
+  errors raised outside the HTTP layer from their text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import ccxt
+from ccxt.base.exchange import BaseExchange
+
+from . import _classify
+from ._egress import EgressDetector, default_detector
+from ._families import families_of
+from ._mapping import Settings, complete_async, complete_sync, needs_egress, proxy_of, reject
+from ._whitelist import WhitelistLike, to_whitelist
+from .errors import IPRejection
+
+_STATE = "_ipwhitelist_settings"
+_BASE = "__ipwhitelist_base__"
+
+# Exceptions already classified as "not an IP rejection": outer layers let them
+# through without classifying them again.
+_checked: weakref.WeakSet[BaseException] = weakref.WeakSet()
+_classes: dict[type, type] = {}
+_classes_lock = threading.Lock()
+
+# Methods ccxt routes every REST request through, plus what `has` does not list.
+_ALWAYS = ("fetch", "fetch2", "request", "load_markets", "loadMarkets")
+_CAMEL_EXCEPTIONS = {"ohlcv": "OHLCV", "le": "LE", "be": "BE", "adl": "ADL"}
+
+E = TypeVar("E")
+
+
+def _camel(name: str) -> str:
+    # ccxt's own snake_case -> camelCase rule (base/exchange.py __init__).
+    parts = name.split("_")
+    return parts[0] + "".join(_CAMEL_EXCEPTIONS.get(p, p[:1].upper() + p[1:]) for p in parts[1:])
+
+
+def _is_ws(name: str) -> bool:
+    return name.startswith(("watch", "un_watch", "unWatch")) or name.endswith(("_ws", "Ws"))
+
+
+def _entry_names(cls: type, unified: Iterable[str]) -> list[str]:
+    wanted = set(unified)
+    names = []
+    for name in dir(cls):
+        if name.startswith("_"):
+            continue
+        if name in _ALWAYS or name in wanted or _camel(name) in wanted or _is_ws(name):
+            names.append(name)
+    return names
+
+
+def _settings(exchange: object) -> Settings | None:
+    state: Settings | None = getattr(exchange, "__dict__", {}).get(_STATE)
+    return state
+
+
+def _from_exception(exchange: Any, exc: BaseException) -> IPRejection | None:
+    settings = _settings(exchange)
+    if settings is None or exc in _checked:
+        return None
+    response = _classify.response_from_exception(exc, exchange.id, families_of(exchange))
+    rejection = reject(
+        exc, response, settings=settings, exchange=exchange, proxy=proxy_of(exchange)
+    )
+    if rejection is None:
+        _checked.add(exc)
+    return rejection
+
+
+def _from_http(
+    exchange: Any,
+    exc: BaseException,
+    status: Any,
+    url: Any,
+    method: Any,
+    headers: Any,
+    body: Any,
+) -> IPRejection | None:
+    settings = _settings(exchange)
+    if settings is None:
+        return None
+    response = _classify.response_from_http(
+        exchange.id,
+        families_of(exchange),
+        http_status=status if isinstance(status, int) else None,
+        body=body if isinstance(body, str) else None,
+        url=url if isinstance(url, str) else None,
+        method=method if isinstance(method, str) else None,
+        headers=headers,
+    )
+    rejection = reject(
+        exc, response, settings=settings, exchange=exchange, proxy=proxy_of(exchange)
+    )
+    if rejection is None:
+        _checked.add(exc)
+    return rejection
+
+
+def _sync_entry(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def entry(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(self, *args, **kwargs)
+        except IPRejection as exc:
+            if needs_egress(exc):
+                complete_sync(exc)
+            raise
+        except ccxt.BaseError as exc:
+            rejection = _from_exception(self, exc)
+            if rejection is None:
+                raise
+            complete_sync(rejection)
+            raise rejection from exc
+
+    return entry
+
+
+def _async_entry(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    async def entry(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await func(self, *args, **kwargs)
+        except IPRejection as exc:
+            if needs_egress(exc):
+                await complete_async(exc)
+            raise
+        except ccxt.BaseError as exc:
+            rejection = _from_exception(self, exc)
+            if rejection is None:
+                raise
+            await complete_async(rejection)
+            raise rejection from exc
+
+    return entry
+
+
+def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    # ccxt calls handle_errors(code, reason, url, method, headers, body, response,
+    # requestHeaders, requestBody) positionally; parameter names vary per exchange.
+    @functools.wraps(func)
+    def handle_errors(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(self, *args, **kwargs)
+        except IPRejection:
+            raise
+        except ccxt.BaseError as exc:
+            a = (*args, None, None, None, None, None, None)
+            rejection = _from_http(self, exc, a[0], a[2], a[3], a[4], a[5])
+            if rejection is None:
+                raise
+            raise rejection from exc
+
+    return handle_errors
+
+
+def _handle_http_status_code(func: Callable[..., Any]) -> Callable[..., Any]:
+    # ccxt calls handle_http_status_code(code, reason, url, method, body).
+    @functools.wraps(func)
+    def handle_http_status_code(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(self, *args, **kwargs)
+        except IPRejection:
+            raise
+        except ccxt.BaseError as exc:
+            a = (*args, None, None, None, None, None)
+            rejection = _from_http(self, exc, a[0], a[2], a[3], None, a[4])
+            if rejection is None:
+                raise
+            raise rejection from exc
+
+    return handle_http_status_code
+
+
+def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
+    with _classes_lock:
+        found = _classes.get(cls)
+        if found is not None:
+            return found
+        namespace: dict[str, Any] = {
+            _BASE: cls,
+            "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__,
+            "__doc__": cls.__doc__,
+        }
+        wrapped: dict[int, Callable[..., Any]] = {}
+        for name in _entry_names(cls, unified):
+            func = getattr(cls, name, None)
+            if not callable(func) or isinstance(func, type) or not hasattr(func, "__code__"):
+                continue  # implicit API descriptors resolve to request(), wrapped below
+            key = id(func)
+            if key not in wrapped:
+                factory = _async_entry if asyncio.iscoroutinefunction(func) else _sync_entry
+                wrapped[key] = factory(func)
+            namespace[name] = wrapped[key]
+        namespace["handle_errors"] = _handle_errors(cls.handle_errors)  # type: ignore[attr-defined]
+        namespace["handle_http_status_code"] = _handle_http_status_code(
+            cls.handle_http_status_code  # type: ignore[attr-defined]
+        )
+        subclass = type(cls.__name__, (cls,), namespace)
+        _classes[cls] = subclass
+        return subclass
+
+
+def _detector(egress: bool | EgressDetector) -> EgressDetector | None:
+    if egress is True:
+        return default_detector()
+    if egress is False or egress is None:
+        return None
+    if isinstance(egress, EgressDetector):
+        return egress
+    raise TypeError(f"egress must be True, False or an EgressDetector, not {egress!r}")
+
+
+def make_settings(
+    egress: bool | EgressDetector, whitelist: WhitelistLike | None
+) -> Settings:
+    """Validate and normalise the options shared by `wrap`, `diagnose` and `diagnosing`."""
+    return Settings(egress=_detector(egress), whitelist=to_whitelist(whitelist))
+
+
+def wrap(
+    exchange: E,
+    *,
+    egress: bool | EgressDetector = True,
+    whitelist: WhitelistLike | None = None,
+) -> E:
+    """
+    Instrument a ccxt client so IP rejections raise `IPRejection` subclasses.
+
+    Works for ``ccxt.<id>``, ``ccxt.async_support.<id>`` and ``ccxt.pro.<id>``
+    clients. Returns the same object: identity, ``isinstance`` checks and every
+    attribute are preserved. Wrapping again only replaces the options.
+
+    Args:
+        exchange: A ccxt client instance.
+        egress: ``True`` looks up the public egress IP when (and only when) a
+            rejection happens, with the shared default `EgressDetector`;
+            ``False`` never looks it up; an `EgressDetector` uses that one.
+            The environment variable ``IPWHITELIST_EGRESS=off`` turns the
+            default off.
+        whitelist: The documented whitelist: an iterable of addresses/CIDRs,
+            a `Whitelist`, an object with ``allows(exchange, ip)``, or the path
+            of a text file with one address or CIDR per line.
+
+    Returns:
+        *exchange* itself.
+
+    Raises:
+        TypeError: *exchange* is not a ccxt client, or *egress* is invalid.
+        ValueError: *whitelist* holds an invalid address or network.
+
+    Added in *0.1.0*.
+    """
+    if not isinstance(exchange, BaseExchange):
+        raise TypeError(f"wrap() needs a ccxt exchange instance, not {exchange!r}")
+    settings = make_settings(egress, whitelist)
+    cls = type(exchange)
+    if _BASE not in cls.__dict__:
+        has = getattr(exchange, "has", None)
+        unified = [k for k in has if isinstance(k, str)] if isinstance(has, dict) else []
+        exchange.__class__ = _wrapped_class(cls, unified)
+    exchange.__dict__[_STATE] = settings
+    return exchange
+
+
+def unwrap(exchange: E) -> E:
+    """
+    Undo `wrap`: the same object, with its original class and no instrumentation.
+
+    Unwrapping a client that is not wrapped does nothing.
+
+    Added in *0.1.0*.
+    """
+    cls = type(exchange)
+    base = cls.__dict__.get(_BASE)
+    if base is not None:
+        exchange.__class__ = base
+    getattr(exchange, "__dict__", {}).pop(_STATE, None)
+    return exchange
+
+
+def is_wrapped(exchange: object) -> bool:
+    """
+    Return whether *exchange* is currently wrapped.
+
+    Added in *0.1.0*.
+    """
+    return _BASE in type(exchange).__dict__ and _settings(exchange) is not None

@@ -1,0 +1,129 @@
+"""
+Exceptions raised for IP rejections.
+
+The tree, with the ccxt class each one also is::
+
+    ccxt.BaseError
+    └── IPRejection                  .diagnosis, .original
+        ├── IPNotWhitelisted         also ccxt.PermissionDenied  (⊂ AuthenticationError ⊂ ExchangeError)
+        ├── IPBanned                 also ccxt.DDoSProtection    (⊂ NetworkError), .banned_until
+        └── GeoRestricted            also ccxt.RestrictedLocation (⊂ OperationRejected ⊂ ExchangeError)
+
+Each class also subclasses the ccxt exception that existing bot code most plausibly
+catches for that case, so old ``except ccxt.…`` handlers keep working.
+``IPNotWhitelisted`` and ``GeoRestricted`` are deliberately *not* ``ccxt.NetworkError``
+subclasses, even where ccxt raised a ``NetworkError`` (Binance's -2015 after a first
+success becomes ``DDoSProtection``; HTTP 403/451 geo blocks become
+``ExchangeNotAvailable``): bots retry ``NetworkError`` forever, and retrying cannot
+fix an IP that is not on a key's whitelist.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import ccxt
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ._diagnosis import Diagnosis
+
+__all__ = ["GeoRestricted", "IPBanned", "IPNotWhitelisted", "IPRejection"]
+
+
+def _rebuild(cls: type[IPRejection], message: str, diagnosis: Diagnosis, original: Any) -> Any:
+    return cls(message, diagnosis=diagnosis, original=original)
+
+
+class IPRejection(ccxt.BaseError):  # type: ignore[misc]
+    """
+    The exchange refused a request because of the IP address it came from.
+
+    The common base of `IPNotWhitelisted`, `IPBanned` and `GeoRestricted`; it is a
+    `ccxt.BaseError`, so ``except ccxt.BaseError`` still catches it.
+
+    Attributes:
+        diagnosis: What happened and how to fix it; see `ipwhitelist.Diagnosis`.
+        original: The exception ccxt raised, unchanged. It is also chained as
+            ``__cause__``.
+
+    Added in *0.1.0*.
+    """
+
+    diagnosis: Diagnosis
+    # The ccxt exception; also available as __cause__, but __cause__ does not
+    # survive pickling and is easy to lose when re-raising.
+    original: BaseException | None
+
+    def __init__(
+        self, message: str, *, diagnosis: Diagnosis, original: BaseException | None = None
+    ) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis
+        self.original = original
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The keyword-only constructor defeats BaseException's default pickling.
+        return (_rebuild, (type(self), str(self), self.diagnosis, self.original))
+
+    @property
+    def retryable(self) -> bool:
+        """
+        Whether retrying the same request can succeed without a human changing something.
+
+        Always ``False``: an IP rejection needs a change of whitelist, of egress, or
+        (for bans) waiting until the ban ends.
+        """
+        return False
+
+
+class IPNotWhitelisted(IPRejection, ccxt.PermissionDenied):  # type: ignore[misc]
+    """
+    The API key is restricted to a list of IP addresses and this request's IP is not on it.
+
+    Also a `ccxt.PermissionDenied` (hence `ccxt.AuthenticationError` and
+    `ccxt.ExchangeError`), the class ccxt itself uses for Bybit's 10010 and OKX's
+    50110, so handlers for authentication failures still run. Never a
+    `ccxt.NetworkError`, even when ccxt raised Binance's -2015 as `ccxt.DDoSProtection`.
+
+    Binance's -2015 does not say which of key, IP or permissions is wrong: check
+    ``diagnosis.confidence`` before acting on it.
+
+    Added in *0.1.0*.
+    """
+
+
+class IPBanned(IPRejection, ccxt.DDoSProtection):  # type: ignore[misc]
+    """
+    The exchange has banned or blocked this IP, usually for sending too many requests.
+
+    Also a `ccxt.DDoSProtection`, the class ccxt raises for Binance's HTTP 418
+    and -1003 bans, so rate-limit back-off handlers still run. A ban is lifted by
+    waiting: retrying before `banned_until` extends Binance's bans (2 minutes up to
+    3 days).
+
+    Attributes:
+        banned_until: When the exchange says the ban ends (timezone-aware UTC),
+            or ``None`` if it did not say.
+
+    Added in *0.1.0*.
+    """
+
+    @property
+    def banned_until(self) -> datetime | None:
+        """When the ban ends, as stated by the exchange; ``None`` if it did not say."""
+        return self.diagnosis.banned_until
+
+
+class GeoRestricted(IPRejection, ccxt.RestrictedLocation):  # type: ignore[misc]
+    """
+    The exchange refuses service to the location (country/jurisdiction) of this IP.
+
+    Also a `ccxt.RestrictedLocation` (hence `ccxt.OperationRejected` and
+    `ccxt.ExchangeError`). Never a `ccxt.NetworkError`, although ccxt raises
+    Binance's HTTP 451 as `ccxt.ExchangeNotAvailable`: no retry can change where
+    the server is.
+
+    Added in *0.1.0*.
+    """
