@@ -13,12 +13,17 @@ import ipaddress
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._diagnosis import IPAddress
 from ._rules import REGISTRY, Rule
+
+if TYPE_CHECKING:
+    from ._diagnosis import IPAddress
+
+# Nested error objects are unpacked at most this deep.
+_MAX_DEPTH = 2
 
 # Bodies and messages are scanned only up to this size: an exchange error is a
 # few hundred bytes, and a multi-megabyte HTML page must not cost seconds.
@@ -27,11 +32,11 @@ MAX_SCAN = 16_384
 _CODE_KEYS = ("code", "retCode", "ret_code", "error_code", "errorCode", "err_code")
 _MESSAGE_KEYS = ("msg", "retMsg", "ret_msg", "message", "error_message", "errorMessage", "error")
 
-# Candidate IP tokens: IPv4 dotted quads and anything IPv6-shaped; validated with ipaddress.
-_IP_TOKEN = re.compile(
-    r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}"
-    r"(?:\d{1,3}(?:\.\d{1,3}){3})?)(?![\w.:])"
-)
+# Candidate IP tokens: maximal runs of hex digits, dots and colons that contain
+# a dot or a colon; each is validated with ipaddress. Runs are trimmed of the
+# punctuation that messages put around addresses ("is:1.2.3.4", "…2001:db8::1.").
+_IP_RUN = re.compile(r"[0-9A-Fa-f:.]*[.:][0-9A-Fa-f:.]*")
+_IPV4_IN_RUN = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)")
 _BANNED_UNTIL = re.compile(r"(?i)banned\s+until\s+(\d{10,13})\b")
 
 # ccxt's exception texts: "<id> <body>", "<id> <status> <reason> <body>" (Binance
@@ -100,7 +105,7 @@ def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
         return None, ""
     code = _first(obj, _CODE_KEYS)
     message = _first(obj, _MESSAGE_KEYS)
-    if isinstance(message, dict) and depth < 2:
+    if isinstance(message, dict) and depth < _MAX_DEPTH:
         inner_code, inner_message = _parse_object(message, depth + 1)
         code = code if code is not None else inner_code
         message = inner_message
@@ -111,7 +116,7 @@ def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
         if s_code not in (None, "", "0", 0):
             code, message = s_code, data[0].get("sMsg") or message
     # Binance's {"success": false, "msg": "<json>"} nests a second error object.
-    if isinstance(message, str) and message.startswith("{") and depth < 2:
+    if isinstance(message, str) and message.startswith("{") and depth < _MAX_DEPTH:
         try:
             nested = json.loads(message)
         except ValueError:
@@ -122,16 +127,30 @@ def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
     return code_text, "" if message is None else str(message)
 
 
+def _parse_ip(token: str) -> IPAddress | None:
+    try:
+        ip = ipaddress.ip_address(token)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
 def find_ip(text: str) -> IPAddress | None:
     """Return the first valid IP address literal in *text* (IPv4-mapped IPv6 becomes IPv4)."""
-    for token in _IP_TOKEN.findall(text[:MAX_SCAN]):
-        try:
-            ip = ipaddress.ip_address(token)
-        except ValueError:
-            continue
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        return ip
+    for run in _IP_RUN.findall(text[:MAX_SCAN]):
+        trimmed = run.rstrip(".")
+        # "is:::1" is "is:" followed by "::1": drop one colon before dropping all.
+        for candidate in (trimmed, trimmed[1:], trimmed.lstrip(":"), trimmed.rstrip(":")):
+            ip = _parse_ip(candidate)
+            if ip is not None:
+                return ip
+        embedded = _IPV4_IN_RUN.search(run)
+        if embedded:
+            ip = _parse_ip(embedded.group(0))
+            if ip is not None:
+                return ip
     return None
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -22,7 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the offline demo (loopback fake exchange)")
     demo.add_argument("--no-color", action="store_true", help="plain output")
     egress = sub.add_parser("egress", help="show this host's public egress IPs")
-    egress.add_argument("--provider", action="append", metavar="URL", help="provider URL (repeatable)")
+    egress.add_argument(
+        "--provider", action="append", metavar="URL", help="provider URL (repeatable)"
+    )
     egress.add_argument("--timeout", type=float, default=3.0, help="time budget in seconds")
     egress.add_argument("--proxy", help="look up through this proxy URL")
     egress.add_argument("--json", action="store_true", help="machine-readable output")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar, overload
 
 import ccxt
 
 from . import _classify
-from ._egress import EgressDetector
 from ._families import families_of, families_of_id
 from ._mapping import Settings, complete_async, complete_sync, needs_egress, proxy_of, reject
-from ._whitelist import WhitelistLike
 from ._wrap import make_settings
 from .errors import IPRejection
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from types import TracebackType
+
+    from ._egress import EgressDetector
+    from ._whitelist import WhitelistLike
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,9 +38,7 @@ def _rejection(
         response = _classify.response_from_exception(
             exc, exchange_id if isinstance(exchange_id, str) else None, families_of(exchange)
         )
-        return reject(
-            exc, response, settings=settings, exchange=exchange, proxy=proxy_of(exchange)
-        )
+        return reject(exc, response, settings=settings, exchange=exchange, proxy=proxy_of(exchange))
     # ccxt prefixes its messages with the exchange id: let the text say which.
     return reject(exc, _classify.response_from_exception(exc, None, ()), settings=settings)
 
@@ -83,42 +84,52 @@ def diagnose(
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         if asyncio.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-                try:
-                    return await fn(*args, **kwargs)
-                except IPRejection as exc:
-                    if needs_egress(exc):
-                        await complete_async(exc)
-                    raise
-                except ccxt.BaseError as exc:
-                    rejection = _rejection(exc, exchange, settings)
-                    if rejection is None:
-                        raise
-                    await complete_async(rejection)
-                    raise rejection from exc
-
-            return async_wrapper  # type: ignore[return-value]
-
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return fn(*args, **kwargs)
-            except IPRejection as exc:
-                if needs_egress(exc):
-                    complete_sync(exc)
-                raise
-            except ccxt.BaseError as exc:
-                rejection = _rejection(exc, exchange, settings)
-                if rejection is None:
-                    raise
-                complete_sync(rejection)
-                raise rejection from exc
-
-        return wrapper
+            return _async_wrapper(fn, exchange, settings)  # type: ignore[return-value]
+        return _sync_wrapper(fn, exchange, settings)
 
     return decorate if func is None else decorate(func)
+
+
+def _sync_wrapper(
+    fn: Callable[P, R], exchange: str | object | None, settings: Settings
+) -> Callable[P, R]:
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except IPRejection as exc:
+            if needs_egress(exc):
+                complete_sync(exc)
+            raise
+        except ccxt.BaseError as exc:
+            rejection = _rejection(exc, exchange, settings)
+            if rejection is None:
+                raise
+            complete_sync(rejection)
+            raise rejection from exc
+
+    return wrapper
+
+
+def _async_wrapper(
+    fn: Callable[P, Awaitable[R]], exchange: str | object | None, settings: Settings
+) -> Callable[P, Awaitable[R]]:
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await fn(*args, **kwargs)
+        except IPRejection as exc:
+            if needs_egress(exc):
+                await complete_async(exc)
+            raise
+        except ccxt.BaseError as exc:
+            rejection = _rejection(exc, exchange, settings)
+            if rejection is None:
+                raise
+            await complete_async(rejection)
+            raise rejection from exc
+
+    return wrapper
 
 
 class diagnosing:  # noqa: N801 - used like a function, as contextlib's are
@@ -148,7 +159,7 @@ class diagnosing:  # noqa: N801 - used like a function, as contextlib's are
         self._exchange = exchange
         self._settings = make_settings(egress, whitelist)
 
-    def __enter__(self) -> diagnosing:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -168,7 +179,7 @@ class diagnosing:  # noqa: N801 - used like a function, as contextlib's are
             complete_sync(rejection)
             raise rejection from exc
 
-    async def __aenter__(self) -> diagnosing:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

@@ -12,10 +12,12 @@ import hashlib
 import hmac
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._fake import FakeServer, Reply, Request, point_at
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 DEMO_KEY = "demo-api-key-not-a-secret-0000000000000000000000000000000000000000"
 DEMO_SECRET = "demo-secret-not-a-secret-00000000000000000000000000000000000000000"
@@ -31,7 +33,7 @@ class _Egress:
 
 
 def _signed(request: Request) -> bool:
-    query = request.path and request.query
+    query = request.query
     raw = "&".join(f"{k}={v[0]}" for k, v in query.items() if k != "signature")
     expected = hmac.new(DEMO_SECRET.encode(), raw.encode(), hashlib.sha256).hexdigest()
     got = query.get("signature", [""])[0]
@@ -52,7 +54,9 @@ def fake_binance_futures(whitelist: set[str]) -> FakeServer:
                 401,
             )
         if not _signed(request):
-            return Reply.json({"code": -1022, "msg": "Signature for this request is not valid."}, 400)
+            return Reply.json(
+                {"code": -1022, "msg": "Signature for this request is not valid."}, 400
+            )
         return Reply.json(
             {
                 "totalWalletBalance": "1000.00000000",
@@ -67,6 +71,10 @@ def fake_binance_futures(whitelist: set[str]) -> FakeServer:
 
 def _echo(request: Request) -> Reply:
     return Reply(body=request.client_ip + "\n", headers={"Content-Type": "text/plain"})
+
+
+def _wallet(balance: dict[str, Any]) -> str:
+    return f"wallet balance {balance['totalWalletBalance']} USDT"
 
 
 class _Painter:
@@ -128,11 +136,16 @@ def run(out: TextIO | None = None, *, color: bool | None = None) -> int:
                     response.status_code, headers=response.headers, content=response.read()
                 )
 
-    with fake_binance_futures(key_whitelist) as exchange_server, FakeServer(
-        OLD_IP, routes={("GET", "/ip"): _echo}
-    ) as echo_server:
-        paint.step("A bot trades on 'Binance USDⓈ-M' (a loopback fake that enforces the key's IP whitelist)")
-        paint.say(f"fake exchange: {exchange_server.url}   what-is-my-IP service: {echo_server.url}/ip")
+    with (
+        fake_binance_futures(key_whitelist) as exchange_server,
+        FakeServer(OLD_IP, routes={("GET", "/ip"): _echo}) as echo_server,
+    ):
+        paint.step(
+            "A bot trades on 'Binance USDⓈ-M': a loopback fake that enforces the key's IP whitelist"
+        )
+        paint.say(
+            f"fake exchange: {exchange_server.url}   what-is-my-IP service: {echo_server.url}/ip"
+        )
         paint.say(f"the key's IP whitelist on the exchange: {sorted(key_whitelist)}")
         client = ccxt.binanceusdm(
             {"apiKey": DEMO_KEY, "secret": DEMO_SECRET, "enableRateLimit": False}
@@ -151,9 +164,11 @@ def run(out: TextIO | None = None, *, color: bool | None = None) -> int:
         paint.say("exchange = ipwhitelist.wrap(ccxt.binanceusdm({...}), whitelist=[...])")
 
         balance = client.fapiPrivateV2GetAccount()
-        paint.ok(f"private call from {egress.ip} works: wallet balance {balance['totalWalletBalance']} USDT")
+        paint.ok(f"private call from {egress.ip} works: {_wallet(balance)}")
 
-        paint.step(f"The server's egress IP changes: {OLD_IP} -> {NEW_IP} (new VPS, ISP, NAT pool…)")
+        paint.step(
+            f"The server's egress IP changes: {OLD_IP} -> {NEW_IP} (new VPS, ISP, NAT pool…)"
+        )
         egress.ip = NEW_IP
         rebind()
         try:
@@ -176,7 +191,9 @@ def run(out: TextIO | None = None, *, color: bool | None = None) -> int:
         documented.append(NEW_IP)
         wrap(client, egress=detector, whitelist=documented)
         balance = client.fapiPrivateV2GetAccount()
-        paint.ok(f"private call from {egress.ip} works again: wallet balance {balance['totalWalletBalance']} USDT")
-        paint.say(f"next: remove {OLD_IP} once nothing uses it, and review open positions and stops")
+        paint.ok(f"private call from {egress.ip} works again: {_wallet(balance)}")
+        paint.say(
+            f"next: remove {OLD_IP} once nothing uses it, and review open positions and stops"
+        )
         ok = diagnosis.reported_ip is not None and str(diagnosis.reported_ip) == NEW_IP
         return 0 if ok and diagnosis.whitelisted is False else 1

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
 from ._redact import redact, strip_query
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 Kind: TypeAlias = Literal["ip_not_whitelisted", "ip_banned", "geo_restricted"]
 Confidence: TypeAlias = Literal["confirmed", "likely", "possible"]
@@ -34,6 +36,10 @@ def _to_ip(value: str | IPAddress | None) -> IPAddress | None:
 def _to_ips(values: Iterable[str | IPAddress]) -> tuple[IPAddress, ...]:
     # Order is kept (first = the address that answered first) and repeats dropped.
     return tuple(dict.fromkeys(ipaddress.ip_address(v) for v in values))
+
+
+def _to_strs(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 def _to_redacted(value: str) -> str:
@@ -74,6 +80,10 @@ class Hint:
     def to_dict(self) -> dict[str, str]:
         """Return the hint as a JSON-safe dict."""
         return {"name": self.name, "summary": self.summary, "fix": self.fix}
+
+
+def _to_hints(values: Iterable[Hint]) -> tuple[Hint, ...]:
+    return tuple(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -119,9 +129,9 @@ class Diagnosis:
     reported_ip: IPAddress | None = attrs.field(default=None, converter=_to_ip)
     egress_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_to_ips)
     whitelisted: bool | None = None
-    hints: tuple[Hint, ...] = attrs.field(default=(), converter=tuple)
-    evidence: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    remediation: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    hints: tuple[Hint, ...] = attrs.field(default=(), converter=_to_hints)
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=_to_strs)
+    remediation: tuple[str, ...] = attrs.field(default=(), converter=_to_strs)
     banned_until: datetime | None = attrs.field(default=None, converter=_to_utc)
     endpoint: str | None = attrs.field(default=None, converter=_to_redacted_url)
     ccxt_error: str | None = None
@@ -151,7 +161,9 @@ class Diagnosis:
             )
             if part
         )
-        lines.append(f"  exchange said:   {self.message or '(no message)'}" + (f" [{said}]" if said else ""))
+        lines.append(
+            f"  exchange said:   {self.message or '(no message)'}" + (f" [{said}]" if said else "")
+        )
         if self.endpoint:
             lines.append(f"  request:         {self.endpoint}")
         lines.append(f"  IP it saw:       {self.reported_ip or 'not stated by the exchange'}")

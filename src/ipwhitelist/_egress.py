@@ -13,16 +13,17 @@ import ipaddress
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import attrs
 
-from ._diagnosis import IPAddress
-
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
     import httpx
+
+    from ._diagnosis import IPAddress
 
 Family: TypeAlias = Literal[4, 6]
 
@@ -313,7 +314,7 @@ class EgressDetector:
         except (ValueError, ImportError, httpx.HTTPError) as exc:
             return EgressReport(errors=(f"proxy {proxy!r}: {exc}",))
         async with client:
-            tasks = {
+            tasks: dict[asyncio.Future[IPAddress], Provider] = {
                 asyncio.ensure_future(self._fetch_async(client, p)): p for p in self.providers
             }
             pending: set[asyncio.Future[IPAddress]] = set(tasks)
@@ -424,7 +425,7 @@ def detect_egress(
 async def adetect_egress(
     *,
     providers: Iterable[str | Provider] | None = None,
-    timeout: float = 2.0,
+    timeout: float = 2.0,  # noqa: ASYNC109 - the budget is part of the public contract
     proxy: str | None = None,
 ) -> EgressReport:
     """Async twin of `detect_egress`. Added in *0.1.0*."""

@@ -12,7 +12,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -111,7 +111,9 @@ class FakeServer:
 
         family_server = _server_class(host)
         self._httpd = family_server((host, 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def route(self, request: Request) -> Reply:
         """Find and run the route for *request*."""
@@ -126,10 +128,11 @@ class FakeServer:
     def url(self) -> str:
         """Base URL, e.g. ``http://127.0.0.1:54321``."""
         host, port = self._httpd.server_address[:2]
-        host = f"[{host}]" if ":" in str(host) else host
-        return f"http://{host}:{port}"
+        text = host.decode() if isinstance(host, bytes) else str(host)
+        text = f"[{text}]" if ":" in text else text
+        return f"http://{text}:{port}"
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         """Start serving in a daemon thread."""
         self._thread.start()
         return self
@@ -140,7 +143,7 @@ class FakeServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -155,6 +158,8 @@ def _server_class(host: str) -> type[ThreadingHTTPServer]:
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # A loopback fake must not collide with a previous run's TIME_WAIT socket.
         allow_reuse_address = True
+        # Concurrency tests open hundreds of connections at once.
+        request_queue_size = 1024
 
     return Server
 

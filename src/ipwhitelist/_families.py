@@ -35,7 +35,8 @@ def families_of_id(exchange_id: str) -> tuple[str, ...]:
 
 def families_of(exchange: object) -> tuple[str, ...]:
     """Return the family of a ccxt client instance (falls back to its ``id``)."""
-    found = families_of_class(type(exchange))
+    cls: type = type(exchange)
+    found = families_of_class(cls)
     if found:
         return found
     exchange_id = getattr(exchange, "id", None)

@@ -10,50 +10,72 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from ._diagnosis import Hint, IPAddress
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
 
 _SERVERLESS: tuple[tuple[str, str, str], ...] = (
     (
         "AWS_LAMBDA_FUNCTION_NAME",
         "AWS Lambda",
-        "Lambda egress comes from a shared AWS pool that changes: run it in a VPC with a NAT "
-        "gateway and an Elastic IP, and whitelist that Elastic IP.",
+        (
+            "Lambda egress comes from a shared AWS pool that changes: run it in a VPC with a NAT "
+            "gateway and an Elastic IP, and whitelist that Elastic IP."
+        ),
     ),
     (
         "K_SERVICE",
         "Google Cloud Run / Cloud Functions (2nd gen)",
-        "Cloud Run egress is shared and changes: use a Serverless VPC connector or Direct VPC "
-        "egress with Cloud NAT and a reserved static IP.",
+        (
+            "Cloud Run egress is shared and changes: use a Serverless VPC connector or Direct VPC "
+            "egress with Cloud NAT and a reserved static IP."
+        ),
     ),
     (
         "FUNCTION_TARGET",
         "Google Cloud Functions",
-        "Cloud Functions egress is shared and changes: route through a VPC connector with "
-        "Cloud NAT and a reserved static IP.",
+        (
+            "Cloud Functions egress is shared and changes: route through a VPC connector with "
+            "Cloud NAT and a reserved static IP."
+        ),
     ),
     (
         "FUNCTIONS_WORKER_RUNTIME",
         "Azure Functions",
-        "Azure Functions outbound IPs are shared and can change: use VNet integration with a "
-        "NAT gateway and a static public IP.",
+        (
+            "Azure Functions outbound IPs are shared and can change: use VNet integration with a "
+            "NAT gateway and a static public IP."
+        ),
     ),
     (
         "VERCEL",
         "Vercel",
-        "Vercel functions have no fixed egress IP: use Vercel Secure Compute or a static-IP "
-        "proxy, and whitelist that IP.",
+        (
+            "Vercel functions have no fixed egress IP: use Vercel Secure Compute or a static-IP "
+            "proxy, and whitelist that IP."
+        ),
     ),
     (
         "DYNO",
         "Heroku",
-        "Heroku dynos have no fixed egress IP: use a static-IP add-on or proxy for the "
-        "exchange client only, and whitelist that IP.",
+        (
+            "Heroku dynos have no fixed egress IP: use a static-IP add-on or proxy for the "
+            "exchange client only, and whitelist that IP."
+        ),
     ),
 )
 
-_PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+_PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
 
 
 def environment_hints(

@@ -82,30 +82,22 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         missing = [ip for ip in seen if not _allows(whitelist, response.exchange, ip)]
         whitelisted = not missing
         if missing:
-            evidence.append(
-                f"{', '.join(map(str, missing))} is not on the documented whitelist"
-            )
+            evidence.append(f"{', '.join(map(str, missing))} is not on the documented whitelist")
         else:
             evidence.append(f"{', '.join(map(str, seen))} is on the documented whitelist")
     if rule.kind == "ip_not_whitelisted":
         if whitelisted is False:
             confidence = "confirmed"
         elif whitelisted is True and rule.confidence != "confirmed":
-            evidence.append(
-                "so the key, its secret or its permissions are the more likely cause"
-            )
+            evidence.append("so the key, its secret or its permissions are the more likely cause")
         elif match.reported_ip is not None or pending.already_authenticated:
             confidence = _raise_to(confidence, "likely")
     hints = (
-        *_hints.address_hints(
-            match.reported_ip, egress_ips, getattr(whitelist, "networks", ())
-        ),
+        *_hints.address_hints(match.reported_ip, egress_ips, getattr(whitelist, "networks", ())),
         *_hints.client_hints(pending.proxy),
         *_hints.environment_hints(),
     )
-    endpoint = (
-        f"{response.method or 'GET'} {response.url}" if response.url is not None else None
-    )
+    endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
     secrets = pending.secrets
     return Diagnosis(
         exchange=response.exchange,
@@ -172,7 +164,7 @@ def reject(
     diagnosis = _safe_diagnose(pending, None)
     rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
     if settings.egress is not None:
-        rejection._ipw_pending = pending  # type: ignore[attr-defined]
+        rejection._ipw_pending = pending
     return rejection
 
 
@@ -208,7 +200,7 @@ def needs_egress(rejection: IPRejection) -> bool:
 def _take(rejection: IPRejection) -> _Pending | None:
     pending: _Pending | None = getattr(rejection, "_ipw_pending", None)
     if pending is not None:
-        rejection._ipw_pending = None  # type: ignore[attr-defined]
+        rejection._ipw_pending = None
     return pending
 
 

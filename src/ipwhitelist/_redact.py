@@ -10,8 +10,11 @@ Over-redacting a transaction hash is cheap; leaking a signature or key is not.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 REDACTED = "***"
 
@@ -19,7 +22,7 @@ REDACTED = "***"
 # bodies (Binance X-MBX-APIKEY/signature, Bybit X-BAPI-*, OKX OK-ACCESS-*, ccxt
 # config keys). Matched case-insensitively as a whole name.
 _SECRET_NAMES = (
-    r"api[-_]?key|apikey|x-mbx-apikey|secret(?:[-_]?key)?|api[-_]?secret|passphrase|password"
+    r"api[-_]?key|apikey|x-mbx-apikey|secret(?:[-_]?key)?|api[-_]?secret|passphrase|password"  # noqa: S105 - field names
     r"|pass|signature|sign|x-bapi-api-key|x-bapi-sign|ok-access-key|ok-access-sign"
     r"|ok-access-passphrase|access[-_]?token|token|private[-_]?key|authorization|auth"
     r"|x-api-key|key"

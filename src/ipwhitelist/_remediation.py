@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ._diagnosis import IPAddress, Kind
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._diagnosis import IPAddress, Kind
 
 # Where the key's whitelist is edited, by family root id.
 _KEY_PAGES = {
@@ -37,20 +40,28 @@ def steps(
     )
     if kind == "ip_banned":
         return (
-            "Stop sending requests from this IP until the ban ends: every request during a "
-            "ban can extend it.",
-            "Find what exceeded the limits (request weight, order rate, reconnect loops) and "
-            "throttle it; use websocket streams for market data.",
+            (
+                "Stop sending requests from this IP until the ban ends: every request during a "
+                "ban can extend it."
+            ),
+            (
+                "Find what exceeded the limits (request weight, order rate, reconnect loops) and "
+                "throttle it; use websocket streams for market data."
+            ),
             "Do not switch IPs to evade the ban; wait, then resume at a lower rate.",
             review,
         )
     if kind == "geo_restricted":
         return (
             f"Check where {ip} is located: the exchange refuses service to that location.",
-            "Run the bot from a server in a jurisdiction the exchange serves, and move the "
-            "key's IP whitelist to that server's static IP.",
-            "If the server should be eligible, check for a VPN, proxy or cloud region that "
-            "routes traffic through a restricted country.",
+            (
+                "Run the bot from a server in a jurisdiction the exchange serves, and move the "
+                "key's IP whitelist to that server's static IP."
+            ),
+            (
+                "If the server should be eligible, check for a VPN, proxy or cloud region that "
+                "routes traffic through a restricted country."
+            ),
             review,
         )
     first = (
@@ -62,8 +73,10 @@ def steps(
         first,
         f"Compare it with the key's IP whitelist on the exchange: {key_page(families)}.",
         f"Add {ip} to the key's whitelist (add the new IP before removing an old one).",
-        "Find out why the IP changed (dynamic ISP address, new server, serverless or container "
-        "NAT pool, VPN/proxy, IPv6 instead of IPv4) and give the bot a static egress IP.",
+        (
+            "Find out why the IP changed (dynamic ISP address, new server, serverless or container "
+            "NAT pool, VPN/proxy, IPv6 instead of IPv4) and give the bot a static egress IP."
+        ),
         review,
     ]
     if ambiguous:

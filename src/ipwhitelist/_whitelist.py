@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
-from ._diagnosis import IPAddress
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ._diagnosis import IPAddress
 
 IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -44,9 +46,7 @@ class Whitelist:
     __slots__ = ("_networks",)
 
     def __init__(self, entries: Iterable[str | IPAddress | IPNetwork]) -> None:
-        networks: list[IPNetwork] = []
-        for entry in entries:
-            networks.append(_parse_entry(entry))
+        networks = [_parse_entry(entry) for entry in entries]
         self._networks = tuple(dict.fromkeys(networks))
 
     @classmethod

@@ -24,8 +24,7 @@ import asyncio
 import functools
 import threading
 import weakref
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import ccxt
 from ccxt.base.exchange import BaseExchange
@@ -36,6 +35,9 @@ from ._families import families_of
 from ._mapping import Settings, complete_async, complete_sync, needs_egress, proxy_of, reject
 from ._whitelist import WhitelistLike, to_whitelist
 from .errors import IPRejection
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 _STATE = "_ipwhitelist_settings"
 _BASE = "__ipwhitelist_base__"
@@ -95,6 +97,7 @@ def _from_exception(exchange: Any, exc: BaseException) -> IPRejection | None:
 def _from_http(
     exchange: Any,
     exc: BaseException,
+    *,
     status: Any,
     url: Any,
     method: Any,
@@ -170,7 +173,9 @@ def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except ccxt.BaseError as exc:
             a = (*args, None, None, None, None, None, None)
-            rejection = _from_http(self, exc, a[0], a[2], a[3], a[4], a[5])
+            rejection = _from_http(
+                self, exc, status=a[0], url=a[2], method=a[3], headers=a[4], body=a[5]
+            )
             if rejection is None:
                 raise
             raise rejection from exc
@@ -188,7 +193,9 @@ def _handle_http_status_code(func: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except ccxt.BaseError as exc:
             a = (*args, None, None, None, None, None)
-            rejection = _from_http(self, exc, a[0], a[2], a[3], None, a[4])
+            rejection = _from_http(
+                self, exc, status=a[0], url=a[2], method=a[3], headers=None, body=a[4]
+            )
             if rejection is None:
                 raise
             raise rejection from exc
@@ -236,9 +243,7 @@ def _detector(egress: bool | EgressDetector) -> EgressDetector | None:
     raise TypeError(f"egress must be True, False or an EgressDetector, not {egress!r}")
 
 
-def make_settings(
-    egress: bool | EgressDetector, whitelist: WhitelistLike | None
-) -> Settings:
+def make_settings(egress: bool | EgressDetector, whitelist: WhitelistLike | None) -> Settings:
     """Validate and normalise the options shared by `wrap`, `diagnose` and `diagnosing`."""
     return Settings(egress=_detector(egress), whitelist=to_whitelist(whitelist))
 

@@ -4,10 +4,10 @@ Exceptions raised for IP rejections.
 The tree, with the ccxt class each one also is::
 
     ccxt.BaseError
-    └── IPRejection                  .diagnosis, .original
-        ├── IPNotWhitelisted         also ccxt.PermissionDenied  (⊂ AuthenticationError ⊂ ExchangeError)
-        ├── IPBanned                 also ccxt.DDoSProtection    (⊂ NetworkError), .banned_until
-        └── GeoRestricted            also ccxt.RestrictedLocation (⊂ OperationRejected ⊂ ExchangeError)
+    └── IPRejection          .diagnosis, .original
+        ├── IPNotWhitelisted also ccxt.PermissionDenied (⊂ AuthenticationError ⊂ ExchangeError)
+        ├── IPBanned         also ccxt.DDoSProtection (⊂ NetworkError); .banned_until
+        └── GeoRestricted    also ccxt.RestrictedLocation (⊂ OperationRejected ⊂ ExchangeError)
 
 Each class also subclasses the ccxt exception that existing bot code most plausibly
 catches for that case, so old ``except ccxt.…`` handlers keep working.
@@ -59,11 +59,13 @@ class IPRejection(ccxt.BaseError):  # type: ignore[misc]
     def __init__(
         self, message: str, *, diagnosis: Diagnosis, original: BaseException | None = None
     ) -> None:
+        """Build the exception; *diagnosis* and *original* are keyword-only."""
         super().__init__(message)
         self.diagnosis = diagnosis
         self.original = original
 
     def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle support: exceptions cross process boundaries with their diagnosis."""
         # The keyword-only constructor defeats BaseException's default pickling.
         return (_rebuild, (type(self), str(self), self.diagnosis, self.original))
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .._diagnosis import CONFIDENCES, KINDS, Confidence, Kind
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 #: Exchange value for rules that apply to every exchange (e.g. HTTP 451).
 ANY_EXCHANGE = "*"

@@ -1,7 +1,9 @@
 """
-Binance (ccxt ``binance`` and everything derived from it: ``binanceusdm``,
-``binancecoinm``, ``binanceus``; spot, margin, USDⓈ-M, COIN-M, portfolio margin
-and options share the error-code scheme).
+Binance rules.
+
+They cover ccxt ``binance`` and everything derived from it (``binanceusdm``,
+``binancecoinm``, ``binanceus``): spot, margin, USDⓈ-M, COIN-M, portfolio
+margin and options share the error-code scheme.
 """
 
 from __future__ import annotations

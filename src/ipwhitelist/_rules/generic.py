@@ -39,6 +39,6 @@ RULES = (
         kind="geo_restricted",
         confidence="likely",
         source="https://www.rfc-editor.org/rfc/rfc7725",
-        description="HTTP 451 Unavailable For Legal Reasons: refused for legal (jurisdiction) reasons.",
+        description="HTTP 451 Unavailable For Legal Reasons: refused for legal reasons.",
     ),
 )

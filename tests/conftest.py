@@ -1,0 +1,45 @@
+"""Shared fixtures: loopback fake exchanges, real ccxt clients pointed at them."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import ccxt
+import pytest
+from hypothesis import HealthCheck, settings
+
+from helpers import make_client
+from ipwhitelist._fake import FakeServer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=200
+)
+settings.register_profile("ci", parent=settings.get_profile("default"), max_examples=300)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+@pytest.fixture(autouse=True)
+def _no_internet_egress(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The default detector would ask real providers: tests pass their own.
+    monkeypatch.setenv("IPWHITELIST_EGRESS", "off")
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    """A started loopback fake exchange; set ``server.default`` or ``server.routes``."""
+    with FakeServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def sync_client(server: FakeServer) -> Callable[..., Any]:
+    """Build sync ccxt clients aimed at the fake server."""
+
+    def factory(exchange_id: str = "binance", **config: Any) -> Any:
+        return make_client(ccxt, exchange_id, server.url, **config)
+
+    return factory

@@ -1,0 +1,56 @@
+"""Test helpers: canned routes and real ccxt clients aimed at loopback fakes."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ipwhitelist._fake import Reply, Request, point_at
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+API_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+PASSWORD = "correct-horse-battery-staple"
+CREDENTIALS = {"apiKey": API_KEY, "secret": SECRET, "password": PASSWORD}
+
+# Minimal public answers so that unified methods get past load_markets().
+_EMPTY_PUBLIC: dict[str, Any] = {
+    "/api/v3/exchangeInfo": {"timezone": "UTC", "serverTime": 0, "symbols": []},
+    "/fapi/v1/exchangeInfo": {"timezone": "UTC", "serverTime": 0, "symbols": []},
+    "/dapi/v1/exchangeInfo": {"timezone": "UTC", "serverTime": 0, "symbols": []},
+    "/sapi/v1/capital/config/getall": [],
+}
+
+
+def canned(
+    status: int, body: str, headers: dict[str, str] | None = None
+) -> Callable[[Request], Reply]:
+    """A route that always answers with this status and body."""
+    content_type = "application/json" if body.lstrip().startswith(("{", "[")) else "text/html"
+    return lambda _request: Reply(
+        status=status, body=body, headers={"Content-Type": content_type, **(headers or {})}
+    )
+
+
+def public_ok(default: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
+    """Answer the public market endpoints normally and everything else with *default*."""
+
+    def route(request: Request) -> Reply:
+        if request.path in _EMPTY_PUBLIC:
+            return Reply.json(_EMPTY_PUBLIC[request.path])
+        return default(request)
+
+    return route
+
+
+def make_client(module: Any, exchange_id: str, url: str, **config: Any) -> Any:
+    """A real ccxt client of *module* (ccxt, ccxt.async_support, ccxt.pro) aimed at *url*."""
+    client = getattr(module, exchange_id)({**CREDENTIALS, "enableRateLimit": False, **config})
+    return point_at(client, url)
+
+
+def body_of(obj: Any) -> str:
+    """Compact JSON, as exchanges send it."""
+    return json.dumps(obj, separators=(",", ":"))

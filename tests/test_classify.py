@@ -1,0 +1,249 @@
+"""Pure classification: parsing bodies and ccxt messages, matching rules."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from datetime import UTC, datetime
+
+import ccxt
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from helpers import body_of
+from ipwhitelist import _classify
+from ipwhitelist._classify import find_banned_until, find_ip, parse_body
+from strategies import ips, messages_with_ip
+
+
+def respond(exchange, body, status=None, families=None):
+    return _classify.match(
+        _classify.response_from_http(
+            exchange, families or (exchange,), http_status=status, body=body
+        )
+    )
+
+
+class TestParseBody:
+    @pytest.mark.parametrize(
+        ("body", "expected"),
+        [
+            ('{"code":-2015,"msg":"x"}', ("-2015", "x")),
+            ('{"retCode":10010,"retMsg":"y","result":{}}', ("10010", "y")),
+            ('{"ret_code":10010,"ret_msg":"unmatched ip."}', ("10010", "unmatched ip.")),
+            ('{"code":"1","msg":"","data":[{"sCode":"50110","sMsg":"z"}]}', ("50110", "z")),
+            ('{"success":false,"msg":"{\\"code\\":-2015,\\"msg\\":\\"w\\"}"}', ("-2015", "w")),
+            ('{"error":{"code":7,"message":"v"}}', ("7", "v")),
+            ("<html>403</html>", (None, "")),
+            ("", (None, "")),
+            ("{not json", (None, "")),
+            ("[1,2]", (None, "")),
+        ],
+    )
+    def test_envelopes(self, body, expected):
+        """Binance, Bybit (v5/legacy), OKX (incl. per-item sCode) and generic envelopes."""
+        assert expected == parse_body(body)
+
+    @given(st.text(max_size=300))
+    def test_never_raises(self, body):
+        """Arbitrary text never makes the parser raise."""
+        code, message = parse_body(body)
+
+        assert code is None or isinstance(code, str)
+        assert isinstance(message, str)
+
+
+class TestFindIP:
+    @given(messages_with_ip)
+    def test_finds_embedded_ip(self, pair):
+        """The IP embedded in any known message shape is recovered exactly."""
+        message, ip = pair
+
+        assert ip == find_ip(message)
+
+    @given(ips)
+    def test_any_ip_alone(self, ip):
+        """Any IPv4/IPv6 address alone is recovered."""
+        assert ip == find_ip(f"request ip: {ip}")
+
+    @pytest.mark.parametrize(
+        "text", ["version 1.2.3", "at 10:30:00", "banned until 1659761931230", "300.1.2.3", ""]
+    )
+    def test_no_false_ip(self, text):
+        """Versions, times, timestamps and invalid quads are not IPs."""
+        assert find_ip(text) is None
+
+    def test_ipv4_mapped(self):
+        """::ffff:a.b.c.d is reported as the IPv4 address."""
+        assert ipaddress.ip_address("203.0.113.9") == find_ip("ip ::ffff:203.0.113.9 refused")
+
+
+class TestBannedUntil:
+    def test_milliseconds(self):
+        """13-digit values are epoch milliseconds."""
+        assert datetime(2022, 8, 6, 4, 58, 51, 230000, tzinfo=UTC) == find_banned_until(
+            "IP banned until 1659761931230."
+        )
+
+    def test_retry_after(self):
+        """Without a stated end, Retry-After seconds are added to now."""
+        now = datetime(2030, 1, 1, tzinfo=UTC)
+
+        assert datetime(2030, 1, 1, 0, 2, tzinfo=UTC) == find_banned_until("", 120, now)
+
+
+class TestMatch:
+    @pytest.mark.parametrize(
+        ("exchange", "status", "body", "kind"),
+        [
+            (
+                "binanceusdm",
+                401,
+                body_of({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}),
+                "ip_not_whitelisted",
+            ),
+            (
+                "binance",
+                418,
+                body_of(
+                    {
+                        "code": -1003,
+                        "msg": "Way too much request weight used; IP banned until 1659761931230.",
+                    }
+                ),
+                "ip_banned",
+            ),
+            (
+                "binance",
+                451,
+                body_of({"code": 0, "msg": "Service unavailable from a restricted location"}),
+                "geo_restricted",
+            ),
+            (
+                "bybit",
+                200,
+                body_of({"retCode": 10010, "retMsg": "Unmatched IP"}),
+                "ip_not_whitelisted",
+            ),
+            (
+                "bybiteu",
+                200,
+                body_of({"retCode": 10009, "retMsg": "IP has been banned."}),
+                "ip_banned",
+            ),
+            (
+                "myokx",
+                401,
+                body_of(
+                    {
+                        "code": "50110",
+                        "msg": "Your IP 1.2.3.4 is not included in your API key's IP whitelist.",
+                    }
+                ),
+                "ip_not_whitelisted",
+            ),
+            ("kraken", 451, "Unavailable For Legal Reasons", "geo_restricted"),
+            (
+                "kucoin",
+                403,
+                "The Amazon CloudFront distribution is configured to block access from your country.",
+                "geo_restricted",
+            ),
+        ],
+    )
+    def test_rules(self, exchange, status, body, kind):
+        """Each built-in rule matches its response, across the exchange family."""
+        from ipwhitelist._families import families_of_id
+
+        found = respond(exchange, body, status, families_of_id(exchange))
+
+        assert found is not None
+        assert kind == found.rule.kind
+
+    @pytest.mark.parametrize(
+        ("exchange", "status", "body"),
+        [
+            (
+                "binance",
+                429,
+                body_of(
+                    {
+                        "code": -1003,
+                        "msg": "Too much request weight used; current limit is 1200 request weight per 1 MINUTE.",
+                    }
+                ),
+            ),
+            (
+                "binance",
+                400,
+                body_of({"code": -1022, "msg": "Signature for this request is not valid."}),
+            ),
+            (
+                "bybit",
+                200,
+                body_of({"retCode": 10005, "retMsg": "Permission denied for current apikey"}),
+            ),
+            (
+                "okx",
+                200,
+                body_of(
+                    {
+                        "code": "51155",
+                        "msg": "You can't trade this pair due to local compliance restrictions.",
+                    }
+                ),
+            ),
+            ("okx", 401, body_of({"code": "-2015", "msg": "not binance"})),
+        ],
+    )
+    def test_near_misses(self, exchange, status, body):
+        """Rate limits, signature, permission and compliance errors do not match."""
+        assert respond(exchange, body, status) is None
+
+    def test_rules_do_not_leak_across_exchanges(self):
+        """Binance's -2015 means nothing on Bybit."""
+        assert respond("bybit", body_of({"retCode": -2015, "retMsg": "x"})) is None
+
+    @given(st.binary(max_size=512).map(lambda b: b.decode("latin-1")), st.integers(100, 599))
+    def test_arbitrary_bodies_never_raise(self, body, status):
+        """Any body and status classifies without raising."""
+        respond("binance", body, status)
+
+    def test_huge_body_is_bounded(self):
+        """A 1 MB body is classified quickly (only the first bytes are scanned)."""
+        body = "IP(" * 400_000
+
+        start = time.perf_counter()
+        respond("binance", body, 400)
+
+        assert time.perf_counter() - start < 1.0
+
+
+class TestFromException:
+    @pytest.mark.parametrize(
+        ("text", "status", "url"),
+        [
+            (
+                'binance {"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}',
+                None,
+                None,
+            ),
+            (
+                'binance 418 I\'m a teapot {"code":-1003,"msg":"IP banned until 1659761931230"}',
+                418,
+                None,
+            ),
+            (
+                "binance GET https://api.binance.com/api/v3/ping 451 Unavailable restricted location",
+                451,
+                "https://api.binance.com/api/v3/ping",
+            ),
+        ],
+    )
+    def test_ccxt_message_shapes(self, text, status, url):
+        """Status, URL and body are recovered from ccxt's three message shapes."""
+        response = _classify.response_from_exception(ccxt.ExchangeError(text), None, ())
+
+        assert ("binance", status, url) == (response.exchange, response.http_status, response.url)
+        assert _classify.match(response) is not None

@@ -1,0 +1,232 @@
+"""Egress detection: racing, validation, bounds, cache, single-flight (no internet)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import httpx
+import pytest
+
+import ipwhitelist
+from ipwhitelist import EgressDetector, Provider
+from ipwhitelist._egress import default_detector
+from ipwhitelist._fake import FakeServer, Reply
+
+
+def mock(answers):
+    """A MockTransport answering per URL host: (status, body) or an exception."""
+
+    def handler(request):
+        answer = answers[request.url.host]
+        if isinstance(answer, Exception):
+            raise answer
+        status, body = answer
+        return httpx.Response(status, content=body)
+
+    return httpx.MockTransport(handler)
+
+
+def detector(answers, providers=None, **kw):
+    providers = providers or [f"https://{host}/" for host in answers]
+    return EgressDetector(providers, transport=mock(answers), **kw)
+
+
+class TestValidation:
+    def test_first_valid_answer(self):
+        """A public IPv4 answer is reported with its provider."""
+        report = detector({"a.test": (200, b"203.0.113.7\n")}, allow_private=True).detect()
+
+        assert ("203.0.113.7", "https://a.test/") == (str(report.ipv4), report.provider)
+
+    @pytest.mark.parametrize(
+        ("answer", "reason"),
+        [
+            ((200, b"10.0.0.1"), "not a public address"),
+            ((200, b"127.0.0.1"), "not a public address"),
+            ((200, b"<html>hi</html>"), "not an IP address"),
+            ((200, b"1" * 5000), "larger than"),
+            ((302, b""), "HTTP 302"),
+            ((500, b"8.8.8.8"), "HTTP 500"),
+            (httpx.ConnectError("refused"), "ConnectError"),
+        ],
+        ids=["private", "loopback", "garbage", "huge", "redirect", "500", "reset"],
+    )
+    def test_bad_answers_are_rejected(self, answer, reason):
+        """Private/loopback IPs, garbage, huge bodies, redirects, errors give no IP."""
+        report = detector({"a.test": answer}).detect()
+
+        assert () == report.ips
+        assert reason in report.errors[0]
+
+    def test_family_mismatch(self):
+        """A provider declared IPv6-only must answer IPv6."""
+        d = EgressDetector(
+            [Provider(url="https://a.test/", family=6)],
+            transport=mock({"a.test": (200, b"8.8.8.8")}),
+        )
+
+        assert "expected IPv6" in d.detect().errors[0]
+
+    def test_both_families(self):
+        """IPv4 and IPv6 are reported separately."""
+        d = EgressDetector(
+            [
+                Provider(url="https://v4.test/", family=4),
+                Provider(url="https://v6.test/", family=6),
+            ],
+            transport=mock({"v4.test": (200, b"8.8.8.8"), "v6.test": (200, b"2606:4700::1")}),
+        )
+
+        report = d.detect()
+
+        assert ("8.8.8.8", "2606:4700::1") == (str(report.ipv4), str(report.ipv6))
+
+    def test_cloudflare_trace_parser(self):
+        """The default list parses Cloudflare's key=value trace."""
+        trace = next(p for p in ipwhitelist.DEFAULT_PROVIDERS if "trace" in p.url)
+
+        assert "8.8.8.8" == trace.parse("fl=1\nh=1.1.1.1\nip=8.8.8.8\nts=1\nloc=DE\n")
+
+    @pytest.mark.parametrize("kw", [{"providers": []}, {"timeout": 0}])
+    def test_bad_configuration(self, kw):
+        """An empty provider list or a non-positive budget is refused."""
+        with pytest.raises(ValueError):
+            EgressDetector(**{"providers": ["https://a.test/"], **kw})
+
+
+class TestBounds:
+    def test_hanging_provider_does_not_delay_the_answer(self):
+        """One slow provider among fast ones does not hold up the result."""
+        with FakeServer(
+            routes={
+                ("GET", "/slow"): lambda r: (time.sleep(1.5), Reply(body="198.51.100.1"))[1],
+                ("GET", "/fast"): lambda r: Reply(body="198.51.100.2"),
+            }
+        ) as s:
+            d = EgressDetector([f"{s.url}/slow", f"{s.url}/fast"], allow_private=True, timeout=3)
+
+            start = time.monotonic()
+            report = d.detect()
+            elapsed = time.monotonic() - start
+
+        assert "198.51.100.2" == str(report.ipv4)
+        assert elapsed < 1.2
+
+    def test_all_hanging_returns_within_budget(self):
+        """When every provider hangs, detect() returns empty after about the budget."""
+        with FakeServer(default=lambda r: (time.sleep(2), Reply(body="1.1.1.1"))[1]) as s:
+            d = EgressDetector([f"{s.url}/a", f"{s.url}/b"], timeout=0.3)
+
+            start = time.monotonic()
+            report = d.detect()
+            elapsed = time.monotonic() - start
+
+        assert () == report.ips
+        assert elapsed < 1.0
+
+    def test_network_down(self):
+        """Nothing listening: a quick empty report, never an exception."""
+        d = EgressDetector(["http://127.0.0.1:9/ip"], timeout=1)
+
+        report = d.detect()
+
+        assert () == report.ips
+        assert report.errors
+
+
+class TestCache:
+    def test_cached_and_invalidate(self):
+        """Answers are cached until invalidate()."""
+        calls = []
+        transport = httpx.MockTransport(
+            lambda r: calls.append(1) or httpx.Response(200, content=b"8.8.8.8")
+        )
+        d = EgressDetector(["https://a.test/"], transport=transport)
+
+        d.detect()
+        d.detect()
+        d.invalidate()
+        d.detect()
+
+        assert 2 == len(calls) == d.lookups
+
+    def test_ttl_expiry(self):
+        """An expired answer is looked up again."""
+        d = detector({"a.test": (200, b"8.8.8.8")}, ttl=0.0)
+
+        d.detect()
+        d.detect()
+
+        assert 2 == d.lookups
+
+    def test_threads_share_one_lookup(self):
+        """64 threads asking at once cause exactly one lookup."""
+        d = detector({"a.test": (200, b"8.8.8.8")})
+        barrier = threading.Barrier(64)
+        results = []
+
+        def ask():
+            barrier.wait()
+            results.append(d.detect().ipv4)
+
+        threads = [threading.Thread(target=ask) for _ in range(64)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+        assert (1, 64) == (d.lookups, len(results))
+
+    @pytest.mark.asyncio
+    async def test_tasks_share_one_lookup(self):
+        """1,000 asyncio tasks asking at once cause exactly one lookup."""
+
+        async def handler(request):
+            await asyncio.sleep(0.05)
+            return httpx.Response(200, content=b"8.8.8.8")
+
+        d = EgressDetector(["https://a.test/"], async_transport=httpx.MockTransport(handler))
+
+        results = await asyncio.gather(*(d.adetect() for _ in range(1000)))
+
+        assert (1, {"8.8.8.8"}) == (d.lookups, {str(r.ipv4) for r in results})
+
+
+class TestProxy:
+    def test_lookup_goes_through_the_proxy(self):
+        """With a proxy, the provider request is sent to the proxy (absolute-form URL)."""
+        seen = []
+
+        def proxy(request):
+            seen.append(request.path)
+            return Reply(body="198.51.100.99")
+
+        with FakeServer(default=proxy) as p:
+            d = EgressDetector(["http://provider.invalid/ip"], allow_private=True)
+
+            report = d.detect(proxy=p.url)
+
+        assert "198.51.100.99" == str(report.ipv4)
+        assert ["/ip"] == seen
+
+
+def test_default_detector_switch(monkeypatch):
+    """IPWHITELIST_EGRESS=off disables the default detector; otherwise one is shared."""
+    monkeypatch.setenv("IPWHITELIST_EGRESS", "off")
+    assert default_detector() is None
+
+    monkeypatch.setenv("IPWHITELIST_EGRESS", "on")
+    assert default_detector() is default_detector()
+
+
+@pytest.mark.asyncio
+async def test_adetect_egress_function():
+    """The module-level async helper works with a provider list."""
+    with FakeServer(default=lambda r: Reply(body=r.client_ip)) as s:
+        report = await ipwhitelist.adetect_egress(providers=[f"{s.url}/ip"], timeout=2)
+
+    # A loopback answer is refused by default: providers must be public.
+    assert () == report.ips
+    assert "not a public address" in report.errors[0]

@@ -1,0 +1,61 @@
+"""Type-checked (never run) use of every public name."""
+
+from __future__ import annotations
+
+import ccxt
+
+import ipwhitelist
+from ipwhitelist import errors
+
+client = ipwhitelist.wrap(ccxt.binance(), egress=False, whitelist=["203.0.113.7"])
+same: ccxt.binance = ipwhitelist.unwrap(client)
+wrapped: bool = ipwhitelist.is_wrapped(client)
+
+try:
+    client.fetch_balance()
+except ipwhitelist.IPNotWhitelisted as exc:
+    d: ipwhitelist.Diagnosis = exc.diagnosis
+    kind: ipwhitelist.Kind = d.kind
+    confidence: ipwhitelist.Confidence = d.confidence
+    data: dict[str, object] = d.to_dict()
+    hints: tuple[ipwhitelist.Hint, ...] = d.hints
+except ipwhitelist.IPBanned as ban:
+    until = ban.banned_until
+except (ipwhitelist.GeoRestricted, errors.IPRejection) as other:
+    original = other.original
+
+detector = ipwhitelist.EgressDetector(
+    [ipwhitelist.Provider(url="https://example.test", family=4), "https://x.test"], timeout=1.0
+)
+report: ipwhitelist.EgressReport = detector.detect()
+providers: tuple[ipwhitelist.Provider, ...] = ipwhitelist.DEFAULT_PROVIDERS
+report2: ipwhitelist.EgressReport = ipwhitelist.detect_egress(timeout=1.0)
+
+
+async def use_async() -> ipwhitelist.EgressReport:
+    """Async surface."""
+    async with ipwhitelist.diagnosing(exchange="okx"):
+        pass
+    return await ipwhitelist.adetect_egress()
+
+
+@ipwhitelist.diagnose
+def decorated(x: int) -> str:
+    """Bare decorator keeps the signature."""
+    return str(x)
+
+
+@ipwhitelist.diagnose(exchange="bybit", egress=False)
+def decorated_with_options(x: int) -> str:
+    """Decorator with options keeps the signature."""
+    return str(x)
+
+
+text: str = decorated(1) + decorated_with_options(2)
+whitelist = ipwhitelist.Whitelist(["203.0.113.0/24"])
+rule = ipwhitelist.Rule(
+    name="n", exchange="binance", code="-1", kind="ip_banned", confidence="likely", source="s"
+)
+ipwhitelist.register_rule(rule)
+active: tuple[ipwhitelist.Rule, ...] = ipwhitelist.rules("binance")
+ipwhitelist.unregister_rule("n")
