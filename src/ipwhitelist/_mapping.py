@@ -125,8 +125,21 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
 
 
 def _message(diagnosis: Diagnosis) -> str:
-    said = f": {diagnosis.message}" if diagnosis.message else ""
-    return f"{diagnosis.headline}{said}"
+    # One line for logs that print str(exc); the full story is str(exc.diagnosis).
+    parts = [diagnosis.headline]
+    if diagnosis.message:
+        parts.append(f"exchange said: {diagnosis.message}")
+    if diagnosis.reported_ip is not None:
+        parts.append(f"IP seen by the exchange: {diagnosis.reported_ip}")
+    if diagnosis.egress_ips:
+        parts.append(f"egress: {', '.join(map(str, diagnosis.egress_ips))}")
+    if diagnosis.whitelisted is not None:
+        parts.append(
+            "on the documented whitelist"
+            if diagnosis.whitelisted
+            else "NOT on the documented whitelist"
+        )
+    return "; ".join(parts)
 
 
 def reject(

@@ -1,0 +1,104 @@
+"""The documented whitelist given to wrap()."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import given
+from strategies import ips
+
+from ipwhitelist import Whitelist
+from ipwhitelist._whitelist import to_whitelist
+
+
+class TestWhitelist:
+    def test_addresses_and_networks(self):
+        """Single addresses and CIDR networks, IPv4 and IPv6."""
+        wl = Whitelist(["203.0.113.7", "198.51.100.0/28", "2001:db8::/64"])
+
+        assert "203.0.113.7" in wl
+        assert "198.51.100.15" in wl
+        assert "198.51.100.16" not in wl
+        assert "2001:db8::abcd" in wl
+        assert "2001:db9::1" not in wl
+
+    def test_ipv4_mapped(self):
+        """An IPv4-mapped IPv6 address matches its IPv4 entry."""
+        wl = Whitelist(["203.0.113.7"])
+
+        assert wl.allows("binance", ipaddress.ip_address("::ffff:203.0.113.7"))
+
+    def test_host_bits_error_suggests_the_network(self):
+        """A CIDR with host bits set is refused with the likely intended network."""
+        with pytest.raises(ValueError, match=r"did you mean 203\.0\.113\.0/24"):
+            Whitelist(["203.0.113.7/24"])
+
+    @pytest.mark.parametrize("entry", ["not-an-ip", "203.0.113.7, 198.51.100.1", "300.0.0.1"])
+    def test_invalid_entries(self, entry):
+        """Garbage, comma-joined lists and out-of-range quads are refused by name."""
+        with pytest.raises(ValueError, match="not an IP address"):
+            Whitelist([entry])
+
+    def test_wrong_type(self):
+        """Non-string entries are a TypeError."""
+        with pytest.raises(TypeError):
+            Whitelist([42])  # type: ignore[list-item]
+
+    @given(ips)
+    def test_every_address_is_in_its_own_list(self, ip):
+        """Any address is allowed by a whitelist holding it."""
+        assert Whitelist([str(ip)]).allows("x", ip)
+
+    def test_duplicates_dropped(self):
+        """Duplicate entries collapse."""
+        assert 1 == len(Whitelist(["203.0.113.7", "203.0.113.7/32"]).networks)
+
+    def test_repr(self):
+        """repr shows the networks."""
+        assert "203.0.113.7/32" in repr(Whitelist(["203.0.113.7"]))
+
+    def test_non_ip_not_contained(self):
+        """Objects that are not addresses are never contained."""
+        assert 3 not in Whitelist(["203.0.113.7"])
+
+
+class TestLoad:
+    def test_file_with_comments(self, tmp_path):
+        """One entry per line; # comments and blank lines are ignored."""
+        path = tmp_path / "wl.txt"
+        path.write_text("# prod egress\n203.0.113.7\n\n2001:db8::/64  # v6\n")
+
+        wl = Whitelist.load(path)
+
+        assert 2 == len(wl.networks)
+
+    def test_error_names_file_and_line(self, tmp_path):
+        """An invalid line is reported as path:line."""
+        path = tmp_path / "wl.txt"
+        path.write_text("203.0.113.7\n203.0.113.999\n")
+
+        with pytest.raises(ValueError, match=r"wl\.txt:2: '203\.0\.113\.999'"):
+            Whitelist.load(path)
+
+
+class TestToWhitelist:
+    def test_forms(self, tmp_path):
+        """wrap(whitelist=) accepts None, a Whitelist, an allows() object, a path, one IP, an iterable."""
+        path = tmp_path / "wl.txt"
+        path.write_text("203.0.113.7\n")
+        wl = Whitelist(["203.0.113.7"])
+
+        class Registry:
+            def allows(self, exchange, ip):
+                return True
+
+        registry = Registry()
+
+        assert to_whitelist(None) is None
+        assert to_whitelist(wl) is wl
+        assert to_whitelist(registry) is registry
+        for value in (path, str(path), "203.0.113.7", ["203.0.113.7"]):
+            converted = to_whitelist(value)
+            assert isinstance(converted, Whitelist)
+            assert "203.0.113.7" in converted
