@@ -6,10 +6,10 @@ import ipaddress
 
 import pytest
 from hypothesis import given
-from strategies import ips
 
 from ipwhitelist import Whitelist
 from ipwhitelist._whitelist import to_whitelist
+from strategies import ips
 
 
 class TestWhitelist:
