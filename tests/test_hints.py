@@ -45,7 +45,9 @@ class TestEnvironment:
 
     def test_proxy_variables(self):
         """Proxy variables are listed by name, never by value."""
-        (hint,) = environment_hints({"https_proxy": "http://user:pw@proxy:3128"}, exists=lambda _p: False)
+        (hint,) = environment_hints(
+            {"https_proxy": "http://user:pw@proxy:3128"}, exists=lambda _p: False
+        )
 
         assert "HTTPS_PROXY" in hint.summary
         assert "pw" not in hint.summary + hint.fix

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from helpers import body_of, canned
 
 import ipwhitelist
+from helpers import body_of, canned
 from ipwhitelist import _mapping
 from ipwhitelist._fake import FakeServer, Reply
 
@@ -76,7 +76,9 @@ def test_egress_not_on_whitelist_confirms(server, sync_client):
     with FakeServer(default=lambda r: Reply(body="198.51.100.9")) as echo:
         server.default = canned(401, B2015)
         detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)
-        client = ipwhitelist.wrap(sync_client("binance"), egress=detector, whitelist=["203.0.113.7"])
+        client = ipwhitelist.wrap(
+            sync_client("binance"), egress=detector, whitelist=["203.0.113.7"]
+        )
 
         with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
             client.private_get_account()
@@ -88,7 +90,11 @@ def test_egress_not_on_whitelist_confirms(server, sync_client):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("httpsProxy", "https://p:1"), ("socksProxy", "socks5://p:1"), ("aiohttp_proxy", "http://p:2")],
+    [
+        ("httpsProxy", "https://p:1"),
+        ("socksProxy", "socks5://p:1"),
+        ("aiohttp_proxy", "http://p:2"),
+    ],
 )
 def test_proxy_of(name, expected):
     """proxy_of() reads ccxt's proxy settings."""

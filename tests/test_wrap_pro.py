@@ -31,7 +31,9 @@ async def bybit():
     await client.close()
 
 
-@pytest.mark.parametrize("method", ["watch_balance", "watchBalance", "create_order_ws", "createOrderWs"])
+@pytest.mark.parametrize(
+    "method", ["watch_balance", "watchBalance", "create_order_ws", "createOrderWs"]
+)
 async def test_ws_auth_failure_is_typed(bybit, method):
     """Bybit's websocket 'Unmatched IP' auth failure becomes IPNotWhitelisted on every spelling."""
     bybit.error = ccxt.AuthenticationError(
