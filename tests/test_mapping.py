@@ -115,3 +115,78 @@ def test_proxy_of_proxies_dict():
         proxies = {"https": "http://legacy:3128"}  # noqa: RUF012
 
     assert "http://legacy:3128" == _mapping.proxy_of(Client())
+
+
+class TestConfidence:
+    """The confidence model for -2015 and explicit IP messages, through the public path."""
+
+    @staticmethod
+    def diagnose(exchange, body, *, egress=(), whitelist=None, authenticated=False):
+        from ipwhitelist import _classify
+        from ipwhitelist._egress import EgressReport
+        from ipwhitelist._mapping import Settings, _Pending, diagnose_match
+        from ipwhitelist._whitelist import to_whitelist
+
+        response = _classify.response_from_http(exchange, (exchange,), http_status=401, body=body)
+        match = _classify.match(response)
+        assert match is not None
+        pending = _Pending(
+            match=match,
+            settings=Settings(whitelist=to_whitelist(whitelist)),
+            secrets=(),
+            proxy=None,
+            already_authenticated=authenticated,
+            ccxt_error=None,
+        )
+        v4 = [ip for ip in egress if ":" not in ip]
+        v6 = [ip for ip in egress if ":" in ip]
+        report = EgressReport(ipv4=v4[0] if v4 else None, ipv6=v6[0] if v6 else None)
+        return diagnose_match(pending, report)
+
+    @pytest.mark.parametrize(
+        ("kw", "expected"),
+        [
+            ({}, "possible"),
+            ({"authenticated": True}, "likely"),
+            ({"egress": ["203.0.113.9"]}, "possible"),
+            ({"egress": ["203.0.113.9"], "whitelist": ["198.51.100.0/24"]}, "confirmed"),
+            ({"egress": ["203.0.113.9"], "whitelist": ["203.0.113.9"]}, "possible"),
+            ({"egress": ["203.0.113.9", "2001:db8::9"], "whitelist": ["203.0.113.9"]}, "likely"),
+        ],
+        ids=[
+            "bare",
+            "after-success",
+            "egress-no-list",
+            "egress-off-list",
+            "egress-on-list",
+            "dual-stack-partial",
+        ],
+    )
+    def test_binance_2015(self, kw, expected):
+        """-2015 becomes 'confirmed' only when evidence shows the IP is off the list."""
+        d = self.diagnose("binance", B2015, **kw)
+
+        assert expected == d.confidence
+
+    def test_explicit_message_with_documented_ip_flags_drift(self):
+        """OKX refusing an IP that the documented list allows means the lists drifted."""
+        body = body_of(
+            {
+                "code": "50110",
+                "msg": "Your IP 203.0.113.9 is not included in your API key's IP whitelist.",
+            }
+        )
+
+        d = self.diagnose("okx", body, whitelist=["203.0.113.9"])
+
+        assert ("confirmed", True) == (d.confidence, d.whitelisted)
+        assert any("differs from the documented one" in e for e in d.evidence)
+
+    def test_dual_stack_partial_hint(self):
+        """A v4-only list with v6 egress says so."""
+        d = self.diagnose(
+            "binance", B2015, egress=["203.0.113.9", "2001:db8::9"], whitelist=["203.0.113.9"]
+        )
+
+        assert False is d.whitelisted
+        assert "ipv6_egress" in {h.name for h in d.hints}

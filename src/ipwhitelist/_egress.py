@@ -71,6 +71,14 @@ DEFAULT_PROVIDERS: tuple[Provider, ...] = (
 )
 
 
+def _to_v4(value: str | ipaddress.IPv4Address | None) -> ipaddress.IPv4Address | None:
+    return None if value is None else ipaddress.IPv4Address(value)
+
+
+def _to_v6(value: str | ipaddress.IPv6Address | None) -> ipaddress.IPv6Address | None:
+    return None if value is None else ipaddress.IPv6Address(value)
+
+
 @attrs.frozen(kw_only=True)
 class EgressReport:
     """
@@ -86,8 +94,8 @@ class EgressReport:
     Added in *0.1.0*.
     """
 
-    ipv4: ipaddress.IPv4Address | None = None
-    ipv6: ipaddress.IPv6Address | None = None
+    ipv4: ipaddress.IPv4Address | None = attrs.field(default=None, converter=_to_v4)
+    ipv6: ipaddress.IPv6Address | None = attrs.field(default=None, converter=_to_v6)
     provider: str | None = None
     elapsed: float = 0.0
     errors: tuple[str, ...] = ()

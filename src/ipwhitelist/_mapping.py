@@ -58,13 +58,29 @@ def _allows(whitelist: SupportsAllows, exchange: str, ip: IPAddress) -> bool:
     return bool(whitelist.allows(exchange, ip))
 
 
-def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
-    """Assess the evidence and build the diagnosis (pure)."""
+def _membership(
+    whitelist: SupportsAllows | None,
+    exchange: str,
+    seen: tuple[IPAddress, ...],
+    evidence: list[str],
+) -> tuple[bool | None, bool]:
+    """Whether *seen* is on the documented whitelist, and whether only partly."""
+    if whitelist is None or not seen:
+        return None, False
+    missing = [ip for ip in seen if not _allows(whitelist, exchange, ip)]
+    if missing:
+        evidence.append(f"{', '.join(map(str, missing))} is not on the documented whitelist")
+    else:
+        evidence.append(f"{', '.join(map(str, seen))} is on the documented whitelist")
+    return not missing, 0 < len(missing) < len(seen)
+
+
+def _assess(
+    pending: _Pending, egress_ips: tuple[IPAddress, ...]
+) -> tuple[Confidence, bool | None, list[str]]:
+    """Decide confidence and whitelist membership from the evidence at hand."""
     match = pending.match
-    response = match.response
     rule = match.rule
-    egress_ips = egress.ips if egress is not None else ()
-    whitelist = pending.settings.whitelist
     confidence: Confidence = rule.confidence
     evidence: list[str] = []
     if match.reported_ip is not None:
@@ -74,24 +90,43 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
             "this client authenticated successfully earlier in this process, so the key and "
             "secret were valid then (ccxt raised the rejection as DDoSProtection)"
         )
-    seen: tuple[IPAddress, ...] = (
-        (match.reported_ip,) if match.reported_ip is not None else egress_ips
+    # The IP the exchange names is the one it saw; failing that, our egress IPs
+    # are candidates (on a dual-stack host we cannot tell which family it used).
+    seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
+    whitelisted, partial = _membership(
+        pending.settings.whitelist, match.response.exchange, seen, evidence
     )
-    whitelisted: bool | None = None
-    if whitelist is not None and seen:
-        missing = [ip for ip in seen if not _allows(whitelist, response.exchange, ip)]
-        whitelisted = not missing
-        if missing:
-            evidence.append(f"{', '.join(map(str, missing))} is not on the documented whitelist")
-        else:
-            evidence.append(f"{', '.join(map(str, seen))} is on the documented whitelist")
-    if rule.kind == "ip_not_whitelisted":
-        if whitelisted is False:
-            confidence = "confirmed"
-        elif whitelisted is True and rule.confidence != "confirmed":
-            evidence.append("so the key, its secret or its permissions are the more likely cause")
-        elif match.reported_ip is not None or pending.already_authenticated:
-            confidence = _raise_to(confidence, "likely")
+    if rule.kind != "ip_not_whitelisted":
+        return confidence, whitelisted, evidence
+    if whitelisted is False and partial:
+        evidence.append(
+            "another egress address is on the list: the cause is confirmed only if the "
+            "exchange is reached over the missing address's family"
+        )
+        confidence = _raise_to(confidence, "likely")
+    elif whitelisted is False:
+        confidence = "confirmed"
+    elif whitelisted is True and rule.confidence == "confirmed":
+        evidence.append(
+            "the exchange refuses an IP that the documented whitelist allows: the key's "
+            "actual list on the exchange differs from the documented one"
+        )
+    elif whitelisted is True:
+        evidence.append("so the key, its secret or its permissions are the more likely cause")
+    elif match.reported_ip is not None or pending.already_authenticated:
+        confidence = _raise_to(confidence, "likely")
+    return confidence, whitelisted, evidence
+
+
+def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
+    """Assess the evidence and build the diagnosis (pure)."""
+    match = pending.match
+    response = match.response
+    rule = match.rule
+    egress_ips = egress.ips if egress is not None else ()
+    whitelist = pending.settings.whitelist
+    confidence, whitelisted, evidence = _assess(pending, egress_ips)
+    seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
     hints = (
         *_hints.address_hints(match.reported_ip, egress_ips, getattr(whitelist, "networks", ())),
         *_hints.client_hints(pending.proxy),
