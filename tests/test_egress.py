@@ -30,13 +30,22 @@ def mock(answers):
 
 def detector(answers, providers=None, **kw):
     providers = providers or [f"https://{host}/" for host in answers]
-    return EgressDetector(providers, transport=mock(answers), **kw)
+    transport = mock(answers)
+    return EgressDetector(providers, transport=transport, async_transport=transport, **kw)
+
+
+@pytest.fixture(params=["sync", "async"])
+def run(request):
+    """Run a detector's lookup through the sync or the async twin."""
+    if request.param == "sync":
+        return lambda d, **kw: d.detect(**kw)
+    return lambda d, **kw: asyncio.run(d.adetect(**kw))
 
 
 class TestValidation:
-    def test_first_valid_answer(self):
+    def test_first_valid_answer(self, run):
         """A public IPv4 answer is reported with its provider."""
-        report = detector({"a.test": (200, b"203.0.113.7\n")}, allow_private=True).detect()
+        report = run(detector({"a.test": (200, b"203.0.113.7\n")}, allow_private=True))
 
         assert ("203.0.113.7", "https://a.test/") == (str(report.ipv4), report.provider)
 
@@ -53,9 +62,9 @@ class TestValidation:
         ],
         ids=["private", "loopback", "garbage", "huge", "redirect", "500", "reset"],
     )
-    def test_bad_answers_are_rejected(self, answer, reason):
+    def test_bad_answers_are_rejected(self, run, answer, reason):
         """Private/loopback IPs, garbage, huge bodies, redirects, errors give no IP."""
-        report = detector({"a.test": answer}).detect()
+        report = run(detector({"a.test": answer}))
 
         assert () == report.ips
         assert reason in report.errors[0]
@@ -97,7 +106,7 @@ class TestValidation:
 
 
 class TestBounds:
-    def test_hanging_provider_does_not_delay_the_answer(self):
+    def test_hanging_provider_does_not_delay_the_answer(self, run):
         """One slow provider among fast ones does not hold up the result."""
         with FakeServer(
             routes={
@@ -108,29 +117,29 @@ class TestBounds:
             d = EgressDetector([f"{s.url}/slow", f"{s.url}/fast"], allow_private=True, timeout=3)
 
             start = time.monotonic()
-            report = d.detect()
+            report = run(d)
             elapsed = time.monotonic() - start
 
         assert "198.51.100.2" == str(report.ipv4)
         assert elapsed < 1.2
 
-    def test_all_hanging_returns_within_budget(self):
+    def test_all_hanging_returns_within_budget(self, run):
         """When every provider hangs, detect() returns empty after about the budget."""
         with FakeServer(default=lambda r: (time.sleep(2), Reply(body="1.1.1.1"))[1]) as s:
             d = EgressDetector([f"{s.url}/a", f"{s.url}/b"], timeout=0.3)
 
             start = time.monotonic()
-            report = d.detect()
+            report = run(d)
             elapsed = time.monotonic() - start
 
         assert () == report.ips
         assert elapsed < 1.0
 
-    def test_network_down(self):
+    def test_network_down(self, run):
         """Nothing listening: a quick empty report, never an exception."""
         d = EgressDetector(["http://127.0.0.1:9/ip"], timeout=1)
 
-        report = d.detect()
+        report = run(d)
 
         assert () == report.ips
         assert report.errors
@@ -195,7 +204,7 @@ class TestCache:
 
 
 class TestProxy:
-    def test_lookup_goes_through_the_proxy(self):
+    def test_lookup_goes_through_the_proxy(self, run):
         """With a proxy, the provider request is sent to the proxy (absolute-form URL)."""
         seen = []
 
@@ -206,10 +215,17 @@ class TestProxy:
         with FakeServer(default=proxy) as p:
             d = EgressDetector(["http://provider.invalid/ip"], allow_private=True)
 
-            report = d.detect(proxy=p.url)
+            report = run(d, proxy=p.url)
 
         assert "198.51.100.99" == str(report.ipv4)
         assert ["/ip"] == seen
+
+    def test_bad_proxy_is_reported_not_raised(self, run):
+        """An unusable proxy URL gives an empty report with the reason."""
+        report = run(EgressDetector(["http://a.test/"]), proxy="ftp://nope")
+
+        assert () == report.ips
+        assert "proxy" in report.errors[0]
 
 
 def test_default_detector_switch(monkeypatch):

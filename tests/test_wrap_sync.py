@@ -8,7 +8,8 @@ import ccxt
 import pytest
 
 import ipwhitelist
-from helpers import API_KEY, SECRET, body_of, canned, public_ok
+from helpers import API_KEY, SECRET, body_of, canned, make_client, public_ok
+from ipwhitelist._fake import FakeServer, Reply
 
 B2015 = body_of({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
 B2015_FUTURES = body_of(
@@ -556,3 +557,37 @@ class TestWrapContract:
         """An invalid whitelist entry fails at wrap() time, naming the entry."""
         with pytest.raises(ValueError, match=r"10\.0\.0\.1/8"):
             ipwhitelist.wrap(sync_client("binance"), whitelist=["10.0.0.1/8"])
+
+
+class TestIPv6:
+    def test_ipv6_client_address_reported_and_detected(self):
+        """Over [::1], the IP the exchange saw and the egress IP are IPv6 end to end."""
+
+        def okx(request):
+            return Reply.json(
+                {
+                    "msg": f"Your IP {request.client_ip} is not included in your API key's IP whitelist.",
+                    "code": "50110",
+                    "data": [],
+                },
+                401,
+            )
+
+        with (
+            FakeServer("::1", default=okx) as exchange,
+            FakeServer("::1", default=lambda r: Reply(body=r.client_ip)) as echo,
+        ):
+            client = make_client(ccxt, "okx", exchange.url)
+            detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)
+            ipwhitelist.wrap(client, egress=detector, whitelist=["203.0.113.7"])
+
+            with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+                client.private_get_account_balance()
+
+        d = info.value.diagnosis
+        assert ("::1", ("::1",), False) == (
+            str(d.reported_ip),
+            tuple(map(str, d.egress_ips)),
+            d.whitelisted,
+        )
+        assert "ipv6_egress" in {h.name for h in d.hints}
