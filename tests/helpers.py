@@ -54,3 +54,54 @@ def make_client(module: Any, exchange_id: str, url: str, **config: Any) -> Any:
 def body_of(obj: Any) -> str:
     """Compact JSON, as exchanges send it."""
     return json.dumps(obj, separators=(",", ":"))
+
+
+class CannedAdapter:
+    """
+    A requests transport adapter answering every request with one canned response.
+
+    Mounted on ``exchange.session`` it keeps the exchange's real URLs (ccxt picks
+    some error maps by host) while nothing leaves the process.
+    """
+
+    def __init__(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.body = body
+        self.headers = headers
+        self.urls: list[str] = []
+
+    def send(self, request: Any, **_kwargs: Any) -> Any:
+        import requests
+        from requests.structures import CaseInsensitiveDict
+
+        self.urls.append(request.url)
+        response = requests.Response()
+        response.status_code = self.status
+        response.reason = {
+            200: "OK",
+            401: "Unauthorized",
+            403: "Forbidden",
+            418: "I'm a teapot",
+            429: "Too Many Requests",
+            451: "Unavailable For Legal Reasons",
+        }.get(self.status, "Error")
+        content_type = (
+            "application/json" if self.body.lstrip().startswith(("{", "[")) else "text/html"
+        )
+        response.headers = CaseInsensitiveDict(
+            {"Content-Type": content_type, **(self.headers or {})}
+        )
+        response._content = self.body.encode()
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def mount(client: Any, adapter: CannedAdapter) -> Any:
+    """Mount *adapter* on a sync ccxt client's requests session for every URL."""
+    client.session.mount("https://", adapter)
+    client.session.mount("http://", adapter)
+    return client

@@ -116,3 +116,67 @@ class TestDiagnosing:
 
         with pytest.raises(ipwhitelist.IPNotWhitelisted), ipwhitelist.diagnosing():
             client.private_get_account()
+
+
+class TestAsyncTwins:
+    """The async forms behave like the sync ones."""
+
+    @pytest.mark.asyncio
+    async def test_async_pass_through_same_object(self):
+        """A non-IP error leaves an async decorated function as the same object."""
+        error = ccxt.InsufficientFunds("binance insufficient")
+
+        @ipwhitelist.diagnose
+        async def place():
+            raise error
+
+        with pytest.raises(ccxt.InsufficientFunds) as info:
+            await place()
+
+        assert info.value is error
+
+    @pytest.mark.asyncio
+    async def test_async_with_pass_through(self):
+        """async with diagnosing() leaves non-IP errors alone."""
+        error = ccxt.BadSymbol("binance bad symbol")
+
+        with pytest.raises(ccxt.BadSymbol) as info:
+            async with ipwhitelist.diagnosing():
+                raise error
+
+        assert info.value is error
+
+    @pytest.mark.asyncio
+    async def test_async_egress_completed_for_wrapped_rejection(self, server):
+        """A rejection from a wrapped async client inside diagnosing() keeps its diagnosis."""
+        import ccxt.async_support
+
+        from helpers import canned, make_client
+
+        server.default = canned(401, body_of({"code": -2015, "msg": "x"}))
+        client = ipwhitelist.wrap(
+            make_client(ccxt.async_support, "binance", server.url), egress=False
+        )
+        try:
+            with pytest.raises(ipwhitelist.IPNotWhitelisted):
+                async with ipwhitelist.diagnosing():
+                    await client.private_get_account()
+        finally:
+            await client.close()
+
+    @pytest.mark.asyncio
+    async def test_async_egress_lookup_in_decorator(self):
+        """@diagnose on async def looks the egress up asynchronously."""
+        from ipwhitelist._fake import FakeServer, Reply
+
+        with FakeServer(default=lambda r: Reply(body="198.51.100.3")) as echo:
+            detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)
+
+            @ipwhitelist.diagnose(egress=detector)
+            async def place():
+                raise ccxt.AuthenticationError(B2015)
+
+            with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+                await place()
+
+        assert ("198.51.100.3",) == tuple(map(str, info.value.diagnosis.egress_ips))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import Rule
 
 _SPOT_ERRORS = "https://developers.binance.com/docs/binance-spot-api-docs/errors"
+_FUTURES_ERRORS = "https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code"
 _LIMITS = "https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits"
 
 RULES = (
@@ -29,6 +30,15 @@ RULES = (
             "'request ip: <ip>'. ccxt raises it as DDoSProtection once the key has worked "
             "in this process (options['hasAlreadyAuthenticatedSuccessfully'])."
         ),
+    ),
+    Rule(
+        name="binance-1011-non-white-list",
+        exchange="binance",
+        code="-1011",
+        kind="ip_not_whitelisted",
+        confidence="confirmed",
+        source=_FUTURES_ERRORS,
+        description="-1011 NON_WHITE_LIST: This IP cannot access this route.",
     ),
     Rule(
         name="binance-418-ip-ban",

@@ -17,6 +17,17 @@ RULES = (
         description="Your IP {ip} is not included in your API key's IP whitelist.",
     ),
     Rule(
+        name="okx-50121-ip-refused",
+        exchange="okx",
+        code="50121",
+        kind="geo_restricted",
+        # The text refuses the IP itself, not the key's list; OKX answers this
+        # for addresses in regions it does not serve.
+        confidence="likely",
+        source=_ERRORS,
+        description="You can't access our services through the IP address ({ip}).",
+    ),
+    Rule(
         name="okx-ip-whitelist-message",
         exchange="okx",
         message=r"not included in your API key'?s IP whitelist",

@@ -1,0 +1,132 @@
+"""
+Replay the corpus of real exchange responses through real ccxt clients and wrap().
+
+Each entry of ``tests/data/responses.json`` is a response an exchange sent (or
+documents), with its source. IP rejections must come out typed with the right
+kind; near-misses must come out exactly as unwrapped ccxt raises them.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from pathlib import Path
+
+import ccxt
+import ccxt.async_support
+import pytest
+
+import ipwhitelist
+from helpers import CREDENTIALS, CannedAdapter, mount
+from ipwhitelist._fake import FakeServer, Reply, point_at
+
+CORPUS = json.loads((Path(__file__).parent / "data" / "responses.json").read_text("utf-8"))
+KINDS = {
+    "ip_not_whitelisted": ipwhitelist.IPNotWhitelisted,
+    "ip_banned": ipwhitelist.IPBanned,
+    "geo_restricted": ipwhitelist.GeoRestricted,
+}
+
+
+def _client(module, entry):
+    return getattr(module, entry["exchange"])({**CREDENTIALS, "enableRateLimit": False})
+
+
+def _raise(client, entry):
+    return client.fetch(entry["url"], entry.get("method", "GET"), {}, None)
+
+
+def test_corpus_is_sourced_and_large_enough():
+    """Every entry has a source URL, a known exchange and a valid expectation."""
+    for entry in CORPUS:
+        assert entry["source"].startswith("http"), entry["id"]
+        assert entry["exchange"] in ccxt.exchanges, entry["id"]
+        assert entry["expect"] in (None, *KINDS), entry["id"]
+    assert len({e["id"] for e in CORPUS}) == len(CORPUS)
+    assert len(CORPUS) >= 40
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=[e["id"] for e in CORPUS])
+def test_sync_replay(entry):
+    """Real ccxt (sync, real URLs via a session adapter): typed exactly when expected."""
+    adapter = CannedAdapter(entry["http_status"], entry["body"])
+    plain = mount(_client(ccxt, entry), adapter)
+    wrapped = ipwhitelist.wrap(mount(_client(ccxt, entry), adapter), egress=False)
+
+    try:
+        _raise(plain, entry)
+    except ccxt.BaseError as exc:
+        expected = exc
+    else:
+        expected = None
+    try:
+        _raise(wrapped, entry)
+    except ccxt.BaseError as exc:
+        actual = exc
+    else:
+        actual = None
+
+    if entry["expect"] is None:
+        assert not isinstance(actual, ipwhitelist.IPRejection)
+        assert (type(expected), str(expected)) == (type(actual), str(actual))
+        return
+    assert isinstance(actual, KINDS[entry["expect"]]), (entry["id"], actual)
+    assert type(actual.original) is type(expected)
+    assert str(actual.original) == str(expected)
+    d = actual.diagnosis
+    assert (entry.get("reported_ip") or None) == (str(d.reported_ip) if d.reported_ip else None)
+    if entry.get("banned_until_ms"):
+        assert d.banned_until is not None
+        assert entry["banned_until_ms"] == round(d.banned_until.timestamp() * 1000)
+
+
+@pytest.mark.asyncio
+async def test_async_replay_all():
+    """Real ccxt.async_support over loopback HTTP: the same kinds for every entry."""
+    current = {}
+
+    def route(_request):
+        entry = current["entry"]
+        content_type = (
+            "application/json" if entry["body"].lstrip().startswith(("{", "[")) else "text/html"
+        )
+        return Reply(
+            status=entry["http_status"], body=entry["body"], headers={"Content-Type": content_type}
+        )
+
+    mismatches = []
+    with FakeServer(default=route) as server:
+        clients = {}
+        try:
+            for entry in CORPUS:
+                current["entry"] = entry
+                client = clients.get(entry["exchange"])
+                if client is None:
+                    client = point_at(_client(ccxt.async_support, entry), server.url)
+                    ipwhitelist.wrap(client, egress=False)
+                    clients[entry["exchange"]] = client
+                path = "/" + entry["url"].split("/", 3)[3]
+                try:
+                    await client.fetch(server.url + path, entry.get("method", "GET"), {}, None)
+                except ipwhitelist.IPRejection as exc:
+                    got = exc.diagnosis.kind
+                except ccxt.BaseError:
+                    got = None
+                else:
+                    got = None
+                if got != entry["expect"]:
+                    mismatches.append((entry["id"], entry["expect"], got))
+        finally:
+            for client in clients.values():
+                await client.close()
+
+    assert [] == mismatches
+
+
+def test_report_counts(capsys):
+    """Print the corpus counts by exchange family and kind (for the issue note)."""
+    counts = collections.Counter((e["exchange"], e["expect"]) for e in CORPUS)
+    with capsys.disabled():
+        print("\ncorpus:", len(CORPUS), "responses")
+        for (exchange, kind), n in sorted(counts.items(), key=str):
+            print(f"  {exchange:14} {kind!s:20} {n}")
