@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, overload
 
 import ccxt
 
 from . import _classify
 from ._families import families_of, families_of_id
+from ._guard import guard_async, guard_sync
 from ._mapping import Settings, complete_async, complete_sync, needs_egress, proxy_of, reject
 from ._wrap import make_settings
 from .errors import IPRejection
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable
     from types import TracebackType
 
     from ._egress import EgressDetector
@@ -82,54 +82,17 @@ def diagnose(
     """
     settings = make_settings(egress, whitelist)
 
+    def classify(_args: tuple[Any, ...], exc: BaseException) -> IPRejection | None:
+        return _rejection(exc, exchange, settings)
+
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         if asyncio.iscoroutinefunction(fn):
-            return _async_wrapper(fn, exchange, settings)  # type: ignore[return-value]
-        return _sync_wrapper(fn, exchange, settings)
+            wrapped: Callable[P, R] = guard_async(fn, classify)
+        else:
+            wrapped = guard_sync(fn, classify)
+        return wrapped
 
     return decorate if func is None else decorate(func)
-
-
-def _sync_wrapper(
-    fn: Callable[P, R], exchange: str | object | None, settings: Settings
-) -> Callable[P, R]:
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except IPRejection as exc:
-            if needs_egress(exc):
-                complete_sync(exc)
-            raise
-        except ccxt.BaseError as exc:
-            rejection = _rejection(exc, exchange, settings)
-            if rejection is None:
-                raise
-            complete_sync(rejection)
-            raise rejection from exc
-
-    return wrapper
-
-
-def _async_wrapper(
-    fn: Callable[P, Awaitable[R]], exchange: str | object | None, settings: Settings
-) -> Callable[P, Awaitable[R]]:
-    @functools.wraps(fn)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await fn(*args, **kwargs)
-        except IPRejection as exc:
-            if needs_egress(exc):
-                await complete_async(exc)
-            raise
-        except ccxt.BaseError as exc:
-            rejection = _rejection(exc, exchange, settings)
-            if rejection is None:
-                raise
-            await complete_async(rejection)
-            raise rejection from exc
-
-    return wrapper
 
 
 class diagnosing:  # noqa: N801 - used like a function, as contextlib's are

@@ -32,7 +32,8 @@ from ccxt.base.exchange import BaseExchange
 from . import _classify
 from ._egress import EgressDetector, default_detector
 from ._families import families_of
-from ._mapping import Settings, complete_async, complete_sync, needs_egress, proxy_of, reject
+from ._guard import guard_async, guard_sync
+from ._mapping import Settings, proxy_of, reject
 from ._whitelist import WhitelistLike, to_whitelist
 from .errors import IPRejection
 
@@ -124,83 +125,45 @@ def _from_http(
     return rejection
 
 
-def _sync_entry(func: Callable[..., Any]) -> Callable[..., Any]:
+def _classify_method(args: tuple[Any, ...], exc: BaseException) -> IPRejection | None:
+    # Methods: args[0] is the client.
+    return _from_exception(args[0], exc)
+
+
+def _structured(func: Callable[..., Any], positions: tuple[int, int, int, int | None, int]) -> Any:
+    """
+    Wrap one of ccxt's error handlers, which see the structured response.
+
+    *positions* says where (status, url, method, headers, body) are among the
+    handler's positional arguments: ccxt calls ``handle_errors(code, reason,
+    url, method, headers, body, response, requestHeaders, requestBody)`` and
+    ``handle_http_status_code(code, reason, url, method, body)``, with names
+    that vary per exchange.
+    """
+    status_at, url_at, method_at, headers_at, body_at = positions
+
     @functools.wraps(func)
-    def entry(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(self, *args, **kwargs)
-        except IPRejection as exc:
-            if needs_egress(exc):
-                complete_sync(exc)
-            raise
-        except ccxt.BaseError as exc:
-            rejection = _from_exception(self, exc)
-            if rejection is None:
-                raise
-            complete_sync(rejection)
-            raise rejection from exc
-
-    return entry
-
-
-def _async_entry(func: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(func)
-    async def entry(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await func(self, *args, **kwargs)
-        except IPRejection as exc:
-            if needs_egress(exc):
-                await complete_async(exc)
-            raise
-        except ccxt.BaseError as exc:
-            rejection = _from_exception(self, exc)
-            if rejection is None:
-                raise
-            await complete_async(rejection)
-            raise rejection from exc
-
-    return entry
-
-
-def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    # ccxt calls handle_errors(code, reason, url, method, headers, body, response,
-    # requestHeaders, requestBody) positionally; parameter names vary per exchange.
-    @functools.wraps(func)
-    def handle_errors(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def handler(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return func(self, *args, **kwargs)
         except IPRejection:
             raise
         except ccxt.BaseError as exc:
-            a = (*args, None, None, None, None, None, None)
+            padded = (*args, *([None] * 9))
             rejection = _from_http(
-                self, exc, status=a[0], url=a[2], method=a[3], headers=a[4], body=a[5]
+                self,
+                exc,
+                status=padded[status_at],
+                url=padded[url_at],
+                method=padded[method_at],
+                headers=None if headers_at is None else padded[headers_at],
+                body=padded[body_at],
             )
             if rejection is None:
                 raise
             raise rejection from exc
 
-    return handle_errors
-
-
-def _handle_http_status_code(func: Callable[..., Any]) -> Callable[..., Any]:
-    # ccxt calls handle_http_status_code(code, reason, url, method, body).
-    @functools.wraps(func)
-    def handle_http_status_code(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(self, *args, **kwargs)
-        except IPRejection:
-            raise
-        except ccxt.BaseError as exc:
-            a = (*args, None, None, None, None, None)
-            rejection = _from_http(
-                self, exc, status=a[0], url=a[2], method=a[3], headers=None, body=a[4]
-            )
-            if rejection is None:
-                raise
-            raise rejection from exc
-
-    return handle_http_status_code
+    return handler
 
 
 def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
@@ -221,12 +184,16 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
                 continue  # implicit API descriptors resolve to request(), wrapped below
             key = id(func)
             if key not in wrapped:
-                factory = _async_entry if asyncio.iscoroutinefunction(func) else _sync_entry
-                wrapped[key] = factory(func)
+                guard = guard_async if asyncio.iscoroutinefunction(func) else guard_sync
+                wrapped[key] = guard(func, _classify_method)
             namespace[name] = wrapped[key]
-        namespace["handle_errors"] = _handle_errors(cls.handle_errors)  # type: ignore[attr-defined]
-        namespace["handle_http_status_code"] = _handle_http_status_code(
-            cls.handle_http_status_code  # type: ignore[attr-defined]
+        namespace["handle_errors"] = _structured(
+            cls.handle_errors,  # type: ignore[attr-defined]
+            (0, 2, 3, 4, 5),
+        )
+        namespace["handle_http_status_code"] = _structured(
+            cls.handle_http_status_code,  # type: ignore[attr-defined]
+            (0, 2, 3, None, 4),
         )
         subclass = type(cls.__name__, (cls,), namespace)
         _classes[cls] = subclass

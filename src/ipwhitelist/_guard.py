@@ -1,0 +1,66 @@
+"""
+The sync and async guards every instrumented callable runs in.
+
+One pair serves `wrap()`'s methods and the `diagnose()` decorator: run the
+call; let a rejection that is already typed finish its egress lookup; hand any
+other ccxt error to *classify* and raise its verdict from the original, or
+re-raise the very same object when it is not an IP rejection.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import ccxt
+
+from ._mapping import complete_async, complete_sync, needs_egress
+from .errors import IPRejection
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+#: Turns (the call's positional arguments, the ccxt error) into a rejection or None.
+Classifier: TypeAlias = "Callable[[tuple[Any, ...], BaseException], IPRejection | None]"
+
+
+def guard_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[..., Any]:
+    """Wrap a plain callable."""
+
+    @functools.wraps(fn)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except IPRejection as exc:
+            if needs_egress(exc):
+                complete_sync(exc)
+            raise
+        except ccxt.BaseError as exc:
+            rejection = classify(args, exc)
+            if rejection is None:
+                raise
+            complete_sync(rejection)
+            raise rejection from exc
+
+    return guarded
+
+
+def guard_async(fn: Callable[..., Awaitable[Any]], classify: Classifier) -> Callable[..., Any]:
+    """Async twin of `guard_sync`: the egress lookup is awaited, never blocking."""
+
+    @functools.wraps(fn)
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await fn(*args, **kwargs)
+        except IPRejection as exc:
+            if needs_egress(exc):
+                await complete_async(exc)
+            raise
+        except ccxt.BaseError as exc:
+            rejection = classify(args, exc)
+            if rejection is None:
+                raise
+            await complete_async(rejection)
+            raise rejection from exc
+
+    return guarded
