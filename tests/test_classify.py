@@ -247,3 +247,26 @@ class TestFromException:
 
         assert ("binance", status, url) == (response.exchange, response.http_status, response.url)
         assert _classify.match(response) is not None
+
+
+class TestFamilies:
+    def test_unknown_id_is_its_own_family(self):
+        """An id ccxt does not know still classifies with generic rules."""
+        from ipwhitelist._families import families_of, families_of_id
+
+        class Client:
+            id = "binanceusdm"
+
+        assert ("nope",) == families_of_id("nope")
+        assert ("binanceusdm", "binance") == families_of(Client())
+        assert () == families_of(object())
+
+    def test_binance_nested_msg_that_is_not_json(self):
+        """A Binance msg starting with '{' that is not JSON is kept as text."""
+        assert (None, "{oops") == parse_body('{"success":false,"msg":"{oops"}')
+
+    def test_key_page_fallback(self):
+        """Exchanges without a known key page get a generic pointer."""
+        from ipwhitelist._remediation import key_page
+
+        assert "API key management page" in key_page(("kraken",))

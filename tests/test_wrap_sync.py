@@ -591,3 +591,21 @@ class TestIPv6:
             d.whitelisted,
         )
         assert "ipv6_egress" in {h.name for h in d.hints}
+
+
+def test_418_retry_after_header_gives_banned_until(server, sync_client):
+    """A 418 without an end time in the text takes it from Retry-After (Binance sends both)."""
+    server.default = canned(
+        418,
+        body_of({"code": -1003, "msg": "Way too much request weight used."}),
+        headers={"Retry-After": "120"},
+    )
+    client = ipwhitelist.wrap(sync_client("binance"), egress=False)
+    before = datetime.now(UTC)
+
+    with pytest.raises(ipwhitelist.IPBanned) as info:
+        client.private_get_account()
+
+    until = info.value.banned_until
+    assert until is not None
+    assert 119 <= (until - before).total_seconds() <= 125
