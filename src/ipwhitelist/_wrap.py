@@ -87,12 +87,7 @@ def _from_exception(exchange: Any, exc: BaseException) -> IPRejection | None:
     if settings is None or exc in _checked:
         return None
     response = _classify.response_from_exception(exc, exchange.id, families_of(exchange))
-    rejection = reject(
-        exc, response, settings=settings, exchange=exchange, proxy=proxy_of(exchange)
-    )
-    if rejection is None:
-        _checked.add(exc)
-    return rejection
+    return _verdict(exchange, exc, response, settings)
 
 
 def _from_http(
@@ -117,6 +112,12 @@ def _from_http(
         method=method if isinstance(method, str) else None,
         headers=headers,
     )
+    return _verdict(exchange, exc, response, settings)
+
+
+def _verdict(
+    exchange: Any, exc: BaseException, response: _classify.Response, settings: Settings
+) -> IPRejection | None:
     rejection = reject(
         exc, response, settings=settings, exchange=exchange, proxy=proxy_of(exchange)
     )
