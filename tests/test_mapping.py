@@ -190,3 +190,21 @@ class TestConfidence:
 
         assert False is d.whitelisted
         assert "ipv6_egress" in {h.name for h in d.hints}
+
+
+def test_cached_egress_is_used_without_a_second_pass(server, sync_client, monkeypatch):
+    """With a fresh cached egress answer the diagnosis is built once, with the egress IP."""
+    with FakeServer(default=lambda r: Reply(body="198.51.100.9")) as echo:
+        detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)
+        detector.detect()
+    server.default = canned(401, B2015)
+    client = ipwhitelist.wrap(sync_client("binance"), egress=detector)
+    builds = []
+    real = _mapping.diagnose_match
+    monkeypatch.setattr(_mapping, "diagnose_match", lambda *a: builds.append(1) or real(*a))
+
+    with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+        client.private_get_account()
+
+    assert (1, ("198.51.100.9",)) == (len(builds), tuple(map(str, info.value.diagnosis.egress_ips)))
+    assert 1 == detector.lookups

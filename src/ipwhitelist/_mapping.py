@@ -209,9 +209,12 @@ def reject(
         ),
         ccxt_error=type(exc).__name__ if exc is not None else None,
     )
-    diagnosis = _safe_diagnose(pending, None)
+    # A fresh cached egress answer needs no I/O: finish the diagnosis now and
+    # build it once. Otherwise the I/O edge finishes it (complete_sync/async).
+    cached = settings.egress.cached(proxy) if settings.egress is not None else None
+    diagnosis = _safe_diagnose(pending, cached)
     rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
-    if settings.egress is not None:
+    if settings.egress is not None and cached is None:
         rejection._ipw_pending = pending
     return rejection
 
