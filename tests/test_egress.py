@@ -246,3 +246,30 @@ async def test_adetect_egress_function():
     # A loopback answer is refused by default: providers must be public.
     assert () == report.ips
     assert "not a public address" in report.errors[0]
+
+
+class TestRetry:
+    def test_dropped_connection_is_retried_once(self, run):
+        """A provider that drops the first connection answers on the bounded retry."""
+        calls = []
+
+        def flaky(request):
+            calls.append(1)
+            return None if len(calls) == 1 else Reply(body="198.51.100.44")
+
+        with FakeServer(default=flaky) as s:
+            report = run(EgressDetector([f"{s.url}/ip"], allow_private=True, timeout=2))
+
+        assert ("198.51.100.44", 2) == (str(report.ipv4), len(calls))
+
+    def test_retries_are_bounded(self, run):
+        """A provider that always drops is tried twice, then reported as failed."""
+        calls = []
+
+        def dropping(request):
+            calls.append(1)
+
+        with FakeServer(default=dropping) as s:
+            report = run(EgressDetector([f"{s.url}/ip"], allow_private=True, timeout=2))
+
+        assert ((), 2) == (report.ips, len(calls))

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
     import httpx
+    import tenacity
 
     from ._diagnosis import IPAddress
 
@@ -233,6 +234,12 @@ class EgressDetector:
                 report = self._store(proxy, self._race_sync(proxy))
         return report
 
+    def _retry_sync(self, client: httpx.Client, provider: Provider, deadline: float) -> IPAddress:
+        for attempt in _retrying(deadline):
+            with attempt:
+                return self._fetch_sync(client, provider)
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
+
     def _fetch_sync(self, client: httpx.Client, provider: Provider) -> IPAddress:
         with client.stream("GET", provider.url) as response:
             body = b""
@@ -259,7 +266,8 @@ class EgressDetector:
         pool = ThreadPoolExecutor(max_workers=len(self.providers), thread_name_prefix="egress")
         try:
             futures: dict[Future[IPAddress], Provider] = {
-                pool.submit(self._fetch_sync, client, p): p for p in self.providers
+                pool.submit(self._retry_sync, client, p, collector.deadline): p
+                for p in self.providers
             }
             pending = set(futures)
             while pending and (remaining := collector.remaining()) > 0:
@@ -297,6 +305,14 @@ class EgressDetector:
         self.lookups += 1
         return self._store(proxy, await self._race_async(proxy))
 
+    async def _retry_async(
+        self, client: httpx.AsyncClient, provider: Provider, deadline: float
+    ) -> IPAddress:
+        async for attempt in _async_retrying(deadline):
+            with attempt:
+                return await self._fetch_async(client, provider)
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
+
     async def _fetch_async(self, client: httpx.AsyncClient, provider: Provider) -> IPAddress:
         async with client.stream("GET", provider.url) as response:
             body = b""
@@ -323,7 +339,8 @@ class EgressDetector:
             return EgressReport(errors=(f"proxy {proxy!r}: {exc}",))
         async with client:
             tasks: dict[asyncio.Future[IPAddress], Provider] = {
-                asyncio.ensure_future(self._fetch_async(client, p)): p for p in self.providers
+                asyncio.ensure_future(self._retry_async(client, p, collector.deadline)): p
+                for p in self.providers
             }
             pending: set[asyncio.Future[IPAddress]] = set(tasks)
             try:
@@ -340,6 +357,42 @@ class EgressDetector:
         return collector.report()
 
 
+def _retry_settings(deadline: float) -> dict[str, Any]:
+    """
+    One bounded, jittered retry of a provider on a dropped or refused connection.
+
+    Never past the lookup's budget; timeouts and bad answers are not retried
+    (the race has other providers for that).
+    """
+    import httpx
+    import tenacity
+
+    return {
+        "stop": tenacity.stop_after_attempt(_ATTEMPTS)
+        | tenacity.stop_after_delay(max(0.0, deadline - time.monotonic())),
+        "wait": tenacity.wait_random(0, 0.05),
+        "retry": tenacity.retry_if_exception_type(
+            (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)
+        ),
+        "reraise": True,
+    }
+
+
+def _retrying(deadline: float) -> tenacity.Retrying:
+    import tenacity
+
+    return tenacity.Retrying(**_retry_settings(deadline))
+
+
+def _async_retrying(deadline: float) -> tenacity.AsyncRetrying:
+    import tenacity
+
+    return tenacity.AsyncRetrying(**_retry_settings(deadline))
+
+
+_ATTEMPTS = 2
+
+
 class _Collector:
     """Collects the race's answers and decides when to stop."""
 
@@ -347,7 +400,8 @@ class _Collector:
         self, providers: Sequence[Provider], start: float, timeout: float, grace: float
     ) -> None:
         self._start = start
-        self._deadline = start + timeout
+        self.deadline = start + timeout
+        self._deadline = self.deadline
         self._grace = grace
         self._families = {p.family for p in providers}
         self.found: dict[int, IPAddress] = {}
