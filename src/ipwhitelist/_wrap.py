@@ -11,7 +11,10 @@ Three layers cooperate:
 * ``handle_errors`` / ``handle_http_status_code``: ccxt calls them with the
   HTTP status, URL, headers and body; an IP rejection is recognised here from
   the structured response and raised in place of ccxt's exception, so ccxt's
-  own retry loop (``fetch2``'s ``maxRetriesOnFailure``) never retries it.
+  opt-in retry loop (``fetch2``'s ``maxRetriesOnFailure``, which retries
+  ``ccxt.OperationFailed``) never retries a whitelist or geo rejection. An
+  `IPBanned` is a ``ccxt.DDoSProtection`` and would be retried there: leave
+  ``maxRetriesOnFailure`` at its default of 0.
 * ``fetch``: adds the egress lookup (async on async clients) to a rejection.
 * every other entry point (unified methods, ``fetch2``/``request``, which all
   implicit API methods call, and ccxt.pro's ``watch_*``/``*_ws``): classifies

@@ -100,8 +100,8 @@ class IPBanned(IPRejection, ccxt.DDoSProtection):  # type: ignore[misc]
     """
     The exchange has banned or blocked this IP, usually for sending too many requests.
 
-    Also a `ccxt.DDoSProtection`, the class ccxt raises for Binance's HTTP 418
-    and -1003 bans, so rate-limit back-off handlers still run. A ban is lifted by
+    Also a `ccxt.DDoSProtection`, the class ccxt raises for every Binance HTTP
+    418 and 429 response, so rate-limit back-off handlers still run. A ban is lifted by
     waiting: retrying before `banned_until` extends Binance's bans (2 minutes up to
     3 days).
 

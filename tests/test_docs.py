@@ -1,0 +1,120 @@
+"""The documentation: every runnable sample runs offline, and the reference matches the code."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import ipwhitelist
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+NO_RUN = "# doc: no-run"
+
+# A fenced ```python block, possibly indented (inside a list or an admonition).
+_FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)```python[^\n]*\n(?P<code>.*?)^(?P=indent)```[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+# Table cells are separated by pipes outside code spans (patterns contain "|").
+_CELL = re.compile(r"(?:`[^`]*`|[^|`])+")
+
+
+def python_blocks() -> list[tuple[str, str]]:
+    """Return (id, code) for every ```python block under docs/, ids like 'tutorial.md:120'."""
+    blocks = []
+    for path in sorted(DOCS.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for match in _FENCE.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            code = textwrap.dedent(match.group("code"))
+            blocks.append((f"{path.relative_to(DOCS).as_posix()}:{line}", code))
+    return blocks
+
+
+BLOCKS = python_blocks()
+RUNNABLE = [(name, code) for name, code in BLOCKS if not code.startswith(NO_RUN)]
+
+
+def table_rows(text: str) -> dict[str, list[str]]:
+    """Map the first cell (a rule name in backticks) of each table row to the row's cells."""
+    rows = {}
+    for line in text.splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = [cell.strip() for cell in _CELL.findall(line.strip().strip("|"))]
+        rows[cells[0].strip("`")] = cells
+    return rows
+
+
+def code_cell(value: object) -> str:
+    """How the rules table shows a condition: in backticks, or an en dash when unset."""
+    return "\N{EN DASH}" if value is None else f"`{value}`"
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch):
+    """No sample may ask the internet for the egress IP, or leave user rules behind."""
+    monkeypatch.setenv("IPWHITELIST_EGRESS", "off")
+    before = {rule.name for rule in ipwhitelist.rules()}
+    yield
+    for rule in ipwhitelist.rules():
+        if rule.name not in before:
+            ipwhitelist.unregister_rule(rule.name)
+
+
+@pytest.mark.parametrize(("name", "code"), RUNNABLE, ids=[name for name, _ in RUNNABLE])
+def test_sample_runs(offline, name, code):
+    """A runnable ```python sample in docs/ runs to completion, offline, in a fresh namespace."""
+    exec(compile(code, name, "exec"), {"__name__": "__docs__"})  # noqa: S102 - our own docs
+
+
+def test_samples_found():
+    """The extraction finds runnable samples and skips the ones marked no-run."""
+    names = {name.split(":")[0] for name, _ in RUNNABLE}
+
+    assert {"tutorial.md", "how-to/async-and-pro.md", "how-to/custom-rules.md"} <= names
+    assert len(RUNNABLE) < len(BLOCKS)
+
+
+def test_rules_table_has_every_rule():
+    """docs/reference/rules.md has one row per rule, with the rule's current data."""
+    rows = table_rows((DOCS / "reference" / "rules.md").read_text(encoding="utf-8"))
+
+    for rule in ipwhitelist.rules():
+        assert rule.name in rows, f"{rule.name} is missing from docs/reference/rules.md"
+        pattern = rule.message.pattern if rule.message is not None else None
+        expected = [
+            f"`{rule.name}`",
+            f"`{rule.exchange}`",
+            code_cell(rule.code),
+            code_cell(rule.http_status),
+            code_cell(pattern),
+            f"`{rule.kind}`",
+            f"`{rule.confidence}`",
+        ]
+        assert expected == rows[rule.name][:7], rule.name
+        assert f"]({rule.source})" in rows[rule.name][7], rule.name
+
+
+def test_rules_table_has_no_stale_rows():
+    """Every row of docs/reference/rules.md names a rule that exists."""
+    rows = table_rows((DOCS / "reference" / "rules.md").read_text(encoding="utf-8"))
+
+    assert set() == set(rows) - {rule.name for rule in ipwhitelist.rules()}
+
+
+def test_api_reference_covers_all():
+    """docs/reference/api.md renders every public name, the exceptions via ipwhitelist.errors."""
+    text = (DOCS / "reference" / "api.md").read_text(encoding="utf-8")
+    rendered = set(re.findall(r"^::: ipwhitelist\.(\w+)$", text, re.MULTILINE))
+
+    assert "errors" in rendered
+    missing = {
+        name
+        for name in ipwhitelist.__all__
+        if name not in rendered and name not in ipwhitelist.errors.__all__
+    }
+    assert set() == missing
