@@ -123,6 +123,46 @@ class TestBounds:
         assert "198.51.100.2" == str(report.ipv4)
         assert elapsed < 1.2
 
+    def test_first_answer_ends_a_dual_stack_race(self, run):
+        """Dual-stack providers answer in one family: the first answer ends the race."""
+        with FakeServer(
+            routes={
+                ("GET", "/slow"): lambda r: (time.sleep(1), Reply(body="198.51.100.1"))[1],
+                ("GET", "/fast"): lambda r: Reply(body="198.51.100.2"),
+            }
+        ) as s:
+            d = EgressDetector(
+                [f"{s.url}/slow", f"{s.url}/fast"], allow_private=True, grace=0.5, timeout=3
+            )
+
+            start = time.monotonic()
+            run(d)
+            elapsed = time.monotonic() - start
+
+        assert elapsed < 0.4
+
+    def test_grace_for_a_declared_family(self, run):
+        """A pending IPv6-only provider gets the grace period after the IPv4 answer, no more."""
+        with FakeServer(
+            routes={
+                ("GET", "/v6"): lambda r: (time.sleep(2), Reply(body="2001:db8::1"))[1],
+                ("GET", "/v4"): lambda r: Reply(body="198.51.100.2"),
+            }
+        ) as s:
+            d = EgressDetector(
+                [Provider(url=f"{s.url}/v4", family=4), Provider(url=f"{s.url}/v6", family=6)],
+                allow_private=True,
+                grace=0.2,
+                timeout=3,
+            )
+
+            start = time.monotonic()
+            report = run(d)
+            elapsed = time.monotonic() - start
+
+        assert "198.51.100.2" == str(report.ipv4)
+        assert 0.15 < elapsed < 0.9
+
     def test_all_hanging_returns_within_budget(self, run):
         """When every provider hangs, detect() returns empty after about the budget."""
         with FakeServer(default=lambda r: (time.sleep(2), Reply(body="1.1.1.1"))[1]) as s:

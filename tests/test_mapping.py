@@ -25,7 +25,7 @@ def test_diagnosis_failure_degrades_to_minimal(server, sync_client, monkeypatch,
     def broken(*_a, **_k):
         raise RuntimeError("hint bug")
 
-    monkeypatch.setattr(_mapping._hints, "environment_hints", broken)
+    monkeypatch.setattr(_mapping._hints, "process_hints", broken)
 
     with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
         client.private_get_account()

@@ -140,6 +140,11 @@ def _parse_ip(token: str) -> IPAddress | None:
 def find_ip(text: str) -> IPAddress | None:
     """Return the first valid IP address literal in *text* (IPv4-mapped IPv6 becomes IPv4)."""
     for run in _IP_RUN.findall(text[:MAX_SCAN]):
+        # Skip punctuation and words ("e.", "ad:"): an address literal has a
+        # digit or, in IPv6, at least two colons. Failed parses raise, so this
+        # keeps the common case cheap.
+        if run.count(":") < 2 and not any(c.isdigit() for c in run):  # noqa: PLR2004
+            continue
         trimmed = run.rstrip(".")
         # "is:::1" is "is:" followed by "::1": drop one colon before dropping all.
         for candidate in (trimmed, trimmed[1:], trimmed.lstrip(":"), trimmed.rstrip(":")):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
-from ._redact import redact, strip_query
+from ._redact import redact_patterns, strip_query
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -43,7 +43,7 @@ def _to_strs(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _to_redacted(value: str) -> str:
-    return redact(value)
+    return redact_patterns(value)
 
 
 def _to_redacted_url(value: str | None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import random
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -234,8 +235,10 @@ class EgressDetector:
                 report = self._store(proxy, self._race_sync(proxy))
         return report
 
-    def _retry_sync(self, client: httpx.Client, provider: Provider, deadline: float) -> IPAddress:
-        for attempt in _retrying(deadline):
+    def _retry_sync(
+        self, client: httpx.Client, provider: Provider, collector: _Collector
+    ) -> IPAddress:
+        for attempt in _retrying(collector):
             with attempt:
                 return self._fetch_sync(client, provider)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
@@ -266,8 +269,7 @@ class EgressDetector:
         pool = ThreadPoolExecutor(max_workers=len(self.providers), thread_name_prefix="egress")
         try:
             futures: dict[Future[IPAddress], Provider] = {
-                pool.submit(self._retry_sync, client, p, collector.deadline): p
-                for p in self.providers
+                pool.submit(self._retry_sync, client, p, collector): p for p in self.providers
             }
             pending = set(futures)
             while pending and (remaining := collector.remaining()) > 0:
@@ -306,9 +308,9 @@ class EgressDetector:
         return self._store(proxy, await self._race_async(proxy))
 
     async def _retry_async(
-        self, client: httpx.AsyncClient, provider: Provider, deadline: float
+        self, client: httpx.AsyncClient, provider: Provider, collector: _Collector
     ) -> IPAddress:
-        async for attempt in _async_retrying(deadline):
+        async for attempt in _async_retrying(collector):
             with attempt:
                 return await self._fetch_async(client, provider)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
@@ -339,7 +341,7 @@ class EgressDetector:
             return EgressReport(errors=(f"proxy {proxy!r}: {exc}",))
         async with client:
             tasks: dict[asyncio.Future[IPAddress], Provider] = {
-                asyncio.ensure_future(self._retry_async(client, p, collector.deadline)): p
+                asyncio.ensure_future(self._retry_async(client, p, collector)): p
                 for p in self.providers
             }
             pending: set[asyncio.Future[IPAddress]] = set(tasks)
@@ -357,20 +359,23 @@ class EgressDetector:
         return collector.report()
 
 
-def _retry_settings(deadline: float) -> dict[str, Any]:
+def _retry_settings(collector: _Collector) -> dict[str, Any]:
     """
     One bounded, jittered retry of a provider on a dropped or refused connection.
 
-    Never past the lookup's budget; timeouts and bad answers are not retried
-    (the race has other providers for that).
+    Never past the lookup's budget, and never once the race is decided;
+    timeouts and bad answers are not retried (the race has other providers).
     """
     import httpx
     import tenacity
 
     return {
         "stop": tenacity.stop_after_attempt(_ATTEMPTS)
-        | tenacity.stop_after_delay(max(0.0, deadline - time.monotonic())),
-        "wait": tenacity.wait_random(0, 0.05),
+        | tenacity.stop_after_delay(max(0.0, collector.deadline - time.monotonic()))
+        | tenacity.stop_when_event_set(collector.decided),
+        # Our own generator: the global one belongs to the application (and to
+        # test frameworks that check nobody else draws from it).
+        "wait": lambda _state: _JITTER.uniform(0, 0.05),
         "retry": tenacity.retry_if_exception_type(
             (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)
         ),
@@ -378,23 +383,31 @@ def _retry_settings(deadline: float) -> dict[str, Any]:
     }
 
 
-def _retrying(deadline: float) -> tenacity.Retrying:
+def _retrying(collector: _Collector) -> tenacity.Retrying:
     import tenacity
 
-    return tenacity.Retrying(**_retry_settings(deadline))
+    return tenacity.Retrying(**_retry_settings(collector))
 
 
-def _async_retrying(deadline: float) -> tenacity.AsyncRetrying:
+def _async_retrying(collector: _Collector) -> tenacity.AsyncRetrying:
     import tenacity
 
-    return tenacity.AsyncRetrying(**_retry_settings(deadline))
+    return tenacity.AsyncRetrying(**_retry_settings(collector))
 
 
+_JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
 _ATTEMPTS = 2
 
 
 class _Collector:
-    """Collects the race's answers and decides when to stop."""
+    """
+    Collects the race's answers and decides when to stop.
+
+    The race ends at the first answer unless a provider declared for the other
+    address family is still running; that one gets a short grace period. A
+    dual-stack provider (``family=None``) answers in one family only, so it is
+    never waited for after the first answer.
+    """
 
     def __init__(
         self, providers: Sequence[Provider], start: float, timeout: float, grace: float
@@ -403,10 +416,15 @@ class _Collector:
         self.deadline = start + timeout
         self._deadline = self.deadline
         self._grace = grace
-        self._families = {p.family for p in providers}
+        self._running: dict[int, int] = {}
+        for p in providers:
+            if p.family is not None:
+                self._running[p.family] = self._running.get(p.family, 0) + 1
         self.found: dict[int, IPAddress] = {}
         self.first: str | None = None
         self.errors: list[str] = []
+        #: Set when the race is over: stragglers must not retry.
+        self.decided = threading.Event()
 
     def add(
         self,
@@ -414,6 +432,8 @@ class _Collector:
         error: BaseException | None,
         outcome: Future[IPAddress] | asyncio.Future[IPAddress],
     ) -> None:
+        if provider.family is not None:
+            self._running[provider.family] -= 1
         if error is not None:
             self.errors.append(f"{provider.url}: {type(error).__name__}: {error}"[:300])
             return
@@ -427,12 +447,14 @@ class _Collector:
             self._deadline = min(self._deadline, time.monotonic() + self._grace)
 
     def remaining(self) -> float:
-        wanted = {4, 6} if None in self._families else set(self._families)
-        if wanted <= set(self.found):
+        if self.found and not any(
+            running and family not in self.found for family, running in self._running.items()
+        ):
             return 0.0
         return self._deadline - time.monotonic()
 
     def report(self) -> EgressReport:
+        self.decided.set()
         v4 = self.found.get(4)
         v6 = self.found.get(6)
         return EgressReport(

@@ -9,6 +9,7 @@ plays "the egress IP changed". Routes are plain callables.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -81,6 +82,12 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in two writes: without this, Nagle's
+                # algorithm and delayed ACKs add 40 ms to every keep-alive reply.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _handle(self) -> None:
                 split = urlsplit(self.path)
@@ -156,8 +163,6 @@ class FakeServer:
 
 
 def _server_class(host: str) -> type[ThreadingHTTPServer]:
-    import socket
-
     class Server(ThreadingHTTPServer):
         def handle_error(self, request: Any, client_address: Any) -> None:
             # Clients that hang up (timeouts, cancelled races) are expected here.

@@ -8,6 +8,7 @@ the rejection path.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 from typing import TYPE_CHECKING
@@ -119,6 +120,17 @@ def environment_hints(
             )
         )
     return tuple(hints)
+
+
+@functools.cache
+def process_hints() -> tuple[Hint, ...]:
+    """
+    `environment_hints` for this process, computed once.
+
+    The environment of a running bot does not change between rejections, and
+    this runs on the rejection path; ``process_hints.cache_clear()`` forgets it.
+    """
+    return environment_hints()
 
 
 def client_hints(proxy: str | None) -> tuple[Hint, ...]:

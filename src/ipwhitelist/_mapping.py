@@ -15,7 +15,7 @@ import attrs
 
 from . import _classify, _hints, _remediation
 from ._diagnosis import Confidence, Diagnosis, IPAddress
-from ._redact import credentials_of, redact
+from ._redact import credentials_of, remove_values
 from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     hints = (
         *_hints.address_hints(match.reported_ip, egress_ips, getattr(whitelist, "networks", ())),
         *_hints.client_hints(pending.proxy),
-        *_hints.environment_hints(),
+        *_hints.process_hints(),
     )
     endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
     secrets = pending.secrets
@@ -140,7 +140,7 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         confidence=confidence,
         code=response.code,
         http_status=response.http_status,
-        message=redact(response.message or response.body, secrets),
+        message=remove_values(response.message or response.body, secrets),
         reported_ip=match.reported_ip,
         egress_ips=egress_ips,
         whitelisted=whitelisted,
@@ -153,7 +153,7 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
             ambiguous=confidence != "confirmed" and rule.kind == "ip_not_whitelisted",
         ),
         banned_until=match.banned_until,
-        endpoint=redact(endpoint, secrets) if endpoint else None,
+        endpoint=remove_values(endpoint, secrets) if endpoint else None,
         ccxt_error=pending.ccxt_error,
         source=rule.source,
     )
@@ -232,7 +232,7 @@ def _safe_diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
             confidence=match.rule.confidence,
             code=match.response.code,
             http_status=match.response.http_status,
-            message=redact(match.response.message, pending.secrets),
+            message=remove_values(match.response.message, pending.secrets),
             source=match.rule.source,
         )
 

@@ -39,6 +39,9 @@ _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 _HEX_DIGEST = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")
 _B64_DIGEST = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])")
 
+# Every pattern above needs one of these to match.
+_SUSPECT = re.compile(r"(?i)[=:]|\b(?:bearer|basic)\s|[0-9a-f]{64}|[A-Za-z0-9+/]{43}=")
+
 # Credential values shorter than this are not searched for by value: replacing
 # every "a" in a message would destroy it and protects nothing.
 _MIN_SECRET_LENGTH = 4
@@ -55,6 +58,11 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     Returns:
         The scrubbed text; unchanged if nothing looked like a credential.
     """
+    return redact_patterns(remove_values(text, secrets))
+
+
+def remove_values(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace the exact credential values *secrets* (and their URL-encoded forms)."""
     needles = {s for s in secrets if s and len(s) >= _MIN_SECRET_LENGTH}
     # Signed URLs carry values percent-encoded.
     needles |= {quote(s, safe="") for s in needles}
@@ -63,7 +71,14 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
         # the text because no secret is shorter than the marker plus one.
         while secret in text:
             text = text.replace(secret, REDACTED)
-    if not text:
+    return text
+
+
+def redact_patterns(text: str) -> str:
+    """Replace credential-shaped fields and signature-shaped tokens, values unknown."""
+    # One scan decides whether the six substitutions below can match at all:
+    # most exchange messages have no separator, no auth scheme and no digest.
+    if not text or not _SUSPECT.search(text):
         return text
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _QUERY.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
@@ -77,7 +92,7 @@ def strip_query(url: str) -> str:
     """Drop the query string and fragment of *url*: signed requests carry credentials there."""
     for sep in ("?", "#"):
         url = url.split(sep, 1)[0]
-    return redact(url)
+    return redact_patterns(url)
 
 
 def credentials_of(exchange: object) -> tuple[str, ...]:

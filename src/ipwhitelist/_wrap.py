@@ -8,17 +8,21 @@ extra Python frame per instrumented call; nothing is looked up unless a call fai
 
 Three layers cooperate:
 
-* ``handle_errors`` / ``handle_http_status_code``: ccxt calls them with the
-  HTTP status, URL, headers and body; an IP rejection is recognised here from
+* ``handle_errors``: ccxt calls it with the HTTP status, URL, headers and
+  body of every response; an IP rejection is recognised here from
   the structured response and raised in place of ccxt's exception, so ccxt's
   opt-in retry loop (``fetch2``'s ``maxRetriesOnFailure``, which retries
   ``ccxt.OperationFailed``) never retries a whitelist or geo rejection. An
   `IPBanned` is a ``ccxt.DDoSProtection`` and would be retried there: leave
   ``maxRetriesOnFailure`` at its default of 0.
-* ``fetch``: adds the egress lookup (async on async clients) to a rejection.
-* every other entry point (unified methods, ``fetch2``/``request``, which all
-  implicit API methods call, and ccxt.pro's ``watch_*``/``*_ws``): classifies
-  errors raised outside the HTTP layer from their text.
+* ``fetch``: adds the egress lookup (async on async clients) to a rejection,
+  and classifies what ccxt's HTTP-status map raised from its text (which
+  carries method, URL, status and body).
+* unified methods and ccxt.pro's ``watch_*``/``*_ws``: classify errors raised
+  outside the HTTP layer (response parsing, websockets) from their text.
+
+``fetch2``/``request`` and every implicit API method reach the exchange
+through ``fetch``, so they are covered there.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from ccxt.base.exchange import BaseExchange
 from . import _classify
 from ._egress import EgressDetector, default_detector
 from ._families import families_of
-from ._guard import guard_async, guard_sync
+from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
 from ._mapping import Settings, proxy_of, reject
 from ._whitelist import WhitelistLike, to_whitelist
 from .errors import IPRejection
@@ -52,8 +56,12 @@ _checked: weakref.WeakSet[BaseException] = weakref.WeakSet()
 _classes: dict[type, type] = {}
 _classes_lock = threading.Lock()
 
-# Methods ccxt routes every REST request through, plus what `has` does not list.
-_ALWAYS = ("fetch", "fetch2", "request", "load_markets", "loadMarkets")
+# The HTTP method every REST request goes through (fetch2(), request() and so
+# every implicit API method call it), plus what `has` does not list. fetch2
+# and request are not wrapped again: nothing in them raises an IP rejection
+# that fetch() has not seen, and on async clients each extra layer is a
+# coroutine per call.
+_ALWAYS = ("fetch", "load_markets", "loadMarkets")
 _CAMEL_EXCEPTIONS = {"ohlcv": "OHLCV", "le": "LE", "be": "BE", "adl": "ADL"}
 
 E = TypeVar("E")
@@ -134,40 +142,54 @@ def _classify_method(args: tuple[Any, ...], exc: BaseException) -> IPRejection |
     return _from_exception(args[0], exc)
 
 
-def _structured(func: Callable[..., Any], positions: tuple[int, int, int, int | None, int]) -> Any:
+def _handle_errors(func: Callable[..., Any]) -> Any:
     """
-    Wrap one of ccxt's error handlers, which see the structured response.
+    Wrap ccxt's ``handle_errors``, which sees the structured response.
 
-    *positions* says where (status, url, method, headers, body) are among the
-    handler's positional arguments: ccxt calls ``handle_errors(code, reason,
-    url, method, headers, body, response, requestHeaders, requestBody)`` and
-    ``handle_http_status_code(code, reason, url, method, body)``, with names
-    that vary per exchange.
+    ccxt calls it positionally as ``(code, reason, url, method, headers, body,
+    response, requestHeaders, requestBody)`` (the names vary per exchange, the
+    order does not). It runs on every response, so the arguments are spelled
+    out rather than forwarded.
     """
-    status_at, url_at, method_at, headers_at, body_at = positions
 
     @functools.wraps(func)
-    def handler(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def handle_errors(  # noqa: PLR0917 - ccxt's own positional signature
+        self: Any,
+        code: Any,
+        reason: Any,
+        url: Any,
+        method: Any,
+        headers: Any,
+        body: Any,
+        response: Any = None,
+        request_headers: Any = None,
+        request_body: Any = None,
+        /,
+    ) -> Any:
         try:
-            return func(self, *args, **kwargs)
+            return func(
+                self,
+                code,
+                reason,
+                url,
+                method,
+                headers,
+                body,
+                response,
+                request_headers,
+                request_body,
+            )
         except IPRejection:
             raise
         except ccxt.BaseError as exc:
-            padded = (*args, *([None] * 9))
             rejection = _from_http(
-                self,
-                exc,
-                status=padded[status_at],
-                url=padded[url_at],
-                method=padded[method_at],
-                headers=None if headers_at is None else padded[headers_at],
-                body=padded[body_at],
+                self, exc, status=code, url=url, method=method, headers=headers, body=body
             )
             if rejection is None:
                 raise
             raise rejection from exc
 
-    return handler
+    return handle_errors
 
 
 def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
@@ -188,17 +210,17 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
                 continue  # implicit API descriptors resolve to request(), wrapped below
             key = id(func)
             if key not in wrapped:
-                guard = guard_async if asyncio.iscoroutinefunction(func) else guard_sync
+                is_async = asyncio.iscoroutinefunction(func)
+                if name == "fetch":
+                    guard = guard_fetch_async if is_async else guard_fetch_sync
+                else:
+                    guard = guard_async if is_async else guard_sync
                 wrapped[key] = guard(func, _classify_method)
             namespace[name] = wrapped[key]
-        namespace["handle_errors"] = _structured(
-            cls.handle_errors,  # type: ignore[attr-defined]
-            (0, 2, 3, 4, 5),
-        )
-        namespace["handle_http_status_code"] = _structured(
-            cls.handle_http_status_code,  # type: ignore[attr-defined]
-            (0, 2, 3, None, 4),
-        )
+        # handle_http_status_code is not wrapped: its exceptions carry method,
+        # URL, status and body in their text, which fetch()'s guard classifies
+        # before ccxt's retry loop sees them.
+        namespace["handle_errors"] = _handle_errors(cls.handle_errors)  # type: ignore[attr-defined]
         subclass = type(cls.__name__, (cls,), namespace)
         _classes[cls] = subclass
         return subclass

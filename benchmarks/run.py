@@ -1,0 +1,497 @@
+"""
+Benchmarks for ipwhitelist: every figure is measured side by side in one process.
+
+Run with ``make bench`` (``IPWHITELIST_EGRESS=off python benchmarks/run.py``).
+Each comparison alternates its two sides round by round (A B, B A, ...) and
+reports the median of the per-round ratios, so machine noise hits both sides
+alike. Nothing here asserts a time: targets are printed next to the measured
+value with PASS/FAIL, and ``--strict`` turns a FAIL into exit code 1.
+
+Results are printed as a table and written to ``benchmarks/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Self
+
+import ccxt
+import ccxt.async_support
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+import ipwhitelist
+from ipwhitelist import _classify
+from ipwhitelist._fake import FakeServer, Reply, point_at
+from ipwhitelist._mapping import Settings, reject
+
+KEY = "k" * 64
+SECRET = "s" * 64
+ACCOUNT = json.dumps(
+    {
+        "makerCommission": 10,
+        "takerCommission": 10,
+        "canTrade": True,
+        "canWithdraw": True,
+        "updateTime": 1700000000000,
+        "accountType": "SPOT",
+        "balances": [
+            {"asset": a, "free": "1.00000000", "locked": "0.00000000"}
+            for a in ("BTC", "ETH", "USDT", "BNB", "SOL", "XRP", "ADA", "DOGE", "DOT", "LTC")
+        ],
+        "permissions": ["SPOT"],
+    }
+)
+B2015 = '{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}'
+B1022 = '{"code":-1022,"msg":"Signature for this request is not valid."}'
+
+
+# -- canned transports --------------------------------------------------------------
+
+
+class CannedAdapter(BaseAdapter):  # type: ignore[misc]
+    """A requests adapter that answers without a socket."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__()
+        self.status = status
+        self.body = body.encode()
+
+    def send(self, request: Any, **_: Any) -> requests.Response:
+        response = requests.Response()
+        response.status_code = self.status
+        response.reason = "OK" if self.status == 200 else "Unauthorized"
+        response.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
+        response._content = self.body
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+class _AsyncResponse:
+    def __init__(self, status: int, body: str) -> None:
+        self.status = status
+        self.reason = "OK" if status == 200 else "Unauthorized"
+        self.headers = {"Content-Type": "application/json"}
+        self._body = body
+
+    async def text(self, errors: str = "strict") -> str:
+        return self._body
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class CannedSession:
+    """Stands in for the aiohttp session ccxt.async_support uses (see its fetch())."""
+
+    def __init__(self, status: int, body: str) -> None:
+        self.status = status
+        self.body = body
+        self.closed = False
+        self.headers: dict[str, str] = {}
+
+    def _request(self, *_: Any, **__: Any) -> _AsyncResponse:
+        return _AsyncResponse(self.status, self.body)
+
+    get = post = put = delete = _request
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def sync_client(status: int, body: str, *, wrapped: bool, egress: Any = False) -> Any:
+    client = ccxt.binance({"apiKey": KEY, "secret": SECRET, "enableRateLimit": False})
+    client.session.mount("https://", CannedAdapter(status, body))
+    return ipwhitelist.wrap(client, egress=egress) if wrapped else client
+
+
+def async_client(status: int, body: str, *, wrapped: bool) -> Any:
+    client = ccxt.async_support.binance({"apiKey": KEY, "secret": SECRET, "enableRateLimit": False})
+    client.session = CannedSession(status, body)
+    return ipwhitelist.wrap(client, egress=False) if wrapped else client
+
+
+# -- measurement helpers ------------------------------------------------------------
+
+
+def per_call_ns(fn: Any, n: int) -> float:
+    start = time.perf_counter_ns()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter_ns() - start) / n
+
+
+def side_by_side(a: Any, b: Any, *, rounds: int, n: int) -> dict[str, float]:
+    """Median of per-round ratios a/b, alternating which side runs first."""
+    ratios, a_ns, b_ns = [], [], []
+    per_call_ns(a, n)
+    per_call_ns(b, n)
+    gc.disable()
+    try:
+        for i in range(rounds):
+            if i % 2:
+                tb = per_call_ns(b, n)
+                ta = per_call_ns(a, n)
+            else:
+                ta = per_call_ns(a, n)
+                tb = per_call_ns(b, n)
+            ratios.append(ta / tb)
+            a_ns.append(ta)
+            b_ns.append(tb)
+    finally:
+        gc.enable()
+    return {
+        "ratio": statistics.median(ratios),
+        "a_us": statistics.median(a_ns) / 1000,
+        "b_us": statistics.median(b_ns) / 1000,
+    }
+
+
+def catching(fn: Any, *errors: type[BaseException]) -> Any:
+    def call() -> None:
+        with contextlib.suppress(errors):
+            fn()
+
+    return call
+
+
+def median_ns(fn: Any, *, n: int, repeat: int) -> float:
+    per_call_ns(fn, n)
+    gc.disable()
+    try:
+        return statistics.median(per_call_ns(fn, n) for _ in range(repeat))
+    finally:
+        gc.enable()
+
+
+# -- the benchmarks -----------------------------------------------------------------
+
+
+def bench_success_sync(rounds: int, n: int) -> dict[str, Any]:
+    wrapped = sync_client(200, ACCOUNT, wrapped=True)
+    plain = sync_client(200, ACCOUNT, wrapped=False)
+    result = side_by_side(
+        wrapped.private_get_account, plain.private_get_account, rounds=rounds, n=n
+    )
+    return {
+        "name": "success path, sync, canned adapter (wrapped / unwrapped)",
+        "target": 1.02,
+        **result,
+    }
+
+
+def bench_success_async(rounds: int, n: int, url: str | None = None) -> dict[str, Any]:
+    """Async success path: canned session (no aiohttp at all) or real aiohttp to *url*."""
+
+    def make(*, wrapped: bool) -> Any:
+        if url is None:
+            return async_client(200, ACCOUNT, wrapped=wrapped)
+        client = point_at(
+            ccxt.async_support.binance({"apiKey": KEY, "secret": SECRET, "enableRateLimit": False}),
+            url,
+        )
+        return ipwhitelist.wrap(client, egress=False) if wrapped else client
+
+    async def main() -> dict[str, float]:
+        wrapped = make(wrapped=True)
+        plain = make(wrapped=False)
+        try:
+            return await measure(wrapped, plain)
+        finally:
+            await wrapped.close()
+            await plain.close()
+
+    async def measure(wrapped: Any, plain: Any) -> dict[str, float]:
+
+        async def batch(client: Any) -> float:
+            start = time.perf_counter_ns()
+            for _ in range(n):
+                await client.private_get_account()
+            return (time.perf_counter_ns() - start) / n
+
+        await batch(wrapped)
+        await batch(plain)
+        ratios, a_ns, b_ns = [], [], []
+        gc.disable()
+        try:
+            for i in range(rounds):
+                if i % 2:
+                    tb = await batch(plain)
+                    ta = await batch(wrapped)
+                else:
+                    ta = await batch(wrapped)
+                    tb = await batch(plain)
+                ratios.append(ta / tb)
+                a_ns.append(ta)
+                b_ns.append(tb)
+        finally:
+            gc.enable()
+        return {
+            "ratio": statistics.median(ratios),
+            "a_us": statistics.median(a_ns) / 1000,
+            "b_us": statistics.median(b_ns) / 1000,
+        }
+
+    where = "canned session" if url is None else "aiohttp over loopback"
+    name = f"success path, async, {where} (wrapped / unwrapped)"
+    return {"name": name, "target": 1.02, **asyncio.run(main())}
+
+
+def bench_rejection(rounds: int, n: int, egress: Any, label: str) -> dict[str, Any]:
+    wrapped = sync_client(401, B2015, wrapped=True, egress=egress)
+    plain = sync_client(401, B2015, wrapped=False)
+    result = side_by_side(
+        catching(wrapped.private_get_account, ipwhitelist.IPNotWhitelisted),
+        catching(plain.private_get_account, ccxt.AuthenticationError),
+        rounds=rounds,
+        n=n,
+    )
+    return {"name": f"rejection path, {label} (wrapped / unwrapped)", "target": 1.5, **result}
+
+
+def bench_near_miss(rounds: int, n: int) -> dict[str, Any]:
+    wrapped = sync_client(400, B1022, wrapped=True)
+    plain = sync_client(400, B1022, wrapped=False)
+    result = side_by_side(
+        catching(wrapped.private_get_account, ccxt.AuthenticationError),
+        catching(plain.private_get_account, ccxt.AuthenticationError),
+        rounds=rounds,
+        n=n,
+    )
+    return {"name": "non-IP error pass-through (wrapped / unwrapped)", "target": 1.5, **result}
+
+
+def bench_classification(repeat: int, n: int) -> list[dict[str, Any]]:
+    url = "https://api.binance.com/api/v3/account"
+
+    def classify_2015() -> Any:
+        return _classify.match(
+            _classify.response_from_http(
+                "binance", ("binance",), http_status=401, body=B2015, url=url, method="GET"
+            )
+        )
+
+    def classify_near_miss() -> Any:
+        return _classify.match(
+            _classify.response_from_http(
+                "binance", ("binance",), http_status=400, body=B1022, url=url, method="GET"
+            )
+        )
+
+    original = ccxt.AuthenticationError("binance " + B2015)
+    settings = Settings()
+
+    def full_reject() -> Any:
+        response = _classify.response_from_http(
+            "binance", ("binance",), http_status=401, body=B2015, url=url, method="GET"
+        )
+        return reject(original, response, settings=settings)
+
+    assert classify_2015() is not None
+    assert classify_near_miss() is None
+    return [
+        {
+            "name": "classify -2015 (median)",
+            "unit": "us",
+            "target_max": 20.0,
+            "value": median_ns(classify_2015, n=n, repeat=repeat) / 1000,
+        },
+        {
+            "name": "classify near-miss -1022 (median)",
+            "unit": "us",
+            "target_max": 20.0,
+            "value": median_ns(classify_near_miss, n=n, repeat=repeat) / 1000,
+        },
+        {
+            "name": "classify + build diagnosis + exception (median)",
+            "unit": "us",
+            "target_max": None,
+            "value": median_ns(full_reject, n=n, repeat=repeat) / 1000,
+        },
+    ]
+
+
+def bench_import(runs: int) -> dict[str, Any]:
+    probe = (
+        "import time; t = time.perf_counter_ns(); import ccxt{extra}; "
+        "print(time.perf_counter_ns() - t)"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def child(extra: str) -> float:
+        out = subprocess.run(
+            [sys.executable, "-c", probe.format(extra=extra)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout
+        return int(out) / 1e6
+
+    child("")
+    child(", ipwhitelist")
+    base, both = [], []
+    for i in range(runs):
+        order = (
+            (("", base), (", ipwhitelist", both))
+            if i % 2 == 0
+            else ((", ipwhitelist", both), ("", base))
+        )
+        for extra, sink in order:
+            sink.append(child(extra))
+    added = statistics.median(both) - statistics.median(base)
+    return {
+        "name": "import ipwhitelist after ccxt (added ms)",
+        "unit": "ms",
+        "target_max": 30.0,
+        "value": added,
+        "ccxt_ms": statistics.median(base),
+        "both_ms": statistics.median(both),
+    }
+
+
+def bench_egress(repeat: int) -> list[dict[str, Any]]:
+    def slow(delay: float) -> Any:
+        def route(request: Any) -> Reply:
+            time.sleep(delay)
+            return Reply(body="198.51.100.1")
+
+        return route
+
+    with FakeServer(
+        routes={
+            ("GET", "/50"): slow(0.05),
+            ("GET", "/200"): slow(0.2),
+            ("GET", "/800"): slow(0.8),
+            ("GET", "/hang"): slow(10),
+        }
+    ) as server:
+        echo = ipwhitelist.EgressDetector([f"{server.url}/50"], allow_private=True)
+        echo.detect()
+        cached = median_ns(echo.detect, n=20000, repeat=repeat) / 1000
+
+        def race(paths: list[str], timeout: float = 3.0) -> float:
+            detector = ipwhitelist.EgressDetector(
+                [f"{server.url}{p}" for p in paths], allow_private=True, timeout=timeout, ttl=0
+            )
+            start = time.perf_counter()
+            detector.detect()
+            return (time.perf_counter() - start) * 1000
+
+        race(["/50"])
+        fastest = statistics.median(race(["/50"]) for _ in range(5))
+        raced = statistics.median(race(["/50", "/200", "/800"]) for _ in range(5))
+        with_hang = statistics.median(race(["/50", "/hang"]) for _ in range(3))
+        all_hang = statistics.median(race(["/hang", "/hang"], timeout=0.5) for _ in range(3))
+
+    return [
+        {"name": "egress cached lookup (median)", "unit": "us", "target_max": 2.0, "value": cached},
+        {
+            "name": "egress race 50/200/800 ms minus fastest alone",
+            "unit": "ms",
+            "target_max": 25.0,
+            "value": raced - fastest,
+            "fastest_ms": fastest,
+            "race_ms": raced,
+        },
+        {
+            "name": "egress race with a hanging provider minus fastest",
+            "unit": "ms",
+            "target_max": 25.0,
+            "value": with_hang - fastest,
+        },
+        {
+            "name": "egress all hanging, budget 500 ms: |elapsed - budget|",
+            "unit": "ms",
+            "target_max": 50.0,
+            "value": abs(all_hang - 500.0),
+            "elapsed_ms": all_hang,
+        },
+    ]
+
+
+# -- reporting ----------------------------------------------------------------------
+
+
+def verdict(row: dict[str, Any]) -> str:
+    if "ratio" in row:
+        return "PASS" if row["ratio"] <= row["target"] else "FAIL"
+    if row.get("target_max") is None:
+        return "info"
+    return "PASS" if row["value"] <= row["target_max"] else "FAIL"
+
+
+def show(rows: list[dict[str, Any]]) -> None:
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'benchmark':{width}}  {'measured':>22}  {'target':>10}  result")
+    for row in rows:
+        if "ratio" in row:
+            measured = f"{row['ratio']:.3f}x ({row['a_us']:.1f}/{row['b_us']:.1f} us)"
+            target = f"<= {row['target']}x"
+        else:
+            measured = f"{row['value']:.2f} {row['unit']}"
+            target = (
+                "-" if row.get("target_max") is None else f"<= {row['target_max']} {row['unit']}"
+            )
+        print(f"{row['name']:{width}}  {measured:>22}  {target:>10}  {verdict(row)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    args = parser.parse_args()
+    rounds, n, repeat, imports = (8, 100, 5, 6) if args.quick else (30, 300, 15, 20)
+
+    rows: list[dict[str, Any]] = []
+    rows.append(bench_success_sync(rounds, n))
+    rows.append(bench_success_async(rounds, n))
+    with FakeServer(default=lambda r: Reply.json(json.loads(ACCOUNT))) as exchange:
+        rows.append(bench_success_async(rounds, n // 3, exchange.url))
+    rows.append(bench_rejection(rounds, n, False, "no egress"))
+    with FakeServer(default=lambda r: Reply(body="198.51.100.1")) as echo:
+        detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)
+        detector.detect()
+        rows.append(bench_rejection(rounds, n, detector, "egress cached"))
+    rows.append(bench_near_miss(rounds, n))
+    rows.extend(bench_classification(repeat, n * 10))
+    rows.append(bench_import(imports))
+    rows.extend(bench_egress(repeat))
+
+    machine = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "ccxt": ccxt.__version__,
+        "ipwhitelist": ipwhitelist.__version__,
+    }
+    print(f"machine: {machine}")
+    show(rows)
+    out = Path(__file__).with_name("results.json")
+    out.write_text(json.dumps({"machine": machine, "results": rows}, indent=2) + "\n")
+    print(f"written: {out}")
+    failed = [r["name"] for r in rows if verdict(r) == "FAIL"]
+    return 1 if args.strict and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
