@@ -313,3 +313,60 @@ class TestRetry:
             report = run(EgressDetector([f"{s.url}/ip"], allow_private=True, timeout=2))
 
         assert ((), 2) == (report.ips, len(calls))
+
+
+class TestSlowLoris:
+    def test_trickling_provider_is_cut_at_the_budget(self, run):
+        """A provider sending a byte at a time holds neither the caller nor a reader past the budget."""
+        import socket as socketlib
+
+        server = socketlib.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        port = server.getsockname()[1]
+        stop = threading.Event()
+        hung_up = []
+
+        def trickle():
+            server.settimeout(0.1)
+            while not stop.is_set():
+                try:
+                    conn, _ = server.accept()
+                except TimeoutError:
+                    continue
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                while not stop.is_set():
+                    try:
+                        conn.sendall(b"1")
+                    except OSError:
+                        hung_up.append(time.monotonic())
+                        break
+                    time.sleep(0.05)
+                conn.close()
+
+        thread = threading.Thread(target=trickle, daemon=True)
+        thread.start()
+        try:
+            d = EgressDetector(
+                [f"http://127.0.0.1:{port}/ip"], allow_private=True, timeout=0.5, max_body=10_000
+            )
+
+            start = time.monotonic()
+            report = run(d)
+            elapsed = time.monotonic() - start
+            # The reader gives up too, not just the caller: no thread keeps
+            # reading the trickle after the budget.
+            for _ in range(40):
+                if hung_up:
+                    break
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            thread.join(timeout=2)
+            server.close()
+
+        assert () == report.ips
+        assert elapsed < 0.9
+        assert hung_up
+        assert hung_up[0] - start < 1.5

@@ -240,21 +240,24 @@ class EgressDetector:
     ) -> IPAddress:
         for attempt in _retrying(collector):
             with attempt:
-                return self._fetch_sync(client, provider)
+                return self._fetch_sync(client, provider, collector.deadline)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
-    def _fetch_sync(self, client: httpx.Client, provider: Provider) -> IPAddress:
-        with client.stream("GET", provider.url) as response:
+    def _fetch_sync(self, client: httpx.Client, provider: Provider, deadline: float) -> IPAddress:
+        timeout = _remaining(deadline)
+        with client.stream("GET", provider.url, timeout=timeout) as response:
             body = b""
             if response.is_stream_consumed:  # an in-memory response, already read
                 body = response.content
             else:
                 # Raw bytes, counted as they arrive: a huge or endless body costs
-                # at most one chunk past the cap.
+                # at most one chunk past the cap, a trickling one (slow loris)
+                # at most one read past the deadline.
                 for chunk in response.iter_raw():
                     body += chunk
-                    if len(body) > self.max_body:
+                    if len(body) > self.max_body or time.monotonic() > deadline:
                         break
+            _check_deadline(deadline)
             return self._validate(provider, response.status_code, body)
 
     def _race_sync(self, proxy: str | None) -> EgressReport:
@@ -312,19 +315,23 @@ class EgressDetector:
     ) -> IPAddress:
         async for attempt in _async_retrying(collector):
             with attempt:
-                return await self._fetch_async(client, provider)
+                return await self._fetch_async(client, provider, collector.deadline)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
-    async def _fetch_async(self, client: httpx.AsyncClient, provider: Provider) -> IPAddress:
-        async with client.stream("GET", provider.url) as response:
+    async def _fetch_async(
+        self, client: httpx.AsyncClient, provider: Provider, deadline: float
+    ) -> IPAddress:
+        timeout = _remaining(deadline)
+        async with client.stream("GET", provider.url, timeout=timeout) as response:
             body = b""
             if response.is_stream_consumed:
                 body = response.content
             else:
                 async for chunk in response.aiter_raw():
                     body += chunk
-                    if len(body) > self.max_body:
+                    if len(body) > self.max_body or time.monotonic() > deadline:
                         break
+            _check_deadline(deadline)
             return self._validate(provider, response.status_code, body)
 
     async def _race_async(self, proxy: str | None) -> EgressReport:
@@ -357,6 +364,16 @@ class EgressDetector:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
         return collector.report()
+
+
+def _remaining(deadline: float) -> float:
+    # httpx needs a positive timeout; a spent budget fails the request at once.
+    return max(0.001, deadline - time.monotonic())
+
+
+def _check_deadline(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise EgressError("answer arrived after the time budget")
 
 
 def _retry_settings(collector: _Collector) -> dict[str, Any]:
