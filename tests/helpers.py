@@ -105,3 +105,6 @@ def mount(client: Any, adapter: CannedAdapter) -> Any:
     client.session.mount("https://", adapter)
     client.session.mount("http://", adapter)
     return client
+
+
+B2015 = body_of({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})

@@ -105,6 +105,9 @@ class Diagnosis:
         reported_ip: The IP the exchange said it saw, parsed from its message.
         egress_ips: Public IPs detected for this host (IPv4 and/or IPv6); empty
             when detection was off or failed.
+        address_family: 4 or 6, the IP version the failing request used, when
+            known: from the IP the exchange reported, or from the client's
+            pinned family (``wrap(family=...)``).
         whitelisted: ``True``/``False`` if the IP the exchange saw (or, failing
             that, the egress IPs) is/is not on the documented whitelist; ``None``
             when there is no documented whitelist or no IP to check.
@@ -128,6 +131,9 @@ class Diagnosis:
     message: str = attrs.field(default="", converter=_to_redacted)
     reported_ip: IPAddress | None = attrs.field(default=None, converter=_to_ip)
     egress_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_to_ips)
+    address_family: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.in_((4, 6)))
+    )
     whitelisted: bool | None = None
     hints: tuple[Hint, ...] = attrs.field(default=(), converter=_to_hints)
     evidence: tuple[str, ...] = attrs.field(default=(), converter=_to_strs)
@@ -169,6 +175,8 @@ class Diagnosis:
         lines.append(f"  IP it saw:       {self.reported_ip or 'not stated by the exchange'}")
         egress = ", ".join(map(str, self.egress_ips)) or "unknown (detection off or failed)"
         lines.append(f"  egress IP(s):    {egress}")
+        if self.address_family is not None:
+            lines.append(f"  request used:    IPv{self.address_family}")
         lines.append(f"  documented list: {_WHITELISTED[self.whitelisted]}")
         if self.banned_until is not None:
             lines.append(f"  banned until:    {self.banned_until.isoformat()}")

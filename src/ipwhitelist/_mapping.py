@@ -20,6 +20,7 @@ from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
 if TYPE_CHECKING:
     from ._egress import EgressDetector, EgressReport
+    from ._family import AddressFamily
     from ._whitelist import SupportsAllows
 
 logger = logging.getLogger("ipwhitelist")
@@ -38,6 +39,7 @@ class Settings:
 
     egress: EgressDetector | None = None
     whitelist: SupportsAllows | None = None
+    family: AddressFamily | None = None
 
 
 @attrs.define(kw_only=True)
@@ -143,6 +145,9 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         message=remove_values(response.message or response.body, secrets),
         reported_ip=match.reported_ip,
         egress_ips=egress_ips,
+        address_family=match.reported_ip.version
+        if match.reported_ip is not None
+        else pending.settings.family,
         whitelisted=whitelisted,
         hints=hints,
         evidence=evidence,

@@ -39,6 +39,7 @@ from ccxt.base.exchange import BaseExchange
 from . import _classify
 from ._egress import EgressDetector, default_detector
 from ._families import families_of
+from ._family import AddressFamily, check_family, pin_sync, pinned_open
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
 from ._mapping import Settings, proxy_of, reject
 from ._whitelist import WhitelistLike, to_whitelist
@@ -221,6 +222,8 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
         # URL, status and body in their text, which fetch()'s guard classifies
         # before ccxt's retry loop sees them.
         namespace["handle_errors"] = _handle_errors(cls.handle_errors)  # type: ignore[attr-defined]
+        if asyncio.iscoroutinefunction(getattr(cls, "fetch", None)):
+            namespace["open"] = pinned_open(cls.open, _pinned)  # type: ignore[attr-defined]
         subclass = type(cls.__name__, (cls,), namespace)
         _classes[cls] = subclass
         return subclass
@@ -236,9 +239,20 @@ def _detector(egress: bool | EgressDetector) -> EgressDetector | None:
     raise TypeError(f"egress must be True, False or an EgressDetector, not {egress!r}")
 
 
-def make_settings(egress: bool | EgressDetector, whitelist: WhitelistLike | None) -> Settings:
+def make_settings(
+    egress: bool | EgressDetector,
+    whitelist: WhitelistLike | None,
+    family: AddressFamily | None = None,
+) -> Settings:
     """Validate and normalise the options shared by `wrap`, `diagnose` and `diagnosing`."""
-    return Settings(egress=_detector(egress), whitelist=to_whitelist(whitelist))
+    return Settings(
+        egress=_detector(egress), whitelist=to_whitelist(whitelist), family=check_family(family)
+    )
+
+
+def _pinned(exchange: Any) -> int | None:
+    settings = _settings(exchange)
+    return settings.family if settings is not None else None
 
 
 def wrap(
@@ -246,6 +260,7 @@ def wrap(
     *,
     egress: bool | EgressDetector = True,
     whitelist: WhitelistLike | None = None,
+    family: AddressFamily | None = None,
 ) -> E:
     """
     Instrument a ccxt client so IP rejections raise `IPRejection` subclasses.
@@ -264,25 +279,32 @@ def wrap(
         whitelist: The documented whitelist: an iterable of addresses/CIDRs,
             a `Whitelist`, an object with ``allows(exchange, ip)``, or the path
             of a text file with one address or CIDR per line.
+        family: ``4`` or ``6`` pins the client's REST connections to IPv4 or
+            IPv6, so the exchange sees the address your whitelist holds even
+            on a dual-stack host; ``None`` (the default) leaves the choice to
+            the resolver. Async clients are pinned from their next session.
 
     Returns:
         *exchange* itself.
 
     Raises:
         TypeError: *exchange* is not a ccxt client, or *egress* is invalid.
-        ValueError: *whitelist* holds an invalid address or network.
+        ValueError: *whitelist* holds an invalid address or network, or
+            *family* is not 4, 6 or None.
 
     Added in *0.1.0*.
     """
     if not isinstance(exchange, BaseExchange):
         raise TypeError(f"wrap() needs a ccxt exchange instance, not {exchange!r}")
-    settings = make_settings(egress, whitelist)
+    settings = make_settings(egress, whitelist, family)
     cls = type(exchange)
     if _BASE not in cls.__dict__:
         has = getattr(exchange, "has", None)
         unified = [k for k in has if isinstance(k, str)] if isinstance(has, dict) else []
         exchange.__class__ = _wrapped_class(cls, unified)
     exchange.__dict__[_STATE] = settings
+    if not asyncio.iscoroutinefunction(type(exchange).fetch):
+        pin_sync(exchange, settings.family)
     return exchange
 
 
@@ -298,6 +320,7 @@ def unwrap(exchange: E) -> E:
     base = cls.__dict__.get(_BASE)
     if base is not None:
         exchange.__class__ = base
+        pin_sync(exchange, None)
     getattr(exchange, "__dict__", {}).pop(_STATE, None)
     return exchange
 

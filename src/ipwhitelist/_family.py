@@ -1,0 +1,111 @@
+"""
+Pin a ccxt client's connections to IPv4 or IPv6.
+
+On a dual-stack host the client may reach the exchange over IPv6 while the
+key's whitelist holds only the IPv4 address: every private call fails while
+public ones work (passivbot's WEEX fix forces an IPv4 connector for exactly
+this: https://github.com/enarjord/passivbot/pull/1397). Pinning makes the
+family the exchange sees a decision instead of the resolver's.
+
+* sync clients (requests): the session's adapters bind each socket to the
+  family's wildcard address (``0.0.0.0`` or ``::``), so connection attempts
+  to addresses of the other family fail at once and the next address is
+  tried.
+* async clients (aiohttp): the session ccxt creates on first use gets a
+  connector with ``family=AF_INET`` or ``AF_INET6``.
+
+Websocket connections of ccxt.pro are not pinned.
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+AddressFamily: TypeAlias = Literal[4, 6]
+
+_ADAPTERS = "_ipwhitelist_adapters"
+_WILDCARD = {4: "0.0.0.0", 6: "::"}  # noqa: S104 - a source address, nothing listens
+_SOCKET_FAMILY = {4: socket.AF_INET, 6: socket.AF_INET6}
+
+
+def check_family(family: object) -> AddressFamily | None:
+    """Validate `wrap(family=...)`."""
+    if family is None or family in (4, 6):
+        return family
+    raise ValueError(f"family must be 4, 6 or None, not {family!r}")
+
+
+def pin_sync(exchange: Any, family: AddressFamily | None) -> None:
+    """Mount family-pinned adapters on a sync client's requests session (or restore)."""
+    session: Any = getattr(exchange, "session", None)
+    adapters = getattr(session, "adapters", None)
+    if session is None or adapters is None:
+        return
+    saved = exchange.__dict__.get(_ADAPTERS)
+    if saved is not None:
+        # Re-pinning or unpinning starts from the user's own adapters.
+        adapters.clear()
+        adapters.update(saved)
+        del exchange.__dict__[_ADAPTERS]
+    if family is None:
+        return
+    exchange.__dict__[_ADAPTERS] = dict(adapters)
+    adapter = _pinned_adapter(family)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+
+
+def _pinned_adapter(family: AddressFamily) -> Any:
+    from requests.adapters import HTTPAdapter
+
+    source = (_WILDCARD[family], 0)
+
+    class PinnedAdapter(HTTPAdapter):
+        """Binds every connection (direct or to a proxy) to one address family."""
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["source_address"] = source
+            super().init_poolmanager(*args, **kwargs)
+
+        def proxy_manager_for(self, proxy: Any, **kwargs: Any) -> Any:
+            kwargs["source_address"] = source
+            return super().proxy_manager_for(proxy, **kwargs)
+
+    return PinnedAdapter()
+
+
+def pinned_open(base_open: Callable[..., Any], family_of: Callable[[Any], int | None]) -> Any:
+    """Wrap an async client's ``open()`` so the session it creates is family-pinned."""
+
+    @functools.wraps(base_open)
+    def open(self: Any, lazy: bool = False) -> Any:  # noqa: A001 - ccxt's name
+        family = family_of(self)
+        if family is None or not self.own_session or self.session is not None:
+            return base_open(self, lazy)
+        # Let ccxt set up the loop and TLS context, but not the session.
+        self.own_session = False
+        try:
+            result = base_open(self, lazy)
+        finally:
+            self.own_session = True
+        import aiohttp
+
+        self.tcp_connector = aiohttp.TCPConnector(
+            ssl=self.ssl_context,
+            loop=self.asyncio_loop,
+            enable_cleanup_closed=True,
+            family=_SOCKET_FAMILY[family],
+        )
+        self.session = aiohttp.ClientSession(
+            loop=self.asyncio_loop,
+            connector=self.tcp_connector,
+            trust_env=self.aiohttp_trust_env,
+        )
+        return result
+
+    return open
