@@ -27,7 +27,7 @@ class TestEnvironment:
     )
     def test_serverless(self, variable, platform):
         """Each serverless platform is recognised with its fix."""
-        (hint,) = environment_hints({variable: "1"}, exists=lambda _p: False)
+        (hint,) = environment_hints({variable: "1"}, exists=lambda _p: False, interfaces=list)
 
         assert "serverless" == hint.name
         assert platform in hint.summary
@@ -35,13 +35,17 @@ class TestEnvironment:
 
     def test_kubernetes_wins_over_container(self):
         """A Kubernetes pod is reported as such, not as a plain container."""
-        hints = environment_hints({"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, exists=lambda _p: True)
+        hints = environment_hints(
+            {"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, exists=lambda _p: True, interfaces=list
+        )
 
         assert ["kubernetes"] == names(hints)
 
     def test_container(self):
         """/.dockerenv means a container."""
-        assert ["container"] == names(environment_hints({}, exists=lambda p: p == "/.dockerenv"))
+        assert ["container"] == names(
+            environment_hints({}, exists=lambda p: p == "/.dockerenv", interfaces=list)
+        )
 
     def test_proxy_variables(self):
         """Proxy variables are listed by name, never by value."""
@@ -52,9 +56,18 @@ class TestEnvironment:
         assert "HTTPS_PROXY" in hint.summary
         assert "pw" not in hint.summary + hint.fix
 
+    def test_vpn_interfaces(self):
+        """WireGuard/tun/Tailscale interfaces are named; ordinary ones are not."""
+        (hint,) = environment_hints(
+            {}, exists=lambda _p: False, interfaces=lambda: ["lo", "eth0", "wg0", "tailscale0"]
+        )
+
+        assert "vpn" == hint.name
+        assert "tailscale0, wg0" in hint.summary
+
     def test_nothing(self):
         """A plain host gives no hints."""
-        assert () == environment_hints({}, exists=lambda _p: False)
+        assert () == environment_hints({}, exists=lambda _p: False, interfaces=list)
 
 
 class TestAddresses:
@@ -65,6 +78,14 @@ class TestAddresses:
         )
 
         assert ["ipv6_egress"] == names(hints)
+
+    def test_dual_stack_unpinned(self):
+        """v4 and v6 egress on an unpinned client, no documented list: say so."""
+        v4, v6 = ipaddress.ip_address("203.0.113.7"), ipaddress.ip_address("2001:db8::7")
+
+        assert ["dual_stack"] == names(address_hints(None, (v4, v6)))
+        assert [] == names(address_hints(None, (v4, v6), pinned=4))
+        assert [] == names(address_hints(None, (v4,)))
 
     def test_private_reported_ip(self):
         """An RFC 1918 or CGNAT address reported by the exchange means a forwarding hop."""

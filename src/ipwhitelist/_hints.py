@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._diagnosis import Hint, IPAddress
@@ -69,6 +70,19 @@ _SERVERLESS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 
+# Interface names of WireGuard, OpenVPN/tun/tap, PPP, Tailscale, ZeroTier,
+# NordLynx and similar tunnels.
+_TUNNEL_PREFIXES = ("wg", "tun", "tap", "ppp", "tailscale", "zt", "nordlynx", "proton", "utun")
+
+
+def network_interfaces() -> list[str]:
+    """Names of this host's network interfaces (Linux; empty elsewhere)."""
+    try:
+        return [path.name for path in Path("/sys/class/net").iterdir()]
+    except OSError:
+        return []
+
+
 _PROXY_VARIABLES = (
     "HTTPS_PROXY",
     "https_proxy",
@@ -82,6 +96,7 @@ _PROXY_VARIABLES = (
 def environment_hints(
     environ: Mapping[str, str] | None = None,
     exists: Callable[[str], bool] = os.path.exists,
+    interfaces: Callable[[], Iterable[str]] = network_interfaces,
 ) -> tuple[Hint, ...]:
     """Return hints about the process environment (serverless, containers, proxies)."""
     env = os.environ if environ is None else environ
@@ -107,6 +122,17 @@ def environment_hints(
                 summary="running in a container",
                 fix="the container's egress is the host's (or its proxy's) public IP, not the "
                 "container's address: whitelist the host's public egress IP.",
+            )
+        )
+    tunnels = sorted(name for name in interfaces() if name.startswith(_TUNNEL_PREFIXES))
+    if tunnels:
+        hints.append(
+            Hint(
+                name="vpn",
+                summary=f"VPN or tunnel interfaces are up ({', '.join(tunnels)})",
+                fix="traffic may leave through the VPN: the exchange then sees the VPN's exit "
+                "IP, which the provider can change; whitelist it or route the bot outside the "
+                "tunnel.",
             )
         )
     proxies = sorted({name.upper() for name in _PROXY_VARIABLES if env.get(name)})
@@ -151,10 +177,12 @@ def address_hints(
     reported_ip: IPAddress | None,
     egress_ips: Iterable[IPAddress],
     whitelist_networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+    pinned: int | None = None,
 ) -> tuple[Hint, ...]:
     """Return hints from the addresses themselves (IPv6 egress, private or CGNAT addresses)."""
     hints = []
-    seen = [reported_ip] if reported_ip is not None else list(egress_ips)
+    egress = list(egress_ips)
+    seen = [reported_ip] if reported_ip is not None else egress
     networks = list(whitelist_networks)
     families = {n.version for n in networks}
     if any(ip.version == 6 for ip in seen) and networks and 6 not in families:  # noqa: PLR2004
@@ -164,7 +192,17 @@ def address_hints(
                 summary="this host reaches the internet over IPv6, the documented whitelist "
                 "holds only IPv4",
                 fix="the exchange may see the IPv6 address: add it to the key if the exchange "
-                "accepts IPv6, or force the client onto IPv4.",
+                "accepts IPv6, or pin the client to IPv4 with wrap(..., family=4).",
+            )
+        )
+    elif pinned is None and reported_ip is None and {ip.version for ip in egress} == {4, 6}:
+        hints.append(
+            Hint(
+                name="dual_stack",
+                summary="this host has both IPv4 and IPv6 egress and the client is not pinned "
+                "to either",
+                fix="the exchange may see either address: whitelist both, or pin the client "
+                "with wrap(..., family=4) (or 6) to the one on the key.",
             )
         )
     if reported_ip is not None and any(reported_ip in net for net in _NON_PUBLIC):

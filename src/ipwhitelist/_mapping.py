@@ -130,7 +130,12 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     confidence, whitelisted, evidence = _assess(pending, egress_ips)
     seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
     hints = (
-        *_hints.address_hints(match.reported_ip, egress_ips, getattr(whitelist, "networks", ())),
+        *_hints.address_hints(
+            match.reported_ip,
+            egress_ips,
+            getattr(whitelist, "networks", ()),
+            pending.settings.family,
+        ),
         *_hints.client_hints(pending.proxy),
         *_hints.process_hints(),
     )
