@@ -59,7 +59,19 @@ class TestEgress:
 
         data = json.loads(capsys.readouterr().out)
         assert 3 == code
-        assert {"ipv4", "ipv6", "provider", "elapsed", "errors"} == set(data)
+        assert {"ipv4", "ipv6", "provider", "elapsed", "errors", "answers", "agreed"} == set(data)
+
+    def test_agree(self, capsys):
+        """`egress --agree` asks every provider and prints whether they agree."""
+        answers = iter(["8.8.8.8", "8.8.4.4"])
+        with FakeServer(default=lambda r: Reply(body=next(answers))) as s:
+            code = main(
+                ["egress", "--agree", "--provider", f"{s.url}/a", "--provider", f"{s.url}/b"]
+            )
+
+        out = capsys.readouterr().out
+        assert 0 == code
+        assert "NO: several egress IPs" in out
 
     def test_network_down_exits_3(self, capsys):
         """Nothing answering: exit code 3, quickly."""

@@ -370,3 +370,52 @@ class TestSlowLoris:
         assert elapsed < 0.9
         assert hung_up
         assert hung_up[0] - start < 1.5
+
+
+class TestAgreement:
+    def test_disagreement_is_reported(self, run):
+        """In agreement mode every provider answers and a NAT pool shows as disagreement."""
+        d = EgressDetector(
+            ["https://a.test/", "https://b.test/", "https://c.test/"],
+            transport=mock(
+                {
+                    "a.test": (200, b"8.8.8.8"),
+                    "b.test": (200, b"8.8.4.4"),
+                    "c.test": (200, b"8.8.8.8"),
+                }
+            ),
+            async_transport=mock(
+                {
+                    "a.test": (200, b"8.8.8.8"),
+                    "b.test": (200, b"8.8.4.4"),
+                    "c.test": (200, b"8.8.8.8"),
+                }
+            ),
+            agreement=True,
+        )
+
+        report = run(d)
+
+        assert 3 == len(report.answers)
+        assert {"8.8.8.8", "8.8.4.4"} == {str(ip) for ip in report.distinct}
+        assert report.agreed is False
+
+    def test_agreement(self, run):
+        """Providers naming the same address agree."""
+        d = detector({"a.test": (200, b"8.8.8.8"), "b.test": (200, b"8.8.8.8")}, agreement=True)
+
+        report = run(d)
+
+        assert (True, 2) == (report.agreed, len(report.answers))
+
+    def test_first_answer_mode_does_not_wait(self, run):
+        """Without agreement mode, one answer is enough (agreed is then unknown)."""
+        with FakeServer(
+            routes={
+                ("GET", "/slow"): lambda r: (time.sleep(1), Reply(body="198.51.100.1"))[1],
+                ("GET", "/fast"): lambda r: Reply(body="198.51.100.2"),
+            }
+        ) as s:
+            report = run(EgressDetector([f"{s.url}/slow", f"{s.url}/fast"], allow_private=True))
+
+        assert report.agreed is None

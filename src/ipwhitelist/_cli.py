@@ -30,14 +30,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     egress.add_argument("--timeout", type=float, default=3.0, help="time budget in seconds")
     egress.add_argument("--proxy", help="look up through this proxy URL")
+    egress.add_argument(
+        "--agree", action="store_true", help="ask every provider and report disagreement"
+    )
     egress.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
 def _egress(args: argparse.Namespace) -> int:
-    from ._egress import detect_egress
+    from ._egress import EgressDetector
 
-    report = detect_egress(providers=args.provider, timeout=args.timeout, proxy=args.proxy)
+    detector = EgressDetector(args.provider, timeout=args.timeout, ttl=0, agreement=args.agree)
+    report = detector.detect(args.proxy)
     if args.json:
         print(
             json.dumps(
@@ -47,6 +51,8 @@ def _egress(args: argparse.Namespace) -> int:
                     "provider": report.provider,
                     "elapsed": round(report.elapsed, 4),
                     "errors": list(report.errors),
+                    "answers": [{"provider": p, "ip": str(ip)} for p, ip in report.answers],
+                    "agreed": report.agreed,
                 }
             )
         )
@@ -54,6 +60,10 @@ def _egress(args: argparse.Namespace) -> int:
         print(f"IPv4:     {report.ipv4 or 'not found'}")
         print(f"IPv6:     {report.ipv6 or 'not found'}")
         print(f"provider: {report.provider or '-'} ({report.elapsed:.2f} s)")
+        if args.agree:
+            distinct = ", ".join(map(str, report.distinct)) or "-"
+            verdict = {True: "yes", False: "NO: several egress IPs", None: "too few answers"}
+            print(f"agreed:   {verdict[report.agreed]} ({distinct})")
         for error in report.errors:
             print(f"  failed: {error}", file=sys.stderr)
     return EXIT_OK if report.ips else EXIT_UNKNOWN

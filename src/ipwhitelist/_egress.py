@@ -92,6 +92,8 @@ class EgressReport:
         provider: URL of the provider whose answer came first, if any.
         elapsed: Seconds the lookup took (0.0 for a cached answer's original lookup time).
         errors: One line per provider that failed, for troubleshooting.
+        answers: Every ``(provider URL, address)`` answer received; in
+            agreement mode, one per provider that answered.
 
     Added in *0.1.0*.
     """
@@ -101,11 +103,34 @@ class EgressReport:
     provider: str | None = None
     elapsed: float = 0.0
     errors: tuple[str, ...] = ()
+    answers: tuple[tuple[str, IPAddress], ...] = ()
 
     @property
     def ips(self) -> tuple[IPAddress, ...]:
         """The detected addresses, IPv4 first."""
         return tuple(ip for ip in (self.ipv4, self.ipv6) if ip is not None)
+
+    @property
+    def distinct(self) -> tuple[IPAddress, ...]:
+        """Every distinct address the providers answered, in order of arrival."""
+        return tuple(dict.fromkeys(ip for _, ip in self.answers))
+
+    @property
+    def agreed(self) -> bool | None:
+        """
+        Whether all answers of each family name the same address.
+
+        ``None`` with fewer than two answers. ``False`` is a finding, not
+        noise: behind a NAT pool (Kubernetes nodes without a NAT gateway, cloud
+        NAT with several IPs, serverless) different connections leave from
+        different addresses, and each one must be on the key's whitelist.
+        """
+        if len(self.answers) < 2:  # noqa: PLR2004
+            return None
+        per_family: dict[int, set[IPAddress]] = {}
+        for _, ip in self.answers:
+            per_family.setdefault(ip.version, set()).add(ip)
+        return all(len(ips) == 1 for ips in per_family.values())
 
 
 class EgressError(Exception):
@@ -133,6 +158,9 @@ class EgressDetector:
         transport: An ``httpx`` transport for the sync client (tests mount
             ``httpx.MockTransport``).
         async_transport: Same for the async client.
+        agreement: Ask every provider and wait for all of them (within the
+            budget) instead of stopping at the first answer; the report's
+            ``agreed`` and ``distinct`` then show whether they disagree.
 
     Added in *0.1.0*.
     """
@@ -148,6 +176,7 @@ class EgressDetector:
         allow_private: bool = False,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
+        agreement: bool = False,
     ) -> None:
         self.providers: tuple[Provider, ...] = tuple(
             map(_to_provider, DEFAULT_PROVIDERS if providers is None else providers)
@@ -161,6 +190,7 @@ class EgressDetector:
         self.grace = grace
         self.max_body = max_body
         self.allow_private = allow_private
+        self.agreement = agreement
         self._transport = transport
         self._async_transport = async_transport
         self._cache: dict[str | None, tuple[float, EgressReport]] = {}
@@ -264,7 +294,9 @@ class EgressDetector:
         import httpx
 
         start = time.monotonic()
-        collector = _Collector(self.providers, start, self.timeout, self.grace)
+        collector = _Collector(
+            self.providers, start, self.timeout, self.grace, agreement=self.agreement
+        )
         try:
             client = httpx.Client(transport=self._transport, **self._client_kwargs(proxy))  # type: ignore[arg-type]
         except (ValueError, ImportError, httpx.HTTPError) as exc:
@@ -338,7 +370,9 @@ class EgressDetector:
         import httpx
 
         start = time.monotonic()
-        collector = _Collector(self.providers, start, self.timeout, self.grace)
+        collector = _Collector(
+            self.providers, start, self.timeout, self.grace, agreement=self.agreement
+        )
         try:
             client = httpx.AsyncClient(
                 transport=self._async_transport,
@@ -427,8 +461,15 @@ class _Collector:
     """
 
     def __init__(
-        self, providers: Sequence[Provider], start: float, timeout: float, grace: float
+        self,
+        providers: Sequence[Provider],
+        start: float,
+        timeout: float,
+        grace: float,
+        *,
+        agreement: bool = False,
     ) -> None:
+        self._agreement = agreement
         self._start = start
         self.deadline = start + timeout
         self._deadline = self.deadline
@@ -438,6 +479,7 @@ class _Collector:
             if p.family is not None:
                 self._running[p.family] = self._running.get(p.family, 0) + 1
         self.found: dict[int, IPAddress] = {}
+        self.answers: list[tuple[str, IPAddress]] = []
         self.first: str | None = None
         self.errors: list[str] = []
         #: Set when the race is over: stragglers must not retry.
@@ -455,17 +497,25 @@ class _Collector:
             self.errors.append(f"{provider.url}: {type(error).__name__}: {error}"[:300])
             return
         ip = outcome.result()
+        self.answers.append((provider.url, ip))
         if ip.version in self.found:
             return
         self.found[ip.version] = ip
         if self.first is None:
             self.first = provider.url
-            # Give the other family a short grace period, never past the budget.
-            self._deadline = min(self._deadline, time.monotonic() + self._grace)
+            if not self._agreement:
+                # Give the other family a short grace period, never past the budget.
+                self._deadline = min(self._deadline, time.monotonic() + self._grace)
 
     def remaining(self) -> float:
-        if self.found and not any(
-            running and family not in self.found for family, running in self._running.items()
+        # In agreement mode the race runs until every provider has answered
+        # (the caller stops when none is pending) or the budget is spent.
+        if (
+            not self._agreement
+            and self.found
+            and not any(
+                running and family not in self.found for family, running in self._running.items()
+            )
         ):
             return 0.0
         return self._deadline - time.monotonic()
@@ -480,6 +530,7 @@ class _Collector:
             provider=self.first,
             elapsed=time.monotonic() - self._start,
             errors=tuple(self.errors),
+            answers=tuple(self.answers),
         )
 
 
