@@ -429,6 +429,40 @@ def bench_egress(repeat: int) -> list[dict[str, Any]]:
     ]
 
 
+def bench_burst(count: int) -> dict[str, Any]:
+    """*count* concurrent rejections on one async client: how many egress lookups?"""
+
+    def echo(_request: Any) -> Reply:
+        time.sleep(0.05)
+        return Reply(body="198.51.100.1")
+
+    async def main(url: str) -> tuple[int, float]:
+        detector = ipwhitelist.EgressDetector([url], allow_private=True)
+        client = async_client(401, B2015, wrapped=False)
+        ipwhitelist.wrap(client, egress=detector)
+
+        async def one() -> None:
+            with contextlib.suppress(ipwhitelist.IPNotWhitelisted):
+                await client.private_get_account()
+
+        start = time.perf_counter()
+        try:
+            await asyncio.gather(*(one() for _ in range(count)))
+        finally:
+            await client.close()
+        return detector.lookups, (time.perf_counter() - start) * 1000
+
+    with FakeServer(default=echo) as server:
+        lookups, elapsed = asyncio.run(main(f"{server.url}/ip"))
+    return {
+        "name": f"{count} concurrent rejections: egress lookups",
+        "unit": "lookups",
+        "target_max": 1,
+        "value": lookups,
+        "elapsed_ms": elapsed,
+    }
+
+
 # -- reporting ----------------------------------------------------------------------
 
 
@@ -476,6 +510,7 @@ def main() -> int:
     rows.extend(bench_classification(repeat, n * 10))
     rows.append(bench_import(imports))
     rows.extend(bench_egress(repeat))
+    rows.append(bench_burst(1000))
 
     machine = {
         "platform": platform.platform(),

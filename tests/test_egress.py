@@ -419,3 +419,47 @@ class TestAgreement:
             report = run(EgressDetector([f"{s.url}/slow", f"{s.url}/fast"], allow_private=True))
 
         assert report.agreed is None
+
+
+class TestLoopbackProviders:
+    """The same bad answers as TestValidation, served over real loopback HTTP (streamed reads)."""
+
+    @pytest.mark.parametrize(
+        ("reply", "reason"),
+        [
+            (Reply(body="10.1.2.3"), "not a public address"),
+            (Reply(body="<html>captive portal</html>"), "not an IP address"),
+            (Reply(body="8" * 100_000), "larger than"),
+            (Reply(status=301, headers={"Location": "http://evil.invalid/"}), "HTTP 301"),
+            (Reply(status=503, body="8.8.8.8"), "HTTP 503"),
+            (Reply(body=b"\xff\xfe8.8.8.8"), "not an IP address"),
+        ],
+        ids=["private", "garbage", "huge", "redirect", "503", "binary"],
+    )
+    def test_bad_answers(self, run, reply, reason):
+        """Each bad answer is refused with its reason; nothing is followed or buffered whole."""
+        with FakeServer(default=lambda r: reply) as s:
+            report = run(EgressDetector([f"{s.url}/ip"], timeout=2))
+
+            requests_seen = len(s.requests)
+
+        assert () == report.ips
+        assert reason in report.errors[0]
+        assert 1 == requests_seen
+
+    def test_one_good_among_bad(self, run):
+        """A valid answer wins even when the others are broken."""
+        with FakeServer(
+            routes={
+                ("GET", "/garbage"): lambda r: Reply(body="nope"),
+                ("GET", "/drop"): lambda r: None,
+                ("GET", "/good"): lambda r: Reply(body="198.51.100.77"),
+            }
+        ) as s:
+            d = EgressDetector(
+                [f"{s.url}/garbage", f"{s.url}/drop", f"{s.url}/good"], allow_private=True
+            )
+
+            report = run(d)
+
+        assert "198.51.100.77" == str(report.ipv4)
