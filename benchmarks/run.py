@@ -140,30 +140,36 @@ def per_call_ns(fn: Any, n: int) -> float:
     return (time.perf_counter_ns() - start) / n
 
 
+def orders(rounds: int) -> Any:
+    """Which side runs first in each round: A then B, B then A, ..."""
+    for i in range(rounds):
+        yield (1, 0) if i % 2 else (0, 1)
+
+
+def summary(samples: list[list[float]]) -> dict[str, float]:
+    """Median of the per-round ratios a/b, and each side's median (us per call)."""
+    a_ns, b_ns = samples
+    return {
+        "ratio": statistics.median(a / b for a, b in zip(a_ns, b_ns, strict=True)),
+        "a_us": statistics.median(a_ns) / 1000,
+        "b_us": statistics.median(b_ns) / 1000,
+    }
+
+
 def side_by_side(a: Any, b: Any, *, rounds: int, n: int) -> dict[str, float]:
-    """Median of per-round ratios a/b, alternating which side runs first."""
-    ratios, a_ns, b_ns = [], [], []
+    """Interleaved rounds of *n* calls to each of two plain callables."""
+    sides = (a, b)
+    samples: list[list[float]] = [[], []]
     per_call_ns(a, n)
     per_call_ns(b, n)
     gc.disable()
     try:
-        for i in range(rounds):
-            if i % 2:
-                tb = per_call_ns(b, n)
-                ta = per_call_ns(a, n)
-            else:
-                ta = per_call_ns(a, n)
-                tb = per_call_ns(b, n)
-            ratios.append(ta / tb)
-            a_ns.append(ta)
-            b_ns.append(tb)
+        for order in orders(rounds):
+            for k in order:
+                samples[k].append(per_call_ns(sides[k], n))
     finally:
         gc.enable()
-    return {
-        "ratio": statistics.median(ratios),
-        "a_us": statistics.median(a_ns) / 1000,
-        "b_us": statistics.median(b_ns) / 1000,
-    }
+    return summary(samples)
 
 
 def catching(fn: Any, *errors: type[BaseException]) -> Any:
@@ -211,49 +217,35 @@ def bench_success_async(rounds: int, n: int, url: str | None = None) -> dict[str
         )
         return ipwhitelist.wrap(client, egress=False) if wrapped else client
 
+    async def batch(client: Any) -> float:
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            await client.private_get_account()
+        return (time.perf_counter_ns() - start) / n
+
     async def main() -> dict[str, float]:
-        wrapped = make(wrapped=True)
-        plain = make(wrapped=False)
+        # One long-running loop, as in a bot.
+        sides = (make(wrapped=True), make(wrapped=False))
+        samples: list[list[float]] = [[], []]
         try:
-            return await measure(wrapped, plain)
+            for client in sides:
+                await batch(client)
+            gc.disable()
+            try:
+                for order in orders(rounds):
+                    for k in order:
+                        samples[k].append(await batch(sides[k]))
+            finally:
+                gc.enable()
         finally:
-            await wrapped.close()
-            await plain.close()
+            for client in sides:
+                await client.close()
+        return summary(samples)
 
-    async def measure(wrapped: Any, plain: Any) -> dict[str, float]:
-
-        async def batch(client: Any) -> float:
-            start = time.perf_counter_ns()
-            for _ in range(n):
-                await client.private_get_account()
-            return (time.perf_counter_ns() - start) / n
-
-        await batch(wrapped)
-        await batch(plain)
-        ratios, a_ns, b_ns = [], [], []
-        gc.disable()
-        try:
-            for i in range(rounds):
-                if i % 2:
-                    tb = await batch(plain)
-                    ta = await batch(wrapped)
-                else:
-                    ta = await batch(wrapped)
-                    tb = await batch(plain)
-                ratios.append(ta / tb)
-                a_ns.append(ta)
-                b_ns.append(tb)
-        finally:
-            gc.enable()
-        return {
-            "ratio": statistics.median(ratios),
-            "a_us": statistics.median(a_ns) / 1000,
-            "b_us": statistics.median(b_ns) / 1000,
-        }
-
+    result = asyncio.run(main())
     where = "canned session" if url is None else "aiohttp over loopback"
     name = f"success path, async, {where} (wrapped / unwrapped)"
-    return {"name": name, "target": 1.02, **asyncio.run(main())}
+    return {"name": name, "target": 1.02, **result}
 
 
 def bench_rejection(rounds: int, n: int, egress: Any, label: str) -> dict[str, Any]:

@@ -133,3 +133,14 @@ class TestAsync:
             assert socket.AF_UNSPEC == client.tcp_connector.family
         finally:
             await client.close()
+
+
+def test_async_pin_is_per_instance_and_undone_by_unwrap(v4):
+    """Only a pinned async client gets its own open(); unwrap() removes it."""
+    pinned = ipwhitelist.wrap(make_client(ccxt.async_support, "binance", v4.url), family=4)
+    plain = ipwhitelist.wrap(make_client(ccxt.async_support, "binance", v4.url))
+
+    assert "open" in vars(pinned)
+    assert "open" not in vars(plain)
+    ipwhitelist.unwrap(pinned)
+    assert "open" not in vars(pinned)

@@ -19,12 +19,8 @@ Websocket connections of ccxt.pro are not pinned.
 
 from __future__ import annotations
 
-import functools
 import socket
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from typing import Any, Literal, TypeAlias
 
 AddressFamily: TypeAlias = Literal[4, 6]
 
@@ -79,33 +75,40 @@ def _pinned_adapter(family: AddressFamily) -> Any:
     return PinnedAdapter()
 
 
-def pinned_open(base_open: Callable[..., Any], family_of: Callable[[Any], int | None]) -> Any:
-    """Wrap an async client's ``open()`` so the session it creates is family-pinned."""
+def pin_async(exchange: Any, family: AddressFamily | None) -> None:
+    """
+    Make the session an async client opens next family-pinned (or stop doing so).
 
-    @functools.wraps(base_open)
-    def open(self: Any, lazy: bool = False) -> Any:  # noqa: A001 - ccxt's name
-        family = family_of(self)
-        if family is None or not self.own_session or self.session is not None:
-            return base_open(self, lazy)
+    ccxt calls ``open()`` before every request, so only pinned clients get an
+    override, as an instance attribute; everyone else keeps ccxt's own.
+    """
+    exchange.__dict__.pop("open", None)
+    if family is None:
+        return
+    base_open = type(exchange).open
+
+    def open(lazy: bool = False) -> Any:  # noqa: A001 - ccxt's name
+        if not exchange.own_session or exchange.session is not None:
+            return base_open(exchange, lazy)
         # Let ccxt set up the loop and TLS context, but not the session.
-        self.own_session = False
+        exchange.own_session = False
         try:
-            result = base_open(self, lazy)
+            result = base_open(exchange, lazy)
         finally:
-            self.own_session = True
+            exchange.own_session = True
         import aiohttp
 
-        self.tcp_connector = aiohttp.TCPConnector(
-            ssl=self.ssl_context,
-            loop=self.asyncio_loop,
+        exchange.tcp_connector = aiohttp.TCPConnector(
+            ssl=exchange.ssl_context,
+            loop=exchange.asyncio_loop,
             enable_cleanup_closed=True,
             family=_SOCKET_FAMILY[family],
         )
-        self.session = aiohttp.ClientSession(
-            loop=self.asyncio_loop,
-            connector=self.tcp_connector,
-            trust_env=self.aiohttp_trust_env,
+        exchange.session = aiohttp.ClientSession(
+            loop=exchange.asyncio_loop,
+            connector=exchange.tcp_connector,
+            trust_env=exchange.aiohttp_trust_env,
         )
         return result
 
-    return open
+    exchange.__dict__["open"] = open

@@ -39,7 +39,7 @@ from ccxt.base.exchange import BaseExchange
 from . import _classify
 from ._egress import EgressDetector, default_detector
 from ._families import families_of
-from ._family import AddressFamily, check_family, pin_sync, pinned_open
+from ._family import AddressFamily, check_family, pin_async, pin_sync
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
 from ._mapping import Settings, proxy_of, reject
 from ._whitelist import WhitelistLike, to_whitelist
@@ -222,8 +222,6 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
         # URL, status and body in their text, which fetch()'s guard classifies
         # before ccxt's retry loop sees them.
         namespace["handle_errors"] = _handle_errors(cls.handle_errors)  # type: ignore[attr-defined]
-        if asyncio.iscoroutinefunction(getattr(cls, "fetch", None)):
-            namespace["open"] = pinned_open(cls.open, _pinned)  # type: ignore[attr-defined]
         subclass = type(cls.__name__, (cls,), namespace)
         _classes[cls] = subclass
         return subclass
@@ -248,11 +246,6 @@ def make_settings(
     return Settings(
         egress=_detector(egress), whitelist=to_whitelist(whitelist), family=check_family(family)
     )
-
-
-def _pinned(exchange: Any) -> int | None:
-    settings = _settings(exchange)
-    return settings.family if settings is not None else None
 
 
 def wrap(
@@ -303,7 +296,9 @@ def wrap(
         unified = [k for k in has if isinstance(k, str)] if isinstance(has, dict) else []
         exchange.__class__ = _wrapped_class(cls, unified)
     exchange.__dict__[_STATE] = settings
-    if not asyncio.iscoroutinefunction(type(exchange).fetch):
+    if asyncio.iscoroutinefunction(type(exchange).fetch):
+        pin_async(exchange, settings.family)
+    else:
         pin_sync(exchange, settings.family)
     return exchange
 
@@ -321,6 +316,7 @@ def unwrap(exchange: E) -> E:
     if base is not None:
         exchange.__class__ = base
         pin_sync(exchange, None)
+        pin_async(exchange, None)
     getattr(exchange, "__dict__", {}).pop(_STATE, None)
     return exchange
 
