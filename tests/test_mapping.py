@@ -208,3 +208,55 @@ def test_cached_egress_is_used_without_a_second_pass(server, sync_client, monkey
 
     assert (1, ("198.51.100.9",)) == (len(builds), tuple(map(str, info.value.diagnosis.egress_ips)))
     assert 1 == detector.lookups
+
+
+def test_egress_lookup_uses_the_clients_proxy_url():
+    """With ccxt's proxyUrl (a URL-prefix proxy), lookups are prefixed the same way."""
+    # ccxt 4.5.90 itself refuses proxyUrl on every request (check_conflicting_proxies
+    # receives a bool), so this drives the route from the client's settings directly.
+    import ccxt
+
+    seen = []
+
+    def prefix_proxy(request):
+        seen.append(request.path)
+        return Reply(body="198.51.100.201")
+
+    with FakeServer(default=prefix_proxy) as proxy_server:
+        client = ccxt.binance({"proxyUrl": f"{proxy_server.url}/relay/"})
+        detector = ipwhitelist.EgressDetector(["http://echo.invalid/ip"], allow_private=True)
+
+        report = detector.detect(
+            _mapping.proxy_of(client), url_prefix=_mapping.url_prefix_of(client)
+        )
+
+    assert "198.51.100.201" == str(report.ipv4)
+    assert ["/relay/http://echo.invalid/ip"] == seen
+    assert detector.cached(None, f"{proxy_server.url}/relay/") is report
+    assert detector.cached() is None
+
+
+def test_reported_ip_differs_from_egress(server, sync_client):
+    """When the exchange saw another address than our egress, the evidence says so."""
+    from helpers import body_of
+
+    with FakeServer(default=lambda r: Reply(body="198.51.100.9")) as echo:
+        server.default = canned(
+            401,
+            body_of(
+                {
+                    "code": "50110",
+                    "msg": "Your IP 203.0.113.50 is not included in your API key's IP whitelist.",
+                }
+            ),
+        )
+        detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)
+        client = ipwhitelist.wrap(sync_client("okx"), egress=detector)
+
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            client.private_get_account_balance()
+
+    assert any(
+        "saw 203.0.113.50 but this host's egress is 198.51.100.9" in e
+        for e in info.value.diagnosis.evidence
+    )

@@ -10,7 +10,15 @@ import ccxt
 from . import _classify
 from ._families import families_of, families_of_id
 from ._guard import guard_async, guard_sync
-from ._mapping import Settings, complete_async, complete_sync, needs_egress, proxy_of, reject
+from ._mapping import (
+    Settings,
+    complete_async,
+    complete_sync,
+    needs_egress,
+    proxy_of,
+    reject,
+    url_prefix_of,
+)
 from ._wrap import make_settings
 from .errors import IPRejection
 
@@ -38,7 +46,14 @@ def _rejection(
         response = _classify.response_from_exception(
             exc, exchange_id if isinstance(exchange_id, str) else None, families_of(exchange)
         )
-        return reject(exc, response, settings=settings, exchange=exchange, proxy=proxy_of(exchange))
+        return reject(
+            exc,
+            response,
+            settings=settings,
+            exchange=exchange,
+            proxy=proxy_of(exchange),
+            url_prefix=url_prefix_of(exchange),
+        )
     # ccxt prefixes its messages with the exchange id: let the text say which.
     return reject(exc, _classify.response_from_exception(exc, None, ()), settings=settings)
 

@@ -193,9 +193,9 @@ class EgressDetector:
         self.agreement = agreement
         self._transport = transport
         self._async_transport = async_transport
-        self._cache: dict[str | None, tuple[float, EgressReport]] = {}
+        self._cache: dict[tuple[str | None, str | None], tuple[float, EgressReport]] = {}
         self._lock = threading.Lock()
-        self._inflight: dict[tuple[int, str | None], asyncio.Task[EgressReport]] = {}
+        self._inflight: dict[tuple[int, str | None, str | None], asyncio.Task[EgressReport]] = {}
         #: Number of lookups actually sent (not served from the cache).
         self.lookups = 0
 
@@ -203,16 +203,18 @@ class EgressDetector:
         """Forget cached answers: the next call looks up again."""
         self._cache.clear()
 
-    def cached(self, proxy: str | None = None) -> EgressReport | None:
-        """Return the cached report for *proxy* if it is still fresh."""
-        entry = self._cache.get(proxy)
+    def cached(
+        self, proxy: str | None = None, url_prefix: str | None = None
+    ) -> EgressReport | None:
+        """Return the cached report for this route (*proxy*, *url_prefix*) if still fresh."""
+        entry = self._cache.get((proxy, url_prefix))
         if entry is not None and entry[0] > time.monotonic():
             return entry[1]
         return None
 
-    def _store(self, proxy: str | None, report: EgressReport) -> EgressReport:
+    def _store(self, key: tuple[str | None, str | None], report: EgressReport) -> EgressReport:
         ttl = self.ttl if report.ips else min(self.ttl, 10.0)
-        self._cache[proxy] = (time.monotonic() + ttl, report)
+        self._cache[key] = (time.monotonic() + ttl, report)
         return report
 
     # -- validation (shared) -------------------------------------------------
@@ -248,21 +250,24 @@ class EgressDetector:
 
     # -- sync ------------------------------------------------------------------
 
-    def detect(self, proxy: str | None = None) -> EgressReport:
+    def detect(self, proxy: str | None = None, *, url_prefix: str | None = None) -> EgressReport:
         """
         Return this host's egress IPs (as seen through *proxy*, if given).
+
+        *url_prefix* is ccxt's ``proxyUrl``: a proxy addressed by prefixing the
+        target URL; the lookups are sent the same way.
 
         Never raises for network trouble: failures give a report with no IPs
         and an ``errors`` entry per provider. Blocks for at most the budget.
         """
-        report = self.cached(proxy)
+        report = self.cached(proxy, url_prefix)
         if report is not None:
             return report
         with self._lock:
-            report = self.cached(proxy)
+            report = self.cached(proxy, url_prefix)
             if report is None:
                 self.lookups += 1
-                report = self._store(proxy, self._race_sync(proxy))
+                report = self._store((proxy, url_prefix), self._race_sync(proxy, url_prefix))
         return report
 
     def _retry_sync(
@@ -270,12 +275,15 @@ class EgressDetector:
     ) -> IPAddress:
         for attempt in _retrying(collector):
             with attempt:
-                return self._fetch_sync(client, provider, collector.deadline)
+                return self._fetch_sync(client, provider, collector)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
-    def _fetch_sync(self, client: httpx.Client, provider: Provider, deadline: float) -> IPAddress:
-        timeout = _remaining(deadline)
-        with client.stream("GET", provider.url, timeout=timeout) as response:
+    def _fetch_sync(
+        self, client: httpx.Client, provider: Provider, collector: _Collector
+    ) -> IPAddress:
+        deadline = collector.deadline
+        url = collector.url_for(provider)
+        with client.stream("GET", url, timeout=_remaining(deadline)) as response:
             body = b""
             if response.is_stream_consumed:  # an in-memory response, already read
                 body = response.content
@@ -290,12 +298,17 @@ class EgressDetector:
             _check_deadline(deadline)
             return self._validate(provider, response.status_code, body)
 
-    def _race_sync(self, proxy: str | None) -> EgressReport:
+    def _race_sync(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
         import httpx
 
         start = time.monotonic()
         collector = _Collector(
-            self.providers, start, self.timeout, self.grace, agreement=self.agreement
+            self.providers,
+            start,
+            self.timeout,
+            self.grace,
+            agreement=self.agreement,
+            url_prefix=url_prefix,
         )
         try:
             client = httpx.Client(transport=self._transport, **self._client_kwargs(proxy))  # type: ignore[arg-type]
@@ -320,41 +333,44 @@ class EgressDetector:
 
     # -- async -----------------------------------------------------------------
 
-    async def adetect(self, proxy: str | None = None) -> EgressReport:
+    async def adetect(
+        self, proxy: str | None = None, *, url_prefix: str | None = None
+    ) -> EgressReport:
         """
         Async twin of `detect`: concurrent callers share one lookup.
 
         Never blocks the event loop.
         """
-        report = self.cached(proxy)
+        report = self.cached(proxy, url_prefix)
         if report is not None:
             return report
-        key = (id(asyncio.get_running_loop()), proxy)
+        key = (id(asyncio.get_running_loop()), proxy, url_prefix)
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._lookup_async(proxy))
+            task = asyncio.ensure_future(self._lookup_async(proxy, url_prefix))
             self._inflight[key] = task
             task.add_done_callback(lambda _: self._inflight.pop(key, None))
         # shield: one caller being cancelled must not cancel the others' lookup.
         return await asyncio.shield(task)
 
-    async def _lookup_async(self, proxy: str | None) -> EgressReport:
+    async def _lookup_async(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
         self.lookups += 1
-        return self._store(proxy, await self._race_async(proxy))
+        return self._store((proxy, url_prefix), await self._race_async(proxy, url_prefix))
 
     async def _retry_async(
         self, client: httpx.AsyncClient, provider: Provider, collector: _Collector
     ) -> IPAddress:
         async for attempt in _async_retrying(collector):
             with attempt:
-                return await self._fetch_async(client, provider, collector.deadline)
+                return await self._fetch_async(client, provider, collector)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
     async def _fetch_async(
-        self, client: httpx.AsyncClient, provider: Provider, deadline: float
+        self, client: httpx.AsyncClient, provider: Provider, collector: _Collector
     ) -> IPAddress:
-        timeout = _remaining(deadline)
-        async with client.stream("GET", provider.url, timeout=timeout) as response:
+        deadline = collector.deadline
+        url = collector.url_for(provider)
+        async with client.stream("GET", url, timeout=_remaining(deadline)) as response:
             body = b""
             if response.is_stream_consumed:
                 body = response.content
@@ -366,12 +382,17 @@ class EgressDetector:
             _check_deadline(deadline)
             return self._validate(provider, response.status_code, body)
 
-    async def _race_async(self, proxy: str | None) -> EgressReport:
+    async def _race_async(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
         import httpx
 
         start = time.monotonic()
         collector = _Collector(
-            self.providers, start, self.timeout, self.grace, agreement=self.agreement
+            self.providers,
+            start,
+            self.timeout,
+            self.grace,
+            agreement=self.agreement,
+            url_prefix=url_prefix,
         )
         try:
             client = httpx.AsyncClient(
@@ -468,8 +489,10 @@ class _Collector:
         grace: float,
         *,
         agreement: bool = False,
+        url_prefix: str | None = None,
     ) -> None:
         self._agreement = agreement
+        self._url_prefix = url_prefix
         self._start = start
         self.deadline = start + timeout
         self._deadline = self.deadline
@@ -506,6 +529,10 @@ class _Collector:
             if not self._agreement:
                 # Give the other family a short grace period, never past the budget.
                 self._deadline = min(self._deadline, time.monotonic() + self._grace)
+
+    def url_for(self, provider: Provider) -> str:
+        """The URL to request: through a URL-prefix proxy (ccxt ``proxyUrl``) if any."""
+        return provider.url if not self._url_prefix else self._url_prefix + provider.url
 
     def remaining(self) -> float:
         # In agreement mode the race runs until every provider has answered

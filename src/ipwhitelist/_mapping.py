@@ -48,6 +48,7 @@ class _Pending:
     settings: Settings
     secrets: tuple[str, ...]
     proxy: str | None
+    url_prefix: str | None = None
     already_authenticated: bool
     ccxt_error: str | None
 
@@ -87,6 +88,12 @@ def _assess(
     evidence: list[str] = []
     if match.reported_ip is not None:
         evidence.append(f"the exchange's message names the IP it saw: {match.reported_ip}")
+        if egress_ips and match.reported_ip not in egress_ips:
+            evidence.append(
+                f"the exchange saw {match.reported_ip} but this host's egress is "
+                f"{', '.join(map(str, egress_ips))}: a proxy, NAT pool, VPN or the other "
+                "address family stands between them"
+            )
     if pending.already_authenticated:
         evidence.append(
             "this client authenticated successfully earlier in this process, so the key and "
@@ -136,7 +143,7 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
             getattr(whitelist, "networks", ()),
             pending.settings.family,
         ),
-        *_hints.client_hints(pending.proxy),
+        *_hints.client_hints(pending.proxy or pending.url_prefix),
         *_hints.process_hints(),
     )
     endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
@@ -194,6 +201,7 @@ def reject(
     settings: Settings,
     exchange: object = None,
     proxy: str | None = None,
+    url_prefix: str | None = None,
 ) -> IPRejection | None:
     """
     Classify *response*; return an `IPRejection` (egress not yet looked up) or ``None``.
@@ -214,6 +222,7 @@ def reject(
         settings=settings,
         secrets=credentials_of(exchange) if exchange is not None else (),
         proxy=proxy,
+        url_prefix=url_prefix,
         already_authenticated=bool(
             isinstance(options, dict) and options.get("hasAlreadyAuthenticatedSuccessfully")
         ),
@@ -221,7 +230,7 @@ def reject(
     )
     # A fresh cached egress answer needs no I/O: finish the diagnosis now and
     # build it once. Otherwise the I/O edge finishes it (complete_sync/async).
-    cached = settings.egress.cached(proxy) if settings.egress is not None else None
+    cached = settings.egress.cached(proxy, url_prefix) if settings.egress is not None else None
     diagnosis = _safe_diagnose(pending, cached)
     rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
     if settings.egress is not None and cached is None:
@@ -271,7 +280,7 @@ def complete_sync(rejection: IPRejection) -> None:
     if pending is None or pending.settings.egress is None:
         return
     try:
-        report = pending.settings.egress.detect(pending.proxy)
+        report = pending.settings.egress.detect(pending.proxy, url_prefix=pending.url_prefix)
     except Exception:
         logger.exception("ipwhitelist: egress lookup failed")
         report = None
@@ -284,11 +293,20 @@ async def complete_async(rejection: IPRejection) -> None:
     if pending is None or pending.settings.egress is None:
         return
     try:
-        report = await pending.settings.egress.adetect(pending.proxy)
+        report = await pending.settings.egress.adetect(pending.proxy, url_prefix=pending.url_prefix)
     except Exception:
         logger.exception("ipwhitelist: egress lookup failed")
         report = None
     _finish(rejection, pending, report)
+
+
+def url_prefix_of(exchange: Any) -> str | None:
+    """Ccxt's URL-prefix proxy (``proxyUrl``, ``proxy_url``, legacy ``proxy``), if set."""
+    for name in ("proxyUrl", "proxy_url", "proxy"):
+        value = getattr(exchange, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def proxy_of(exchange: Any) -> str | None:

@@ -41,7 +41,7 @@ from ._egress import EgressDetector, default_detector
 from ._families import families_of
 from ._family import AddressFamily, check_family, pin_async, pin_sync
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
-from ._mapping import Settings, proxy_of, reject
+from ._mapping import Settings, proxy_of, reject, url_prefix_of
 from ._whitelist import WhitelistLike, to_whitelist
 from .errors import IPRejection
 
@@ -131,7 +131,12 @@ def _verdict(
     exchange: Any, exc: BaseException, response: _classify.Response, settings: Settings
 ) -> IPRejection | None:
     rejection = reject(
-        exc, response, settings=settings, exchange=exchange, proxy=proxy_of(exchange)
+        exc,
+        response,
+        settings=settings,
+        exchange=exchange,
+        proxy=proxy_of(exchange),
+        url_prefix=url_prefix_of(exchange),
     )
     if rejection is None:
         _checked.add(exc)
