@@ -13,20 +13,36 @@ exchange = ipwhitelist.wrap(ccxt.binance({"apiKey": ..., "secret": ...}))
 
 from __future__ import annotations
 
+import typing as _typing
+
 from ._decorators import diagnose, diagnosing
 from ._diagnosis import Confidence, Diagnosis, Hint, Kind
-from ._egress import (
-    DEFAULT_PROVIDERS,
-    EgressDetector,
-    EgressReport,
-    Provider,
-    adetect_egress,
-    detect_egress,
-)
 from ._rules import Rule, register_rule, rules, unregister_rule
 from ._whitelist import Whitelist
 from ._wrap import is_wrapped, unwrap, wrap
 from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
+
+if _typing.TYPE_CHECKING:
+    from ._egress import (
+        DEFAULT_PROVIDERS,
+        EgressDetector,
+        EgressReport,
+        Provider,
+        adetect_egress,
+        detect_egress,
+    )
+
+# The egress detector (httpx, threads, providers) loads on first use.
+_LAZY = frozenset(
+    {
+        "DEFAULT_PROVIDERS",
+        "EgressDetector",
+        "EgressReport",
+        "Provider",
+        "adetect_egress",
+        "detect_egress",
+    }
+)
 
 __all__ = [
     "DEFAULT_PROVIDERS",
@@ -56,7 +72,13 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> str:
+def __getattr__(name: str) -> _typing.Any:
+    if name in _LAZY:
+        from . import _egress
+
+        value = getattr(_egress, name)
+        globals()[name] = value
+        return value
     if name != "__version__":
         msg = f"module {__name__} has no attribute {name}"
         raise AttributeError(msg)
@@ -64,3 +86,7 @@ def __getattr__(name: str) -> str:
     from importlib.metadata import version
 
     return version("ipwhitelist")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -37,7 +37,6 @@ import ccxt
 from ccxt.base.exchange import BaseExchange
 
 from . import _classify
-from ._egress import EgressDetector, default_detector
 from ._families import families_of
 from ._family import AddressFamily, check_family, pin_async, pin_sync
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
@@ -47,6 +46,8 @@ from .errors import IPRejection
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+
+    from ._egress import EgressDetector
 
 _STATE = "_ipwhitelist_settings"
 _BASE = "__ipwhitelist_base__"
@@ -233,6 +234,10 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
 
 
 def _detector(egress: bool | EgressDetector) -> EgressDetector | None:
+    # Imported here: the egress machinery is only needed once a client is
+    # wrapped, and `import ipwhitelist` should stay cheap.
+    from ._egress import EgressDetector, default_detector
+
     if egress is True:
         return default_detector()
     if egress is False or egress is None:
