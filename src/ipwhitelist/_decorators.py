@@ -15,9 +15,7 @@ from ._mapping import (
     complete_async,
     complete_sync,
     needs_egress,
-    proxy_of,
     reject,
-    url_prefix_of,
 )
 from ._wrap import make_settings
 from .errors import IPRejection
@@ -51,8 +49,6 @@ def _rejection(
             response,
             settings=settings,
             exchange=exchange,
-            proxy=proxy_of(exchange),
-            url_prefix=url_prefix_of(exchange),
         )
     # ccxt prefixes its messages with the exchange id: let the text say which.
     return reject(exc, _classify.response_from_exception(exc, None, ()), settings=settings)

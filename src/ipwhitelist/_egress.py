@@ -298,18 +298,20 @@ class EgressDetector:
             _check_deadline(deadline)
             return self._validate(provider, response.status_code, body)
 
-    def _race_sync(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
-        import httpx
-
-        start = time.monotonic()
-        collector = _Collector(
+    def _collector(self, url_prefix: str | None) -> _Collector:
+        return _Collector(
             self.providers,
-            start,
+            time.monotonic(),
             self.timeout,
             self.grace,
             agreement=self.agreement,
             url_prefix=url_prefix,
         )
+
+    def _race_sync(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
+        import httpx
+
+        collector = self._collector(url_prefix)
         try:
             client = httpx.Client(transport=self._transport, **self._client_kwargs(proxy))  # type: ignore[arg-type]
         except (ValueError, ImportError, httpx.HTTPError) as exc:
@@ -385,15 +387,7 @@ class EgressDetector:
     async def _race_async(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
         import httpx
 
-        start = time.monotonic()
-        collector = _Collector(
-            self.providers,
-            start,
-            self.timeout,
-            self.grace,
-            agreement=self.agreement,
-            url_prefix=url_prefix,
-        )
+        collector = self._collector(url_prefix)
         try:
             client = httpx.AsyncClient(
                 transport=self._async_transport,

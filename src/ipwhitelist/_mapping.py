@@ -200,14 +200,15 @@ def reject(
     *,
     settings: Settings,
     exchange: object = None,
-    proxy: str | None = None,
-    url_prefix: str | None = None,
 ) -> IPRejection | None:
     """
     Classify *response*; return an `IPRejection` (egress not yet looked up) or ``None``.
 
-    The caller raises it ``from exc``; `complete_sync` / `complete_async` add the
-    egress lookup first when the settings ask for one.
+    *exchange* is the ccxt client, when known: its credentials are redacted,
+    its proxy settings route the egress lookup, and its options tell whether
+    it authenticated before. The caller raises the result ``from exc``;
+    `complete_sync` / `complete_async` add the egress lookup first when the
+    settings ask for one.
     """
     try:
         match = _classify.match(response)
@@ -217,6 +218,8 @@ def reject(
     if match is None:
         return None
     options = getattr(exchange, "options", None)
+    proxy = proxy_of(exchange) if exchange is not None else None
+    url_prefix = url_prefix_of(exchange) if exchange is not None else None
     pending = _Pending(
         match=match,
         settings=settings,

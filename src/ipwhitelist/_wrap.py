@@ -40,7 +40,7 @@ from . import _classify
 from ._families import families_of
 from ._family import AddressFamily, check_family, pin_async, pin_sync
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
-from ._mapping import Settings, proxy_of, reject, url_prefix_of
+from ._mapping import Settings, reject
 from ._whitelist import WhitelistLike, to_whitelist
 from .errors import IPRejection
 
@@ -136,8 +136,6 @@ def _verdict(
         response,
         settings=settings,
         exchange=exchange,
-        proxy=proxy_of(exchange),
-        url_prefix=url_prefix_of(exchange),
     )
     if rejection is None:
         _checked.add(exc)
