@@ -9,6 +9,7 @@ import ccxt
 import pytest
 from hypothesis import HealthCheck, settings
 
+import ipwhitelist
 from helpers import make_client
 from ipwhitelist._fake import FakeServer
 
@@ -26,6 +27,15 @@ settings.load_profile("ci" if os.environ.get("CI") else "default")
 def _no_internet_egress(monkeypatch: pytest.MonkeyPatch) -> None:
     # The default detector would ask real providers: tests pass their own.
     monkeypatch.setenv("IPWHITELIST_EGRESS", "off")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hooks() -> Iterator[None]:
+    # The incident log deduplicates process-wide: every test starts with a new one.
+    before = ipwhitelist.get_on_rejection_hooks()
+    ipwhitelist.set_on_rejection_hooks([ipwhitelist.IncidentLog()])
+    yield
+    ipwhitelist.set_on_rejection_hooks(before)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import typing as _typing
 
 from ._decorators import diagnose, diagnosing
 from ._diagnosis import Confidence, Diagnosis, Hint, Kind
+from ._hooks import IncidentLog, OnRejectionHook, get_on_rejection_hooks, set_on_rejection_hooks
 from ._rules import Rule, register_rule, rules, unregister_rule
 from ._whitelist import Whitelist
 from ._wrap import is_wrapped, unwrap, wrap
@@ -31,18 +32,20 @@ if _typing.TYPE_CHECKING:
         adetect_egress,
         detect_egress,
     )
+    from ._retry import retry_unless_ip_rejection
 
-# The egress detector (httpx, threads, providers) loads on first use.
-_LAZY = frozenset(
-    {
-        "DEFAULT_PROVIDERS",
-        "EgressDetector",
-        "EgressReport",
-        "Provider",
-        "adetect_egress",
-        "detect_egress",
-    }
-)
+# Loaded on first use: the egress detector (threads, providers) and the
+# tenacity integration are not needed to wrap a client.
+_LAZY = {
+    "DEFAULT_PROVIDERS": "_egress",
+    "EgressDetector": "_egress",
+    "EgressReport": "_egress",
+    "Provider": "_egress",
+    "adetect_egress": "_egress",
+    "detect_egress": "_egress",
+    "retry_unless_ip_rejection": "_retry",
+}
+
 
 __all__ = [
     "DEFAULT_PROVIDERS",
@@ -55,7 +58,9 @@ __all__ = [
     "IPBanned",
     "IPNotWhitelisted",
     "IPRejection",
+    "IncidentLog",
     "Kind",
+    "OnRejectionHook",
     "Provider",
     "Rule",
     "Whitelist",
@@ -63,9 +68,12 @@ __all__ = [
     "detect_egress",
     "diagnose",
     "diagnosing",
+    "get_on_rejection_hooks",
     "is_wrapped",
     "register_rule",
+    "retry_unless_ip_rejection",
     "rules",
+    "set_on_rejection_hooks",
     "unregister_rule",
     "unwrap",
     "wrap",
@@ -74,9 +82,9 @@ __all__ = [
 
 def __getattr__(name: str) -> _typing.Any:
     if name in _LAZY:
-        from . import _egress
+        import importlib
 
-        value = getattr(_egress, name)
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
         globals()[name] = value
         return value
     if name != "__version__":

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import _classify, _hints, _remediation
+from . import _classify, _hints, _hooks, _remediation
 from ._diagnosis import Confidence, Diagnosis, IPAddress
 from ._redact import credentials_of, remove_values
 from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
@@ -238,6 +238,8 @@ def reject(
     rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
     if settings.egress is not None and cached is None:
         rejection._ipw_pending = pending
+    else:
+        _hooks.emit(diagnosis)
     return rejection
 
 
@@ -263,6 +265,7 @@ def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport | No
     diagnosis = _safe_diagnose(pending, egress)
     rejection.diagnosis = diagnosis
     rejection.args = (_message(diagnosis),)
+    _hooks.emit(diagnosis)
 
 
 def needs_egress(rejection: IPRejection) -> bool:

@@ -59,3 +59,17 @@ rule = ipwhitelist.Rule(
 ipwhitelist.register_rule(rule)
 active: tuple[ipwhitelist.Rule, ...] = ipwhitelist.rules("binance")
 ipwhitelist.unregister_rule("n")
+
+log = ipwhitelist.IncidentLog(window=60.0)
+
+
+def alert(diagnosis: ipwhitelist.Diagnosis) -> None:
+    """A user hook."""
+
+
+hook: ipwhitelist.OnRejectionHook = alert
+ipwhitelist.set_on_rejection_hooks([log, alert])
+hooks: tuple[ipwhitelist.OnRejectionHook, ...] = ipwhitelist.get_on_rejection_hooks()
+condition = ipwhitelist.retry_unless_ip_rejection
+pinned = ipwhitelist.wrap(ccxt.okx(), family=4)
+agreeing = ipwhitelist.EgressDetector(agreement=True).detect(url_prefix=None).agreed

@@ -1,0 +1,15 @@
+"""A tenacity retry condition that never retries an IP rejection."""
+
+from __future__ import annotations
+
+import tenacity
+
+from .errors import IPRejection
+
+#: Retry on exceptions except `IPRejection` (and never on success). Combine it
+#: with your own condition, e.g. ``retry_if_exception_type(ccxt.NetworkError)
+#: & retry_unless_ip_rejection``: an `IPBanned` is a ``ccxt.DDoSProtection``,
+#: hence a ``NetworkError``, and retrying during a ban extends it.
+#:
+#: Added in *0.1.0*.
+retry_unless_ip_rejection: tenacity.retry_base = tenacity.retry_if_not_exception_type(IPRejection)

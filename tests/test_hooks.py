@@ -1,0 +1,192 @@
+"""On-rejection hooks, the deduplicated incident log, and the tenacity retry condition."""
+
+from __future__ import annotations
+
+import logging
+
+import ccxt
+import pytest
+import tenacity
+
+import ipwhitelist
+from helpers import B2015, CannedAdapter, body_of, mount
+
+
+def client(status=401, body=B2015, exchange="binance"):
+    c = getattr(ccxt, exchange)({"apiKey": "k" * 64, "secret": "s" * 64, "enableRateLimit": False})
+    return ipwhitelist.wrap(mount(c, CannedAdapter(status, body)), egress=False)
+
+
+def fail(c, times):
+    for _ in range(times):
+        with pytest.raises(ipwhitelist.IPRejection):
+            c.private_get_account()
+
+
+class TestIncidentLog:
+    def test_thousand_rejections_one_record(self, caplog):
+        """1,000 identical rejections produce one log record; the repeats are counted."""
+        log = ipwhitelist.IncidentLog()
+        ipwhitelist.set_on_rejection_hooks([log])
+        c = client()
+
+        with caplog.at_level(logging.ERROR, logger="ipwhitelist"):
+            fail(c, 1000)
+
+        records = [r for r in caplog.records if r.name == "ipwhitelist"]
+        assert 1 == len(records)
+        assert "binance" == records[0].ipwhitelist["exchange"]
+        with pytest.raises(ipwhitelist.IPRejection) as info:
+            c.private_get_account()
+        assert 1000 == log.repeats(info.value.diagnosis)
+
+    def test_repeat_after_window_reports_the_count(self, caplog):
+        """After the quiet window, the next rejection logs again with the suppressed count."""
+        log = ipwhitelist.IncidentLog(window=0.0)
+        ipwhitelist.set_on_rejection_hooks([log])
+        c = client()
+        log.window = 3600.0
+
+        with caplog.at_level(logging.ERROR, logger="ipwhitelist"):
+            fail(c, 5)
+            log.window = 0.0
+            fail(c, 1)
+
+        messages = [r.getMessage() for r in caplog.records if r.name == "ipwhitelist"]
+        assert 2 == len(messages)
+        assert "(4 more since the last report)" in messages[1]
+        assert 4 == caplog.records[-1].ipwhitelist_repeats
+
+    def test_different_incidents_are_logged_separately(self, caplog):
+        """Another exchange or kind is another incident."""
+        ipwhitelist.set_on_rejection_hooks([ipwhitelist.IncidentLog()])
+        bybit = client(
+            200,
+            body_of(
+                {
+                    "retCode": 10010,
+                    "retMsg": "Unmatched IP, please check your API key's bound IP addresses.",
+                }
+            ),
+            "bybit",
+        )
+
+        with caplog.at_level(logging.ERROR, logger="ipwhitelist"):
+            fail(client(), 3)
+            with pytest.raises(ipwhitelist.IPNotWhitelisted):
+                bybit.private_get_v5_account_wallet_balance({"accountType": "UNIFIED"})
+
+        assert 2 == len([r for r in caplog.records if r.name == "ipwhitelist"])
+
+    def test_no_secret_in_log_records(self, caplog):
+        """Log records (message and structured fields) carry no credential."""
+        c = client(
+            401,
+            body_of(
+                {
+                    "code": -2015,
+                    "msg": "Invalid API-key, IP, or permissions for action, request ip: 203.0.113.7",
+                }
+            ),
+        )
+
+        with caplog.at_level(logging.ERROR, logger="ipwhitelist"):
+            fail(c, 1)
+
+        text = caplog.text + repr([r.__dict__ for r in caplog.records])
+        assert "k" * 64 not in text
+        assert "s" * 64 not in text
+
+
+class TestHooks:
+    def test_custom_hook_gets_every_diagnosis(self):
+        """A hook (alerting, metrics) is called once per rejection with the diagnosis."""
+        seen = []
+        ipwhitelist.set_on_rejection_hooks([seen.append])
+
+        fail(client(), 3)
+
+        assert 3 == len(seen)
+        assert {"binance"} == {d.exchange for d in seen}
+
+    def test_failing_hook_never_breaks_the_bot(self, caplog):
+        """A hook that raises is logged; the bot still gets its typed exception."""
+
+        def broken(_diagnosis):
+            raise RuntimeError("telegram is down")
+
+        seen = []
+        ipwhitelist.set_on_rejection_hooks([broken, seen.append])
+
+        with caplog.at_level(logging.ERROR, logger="ipwhitelist"):
+            fail(client(), 1)
+
+        assert 1 == len(seen)
+        assert "hook" in caplog.text
+        assert "telegram is down" in caplog.text
+
+    def test_hooks_off(self, caplog):
+        """set_on_rejection_hooks([]) silences everything."""
+        ipwhitelist.set_on_rejection_hooks([])
+
+        with caplog.at_level(logging.DEBUG, logger="ipwhitelist"):
+            fail(client(), 2)
+
+        assert [] == [r for r in caplog.records if r.name == "ipwhitelist"]
+        assert () == ipwhitelist.get_on_rejection_hooks()
+
+    def test_rejects_non_callables(self):
+        """Hooks must be callables."""
+        with pytest.raises(TypeError):
+            ipwhitelist.set_on_rejection_hooks(["nope"])  # type: ignore[list-item]
+
+    def test_hook_runs_after_the_egress_lookup(self):
+        """With an egress detector, the hook sees the finished diagnosis (with the egress IP)."""
+        from ipwhitelist._fake import FakeServer, Reply
+
+        seen = []
+        ipwhitelist.set_on_rejection_hooks([seen.append])
+        with FakeServer(default=lambda r: Reply(body="198.51.100.5")) as echo:
+            c = client()
+            ipwhitelist.wrap(
+                c, egress=ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)
+            )
+            fail(c, 1)
+
+        assert [("198.51.100.5",)] == [tuple(map(str, d.egress_ips)) for d in seen]
+
+
+class TestRetryCondition:
+    def run(self, exc):
+        calls = []
+
+        @tenacity.retry(
+            retry=tenacity.retry_if_exception_type(ccxt.NetworkError)
+            & ipwhitelist.retry_unless_ip_rejection,
+            stop=tenacity.stop_after_attempt(3),
+            wait=tenacity.wait_none(),
+            reraise=True,
+        )
+        def call():
+            calls.append(1)
+            raise exc
+
+        with pytest.raises(type(exc)):
+            call()
+        return len(calls)
+
+    def test_network_errors_are_retried(self):
+        """Ordinary network errors are still retried."""
+        assert 3 == self.run(ccxt.RequestTimeout("binance GET https://api.binance.com timeout"))
+
+    @pytest.mark.parametrize(
+        "cls", [ipwhitelist.IPBanned, ipwhitelist.IPNotWhitelisted, ipwhitelist.GeoRestricted]
+    )
+    def test_ip_rejections_are_not(self, cls):
+        """An IP rejection is tried once, even an IPBanned (which is a ccxt NetworkError)."""
+        kind = {ipwhitelist.IPBanned: "ip_banned", ipwhitelist.GeoRestricted: "geo_restricted"}.get(
+            cls, "ip_not_whitelisted"
+        )
+        d = ipwhitelist.Diagnosis(exchange="binance", kind=kind, confidence="confirmed")
+
+        assert 1 == self.run(cls("refused", diagnosis=d))
