@@ -32,6 +32,7 @@ if _typing.TYPE_CHECKING:
         adetect_egress,
         detect_egress,
     )
+    from ._monitor import EgressChange, EgressMonitor
     from ._retry import retry_unless_ip_rejection
 
 # Loaded on first use: the egress detector (threads, providers) and the
@@ -44,6 +45,8 @@ _LAZY = {
     "adetect_egress": "_egress",
     "detect_egress": "_egress",
     "retry_unless_ip_rejection": "_retry",
+    "EgressChange": "_monitor",
+    "EgressMonitor": "_monitor",
 }
 
 
@@ -51,7 +54,9 @@ __all__ = [
     "DEFAULT_PROVIDERS",
     "Confidence",
     "Diagnosis",
+    "EgressChange",
     "EgressDetector",
+    "EgressMonitor",
     "EgressReport",
     "GeoRestricted",
     "Hint",

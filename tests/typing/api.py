@@ -73,3 +73,5 @@ hooks: tuple[ipwhitelist.OnRejectionHook, ...] = ipwhitelist.get_on_rejection_ho
 condition = ipwhitelist.retry_unless_ip_rejection
 pinned = ipwhitelist.wrap(ccxt.okx(), family=4)
 agreeing = ipwhitelist.EgressDetector(agreement=True).detect(url_prefix=None).agreed
+with ipwhitelist.EgressMonitor(interval=30.0, on_change=[print]) as monitor:
+    change: ipwhitelist.EgressChange | None = monitor.check()
