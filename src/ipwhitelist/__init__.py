@@ -33,6 +33,7 @@ if _typing.TYPE_CHECKING:
         detect_egress,
     )
     from ._monitor import EgressChange, EgressMonitor
+    from ._recovery import PositionCheck, RecoveryReview, areview_positions, review_positions
     from ._retry import retry_unless_ip_rejection
 
 # Loaded on first use: the egress detector (threads, providers) and the
@@ -47,6 +48,10 @@ _LAZY = {
     "retry_unless_ip_rejection": "_retry",
     "EgressChange": "_monitor",
     "EgressMonitor": "_monitor",
+    "PositionCheck": "_recovery",
+    "RecoveryReview": "_recovery",
+    "areview_positions": "_recovery",
+    "review_positions": "_recovery",
 }
 
 
@@ -66,10 +71,13 @@ __all__ = [
     "IncidentLog",
     "Kind",
     "OnRejectionHook",
+    "PositionCheck",
     "Provider",
+    "RecoveryReview",
     "Rule",
     "Whitelist",
     "adetect_egress",
+    "areview_positions",
     "detect_egress",
     "diagnose",
     "diagnosing",
@@ -77,6 +85,7 @@ __all__ = [
     "is_wrapped",
     "register_rule",
     "retry_unless_ip_rejection",
+    "review_positions",
     "rules",
     "set_on_rejection_hooks",
     "unregister_rule",

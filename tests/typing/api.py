@@ -75,3 +75,5 @@ pinned = ipwhitelist.wrap(ccxt.okx(), family=4)
 agreeing = ipwhitelist.EgressDetector(agreement=True).detect(url_prefix=None).agreed
 with ipwhitelist.EgressMonitor(interval=30.0, on_change=[print]) as monitor:
     change: ipwhitelist.EgressChange | None = monitor.check()
+review: ipwhitelist.RecoveryReview = ipwhitelist.review_positions(ccxt.binanceusdm())
+unprotected: tuple[ipwhitelist.PositionCheck, ...] = review.unprotected

@@ -1,0 +1,150 @@
+"""Recovery review: open positions without an exchange-resident stop-loss."""
+
+from __future__ import annotations
+
+import json
+
+import ccxt
+import ccxt.async_support
+import pytest
+
+import ipwhitelist
+
+# Unified structures as ccxt returns them (fields abridged to what matters).
+POSITIONS = [
+    {
+        "symbol": "BTC/USDT:USDT",
+        "side": "long",
+        "contracts": 0.01,
+        "notional": 500.0,
+        "stopLossPrice": None,
+    },
+    {
+        "symbol": "ETH/USDT:USDT",
+        "side": "short",
+        "contracts": 1.0,
+        "notional": 3000.0,
+        "stopLossPrice": None,
+    },
+    {
+        "symbol": "SOL/USDT:USDT",
+        "side": "long",
+        "contracts": 5.0,
+        "notional": 700.0,
+        "stopLossPrice": 120.0,
+    },
+    {"symbol": "XRP/USDT:USDT", "side": "long", "contracts": 0.0, "notional": 0.0},
+]
+ORDERS = {
+    "BTC/USDT:USDT": [
+        {
+            "id": "11",
+            "symbol": "BTC/USDT:USDT",
+            "type": "stop_market",
+            "side": "sell",
+            "reduceOnly": True,
+            "stopPrice": 45000.0,
+            "triggerPrice": 45000.0,
+        },
+        {"id": "12", "symbol": "BTC/USDT:USDT", "type": "limit", "side": "sell", "price": 60000.0},
+    ],
+    # A stop on the wrong side (it would add to the short) protects nothing,
+    # and a take-profit is not a stop-loss.
+    "ETH/USDT:USDT": [
+        {
+            "id": "21",
+            "symbol": "ETH/USDT:USDT",
+            "type": "stop_market",
+            "side": "sell",
+            "stopPrice": 2500.0,
+        },
+        {
+            "id": "22",
+            "symbol": "ETH/USDT:USDT",
+            "type": "take_profit_market",
+            "side": "buy",
+            "triggerPrice": 2500.0,
+            "takeProfitPrice": 2500.0,
+        },
+    ],
+    "SOL/USDT:USDT": [],
+}
+
+
+class _Futures(ccxt.binanceusdm):
+    """Unified methods answered from canned unified data; everything else refuses."""
+
+    calls: list
+
+    def fetch_positions(self, symbols=None, params=None):
+        self.calls.append(("fetch_positions", symbols))
+        return json.loads(json.dumps(POSITIONS))
+
+    def fetch_open_orders(self, symbol=None, since=None, limit=None, params=None):
+        self.calls.append(("fetch_open_orders", symbol))
+        return json.loads(json.dumps(ORDERS.get(symbol, [])))
+
+    def create_order(self, *args, **kwargs):
+        raise AssertionError("the review must be read-only")
+
+    def cancel_order(self, *args, **kwargs):
+        raise AssertionError("the review must be read-only")
+
+
+def test_flags_positions_without_stop():
+    """Only BTC (stop order) and SOL (attached stop-loss) are protected; flat XRP is ignored."""
+    client = _Futures()
+    client.calls = []
+
+    review = ipwhitelist.review_positions(ipwhitelist.wrap(client, egress=False))
+
+    assert ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"] == [
+        p.symbol for p in review.positions
+    ]
+    assert ["ETH/USDT:USDT"] == [p.symbol for p in review.unprotected]
+    assert ("11",) == review.positions[0].stop_order_ids
+    assert 4 == review.open_orders
+    assert "ETH/USDT:USDT short 1.0: NO exchange-side stop-loss" in str(review)
+    assert ["ETH/USDT:USDT"] == json.loads(json.dumps(review.to_dict()))["unprotected"]
+
+
+def test_read_only_calls():
+    """Only fetch_positions and fetch_open_orders (per open symbol) are called."""
+    client = _Futures()
+    client.calls = []
+
+    ipwhitelist.review_positions(client)
+
+    assert {name for name, _ in client.calls} == {"fetch_positions", "fetch_open_orders"}
+    assert {s for n, s in client.calls if n == "fetch_open_orders"} == {
+        "BTC/USDT:USDT",
+        "ETH/USDT:USDT",
+        "SOL/USDT:USDT",
+    }
+
+
+def test_nothing_open():
+    """No positions: an empty review that says so."""
+    review = ipwhitelist._recovery.assess("binanceusdm", [], [])
+
+    assert ((), 0) == (review.unprotected, review.open_orders)
+
+
+class _AsyncFutures(ccxt.async_support.binanceusdm):
+    async def fetch_positions(self, symbols=None, params=None):
+        return json.loads(json.dumps(POSITIONS))
+
+    async def fetch_open_orders(self, symbol=None, since=None, limit=None, params=None):
+        return json.loads(json.dumps(ORDERS.get(symbol, [])))
+
+
+@pytest.mark.asyncio
+async def test_async_twin():
+    """areview_positions gives the same verdict on async clients."""
+    client = _AsyncFutures()
+    try:
+        review = await ipwhitelist.areview_positions(client)
+    finally:
+        await client.close()
+
+    assert ["ETH/USDT:USDT"] == [p.symbol for p in review.unprotected]
