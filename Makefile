@@ -20,8 +20,8 @@ demo: $(STAMP)
 	$(BIN)/ipwhitelist demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks docs
-	$(BIN)/ruff format --check src tests benchmarks docs
+	$(BIN)/ruff check src tests benchmarks docs examples
+	$(BIN)/ruff format --check src tests benchmarks docs examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
