@@ -135,6 +135,15 @@ class TestHooks:
         assert [] == [r for r in caplog.records if r.name == "ipwhitelist"]
         assert () == ipwhitelist.get_on_rejection_hooks()
 
+    def test_counter_for_metrics(self):
+        """RejectionCounter counts by (exchange, kind) for a metrics exporter."""
+        counter = ipwhitelist.RejectionCounter()
+        ipwhitelist.set_on_rejection_hooks([counter])
+
+        fail(client(), 7)
+
+        assert {("binance", "ip_not_whitelisted"): 7} == counter.counts
+
     def test_rejects_non_callables(self):
         """Hooks must be callables."""
         with pytest.raises(TypeError):

@@ -17,7 +17,13 @@ import typing as _typing
 
 from ._decorators import diagnose, diagnosing
 from ._diagnosis import Confidence, Diagnosis, Hint, Kind
-from ._hooks import IncidentLog, OnRejectionHook, get_on_rejection_hooks, set_on_rejection_hooks
+from ._hooks import (
+    IncidentLog,
+    OnRejectionHook,
+    RejectionCounter,
+    get_on_rejection_hooks,
+    set_on_rejection_hooks,
+)
 from ._rules import Rule, register_rule, rules, unregister_rule
 from ._whitelist import Whitelist
 from ._wrap import is_wrapped, unwrap, wrap
@@ -74,6 +80,7 @@ __all__ = [
     "PositionCheck",
     "Provider",
     "RecoveryReview",
+    "RejectionCounter",
     "Rule",
     "Whitelist",
     "adetect_egress",

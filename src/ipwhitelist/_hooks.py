@@ -96,6 +96,33 @@ class IncidentLog:
         return seen[1] if seen is not None else 0
 
 
+class RejectionCounter:
+    """
+    A hook that counts rejections by ``(exchange, kind)``, for metrics.
+
+    Read `counts` from your metrics exporter (Prometheus, StatsD, …), or
+    subclass and override `__call__` to forward each rejection directly.
+
+    Added in *0.1.0*.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def __call__(self, diagnosis: Diagnosis) -> None:
+        """Count one rejection."""
+        key = (diagnosis.exchange, diagnosis.kind)
+        with self._lock:
+            self._counts[key] = self._counts.get(key, 0) + 1
+
+    @property
+    def counts(self) -> dict[tuple[str, str], int]:
+        """A snapshot of the counts so far."""
+        with self._lock:
+            return dict(self._counts)
+
+
 _hooks: tuple[OnRejectionHook, ...] = (IncidentLog(),)
 _hooks_lock = threading.Lock()
 
