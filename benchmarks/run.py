@@ -248,28 +248,26 @@ def bench_success_async(rounds: int, n: int, url: str | None = None) -> dict[str
     return {"name": name, "target": 1.02, **result}
 
 
-def bench_rejection(rounds: int, n: int, egress: Any, label: str) -> dict[str, Any]:
-    wrapped = sync_client(401, B2015, wrapped=True, egress=egress)
-    plain = sync_client(401, B2015, wrapped=False)
+def bench_error(
+    rounds: int,
+    n: int,
+    *,
+    status: int,
+    body: str,
+    caught: type[BaseException],
+    name: str,
+    egress: Any = False,
+) -> dict[str, Any]:
+    """An error path, wrapped / unwrapped; *caught* is what the wrapped client raises."""
+    wrapped = sync_client(status, body, wrapped=True, egress=egress)
+    plain = sync_client(status, body, wrapped=False)
     result = side_by_side(
-        catching(wrapped.private_get_account, ipwhitelist.IPNotWhitelisted),
-        catching(plain.private_get_account, ccxt.AuthenticationError),
+        catching(wrapped.private_get_account, caught),
+        catching(plain.private_get_account, ccxt.BaseError),
         rounds=rounds,
         n=n,
     )
-    return {"name": f"rejection path, {label} (wrapped / unwrapped)", "target": 1.5, **result}
-
-
-def bench_near_miss(rounds: int, n: int) -> dict[str, Any]:
-    wrapped = sync_client(400, B1022, wrapped=True)
-    plain = sync_client(400, B1022, wrapped=False)
-    result = side_by_side(
-        catching(wrapped.private_get_account, ccxt.AuthenticationError),
-        catching(plain.private_get_account, ccxt.AuthenticationError),
-        rounds=rounds,
-        n=n,
-    )
-    return {"name": "non-IP error pass-through (wrapped / unwrapped)", "target": 1.5, **result}
+    return {"name": f"{name} (wrapped / unwrapped)", "target": 1.5, **result}
 
 
 def bench_classification(repeat: int, n: int) -> list[dict[str, Any]]:
@@ -493,12 +491,26 @@ def main() -> int:
     rows.append(bench_success_async(rounds, n))
     with FakeServer(default=lambda r: Reply.json(json.loads(ACCOUNT))) as exchange:
         rows.append(bench_success_async(rounds, n // 3, exchange.url))
-    rows.append(bench_rejection(rounds, n, False, "no egress"))
+    rejection = {"status": 401, "body": B2015, "caught": ipwhitelist.IPNotWhitelisted}
+    rows.append(bench_error(rounds, n, **rejection, name="rejection path, no egress"))
     with FakeServer(default=lambda r: Reply(body="198.51.100.1")) as echo:
         detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)
         detector.detect()
-        rows.append(bench_rejection(rounds, n, detector, "egress cached"))
-    rows.append(bench_near_miss(rounds, n))
+        rows.append(
+            bench_error(
+                rounds, n, **rejection, name="rejection path, egress cached", egress=detector
+            )
+        )
+    rows.append(
+        bench_error(
+            rounds,
+            n,
+            status=400,
+            body=B1022,
+            caught=ccxt.AuthenticationError,
+            name="non-IP error pass-through",
+        )
+    )
     rows.extend(bench_classification(repeat, n * 10))
     rows.append(bench_import(imports))
     rows.extend(bench_egress(repeat))
