@@ -112,6 +112,19 @@ def use_color(out: TextIO, no_color: bool = False) -> bool:
 
 def run(out: TextIO | None = None, *, color: bool | None = None) -> int:
     """Run the offline demo; returns 0 when every step behaved as the story says."""
+    from ._hooks import get_on_rejection_hooks, set_on_rejection_hooks
+
+    # The demo prints the diagnosis itself; the incident log would repeat it
+    # on stderr, in the middle of the story.
+    hooks = get_on_rejection_hooks()
+    set_on_rejection_hooks([])
+    try:
+        return _story(out, color)
+    finally:
+        set_on_rejection_hooks(hooks)
+
+
+def _story(out: TextIO | None, color: bool | None) -> int:
     import ccxt
     import httpx
     from requests.adapters import HTTPAdapter
