@@ -18,11 +18,11 @@ import logging
 import sys
 
 import ccxt
-from requests.adapters import HTTPAdapter
 
 import ipwhitelist
 from ipwhitelist._demo import DEMO_KEY, DEMO_SECRET, NEW_IP, OLD_IP, fake_binance_futures
 from ipwhitelist._fake import point_at
+from ipwhitelist._family import source_adapter
 
 # The tick at which the server's egress IP changes.
 EGRESS_CHANGES_AT = 3
@@ -30,13 +30,7 @@ EGRESS_CHANGES_AT = 3
 
 def bind(client: ccxt.Exchange, source_ip: str) -> None:
     """Make the client's connections leave from *source_ip* (plays the server's egress)."""
-
-    class Bound(HTTPAdapter):
-        def init_poolmanager(self, *args: object, **kwargs: object) -> None:
-            kwargs["source_address"] = (source_ip, 0)
-            super().init_poolmanager(*args, **kwargs)
-
-    client.session.mount("http://", Bound())
+    client.session.mount("http://", source_adapter(source_ip))
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._fake import FakeServer, Reply, Request, point_at
+from ._family import source_adapter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -127,7 +128,6 @@ def run(out: TextIO | None = None, *, color: bool | None = None) -> int:
 def _story(out: TextIO | None, color: bool | None) -> int:
     import ccxt
     import httpx
-    from requests.adapters import HTTPAdapter
 
     from . import EgressDetector, IPNotWhitelisted, wrap
 
@@ -135,11 +135,6 @@ def _story(out: TextIO | None, color: bool | None) -> int:
     paint = _Painter(out, use_color(out) if color is None else color)
     egress = _Egress(OLD_IP)
     key_whitelist = {OLD_IP}
-
-    class SourceAddressAdapter(HTTPAdapter):
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["source_address"] = (egress.ip, 0)
-            super().init_poolmanager(*args, **kwargs)
 
     class EgressTransport(httpx.BaseTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -166,7 +161,7 @@ def _story(out: TextIO | None, color: bool | None) -> int:
         point_at(client, exchange_server.url)
 
         def rebind() -> None:
-            client.session.mount("http://", SourceAddressAdapter())
+            client.session.mount("http://", source_adapter(egress.ip))
 
         rebind()
         detector = EgressDetector(

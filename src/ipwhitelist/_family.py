@@ -57,12 +57,22 @@ def pin_sync(exchange: Any, family: AddressFamily | None) -> None:
 
 
 def _pinned_adapter(family: AddressFamily) -> Any:
+    return source_adapter(_WILDCARD[family])
+
+
+def source_adapter(address: str) -> Any:
+    """
+    A requests adapter whose connections (direct or to a proxy) leave from *address*.
+
+    The family's wildcard address pins the family; a loopback address such as
+    127.0.0.2 plays "the egress IP changed" in the demo and the examples.
+    """
     from requests.adapters import HTTPAdapter
 
-    source = (_WILDCARD[family], 0)
+    source = (address, 0)
 
-    class PinnedAdapter(HTTPAdapter):
-        """Binds every connection (direct or to a proxy) to one address family."""
+    class SourceAdapter(HTTPAdapter):
+        """Binds every connection (direct or to a proxy) to one source address."""
 
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
             kwargs["source_address"] = source
@@ -72,7 +82,7 @@ def _pinned_adapter(family: AddressFamily) -> Any:
             kwargs["source_address"] = source
             return super().proxy_manager_for(proxy, **kwargs)
 
-    return PinnedAdapter()
+    return SourceAdapter()
 
 
 def pin_async(exchange: Any, family: AddressFamily | None) -> None:
