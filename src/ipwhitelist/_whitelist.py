@@ -111,9 +111,17 @@ def _parse_entry(entry: str | IPAddress | IPNetwork) -> IPNetwork:
 
 
 def to_whitelist(value: WhitelistLike | None) -> Whitelist | SupportsAllows | None:
-    """Normalise `wrap(whitelist=...)` into something with ``allows(exchange, ip)``."""
+    """
+    Normalise `wrap(whitelist=...)` into something with ``allows(exchange, ip)``.
+
+    A ``.toml`` path is a `Registry`; other paths are plain lists, one entry per line.
+    """
     if value is None or isinstance(value, Whitelist | SupportsAllows):
         return value
+    if isinstance(value, str | os.PathLike) and Path(value).suffix == ".toml":
+        from ._registry import Registry
+
+        return Registry.load(value)
     if isinstance(value, os.PathLike):
         return Whitelist.load(value)
     if isinstance(value, str):

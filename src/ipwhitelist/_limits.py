@@ -1,0 +1,116 @@
+"""
+What each exchange accepts in a key's IP whitelist: how many entries, CIDR, IPv6.
+
+Only facts with a source are recorded; ``None`` means "not documented", and
+validation then neither accepts nor rejects on that point. Exchanges are keyed
+by ccxt id; a ccxt subclass (``binanceusdm``) inherits its family's limits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ._families import families_of_id
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+@attrs.frozen(kw_only=True)
+class ExchangeLimits:
+    """
+    The documented limits of one exchange's per-key IP whitelist.
+
+    Attributes:
+        exchange: The ccxt id the limits are written for.
+        max_entries: How many addresses (or networks) one key accepts.
+        cidr: Whether networks in CIDR notation are accepted.
+        ipv6: Whether IPv6 addresses are accepted.
+        separator: How the key-management page wants several entries joined.
+        sources: Where each fact comes from.
+
+    Added in *0.1.0*.
+    """
+
+    exchange: str
+    max_entries: int | None = None
+    cidr: bool | None = None
+    ipv6: bool | None = None
+    separator: str = ","
+    sources: tuple[str, ...] = ()
+
+    def format(self, entries: Iterable[str]) -> str:
+        """Join *entries* the way the exchange's input field expects them."""
+        return self.separator.join(entries)
+
+
+_LIMITS = {
+    limits.exchange: limits
+    for limits in (
+        ExchangeLimits(
+            exchange="binance",
+            max_entries=30,
+            sources=(
+                # The ip parameter: "Can be added in batches, separated by commas.
+                # Max 30 for an API key".
+                "https://developers.binance.com/docs/margin_trading/trade/Edit-ip-for-Special-Key-of-Low-Latency-Trading",
+                "https://developers.binance.com/docs/sub_account/api-management/Add-IP-Restriction-for-Sub-Account-API-key",
+            ),
+        ),
+        ExchangeLimits(
+            exchange="okx",
+            max_entries=20,
+            sources=("https://www.okx.com/help/api-faq",),
+        ),
+        ExchangeLimits(
+            exchange="htx",
+            max_entries=20,
+            cidr=True,
+            ipv6=True,
+            sources=("https://www.htx.com/en-us/apikey/",),
+        ),
+        ExchangeLimits(
+            exchange="bingx",
+            max_entries=20,
+            sources=("https://bingx.pro/de-de/accounts/api",),
+        ),
+        ExchangeLimits(
+            exchange="coinex",
+            max_entries=50,
+            sources=("https://docs.coinex.com/api/v2/account/subs/http/create-sub-api",),
+        ),
+        ExchangeLimits(
+            exchange="upbit",
+            max_entries=10,
+            sources=("https://docs.upbit.com/changelog/improved_ip_count",),
+        ),
+        ExchangeLimits(
+            exchange="whitebit",
+            max_entries=50,
+            sources=(
+                "https://docs.whitebit.com/api-reference/sub-accounts/create-sub-account-api-key-ip-address",
+            ),
+        ),
+    )
+}
+
+
+# ccxt ids that name the same account system under another name.
+_ALIASES = {"huobi": "htx"}
+
+
+def limits_for(exchange: str) -> ExchangeLimits | None:
+    """
+    Return the documented whitelist limits for a ccxt exchange id, or ``None``.
+
+    ``binanceusdm`` gets Binance's limits, ``okxus`` OKX's: limits belong to the
+    account system, which a ccxt family shares.
+
+    Added in *0.1.0*.
+    """
+    for family in (*(families_of_id(exchange) or (exchange,)), _ALIASES.get(exchange, "")):
+        if family in _LIMITS:
+            return _LIMITS[family]
+    return None

@@ -1,0 +1,24 @@
+"""
+The documented whitelist: ``ipwhitelist.registry``.
+
+Everything here is also available from the top-level package; this module
+exists so ``from ipwhitelist.registry import Registry`` reads as documented.
+"""
+
+from __future__ import annotations
+
+from ._fingerprint import fingerprint
+from ._limits import ExchangeLimits, limits_for
+from ._registry import ENVIRONMENTS, Environment, KeyEntry, Migration, Registry, RegistryError
+
+__all__ = [
+    "ENVIRONMENTS",
+    "Environment",
+    "ExchangeLimits",
+    "KeyEntry",
+    "Migration",
+    "Registry",
+    "RegistryError",
+    "fingerprint",
+    "limits_for",
+]
