@@ -29,6 +29,9 @@ class Request:
     headers: Mapping[str, str]
     body: bytes
     client_ip: str
+    # The query string as sent: signatures cover it byte for byte, and
+    # parse_qs() drops empty values.
+    raw_query: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -97,6 +100,7 @@ class FakeServer:
                     method=self.command,
                     path=split.path,
                     query=parse_qs(split.query),
+                    raw_query=split.query,
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=body,
                     client_ip=self.client_address[0],
