@@ -1,0 +1,61 @@
+"""Shared steps of `check` and `migrate`: this host's egress and one signed read."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from ._audit import KeyAudit
+    from ._diagnosis import IPAddress
+    from ._egress import EgressDetector, EgressReport
+
+#: What `check`/`migrate` accept for ``egress=``: look it up (``True``), don't
+#: (``False``), a report or detector to use, or the addresses themselves.
+EgressOption: TypeAlias = "bool | EgressReport | EgressDetector | Iterable[str]"
+
+
+def egress_ips(exchange: Any, egress: EgressOption) -> tuple[IPAddress, ...]:
+    """This host's egress addresses as the client reaches the exchange (its proxy)."""
+    from ._egress import EgressDetector, EgressError, EgressReport, default_detector
+    from ._mapping import proxy_of, url_prefix_of
+
+    if egress is False:
+        return ()
+    if isinstance(egress, EgressReport):
+        return egress.ips
+    if isinstance(egress, Iterable) and not isinstance(egress, str | bytes):
+        return tuple(ipaddress.ip_address(str(ip)) for ip in egress)
+    detector = egress if isinstance(egress, EgressDetector) else default_detector()
+    if detector is None:
+        return ()
+    try:
+        report = detector.detect(proxy_of(exchange), url_prefix=url_prefix_of(exchange))
+    except EgressError:
+        return ()
+    return report.ips
+
+
+def signed_read(exchange: Any, documented: Iterable[str] | None) -> KeyAudit | None:
+    """
+    Make one signed, read-only call and return the key audit when the exchange has one.
+
+    The audit endpoint is itself a signed private call, so its success proves
+    the key works from here; exchanges without one get ``fetch_balance``.
+    IP rejections come out typed even from an unwrapped client.
+
+    Raises:
+        IPRejection: The exchange refused this host's IP.
+        ccxt.BaseError: Any other failure, exactly as ccxt raised it.
+    """
+    from ._audit import AuditUnsupported, audit
+    from ._decorators import diagnosing
+
+    try:
+        return audit(exchange, documented=documented, egress=False)
+    except AuditUnsupported:
+        pass
+    with diagnosing(exchange=exchange, egress=False):
+        exchange.fetch_balance()
+    return None

@@ -1,0 +1,304 @@
+"""Pre-live check and migration, through real ccxt signing against loopback fakes."""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import threading
+import tomllib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import ccxt
+import pytest
+
+import ipwhitelist
+from ipwhitelist import MigrationError, Registry, check, migrate
+from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+
+OLD, NEW, ELSEWHERE = "127.0.0.1", "127.0.0.2", "127.0.0.3"
+
+
+def _registry(tmp_path, exchange, ips):
+    path = tmp_path / "whitelists.toml"
+    listed = ", ".join(f'"{ip}"' for ip in ips)
+    path.write_text(
+        f"# lab registry: loopback addresses play public ones\nallow_private = true\n\n"
+        f'[{exchange}.main]\nenvironment = "prod"\nips = [{listed}]  # the bot hosts\n',
+        "utf-8",
+    )
+    return path
+
+
+def _documented(path):
+    data = tomllib.loads(Path(path).read_text("utf-8"))
+    (exchange,) = (k for k in data if k != "allow_private")
+    return data[exchange]["main"]
+
+
+class _ForwardProxy(http.server.ThreadingHTTPServer):
+    """A loopback HTTP forward proxy whose connections leave from another address."""
+
+    daemon_threads = True
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    def _forward(self) -> None:
+        target = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        upstream = http.client.HTTPConnection(
+            target.hostname, target.port, timeout=10, source_address=(self.server.source, 0)
+        )
+        path = target.path + (f"?{target.query}" if target.query else "")
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "proxy-connection"}
+        upstream.request(self.command, path, body=body, headers=headers)
+        response = upstream.getresponse()
+        data = response.read()
+        self.send_response(response.status)
+        for key, value in response.getheaders():
+            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        upstream.close()
+
+    do_GET = do_POST = do_DELETE = _forward  # noqa: N815 - http.server naming
+
+    def log_message(self, *args):
+        pass
+
+
+class TestCheck:
+    def test_ready_host(self, tmp_path):
+        """Signed call works, egress documented, key restricted: OK, exit 0."""
+        path = _registry(tmp_path, "bybit", [OLD])
+        with fake_exchange("bybit", FakeKeyState(allowed_ips=[OLD])) as fake:
+            report = check(fake.client(source=OLD), registry=path, egress=[OLD])
+
+        outcomes = {r.name: r.outcome for r in report.results}
+        assert {"positive": "pass", "registry": "pass", "restriction": "pass"} == outcomes
+        assert report.ok
+        assert 0 == report.exit_code
+        assert "main" == report.label
+        assert "OK" in str(report)
+
+    def test_refused_host(self, tmp_path):
+        """From a host off the whitelist: the typed diagnosis, registry fails, exit 1."""
+        path = _registry(tmp_path, "okx", [OLD])
+        with fake_exchange("okx", FakeKeyState(allowed_ips=[OLD])) as fake:
+            report = check(fake.client(source=NEW), registry=path, egress=[NEW])
+
+        outcomes = {r.name: r.outcome for r in report.results}
+        assert "fail" == outcomes["positive"]
+        assert "fail" == outcomes["registry"]
+        assert report.diagnosis is not None
+        assert "ip_not_whitelisted" == report.diagnosis.kind
+        assert NEW == str(report.diagnosis.reported_ip)
+        assert 1 == report.exit_code
+        assert report.to_dict()["diagnosis"]["code"] == "50110"
+
+    def test_unrestricted_key_fails(self):
+        """A key without IP restriction fails the check, whatever else works."""
+        with fake_exchange("binance", FakeKeyState(allowed_ips=[])) as fake:
+            report = check(fake.client(source=OLD), egress=False)
+
+        outcomes = {r.name: r.outcome for r in report.results}
+        assert "pass" == outcomes["positive"]
+        assert "fail" == outcomes["restriction"]
+        assert "unknown" == outcomes["registry"]
+        assert 1 == report.exit_code
+
+    def test_negative_through_a_proxy_is_refused(self):
+        """A signed call through a non-whitelisted proxy must be refused: pass."""
+        with (
+            fake_exchange("bybit", FakeKeyState(allowed_ips=[OLD])) as fake,
+            _ForwardProxy(ELSEWHERE) as proxy,
+        ):
+            report = check(fake.client(source=OLD), proxy=proxy.url, egress=[OLD])
+            sources = {r.client_ip for r in fake.server.requests}
+
+        negative = next(r for r in report.results if r.name == "negative")
+        assert "pass" == negative.outcome, negative.detail
+        assert ELSEWHERE in sources
+        assert 0 == report.exit_code
+
+    def test_negative_through_a_proxy_accepted_fails(self):
+        """If the proxy's address is accepted, the whitelist does not hold: fail."""
+        with (
+            fake_exchange("bybit", FakeKeyState(allowed_ips=[OLD, ELSEWHERE])) as fake,
+            _ForwardProxy(ELSEWHERE) as proxy,
+        ):
+            report = check(fake.client(source=OLD), proxy=proxy.url, egress=[OLD])
+
+        negative = next(r for r in report.results if r.name == "negative")
+        assert "fail" == negative.outcome
+        assert "ACCEPTED" in negative.detail
+        assert 1 == report.exit_code
+
+    def test_exchange_unreachable_is_exit_3(self):
+        """Nothing listening: the positive test is unknown, exit 3, quickly."""
+        client = ccxt.bybit({"apiKey": "k" * 18, "secret": "s" * 36, "timeout": 2000})
+        ipwhitelist._fake.point_at(client, "http://127.0.0.1:9")
+
+        report = check(client, egress=False)
+
+        assert "unknown" == report.results[0].outcome
+        assert 3 == report.exit_code
+
+    def test_no_secret_in_report(self, tmp_path):
+        """Neither str() nor to_dict() of a report holds a credential."""
+        state = FakeKeyState(allowed_ips=[OLD])
+        with fake_exchange("okx", state) as fake:
+            report = check(fake.client(source=NEW), egress=[NEW])
+
+        text = str(report) + repr(report.to_dict())
+        for secret in (state.api_key, state.secret, state.password):
+            assert secret not in text
+
+
+def _walk_invariant(path, state):
+    """The documented list always holds an address the exchange accepts."""
+    documented = _documented(path)["ips"]
+    assert any(state.allows(ip) for ip in documented), (documented, state.allowed_ips)
+
+
+class TestMigrate:
+    def test_full_walk_on_bybit(self, tmp_path):
+        """add -> confirm from new host -> switch -> confirm -> remove, verified by the audit."""
+        path = _registry(tmp_path, "bybit", [OLD])
+        state = FakeKeyState(allowed_ips=[OLD])
+        with fake_exchange("bybit", state) as fake:
+            old_host = fake.client(source=OLD)
+            new_host = fake.client(source=NEW)
+
+            status = migrate(old_host, path, to=NEW, egress=[OLD])
+            assert "add" == status.step
+            assert f"{OLD},{NEW}" == status.paste
+            assert "add" == _documented(path)["migration"]["step"]
+            _walk_invariant(path, state)
+
+            state.allowed_ips = [OLD, NEW]  # the operator pastes the list
+            status = migrate(old_host, path, egress=[OLD])
+            assert ("add",) == status.completed
+            assert "confirm-new" == status.step
+            assert "run this on the new host" in status.action
+            assert [OLD, NEW] == _documented(path)["ips"]
+            _walk_invariant(path, state)
+
+            status = migrate(new_host, path, egress=[NEW])
+            assert ("confirm-new",) == status.completed
+            assert "switch" == status.step
+
+            status = migrate(new_host, path, switched=True, egress=[NEW])
+            assert ("switch", "confirm-switch") == status.completed
+            assert "remove-old" == status.step
+            assert NEW == status.paste
+            _walk_invariant(path, state)
+
+            state.allowed_ips = [NEW]
+            status = migrate(new_host, path, egress=[NEW])
+
+        assert status.done
+        assert 0 == len(status.action)
+        documented = _documented(path)
+        assert [NEW] == documented["ips"]
+        assert "migration" not in documented
+        assert "# the bot hosts" in path.read_text("utf-8")
+        assert path.with_name(path.name + ".bak").exists()
+        assert "done" == status.to_dict()["step"]
+        assert "[x] 5." in str(status)
+
+    def test_binance_needs_the_new_host_and_removed_flag(self, tmp_path):
+        """Binance does not report the list: the new host proves 'add', --removed ends it."""
+        path = _registry(tmp_path, "binance", [OLD])
+        state = FakeKeyState(allowed_ips=[OLD])
+        with fake_exchange("binance", state) as fake:
+            old_host, new_host = fake.client(source=OLD), fake.client(source=NEW)
+
+            status = migrate(old_host, path, to=NEW, egress=[OLD])
+            assert "add" == status.step
+            assert "on the new host" in status.action
+
+            status = migrate(new_host, path, egress=[NEW])  # not added yet: refused
+            assert "add" == status.step
+            assert "still refuses" in status.problem
+
+            state.allowed_ips = [OLD, NEW]
+            status = migrate(new_host, path, switched=True, egress=[NEW])
+            assert ("add", "confirm-new", "switch", "confirm-switch") == status.completed
+            assert "remove-old" == status.step
+            assert "'removed' flag" in status.action
+
+            state.allowed_ips = [NEW]
+            status = migrate(new_host, path, removed=True, egress=[NEW])
+
+        assert status.done
+        assert [NEW] == _documented(path)["ips"]
+
+    def test_interrupted_migration_resumes(self, tmp_path, monkeypatch):
+        """A crash while recording a step leaves the last recorded step; a rerun resumes."""
+        path = _registry(tmp_path, "okx", [OLD])
+        state = FakeKeyState(allowed_ips=[OLD, NEW])
+        with fake_exchange("okx", state) as fake:
+            new_host = fake.client(source=NEW)
+            migrate(new_host, path, to=NEW, egress=[OLD])  # starts, at "add"... then verifies
+            recorded = _documented(path)["migration"]["step"]
+            assert recorded in ("confirm-new", "switch")
+
+            real_replace = Path.replace
+
+            def crash(self, target):
+                if Path(target) == path:
+                    raise KeyboardInterrupt  # the operator's Ctrl-C, mid-write
+                return real_replace(self, target)
+
+            monkeypatch.setattr(Path, "replace", crash)
+            with pytest.raises(KeyboardInterrupt):
+                migrate(new_host, path, switched=True, egress=[NEW])
+            monkeypatch.setattr(Path, "replace", real_replace)
+
+            assert recorded == _documented(path)["migration"]["step"]
+            assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+            Registry.load(path)  # still valid
+            _walk_invariant(path, state)
+
+            status = migrate(new_host, path, switched=True, egress=[NEW])
+            assert "remove-old" == status.step
+
+    def test_errors(self, tmp_path):
+        """Nothing to migrate, a different migration in progress, a bad address."""
+        path = _registry(tmp_path, "bybit", [OLD])
+        with fake_exchange("bybit", FakeKeyState(allowed_ips=[OLD])) as fake:
+            client = fake.client(source=OLD)
+            with pytest.raises(MigrationError, match="no migration in progress"):
+                migrate(client, path, egress=[OLD])
+            with pytest.raises(MigrationError, match="is not an IP address"):
+                migrate(client, path, to="not-an-ip", egress=[OLD])
+            with pytest.raises(MigrationError, match="nothing to migrate"):
+                migrate(client, path, to=OLD, egress=[OLD])
+            migrate(client, path, to=NEW, egress=[OLD])
+            with pytest.raises(MigrationError, match="in progress"):
+                migrate(client, path, to=ELSEWHERE, egress=[OLD])
+            with pytest.raises(MigrationError, match=r"no key bybit\.other"):
+                migrate(client, path, label="other", egress=[OLD])
+        with pytest.raises(MigrationError, match="documents no key for okx"):
+            migrate(ccxt.okx(), path, to=NEW, egress=False)
