@@ -61,7 +61,18 @@ class TestEgress:
 
         data = json.loads(capsys.readouterr().out)
         assert 3 == code
-        assert {"ipv4", "ipv6", "provider", "elapsed", "errors", "answers", "agreed"} == set(data)
+        assert {
+            "schema",
+            "ipv4",
+            "ipv6",
+            "provider",
+            "elapsed",
+            "errors",
+            "answers",
+            "agreed",
+            "hints",
+        } == set(data)
+        assert "ipwhitelist.egress/1" == data["schema"]
 
     def test_agree(self, capsys):
         """`egress --agree` asks every provider and prints whether they agree."""
@@ -87,3 +98,311 @@ def test_usage_error_exits_2(capsys):
     """Unknown commands are usage errors (exit 2), without a traceback."""
     assert 2 == main(["frobnicate"])
     assert "Traceback" not in capsys.readouterr().err
+
+
+def _run(*args, env=None, stdin=None, timeout=60):
+    """The real entry point in a subprocess, as an operator runs it."""
+    base = {k: v for k, v in os.environ.items() if not k.endswith(("_APIKEY", "_SECRET"))}
+    return subprocess.run(  # noqa: S603 - our own entry point
+        [sys.executable, "-m", "ipwhitelist", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**base, "NO_COLOR": "1", **(env or {})},
+        input=stdin,
+        check=False,
+    )
+
+
+class TestExplain:
+    def test_binance_2015(self, capsys):
+        """A negative code needs no quoting; -2015 is an IP rejection of low confidence."""
+        code = main(["explain", "binance", "-2015", "--json"])
+
+        data = json.loads(capsys.readouterr().out)
+        assert 0 == code
+        assert "ipwhitelist.explain/1" == data["schema"]
+        assert data["ip_rejection"] is True
+        assert "ip_not_whitelisted" == data["kind"]
+        assert data["rule"]["source"].startswith("https://")
+
+    def test_message_with_reported_ip(self, capsys):
+        """A whole OKX body: the IP the exchange saw is pulled out."""
+        body = (
+            '{"code":"50110","msg":"Your IP 203.0.113.9 is not included in your API '
+            "key's IP whitelist.\"}"
+        )
+        code = main(["explain", "okx", body])
+
+        out = capsys.readouterr().out
+        assert 0 == code
+        assert "IP it saw:   203.0.113.9" in out
+        assert "okx-50110" in out
+
+    def test_not_an_ip_problem(self, capsys):
+        """A timestamp error is not an IP rejection: exit 1."""
+        code = main(["explain", "binance", "-1021", "--json"])
+
+        data = json.loads(capsys.readouterr().out)
+        assert 1 == code
+        assert data["ip_rejection"] is False
+
+    def test_unknown_exchange(self, capsys):
+        """An unknown exchange is a usage error with a message, not a traceback."""
+        code = main(["explain", "binanse", "-2015"])
+
+        err = capsys.readouterr().err
+        assert 2 == code
+        assert "unknown exchange 'binanse'" in err
+        assert "Traceback" not in err
+
+
+class TestUsageErrors:
+    def test_unknown_command(self):
+        """Exit 2 for an unknown command."""
+        assert 2 == main(["nope"])
+
+    def test_doctor_without_anything_configured(self, capsys, monkeypatch):
+        """No credentials anywhere: a helpful message naming the variables, exit 2."""
+        for name in list(os.environ):
+            if name.endswith(("_APIKEY", "_API_KEY", "_KEY")):
+                monkeypatch.delenv(name)
+        monkeypatch.delenv("IPWHITELIST_CONFIG", raising=False)
+
+        code = main(["doctor"])
+
+        assert 2 == code
+        assert "BINANCE_APIKEY" in capsys.readouterr().err
+
+    def test_check_without_credentials(self, capsys, monkeypatch):
+        """A named exchange without credentials: exit 2 naming the variables."""
+        monkeypatch.delenv("OKX_APIKEY", raising=False)
+        code = main(["check", "okx", "--no-egress"])
+
+        err = capsys.readouterr().err
+        assert 2 == code
+        assert "OKX_APIKEY" in err
+        assert "OKX_PASSWORD" in err
+
+    def test_bad_config_file(self, tmp_path, capsys):
+        """A broken config file: the file and the problem, exit 2."""
+        config = tmp_path / "c.toml"
+        config.write_text("[exchanges.binanse]\napiKey = 'x'\n", "utf-8")
+
+        code = main(["check", "binance", "--config", str(config)])
+
+        err = capsys.readouterr().err
+        assert 2 == code
+        assert f"{config}: [exchanges.binanse] is not a ccxt exchange id" in err
+
+    def test_config_unknown_field_and_bad_toml(self, tmp_path, capsys):
+        """Unknown fields and invalid TOML are named."""
+        config = tmp_path / "c.toml"
+        config.write_text("[exchanges.binance]\napi_key = 'x'\n", "utf-8")
+        assert 2 == main(["audit", "binance", "--config", str(config)])
+        assert "unknown field(s) api_key" in capsys.readouterr().err
+        config.write_text("[exchanges.binance\n", "utf-8")
+        assert 2 == main(["audit", "binance", "--config", str(config)])
+        assert "invalid TOML" in capsys.readouterr().err
+        assert 2 == main(["audit", "binance", "--config", str(tmp_path / "missing.toml")])
+        assert "does not exist" in capsys.readouterr().err
+
+    def test_bad_registry_file(self, tmp_path, capsys):
+        """A broken registry: file, line, table and value, exit 2."""
+        registry = tmp_path / "r.toml"
+        registry.write_text('[binance.main]\nips = ["10.0.0.1/8"]\n', "utf-8")
+
+        code = main(["paste", "binance", "--registry", str(registry)])
+
+        err = capsys.readouterr().err
+        assert 2 == code
+        assert f"{registry}:2: [binance.main] '10.0.0.1/8' has host bits set" in err
+
+
+class TestRegistryCommands:
+    def test_paste(self, tmp_path, capsys):
+        """paste prints the comma-separated list the exchange page wants."""
+        registry = tmp_path / "r.toml"
+        registry.write_text('[okx.bot]\nips = ["203.0.113.7", "198.51.100.0/28"]\n', "utf-8")
+
+        code = main(["paste", "okx", "--registry", str(registry)])
+
+        assert 0 == code
+        assert "203.0.113.7,198.51.100.0/28\n" == capsys.readouterr().out
+
+    def test_fingerprint_from_env_and_stdin(self):
+        """The fingerprint of a key from the environment or stdin; never the key."""
+        from ipwhitelist import fingerprint
+
+        key = "k" * 64
+        done = _run("fingerprint", "--env", "MY_KEY", env={"MY_KEY": key})
+        assert 0 == done.returncode, done.stderr
+        assert fingerprint(key) == done.stdout.strip()
+        done = _run("fingerprint", stdin=key + "\n")
+        assert fingerprint(key) == done.stdout.strip()
+        assert key not in done.stdout + done.stderr
+        assert 2 == _run("fingerprint", stdin="").returncode
+
+
+class TestReport:
+    def test_bundle_is_redacted(self, tmp_path):
+        """report --json: versions, rules, registry; secrets from the env and the log scrubbed."""
+        secret = "S" * 40
+        key = "K" * 40
+        log = tmp_path / "bot.log"
+        log.write_text(
+            "2026-11-25 INFO unrelated\n"
+            f"2026-11-25 ERROR ipwhitelist IP rejection apiKey={key} signature=abc123 "
+            f"secret {secret}\n",
+            "utf-8",
+        )
+        registry = tmp_path / "r.toml"
+        registry.write_text('[binance.main]\nips = ["203.0.113.7"]\n', "utf-8")
+
+        done = _run(
+            "report", "--json", "--no-egress", "--log", str(log), "--registry", str(registry),
+            env={"BINANCE_APIKEY": key, "BINANCE_SECRET": secret},
+        )  # fmt: skip
+
+        assert 0 == done.returncode, done.stderr
+        data = json.loads(done.stdout)
+        assert "ipwhitelist.report/1" == data["schema"]
+        assert data["versions"]["ccxt"]
+        assert data["rules"]["count"] > 10
+        assert ["203.0.113.7"] == data["registry"]["keys"][0]["ips"]
+        assert 1 == len(data["incidents"])
+        assert key not in done.stdout
+        assert secret not in done.stdout
+        assert "abc123" not in done.stdout
+
+
+class TestAgainstFakeExchanges:
+    """doctor, audit, check and migrate through the real entry point, keys from the env."""
+
+    @staticmethod
+    def _config(tmp_path, fake, exchange):
+        config = tmp_path / "config.toml"
+        config.write_text(f'[exchanges.{exchange}]\nbase_url = "{fake.url}"\n', "utf-8")
+        return config
+
+    @staticmethod
+    def _env(state, exchange):
+        prefix = exchange.upper()
+        return {
+            f"{prefix}_APIKEY": state.api_key,
+            f"{prefix}_SECRET": state.secret,
+            f"{prefix}_PASSWORD": state.password,
+        }
+
+    def _assert_no_secret(self, done, state):
+        for secret in (state.api_key, state.secret, state.password):
+            assert secret not in done.stdout
+            assert secret not in done.stderr
+
+    def test_check_json_ok_and_refused(self, tmp_path):
+        """check --json: schema, outcomes, exit 0 when allowed, 1 when refused."""
+        from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+
+        state = FakeKeyState(allowed_ips=["127.0.0.1"])
+        with fake_exchange("bybit", state) as fake:
+            config = self._config(tmp_path, fake, "bybit")
+            env = self._env(state, "bybit")
+            ok = _run("check", "bybit", "--json", "--no-egress", "--config", str(config), env=env)
+            state.allowed_ips = ["203.0.113.7"]
+            refused = _run(
+                "check", "bybit", "--json", "--no-egress", "--config", str(config), env=env
+            )
+            quiet = _run("check", "bybit", "-q", "--no-egress", "--config", str(config), env=env)
+
+        assert 0 == ok.returncode, ok.stderr
+        data = json.loads(ok.stdout)
+        assert "ipwhitelist.check/1" == data["schema"]
+        assert {
+            "schema",
+            "exchange",
+            "label",
+            "ok",
+            "egress_ips",
+            "results",
+            "audit",
+            "diagnosis",
+        } <= set(data)
+        assert {"positive", "registry", "restriction"} == {r["name"] for r in data["results"]}
+        assert 1 == refused.returncode
+        assert "10010" == json.loads(refused.stdout)["diagnosis"]["code"]
+        assert 1 == quiet.returncode
+        assert "" == quiet.stdout
+        for done in (ok, refused, quiet):
+            self._assert_no_secret(done, state)
+
+    def test_audit_and_doctor(self, tmp_path):
+        """audit --json reports the key; doctor prints a verdict table; no secret anywhere."""
+        from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+
+        state = FakeKeyState(allowed_ips=["127.0.0.1"], can_withdraw=True)
+        with fake_exchange("okx", state) as fake:
+            config = self._config(tmp_path, fake, "okx")
+            env = self._env(state, "okx")
+            audit = _run("audit", "okx", "--json", "--no-egress", "--config", str(config), env=env)
+            doctor = _run("doctor", "--no-egress", "--config", str(config), env=env)
+            doctor_json = _run("doctor", "--json", "--no-egress", "--config", str(config), env=env)
+
+        data = json.loads(audit.stdout)
+        assert "ipwhitelist.audit/1" == data["schema"]
+        assert ["127.0.0.1"] == data["allowed_ips"]
+        assert "withdrawals-enabled" in {f["code"] for f in data["findings"]}
+        assert "ipwhitelist doctor" in doctor.stdout
+        assert "okx" in doctor.stdout
+        report = json.loads(doctor_json.stdout)
+        assert "ipwhitelist.doctor/1" == report["schema"]
+        assert ["okx"] == [k["exchange"] for k in report["keys"]]
+        assert report["keys"][0]["verdict"] in ("OK", "PROBLEM")
+        assert doctor.returncode == doctor_json.returncode == report["keys"][0]["exit_code"]
+        for done in (audit, doctor, doctor_json):
+            self._assert_no_secret(done, state)
+
+    def test_doctor_network_down_exits_3_quickly(self, tmp_path):
+        """An exchange that does not answer: UNREACHABLE, exit 3, within the timeout."""
+        config = tmp_path / "config.toml"
+        config.write_text('[exchanges.bybit]\nbase_url = "http://127.0.0.1:9"\n', "utf-8")
+        env = {"BYBIT_APIKEY": "k" * 18, "BYBIT_SECRET": "s" * 36}
+
+        done = _run(
+            "doctor", "--json", "--no-egress", "--timeout", "2", "--config", str(config), env=env
+        )
+
+        assert 3 == done.returncode, done.stderr
+        assert "UNREACHABLE" == json.loads(done.stdout)["keys"][0]["verdict"]
+
+    def test_migrate_start_and_resume(self, tmp_path):
+        """migrate --to starts (exit 1, paste list), the registry records it, a rerun resumes."""
+        from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+
+        registry = tmp_path / "r.toml"
+        registry.write_text('allow_private = true\n[bybit.main]\nips = ["127.0.0.1"]\n', "utf-8")
+        state = FakeKeyState(allowed_ips=["127.0.0.1"])
+        with fake_exchange("bybit", state) as fake:
+            config = self._config(tmp_path, fake, "bybit")
+            env = self._env(state, "bybit")
+            args = ("--no-egress", "--config", str(config), "--registry", str(registry))
+            start = _run("migrate", "bybit", "--to", "127.0.0.2", "--json", *args, env=env)
+            state.allowed_ips = ["127.0.0.1", "127.0.0.2"]
+            resumed = _run("migrate", "bybit", *args, env=env)
+
+        assert 1 == start.returncode, start.stderr
+        data = json.loads(start.stdout)
+        assert "ipwhitelist.migrate/1" == data["schema"]
+        assert "add" == data["step"]
+        assert "127.0.0.1,127.0.0.2" == data["paste"]
+        assert 1 == resumed.returncode
+        assert "[x] 1." in resumed.stdout
+        assert "migration" in registry.read_text("utf-8")
+        self._assert_no_secret(resumed, state)
+
+    def test_migrate_without_registry(self, tmp_path):
+        """migrate needs a registry: exit 2 with a message."""
+        done = _run("migrate", "bybit", "--to", "203.0.113.9", env={"IPWHITELIST_REGISTRY": ""})
+
+        assert 2 == done.returncode
+        assert "registry" in done.stderr
+        assert "Traceback" not in done.stderr

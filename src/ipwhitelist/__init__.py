@@ -30,6 +30,8 @@ from ._wrap import is_wrapped, unwrap, wrap
 from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
 if _typing.TYPE_CHECKING:
+    from ._audit import AuditUnsupported, Finding, KeyAudit, audit, audit_async
+    from ._check import CheckReport, CheckResult, check
     from ._egress import (
         DEFAULT_PROVIDERS,
         EgressDetector,
@@ -38,8 +40,12 @@ if _typing.TYPE_CHECKING:
         adetect_egress,
         detect_egress,
     )
+    from ._fingerprint import fingerprint
+    from ._limits import ExchangeLimits, limits_for
+    from ._migrate import MIGRATION_STEPS, MigrationError, MigrationStatus, migrate
     from ._monitor import EgressChange, EgressMonitor
     from ._recovery import PositionCheck, RecoveryReview, areview_positions, review_positions
+    from ._registry import KeyEntry, Migration, Registry, RegistryError
     from ._retry import retry_unless_ip_rejection
 
 # Loaded on first use: the egress detector (threads, providers) and the
@@ -58,38 +64,76 @@ _LAZY = {
     "RecoveryReview": "_recovery",
     "areview_positions": "_recovery",
     "review_positions": "_recovery",
+    "AuditUnsupported": "_audit",
+    "Finding": "_audit",
+    "KeyAudit": "_audit",
+    "audit": "_audit",
+    "audit_async": "_audit",
+    "CheckReport": "_check",
+    "CheckResult": "_check",
+    "check": "_check",
+    "fingerprint": "_fingerprint",
+    "ExchangeLimits": "_limits",
+    "limits_for": "_limits",
+    "MIGRATION_STEPS": "_migrate",
+    "MigrationError": "_migrate",
+    "MigrationStatus": "_migrate",
+    "migrate": "_migrate",
+    "KeyEntry": "_registry",
+    "Migration": "_registry",
+    "Registry": "_registry",
+    "RegistryError": "_registry",
 }
 
 
 __all__ = [
     "DEFAULT_PROVIDERS",
+    "MIGRATION_STEPS",
+    "AuditUnsupported",
+    "CheckReport",
+    "CheckResult",
     "Confidence",
     "Diagnosis",
     "EgressChange",
     "EgressDetector",
     "EgressMonitor",
     "EgressReport",
+    "ExchangeLimits",
+    "Finding",
     "GeoRestricted",
     "Hint",
     "IPBanned",
     "IPNotWhitelisted",
     "IPRejection",
     "IncidentLog",
+    "KeyAudit",
+    "KeyEntry",
     "Kind",
+    "Migration",
+    "MigrationError",
+    "MigrationStatus",
     "OnRejectionHook",
     "PositionCheck",
     "Provider",
     "RecoveryReview",
+    "Registry",
+    "RegistryError",
     "RejectionCounter",
     "Rule",
     "Whitelist",
     "adetect_egress",
     "areview_positions",
+    "audit",
+    "audit_async",
+    "check",
     "detect_egress",
     "diagnose",
     "diagnosing",
+    "fingerprint",
     "get_on_rejection_hooks",
     "is_wrapped",
+    "limits_for",
+    "migrate",
     "register_rule",
     "retry_unless_ip_rejection",
     "review_positions",
