@@ -1,4 +1,10 @@
-"""ccxt.pro websocket entry points (watch_* / *_ws) raise the typed exceptions."""
+"""
+ccxt.pro websocket entry points (watch_* / *_ws) raise the typed exceptions.
+
+These tests pin the method spellings with methods that raise directly; the
+real receive-loop paths (frames, shared errors, retries) are exercised in
+test_ws_loopback.py against a loopback websocket server.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 import ipwhitelist
+from ipwhitelist._fake_ws import BYBIT_UNMATCHED_IP
 
 pytestmark = pytest.mark.asyncio
 
@@ -36,21 +43,22 @@ async def bybit():
 )
 async def test_ws_auth_failure_is_typed(bybit, method):
     """Bybit's websocket 'Unmatched IP' auth failure becomes IPNotWhitelisted on every spelling."""
-    bybit.error = ccxt.AuthenticationError(
-        "Authentication failed: Unmatched IP, please check your API key's bound IP addresses."
-    )
+    bybit.error = ccxt.AuthenticationError(f"Authentication failed: {BYBIT_UNMATCHED_IP}")
     ipwhitelist.wrap(bybit, egress=False)
 
     with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
         await getattr(bybit, method)("BTC/USDT", "limit", "buy", 1, 1)
 
-    assert "bybit" == info.value.diagnosis.exchange
+    assert ("bybit", BYBIT_UNMATCHED_IP) == (
+        info.value.diagnosis.exchange,
+        info.value.diagnosis.message,
+    )
     assert info.value.original is bybit.error
 
 
 async def test_shared_error_object_is_not_mutated(bybit):
     """One ccxt error reaching two waiters gives two typed exceptions and stays untouched."""
-    bybit.error = ccxt.AuthenticationError("Authentication failed: unmatched ip")
+    bybit.error = ccxt.AuthenticationError(f"Authentication failed: {BYBIT_UNMATCHED_IP}")
     ipwhitelist.wrap(bybit, egress=False)
     before = (str(bybit.error), dict(vars(bybit.error)))
 
@@ -65,7 +73,7 @@ async def test_shared_error_object_is_not_mutated(bybit):
 
 async def test_ws_non_ip_error_passes_through(bybit):
     """Other websocket errors are re-raised as the same object."""
-    bybit.error = ccxt.AuthenticationError("Authentication failed: invalid api key")
+    bybit.error = ccxt.AuthenticationError("Authentication failed: error:request expired")
     ipwhitelist.wrap(bybit, egress=False)
 
     with pytest.raises(ccxt.AuthenticationError) as info:

@@ -233,7 +233,10 @@ def response_from_exception(
     Recover a `Response` from a ccxt exception's text.
 
     ccxt prefixes its messages with the exchange id; when *exchange* is
-    ``None`` that prefix names the exchange.
+    ``None`` that prefix names the exchange. ccxt.pro sometimes drops both the
+    id and the code (a refused Bybit websocket login), so callers that hold
+    the client pass its id. Without a JSON body the message is the text less
+    ccxt's own prefixes, so the diagnosis quotes only the exchange.
     """
     from ._families import families_of_id
 
@@ -252,6 +255,8 @@ def response_from_exception(
         exchange = prefix or "unknown"
         families = families_of_id(exchange) if prefix else ()
     code, message = parse_body(text)
+    if not message and found is None:
+        message = _bare_message(text, (exchange, *families))
     return Response(
         exchange=exchange,
         families=families,
@@ -261,3 +266,21 @@ def response_from_exception(
         body=text,
         url=url,
     )
+
+
+# Wrappers ccxt puts around an exchange's words when no JSON body survives:
+# ccxt.pro's Bybit reports a private-stream auth refusal as
+# "Authentication failed: <ret_msg>" (python/ccxt/pro/bybit.py,
+# handle_error_message), other refusals there as "<id> <ret_msg>".
+_CCXT_PREFIXES = ("Authentication failed: ",)
+
+
+def _bare_message(text: str, ids: tuple[str, ...]) -> str:
+    """The exchange's own words in a ccxt exception text without a JSON body."""
+    head, _, rest = text.partition(" ")
+    if rest and head in ids:
+        text = rest
+    for prefix in _CCXT_PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix) :] or text
+    return text

@@ -14,12 +14,16 @@ Three layers cooperate:
   opt-in retry loop (``fetch2``'s ``maxRetriesOnFailure``, which retries
   ``ccxt.OperationFailed``) never retries a whitelist or geo rejection. An
   `IPBanned` is a ``ccxt.DDoSProtection`` and would be retried there: leave
-  ``maxRetriesOnFailure`` at its default of 0.
+  ``maxRetriesOnFailure`` at its default of 0. Websocket frames that ccxt.pro
+  passes through it are left to the layer below.
 * ``fetch``: adds the egress lookup (async on async clients) to a rejection,
   and classifies what ccxt's HTTP-status map raised from its text (which
   carries method, URL, status and body).
 * unified methods and ccxt.pro's ``watch_*``/``*_ws``: classify errors raised
-  outside the HTTP layer (response parsing, websockets) from their text.
+  outside the HTTP layer (response parsing, websockets) from their text, with
+  the exchange taken from the client. ccxt.pro builds websocket errors in its
+  receive loop and may hand one object to several awaiting calls; each call
+  gets its own typed exception and the shared one is left untouched.
 
 ``fetch2``/``request`` and every implicit API method reach the exchange
 through ``fetch``, so they are covered there.
@@ -33,6 +37,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import ccxt
 from ccxt.base.exchange import BaseExchange
 
@@ -77,6 +82,10 @@ def _camel(name: str) -> str:
 
 def _is_ws(name: str) -> bool:
     return name.startswith(("watch", "un_watch", "unWatch")) or name.endswith(("_ws", "Ws"))
+
+
+def _is_ws_url(url: object) -> bool:
+    return isinstance(url, str) and url.startswith(("wss://", "ws://"))
 
 
 def _entry_names(cls: type, unified: Iterable[str]) -> list[str]:
@@ -187,6 +196,12 @@ def _handle_errors(func: Callable[..., Any]) -> Any:
         except IPRejection:
             raise
         except ccxt.BaseError as exc:
+            # ccxt.pro calls handle_errors from its websocket receive loop
+            # (Binance WebSocket API errors, OKX order ops) with the exchange's
+            # error code where the HTTP status goes. One error there can reach
+            # several awaiting calls: each call's guard types it at its await.
+            if _is_ws_url(url):
+                raise
             rejection = _from_http(
                 self, exc, status=code, url=url, method=method, headers=headers, body=body
             )
@@ -298,6 +313,11 @@ def wrap(
     if not isinstance(exchange, BaseExchange):
         raise TypeError(f"wrap() needs a ccxt exchange instance, not {exchange!r}")
     settings = make_settings(egress, whitelist, family)
+    bind = getattr(settings.whitelist, "for_client", None)
+    if callable(bind):
+        # A registry documents several keys: the client's own (matched by its
+        # key's fingerprint) is the list that counts; none documented = unknown.
+        settings = attrs.evolve(settings, whitelist=bind(exchange))
     cls = type(exchange)
     if _BASE not in cls.__dict__:
         has = getattr(exchange, "has", None)
