@@ -136,6 +136,13 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     whitelist = pending.settings.whitelist
     confidence, whitelisted, evidence = _assess(pending, egress_ips)
     seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
+    # Act on the address the exchange named; else on an egress address that is
+    # not on the documented list (on a dual-stack host, the one that needs adding).
+    act_on = seen[0] if seen else None
+    if match.reported_ip is None and whitelist is not None:
+        act_on = next(
+            (ip for ip in egress_ips if not whitelist.allows(response.exchange, ip)), act_on
+        )
     hints = (
         *_hints.address_hints(
             match.reported_ip,
@@ -166,8 +173,9 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         remediation=_remediation.steps(
             rule.kind,
             response.families,
-            seen[0] if seen else None,
+            act_on,
             ambiguous=confidence != "confirmed" and rule.kind == "ip_not_whitelisted",
+            reported=match.reported_ip is not None,
         ),
         banned_until=match.banned_until,
         endpoint=remove_values(endpoint, secrets) if endpoint else None,

@@ -31,8 +31,15 @@ def steps(
     seen_ip: IPAddress | None,
     *,
     ambiguous: bool,
+    reported: bool = True,
 ) -> tuple[str, ...]:
-    """Return the ordered remediation for a rejection."""
+    """
+    Return the ordered remediation for a rejection.
+
+    *seen_ip* is the address to act on; *reported* says whether the exchange
+    named it (otherwise it is this host's egress, and is not quoted as what
+    the exchange saw).
+    """
     ip = str(seen_ip) if seen_ip is not None else "this host's egress IP"
     review = (
         "Once trading works again, review open positions and open orders, and confirm each "
@@ -66,6 +73,8 @@ def steps(
         )
     first = (
         f"Check this host's egress IP (`ipwhitelist egress`); the exchange saw {ip}."
+        if seen_ip is not None and reported
+        else f"Check this host's egress IP (`ipwhitelist egress`): here it is {ip}."
         if seen_ip is not None
         else "Check this host's egress IP (`ipwhitelist egress`) and which one the exchange sees."
     )
