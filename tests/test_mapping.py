@@ -191,6 +191,17 @@ class TestConfidence:
         assert False is d.whitelisted
         assert "ipv6_egress" in {h.name for h in d.hints}
 
+    def test_remediation_names_the_address_to_add(self):
+        """Dual stack, v4 listed: the steps add the v6 address and do not claim what was seen."""
+        d = self.diagnose(
+            "binance", B2015, egress=["203.0.113.9", "2001:db8::9"], whitelist=["203.0.113.9"]
+        )
+
+        steps = "\n".join(d.remediation)
+        assert "Add 2001:db8::9 to the key's whitelist" in steps
+        assert "Add 203.0.113.9" not in steps
+        assert "the exchange saw" not in steps
+
 
 def test_cached_egress_is_used_without_a_second_pass(server, sync_client, monkeypatch):
     """With a fresh cached egress answer the diagnosis is built once, with the egress IP."""
