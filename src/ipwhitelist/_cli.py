@@ -22,7 +22,7 @@ import click
 from ._cli_config import ConfigError, Target, load_config, load_registry, targets
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from ._cli_config import Config
     from ._registry import Registry
@@ -297,35 +297,44 @@ def audit(
     no_color: bool,
 ) -> None:
     """Read a key's real restrictions from the exchange (read-only) and judge them."""
-    import ccxt
-
     from . import AuditUnsupported
     from . import audit as run_audit
-    from .errors import IPRejection
 
     cfg, reg = _context(config, registry)
     target = _one_target(exchange, cfg)
     out = _Out(as_json=as_json, no_color=no_color, secrets=target.secrets)
     client = target.client(timeout=timeout)
     entry = _entry(reg, client, label or target.label)
-    try:
-        with out.status(f"Auditing the {exchange} key..."):
-            result = run_audit(
-                client,
-                documented=None if entry is None else entry.entries,
-                egress=_egress_option(no_egress),
-            )
-    except AuditUnsupported as exc:
-        _fail(str(exc))
-    except IPRejection as exc:
-        _rejected(out, "audit", exc)
-    except ccxt.NetworkError as exc:
-        _unreachable(out, "audit", exchange, exc)
-    except ccxt.BaseError as exc:
-        _refused(out, "audit", exchange, exc)
+    with _outcomes(out, "audit", exchange, AuditUnsupported), out.status("Auditing the key..."):
+        result = run_audit(
+            client,
+            documented=None if entry is None else entry.entries,
+            egress=_egress_option(no_egress),
+        )
     out.json("audit", result.to_dict())
     out.line(str(result))
     raise SystemExit(EXIT_OK if result.ok else EXIT_PROBLEM)
+
+
+@contextlib.contextmanager
+def _outcomes(
+    out: _Out, schema: str, exchange: str, *user_errors: type[Exception]
+) -> Iterator[None]:
+    """Turn what a command's exchange call raised into output and an exit code."""
+    import ccxt
+
+    from .errors import IPRejection
+
+    try:
+        yield
+    except user_errors as exc:
+        _fail(str(exc))
+    except IPRejection as exc:
+        _rejected(out, schema, exc)
+    except ccxt.NetworkError as exc:
+        _unreachable(out, schema, exchange, exc)
+    except ccxt.BaseError as exc:
+        _refused(out, schema, exchange, exc)
 
 
 def _entry(reg: Registry | None, client: Any, label: str | None) -> Any:
@@ -449,11 +458,8 @@ def migrate(
     registry file, so an interrupted migration resumes where it stopped.
     Exits 0 when the migration is complete, 1 while it waits for a step.
     """
-    import ccxt
-
     from . import MigrationError
     from . import migrate as run_migrate
-    from .errors import IPRejection
 
     cfg, reg = _context(config, registry)
     if reg is None:
@@ -461,7 +467,7 @@ def migrate(
     target = _one_target(exchange, cfg)
     out = _Out(as_json=as_json, no_color=no_color, secrets=target.secrets)
     client = target.client(timeout=timeout)
-    try:
+    with _outcomes(out, "migrate", exchange, MigrationError):
         status = run_migrate(
             client,
             reg,
@@ -471,12 +477,6 @@ def migrate(
             removed=removed,
             egress=_egress_option(no_egress),
         )
-    except MigrationError as exc:
-        _fail(str(exc))
-    except IPRejection as exc:
-        _rejected(out, "migrate", exc)
-    except ccxt.NetworkError as exc:
-        _unreachable(out, "migrate", exchange, exc)
     out.json("migrate", status.to_dict())
     out.line(str(status))
     raise SystemExit(EXIT_OK if status.done else EXIT_PROBLEM)
