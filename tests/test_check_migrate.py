@@ -302,3 +302,70 @@ class TestMigrate:
                 migrate(client, path, label="other", egress=[OLD])
         with pytest.raises(MigrationError, match="documents no key for okx"):
             migrate(ccxt.okx(), path, to=NEW, egress=False)
+
+
+class TestProbe:
+    """The shared steps: egress as given, detected or off; one signed read anywhere."""
+
+    def test_egress_options(self, monkeypatch):
+        """False, addresses, a report, a detector, the default (off here), a failing detector."""
+        import httpx
+
+        from ipwhitelist import EgressDetector, EgressReport
+        from ipwhitelist._probe import egress_ips
+
+        client = ccxt.bybit()
+        assert () == egress_ips(client, False)  # noqa: FBT003
+        assert ("203.0.113.7",) == tuple(map(str, egress_ips(client, ["203.0.113.7"])))
+        assert ("203.0.113.8",) == tuple(
+            map(str, egress_ips(client, EgressReport(ipv4="203.0.113.8")))
+        )
+        answering = EgressDetector(
+            ["https://ip.test/"],
+            transport=httpx.MockTransport(lambda r: httpx.Response(200, text="198.51.100.4")),
+            allow_private=True,  # a documentation address
+        )
+        assert ("198.51.100.4",) == tuple(map(str, egress_ips(client, answering)))
+        assert () == egress_ips(client, True)  # noqa: FBT003 - IPWHITELIST_EGRESS=off here
+        failing = EgressDetector(
+            ["https://ip.test/"], transport=httpx.MockTransport(lambda r: httpx.Response(500))
+        )
+        assert () == egress_ips(client, failing)
+
+    def test_exchange_without_audit_uses_fetch_balance(self):
+        """No audit endpoint (Kraken): a signed fetch_balance is the positive test."""
+        from helpers import CREDENTIALS, CannedAdapter, mount
+
+        adapter = CannedAdapter(200, '{"error":[],"result":{}}')
+        client = mount(ccxt.kraken(dict(CREDENTIALS)), adapter)
+
+        report = check(client, egress=False)
+
+        outcomes = {r.name: r.outcome for r in report.results}
+        assert "pass" == outcomes["positive"]
+        assert "unknown" == outcomes["restriction"]
+        assert report.audit is None
+        assert any("Balance" in url for url in adapter.urls)
+        assert 0 == report.exit_code
+
+    def test_exchange_without_audit_refused_by_geo_block(self):
+        """An HTTP 451 on that signed call comes out typed and fails the check."""
+        from helpers import CREDENTIALS, CannedAdapter, mount
+
+        client = mount(ccxt.kraken(dict(CREDENTIALS)), CannedAdapter(451, "<html>451</html>"))
+
+        report = check(client, egress=False)
+
+        assert "geo_restricted" == report.diagnosis.kind
+        assert 1 == report.exit_code
+
+    def test_non_ip_failure_fails_the_positive_test(self):
+        """A wrong secret is a failure of the key, reported without the secret."""
+        state = FakeKeyState(allowed_ips=[OLD])
+        with fake_exchange("okx", state) as fake:
+            report = check(fake.client(source=OLD, secret="wrong" * 8), egress=False)
+
+        positive = report.results[0]
+        assert "fail" == positive.outcome
+        assert "not because of the IP" in positive.detail
+        assert report.diagnosis is None
