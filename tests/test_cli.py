@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from ipwhitelist._cli import main
 from ipwhitelist._demo import DEMO_KEY, DEMO_SECRET, run
 from ipwhitelist._fake import FakeServer, Reply
@@ -406,3 +408,107 @@ class TestAgainstFakeExchanges:
         assert 2 == done.returncode
         assert "registry" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+class TestOutcomes:
+    """The error paths of audit, check and migrate, in-process through main()."""
+
+    @pytest.fixture
+    def bybit(self, tmp_path, monkeypatch):
+        from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+
+        state = FakeKeyState(allowed_ips=["127.0.0.1"])
+        with fake_exchange("bybit", state) as fake:
+            config = tmp_path / "config.toml"
+            config.write_text(f'[exchanges.bybit]\nbase_url = "{fake.url}"\n', "utf-8")
+            monkeypatch.setenv("BYBIT_APIKEY", state.api_key)
+            monkeypatch.setenv("BYBIT_SECRET", state.secret)
+            yield state, str(config)
+
+    def test_audit_ip_rejection(self, bybit, capsys):
+        """The key refuses this host: the diagnosis as JSON, exit 1."""
+        state, config = bybit
+        state.allowed_ips = ["203.0.113.7"]
+
+        code = main(["audit", "bybit", "--json", "--no-egress", "--config", config])
+
+        data = json.loads(capsys.readouterr().out)
+        assert 1 == code
+        assert "ip_not_whitelisted" == data["rejection"]["kind"]
+
+    def test_audit_wrong_secret(self, bybit, capsys, monkeypatch):
+        """A non-IP refusal is reported as such, exit 1, without the secret."""
+        monkeypatch.setenv("BYBIT_SECRET", "wrong-secret-" * 3)
+
+        code = main(["audit", "bybit", "--no-egress", "--config", bybit[1]])
+
+        out = capsys.readouterr().out
+        assert 1 == code
+        assert "not an IP rejection" in out
+        assert "wrong-secret-" not in out
+
+    def test_audit_unsupported_exchange(self, capsys, monkeypatch):
+        """No audit endpoint for the exchange: exit 2 naming the supported ones."""
+        monkeypatch.setenv("KRAKEN_APIKEY", "k" * 20)
+        monkeypatch.setenv("KRAKEN_SECRET", "c2VjcmV0" * 8)
+
+        code = main(["audit", "kraken", "--no-egress"])
+
+        assert 2 == code
+        assert "binance" in capsys.readouterr().err
+
+    def test_audit_unreachable(self, tmp_path, capsys, monkeypatch):
+        """Nothing listening: exit 3."""
+        config = tmp_path / "config.toml"
+        config.write_text('[exchanges.okx]\nbase_url = "http://127.0.0.1:9"\n', "utf-8")
+        for name, value in (("APIKEY", "k" * 20), ("SECRET", "s" * 20), ("PASSWORD", "p" * 9)):
+            monkeypatch.setenv(f"OKX_{name}", value)
+
+        code = main(["audit", "okx", "--json", "--timeout", "2", "--config", str(config)])
+
+        assert 3 == code
+        assert json.loads(capsys.readouterr().out)["ok"] is None
+
+    def test_check_with_registry_label(self, bybit, tmp_path, capsys):
+        """--label picks the registry entry; an unknown label is a usage error."""
+        registry = tmp_path / "r.toml"
+        registry.write_text('allow_private = true\n[bybit.main]\nips = ["127.0.0.1"]\n', "utf-8")
+        args = ["check", "bybit", "--no-egress", "--config", bybit[1], "--registry", str(registry)]
+
+        assert 0 == main([*args, "--label", "main"])
+        assert "bybit.main" in capsys.readouterr().out
+        assert 2 == main([*args, "--label", "spare"])
+        assert "no key bybit.spare" in capsys.readouterr().err
+
+    def test_migrate_usage_errors(self, bybit, tmp_path, capsys):
+        """No migration in progress and no --to: exit 2 with the reason."""
+        registry = tmp_path / "r.toml"
+        registry.write_text('allow_private = true\n[bybit.main]\nips = ["127.0.0.1"]\n', "utf-8")
+
+        code = main(
+            ["migrate", "bybit", "--no-egress", "--config", bybit[1], "--registry", str(registry)]
+        )
+
+        assert 2 == code
+        assert "no migration in progress" in capsys.readouterr().err
+
+    def test_doctor_mixes_keys(self, bybit, capsys, monkeypatch):
+        """One key fine, one without credentials: NOT CHECKED and exit 1."""
+        code = main(["doctor", "bybit", "okx", "--json", "--no-egress", "--config", bybit[1]])
+
+        data = json.loads(capsys.readouterr().out)
+        verdicts = {k["exchange"]: k["verdict"] for k in data["keys"]}
+        assert {"bybit": "OK", "okx": "NOT CHECKED"} == verdicts
+        assert 1 == code
+
+    def test_paste_needs_one_key(self, tmp_path, capsys):
+        """paste with several keys and no label, or without a registry: exit 2."""
+        registry = tmp_path / "r.toml"
+        registry.write_text(
+            '[okx.a]\nips = ["203.0.113.7"]\n[okx.b]\nips = ["203.0.113.8"]\n', "utf-8"
+        )
+
+        assert 2 == main(["paste", "okx", "--registry", str(registry)])
+        assert "okx.a, okx.b" in capsys.readouterr().err
+        assert 0 == main(["paste", "okx", "b", "--registry", str(registry)])
+        assert "203.0.113.8" in capsys.readouterr().out
