@@ -39,10 +39,26 @@ class TestParseBody:
             ("", (None, "")),
             ("{not json", (None, "")),
             ("[1,2]", (None, "")),
+            ('["error",10100,"apikey: invalid"]', ("10100", "apikey: invalid")),
+            ('bitfinex ["error", 10114, "nonce: small"]', ("10114", "nonce: small")),
+            ('["error",10100', (None, "")),
+            ('["error"]', (None, "")),
+            (
+                '{"error":["EAPI:Invalid key","EGeneral:x"],"result":{}}',
+                (None, "EAPI:Invalid key; EGeneral:x"),
+            ),
+            ('{"error":[],"result":{}}', (None, "")),
+            ('{"status":"error","err-code":"a-b","err-msg":"c"}', ("a-b", "c")),
+            ('{"status":"error","err_code":1017,"err_msg":"d"}', ("1017", "d")),
+            ('{"label":"IP_FORBIDDEN","message":"e"}', ("IP_FORBIDDEN", "e")),
+            ('{"errorCode":307,"error":"f"}', ("307", "f")),
+            ('{"jsonrpc":"2.0","error":{"message":"g","code":13009}}', ("13009", "g")),
+            ('{"status":"error","reason":"h","code":"API0005"}', ("API0005", "h")),
+            ('{"result":"error","reason":"InvalidIP","message":"i"}', ("InvalidIP", "i")),
         ],
     )
     def test_envelopes(self, body, expected):
-        """Binance, Bybit (v5/legacy), OKX (incl. per-item sCode) and generic envelopes."""
+        """Every envelope parse_body documents, and arrays that are not errors."""
         assert expected == parse_body(body)
 
     @given(st.text(max_size=300))

@@ -29,14 +29,45 @@ _MAX_DEPTH = 2
 # few hundred bytes, and a multi-megabyte HTML page must not cost seconds.
 MAX_SCAN = 16_384
 
-_CODE_KEYS = ("code", "retCode", "ret_code", "error_code", "errorCode", "err_code")
-_MESSAGE_KEYS = ("msg", "retMsg", "ret_msg", "message", "error_message", "errorMessage", "error")
+# Envelopes: Binance/OKX/KuCoin/Bitget/MEXC code+msg, Bybit retCode+retMsg (v5)
+# and ret_code+ret_msg (legacy), HTX err-code+err-msg (spot) and err_code+err_msg
+# (derivatives), Gate label+message, Bitvavo errorCode+error, Deribit JSON-RPC
+# error{code,message}, Kraken error[...], Bitstamp code+reason, Gemini
+# reason+message. A key listed in both tuples is a code only when no earlier
+# code key is present (Gemini's reason) and a message only when no earlier
+# message key is (Bitstamp's reason).
+_CODE_KEYS = (
+    "code",
+    "retCode",
+    "ret_code",
+    "error_code",
+    "errorCode",
+    "err_code",
+    "err-code",
+    "label",
+    "reason",
+)
+_MESSAGE_KEYS = (
+    "msg",
+    "retMsg",
+    "ret_msg",
+    "message",
+    "error_message",
+    "errorMessage",
+    "err_msg",
+    "err-msg",
+    "error",
+    "reason",
+)
 
 # Candidate IP tokens: maximal runs of hex digits, dots and colons that contain
 # a dot or a colon; each is validated with ipaddress. Runs are trimmed of the
 # punctuation that messages put around addresses ("is:1.2.3.4", "…2001:db8::1.").
 _IP_RUN = re.compile(r"[0-9A-Fa-f:.]*[.:][0-9A-Fa-f:.]*")
 _IPV4_IN_RUN = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)")
+# Bitfinex v2 errors are arrays: ["error", 10100, "apikey: invalid"]
+# (https://docs.bitfinex.com/docs/abbreviations-glossary#error-codes).
+_ERROR_ARRAY = re.compile(r'\[\s*"error"\s*,')
 _BANNED_UNTIL = re.compile(r"(?i)banned\s+until\s+(\d{10,13})\b")
 
 # ccxt's exception texts: "<id> <body>", "<id> <status> <reason> <body>" (Binance
@@ -82,15 +113,18 @@ def parse_body(body: str | None) -> tuple[str | None, str]:
     """
     Extract (error code, message) from an exchange's JSON error body.
 
-    Knows the envelopes of Binance (``code``/``msg``), Bybit v5 and legacy
-    (``retCode``/``retMsg``, ``ret_code``/``ret_msg``) and OKX (``code``/``msg``,
-    with per-item ``sCode``/``sMsg`` in ``data``), and generic ``error`` objects.
-    Returns ``(None, "")`` when the body is not a JSON object.
+    Knows the envelopes listed at ``_CODE_KEYS`` (with OKX's per-item
+    ``sCode``/``sMsg`` in ``data`` and nested ``error`` objects) and
+    Bitfinex's error arrays. Returns ``(None, "")`` when the body holds no
+    JSON error object.
     """
     if not body:
         return None, ""
     text = body[:MAX_SCAN].strip()
     start = text.find("{")
+    array = _ERROR_ARRAY.search(text)
+    if array is not None and (start < 0 or array.start() < start):
+        return _parse_array(text, array.start())
     if start < 0:
         return None, ""
     try:
@@ -98,6 +132,30 @@ def parse_body(body: str | None) -> tuple[str | None, str]:
     except ValueError:
         return None, ""
     return _parse_object(obj)
+
+
+def _parse_array(text: str, start: int) -> tuple[str | None, str]:
+    """Bitfinex v2: ``["error", <code>, "<message>"]``."""
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(text, start)
+    except ValueError:
+        return None, ""
+    if isinstance(obj, list) and len(obj) >= 3:  # noqa: PLR2004
+        return _scalar(obj[1]), _text(obj[2])
+    return None, ""
+
+
+def _scalar(value: Any) -> str | None:
+    return None if value is None or isinstance(value, dict | list) else str(value)
+
+
+def _text(value: Any) -> str:
+    """A message as text; Kraken's list of error strings is joined."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value if isinstance(v, str | int | float))
+    return str(value)
 
 
 def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
@@ -123,8 +181,7 @@ def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
             nested = None
         if isinstance(nested, dict):
             return _parse_object(nested, depth + 1)
-    code_text = None if code is None or isinstance(code, dict | list) else str(code)
-    return code_text, "" if message is None else str(message)
+    return _scalar(code), _text(message)
 
 
 def _parse_ip(token: str) -> IPAddress | None:
