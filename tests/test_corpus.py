@@ -1,8 +1,8 @@
 """
 Replay the corpus of real exchange responses through real ccxt clients and wrap().
 
-Each entry of ``tests/data/responses.json`` is a response an exchange sent (or
-documents), with its source. IP rejections must come out typed with the right
+Each entry of ``tests/data/corpus/<exchange>.json`` is a response an exchange
+sent (or documents), with its source. IP rejections must come out typed with the right
 kind; near-misses must come out exactly as unwrapped ccxt raises them.
 """
 
@@ -20,7 +20,11 @@ import ipwhitelist
 from helpers import CREDENTIALS, CannedAdapter, mount
 from ipwhitelist._fake import FakeServer, Reply, point_at
 
-CORPUS = json.loads((Path(__file__).parent / "data" / "responses.json").read_text("utf-8"))
+CORPUS = [
+    entry
+    for path in sorted((Path(__file__).parent / "data" / "corpus").glob("*.json"))
+    for entry in json.loads(path.read_text("utf-8"))
+]
 KINDS = {
     "ip_not_whitelisted": ipwhitelist.IPNotWhitelisted,
     "ip_banned": ipwhitelist.IPBanned,
@@ -66,6 +70,9 @@ def test_sync_replay(entry):
     else:
         actual = None
 
+    # The corpus records what ccxt itself raises, so a ccxt upgrade that changes
+    # it shows up here rather than as a silent change in what users catch.
+    assert entry["ccxt_raises"] == (type(expected).__name__ if expected else None), entry["id"]
     if entry["expect"] is None:
         assert not isinstance(actual, ipwhitelist.IPRejection)
         assert (type(expected), str(expected)) == (type(actual), str(actual))

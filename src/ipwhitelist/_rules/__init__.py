@@ -9,6 +9,8 @@ source that justifies it. Built-in tables live in one module per exchange.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import threading
 from typing import TYPE_CHECKING
@@ -109,9 +111,14 @@ class _Registry:
         self._loaded = False
 
     def _load(self) -> None:
-        from . import binance, bybit, generic, okx
-
-        self._builtin = (*binance.RULES, *bybit.RULES, *okx.RULES, *generic.RULES)
+        # One module per exchange, found rather than listed, so adding an
+        # exchange is adding a file; rules for every exchange come last.
+        names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "generic")
+        loaded: list[Rule] = []
+        for name in (*names, "generic"):
+            module = importlib.import_module(f"{__name__}.{name}")
+            loaded.extend(module.RULES)
+        self._builtin = tuple(loaded)
         self._loaded = True
 
     def all(self) -> tuple[Rule, ...]:
