@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all demo test lint typecheck unit docs bench clean
+.PHONY: all demo test lint typecheck unit docs reference bench clean
 
 all: test
 
@@ -33,6 +33,10 @@ test: lint typecheck unit
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
+
+# The data parts of docs/reference/ (rule tables, exchange table) are generated.
+reference: $(STAMP)
+	$(BIN)/python tests/reference_docs.py
 
 bench: $(STAMP)
 	IPWHITELIST_EGRESS=off $(BIN)/python benchmarks/run.py

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import ipwhitelist
+import reference_docs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 NO_RUN = "# doc: no-run"
@@ -79,6 +80,17 @@ def test_samples_found():
     assert len(RUNNABLE) < len(BLOCKS)
 
 
+@pytest.mark.parametrize("page", sorted(reference_docs.PAGES))
+def test_generated_reference_is_current(page):
+    """rules.md and exchanges.md show the rule tables and limits as they are in the code."""
+    text = (DOCS / "reference" / page).read_text(encoding="utf-8")
+    _, generated, _ = reference_docs.split(text, page)
+
+    assert reference_docs.expected(page) == generated, (
+        f"docs/reference/{page} is stale: run `make reference`"
+    )
+
+
 def test_rules_table_has_every_rule():
     """docs/reference/rules.md has one row per rule, with the rule's current data."""
     rows = table_rows((DOCS / "reference" / "rules.md").read_text(encoding="utf-8"))
@@ -97,13 +109,22 @@ def test_rules_table_has_every_rule():
         ]
         assert expected == rows[rule.name][:7], rule.name
         assert f"]({rule.source})" in rows[rule.name][7], rule.name
-
-
-def test_rules_table_has_no_stale_rows():
-    """Every row of docs/reference/rules.md names a rule that exists."""
-    rows = table_rows((DOCS / "reference" / "rules.md").read_text(encoding="utf-8"))
-
     assert set() == set(rows) - {rule.name for rule in ipwhitelist.rules()}
+
+
+def test_link_labels():
+    """Source links get short labels: repo#N for threads, host/page for documentation."""
+    label = reference_docs.link_label
+
+    assert "ccxt#16044" == label("https://github.com/ccxt/ccxt/issues/16044")
+    assert "passivbot#1397" == label("https://github.com/enarjord/passivbot/pull/1397")
+    assert "docs@3e46556" == label("https://github.com/bybit-exchange/docs/commit/3e465563ac4")
+    assert "ccxt: kucoin.py" == label(
+        "https://github.com/ccxt/ccxt/blob/master/python/ccxt/kucoin.py"
+    )
+    assert "okx.com#error-code" == label("https://www.okx.com/docs-v5/en/#error-code")
+    assert "rfc-editor.org/rfc7725" == label("https://www.rfc-editor.org/rfc/rfc7725")
+    assert "example.com" == label("https://example.com")
 
 
 def test_api_reference_covers_all():

@@ -25,6 +25,8 @@ class ExchangeLimits:
 
     Attributes:
         exchange: The ccxt id the limits are written for.
+        ip_whitelist: Whether a key can be bound to IP addresses at all
+            (``False``: the exchange offers no per-key IP whitelist).
         max_entries: How many addresses (or networks) one key accepts.
         cidr: Whether networks in CIDR notation are accepted.
         ipv6: Whether IPv6 addresses are accepted.
@@ -35,6 +37,7 @@ class ExchangeLimits:
     """
 
     exchange: str
+    ip_whitelist: bool | None = None
     max_entries: int | None = None
     cidr: bool | None = None
     ipv6: bool | None = None
@@ -51,6 +54,7 @@ _LIMITS = {
     for limits in (
         ExchangeLimits(
             exchange="binance",
+            ip_whitelist=True,
             max_entries=30,
             sources=(
                 # The ip parameter: "Can be added in batches, separated by commas.
@@ -60,12 +64,20 @@ _LIMITS = {
             ),
         ),
         ExchangeLimits(
+            exchange="bybit",
+            ip_whitelist=True,
+            # ips: 'Set the IP bind. example: "192.168.0.1,192.168.0.2"'.
+            sources=("https://bybit-exchange.github.io/docs/v5/user/create-subuid-apikey",),
+        ),
+        ExchangeLimits(
             exchange="okx",
+            ip_whitelist=True,
             max_entries=20,
             sources=("https://www.okx.com/help/api-faq",),
         ),
         ExchangeLimits(
             exchange="htx",
+            ip_whitelist=True,
             max_entries=20,
             cidr=True,
             ipv6=True,
@@ -73,21 +85,25 @@ _LIMITS = {
         ),
         ExchangeLimits(
             exchange="bingx",
+            ip_whitelist=True,
             max_entries=20,
             sources=("https://bingx.pro/de-de/accounts/api",),
         ),
         ExchangeLimits(
             exchange="coinex",
+            ip_whitelist=True,
             max_entries=50,
             sources=("https://docs.coinex.com/api/v2/account/subs/http/create-sub-api",),
         ),
         ExchangeLimits(
             exchange="upbit",
+            ip_whitelist=True,
             max_entries=10,
             sources=("https://docs.upbit.com/changelog/improved_ip_count",),
         ),
         ExchangeLimits(
             exchange="whitebit",
+            ip_whitelist=True,
             max_entries=50,
             sources=(
                 "https://docs.whitebit.com/api-reference/sub-accounts/create-sub-account-api-key-ip-address",

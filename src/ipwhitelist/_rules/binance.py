@@ -1,14 +1,16 @@
 """
-Binance rules.
-
-They cover ccxt ``binance`` and everything derived from it (``binanceusdm``,
-``binancecoinm``, ``binanceus``): spot, margin, USDⓈ-M, COIN-M, portfolio
-margin and options share the error-code scheme.
+Covers ccxt ``binance`` and everything derived from it: ``binanceusdm``
+(USDⓈ-M futures), ``binancecoinm`` (COIN-M futures) and ``binanceus``. Spot,
+margin, futures, portfolio margin and options share one ``code``/``msg``
+error scheme; -2015 is ambiguous (see
+[Why -2015 is ambiguous](../explanation/ambiguous-2015.md)).
 """
 
 from __future__ import annotations
 
 from . import Rule
+
+TITLE = "Binance"
 
 _SPOT_ERRORS = "https://developers.binance.com/docs/binance-spot-api-docs/errors"
 _FUTURES_ERRORS = "https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code"

@@ -1,8 +1,16 @@
-"""Bybit (ccxt ``bybit``, ``bybiteu``, ``bybitid``): v5 ``retCode`` and legacy ``ret_code``."""
+"""
+Covers ccxt ``bybit`` and its derivatives (``bybiteu``, ``bybitid``), with v5
+``retCode``/``retMsg`` and legacy ``ret_code``/``ret_msg`` bodies. Bybit
+changed the meaning of 10009 on 2026-05-28, from "IP has been banned." to a
+region restriction: the message decides which one a response means, and a bare
+10009 follows the current docs with less confidence.
+"""
 
 from __future__ import annotations
 
 from . import Rule
+
+TITLE = "Bybit"
 
 _V5_ERRORS = "https://bybit-exchange.github.io/docs/v5/error"
 _RATE_LIMIT = "https://bybit-exchange.github.io/docs/v5/rate-limit"

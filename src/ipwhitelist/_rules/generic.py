@@ -1,8 +1,13 @@
-"""Rules that hold for every exchange: HTTP semantics and CDN block pages."""
+"""
+Rules that hold for every exchange: HTTP semantics and the block pages of the
+CDNs that exchanges sit behind. They are tried after the exchange's own rules.
+"""
 
 from __future__ import annotations
 
 from . import ANY_EXCHANGE, Rule
+
+TITLE = "Every exchange"
 
 RULES = (
     Rule(

@@ -1,8 +1,13 @@
-"""OKX (ccxt ``okx``, ``myokx``, ``okxus``)."""
+"""
+Covers ccxt ``okx`` and its derivatives (``myokx``, ``okxus``), including
+per-order ``sCode``/``sMsg`` in batch responses. 50110 quotes the IP OKX saw.
+"""
 
 from __future__ import annotations
 
 from . import Rule
+
+TITLE = "OKX"
 
 _ERRORS = "https://www.okx.com/docs-v5/en/#error-code-rest-api-general-class"
 

@@ -1,0 +1,190 @@
+"""
+Generate the parts of the reference that are data: the rule tables and the exchange table.
+
+``docs/reference/rules.md`` and ``docs/reference/exchanges.md`` hold the output
+between ``<!-- BEGIN GENERATED -->`` and ``<!-- END GENERATED -->``; the prose
+around it is written by hand. ``tests/test_docs.py`` fails when the pages and
+the code disagree; ``make reference`` (this file run as a script) rewrites them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import ccxt
+
+import ipwhitelist
+from ipwhitelist import _rules
+from ipwhitelist._audit import _METHODS as AUDIT_ENDPOINTS
+from ipwhitelist._families import families_of_id
+from ipwhitelist._limits import _LIMITS
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "reference"
+BEGIN = "<!-- BEGIN GENERATED: edit the code, then run `make reference` -->"
+END = "<!-- END GENERATED -->"
+KINDS = ("ip_not_whitelisted", "ip_banned", "geo_restricted")
+# The exchanges most bots run on come first; the rest follow by name.
+FIRST = ("binance", "bybit", "okx")
+# Names for exchanges with whitelist facts but no rule module (which has a TITLE).
+TITLES = {"whitebit": "WhiteBIT"}
+
+
+def modules() -> list[tuple[str, object]]:
+    """Rule modules in page order: the big three, the rest by title, every-exchange last."""
+    found = []
+    for info in pkgutil.iter_modules(_rules.__path__):
+        module = importlib.import_module(f"{_rules.__name__}.{info.name}")
+        if not hasattr(module, "TITLE"):
+            raise RuntimeError(f"_rules/{info.name}.py needs a TITLE for the docs")
+        found.append((info.name, module))
+
+    def order(item: tuple[str, object]) -> tuple[int, str]:
+        name, module = item
+        if name == "generic":
+            return (2, "")
+        if name in FIRST:
+            return (0, str(FIRST.index(name)))
+        return (1, str(module.TITLE).casefold())  # type: ignore[attr-defined]
+
+    return sorted(found, key=order)
+
+
+def rst_to_md(text: str) -> str:
+    """Docstrings use ``literal``; Markdown wants `literal`."""
+    return re.sub(r"``([^`]+)``", r"`\1`", text)
+
+
+def cell(value: object) -> str:
+    return "\N{EN DASH}" if value is None else f"`{value}`"
+
+
+def link_label(url: str) -> str:
+    """A short, stable label for a source URL."""
+    parts = urlsplit(url)
+    path = [p for p in parts.path.split("/") if p]
+    if parts.netloc == "github.com" and len(path) >= 4:
+        repo, what, ref = path[1], path[2], path[3]
+        if what in ("issues", "pull", "discussions"):
+            return f"{repo}#{ref}"
+        if what == "commit":
+            return f"{repo}@{ref[:7]}"
+        if what == "blob":
+            return f"{repo}: {path[-1]}"
+    host = parts.netloc.removeprefix("www.")
+    if parts.fragment:
+        return f"{host}#{parts.fragment}"
+    return f"{host}/{path[-1]}" if path else host
+
+
+def covered_ids(exchange: str) -> list[str]:
+    """Every ccxt id whose family includes *exchange*."""
+    return sorted(i for i in ccxt.exchanges if exchange in families_of_id(i))
+
+
+def rules_section() -> str:
+    out: list[str] = []
+    for _name, module in modules():
+        table = module.RULES  # type: ignore[attr-defined]
+        out.append(f"## {module.TITLE}\n")  # type: ignore[attr-defined]
+        doc = inspect.cleandoc(module.__doc__ or "")
+        out.append(rst_to_md(doc) + "\n")
+        out.append(
+            "| Name | Exchange | Code | HTTP status | Message pattern | Kind | Confidence | Source |"
+        )
+        out.append("|---|---|---|---|---|---|---|---|")
+        for rule in table:
+            pattern = rule.message.pattern if rule.message is not None else None
+            out.append(
+                f"| `{rule.name}` | `{rule.exchange}` | {cell(rule.code)} | {cell(rule.http_status)} "
+                f"| {cell(pattern)} | `{rule.kind}` | `{rule.confidence}` "
+                f"| [{link_label(rule.source)}]({rule.source}) |"
+            )
+        out.append("")
+        out.extend(
+            f"- `{rule.name}`: {rst_to_md(rule.description)}" for rule in table if rule.description
+        )
+        out.append("")
+    return "\n".join(out)
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "yes", False: "no", None: "\N{EN DASH}"}[value]
+
+
+def exchanges_section() -> str:
+    rules_by_exchange: dict[str, Counter[str]] = {}
+    titles: dict[str, str] = {}
+    for name, module in modules():
+        if name == "generic":
+            continue
+        for rule in module.RULES:  # type: ignore[attr-defined]
+            rules_by_exchange.setdefault(rule.exchange, Counter())[rule.kind] += 1
+            titles.setdefault(rule.exchange, module.TITLE)  # type: ignore[attr-defined]
+    titles = {**TITLES, **titles}
+    exchanges = sorted({*rules_by_exchange, *_LIMITS}, key=lambda e: (e not in FIRST, e))
+    header = (
+        "| Exchange | ccxt ids | Per-key IP whitelist | Max entries | CIDR | IPv6 "
+        "| Audit endpoint | Rules: not whitelisted / banned / geo |"
+    )
+    out = [header, "|---|---|---|---|---|---|---|---|"]
+    for exchange in exchanges:
+        limits = _LIMITS.get(exchange)
+        counts = rules_by_exchange.get(exchange, Counter())
+        ids = ", ".join(f"`{i}`" for i in covered_ids(exchange)) or f"`{exchange}`"
+        audit = AUDIT_ENDPOINTS.get(exchange)  # type: ignore[call-overload]
+        whitelist = limits.ip_whitelist if limits else None
+        out.append(
+            f"| {titles.get(exchange, exchange)} | {ids} | {_yes_no(whitelist)} "
+            f"| {limits.max_entries if limits and limits.max_entries else chr(0x2013)} "
+            f"| {_yes_no(limits.cidr if limits else None)} "
+            f"| {_yes_no(limits.ipv6 if limits else None)} "
+            f"| {f'`{audit[1]}`' if audit else chr(0x2013)} "
+            f"| {' / '.join(str(counts[k]) for k in KINDS)} |"
+        )
+    out.append("")
+    out.append("Sources for the whitelist facts:")
+    out.append("")
+    for exchange in exchanges:
+        limits = _LIMITS.get(exchange)
+        if limits and limits.sources:
+            links = ", ".join(f"[{link_label(s)}]({s})" for s in limits.sources)
+            out.append(f"- {titles.get(exchange, exchange)}: {links}")
+    out.append("")
+    return "\n".join(out)
+
+
+PAGES = {"rules.md": rules_section, "exchanges.md": exchanges_section}
+
+
+def split(text: str, page: str) -> tuple[str, str, str]:
+    """(before, generated, after) of a page; the markers must be there exactly once."""
+    if text.count(BEGIN) != 1 or text.count(END) != 1:
+        raise ValueError(f"docs/reference/{page} needs one BEGIN and one END marker")
+    before, rest = text.split(BEGIN)
+    generated, after = rest.split(END)
+    return before, generated, after
+
+
+def expected(page: str) -> str:
+    return "\n" + PAGES[page]() + "\n"
+
+
+def main() -> int:
+    assert ipwhitelist.rules()  # loads the tables
+    for page in PAGES:
+        path = DOCS / page
+        before, _, after = split(path.read_text(encoding="utf-8"), page)
+        path.write_text(before + BEGIN + expected(page) + END + after, encoding="utf-8")
+        print(f"wrote docs/reference/{page}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
