@@ -96,6 +96,11 @@ _LIMITS = {
             sources=("https://docs.coinex.com/api/v2/account/subs/http/create-sub-api",),
         ),
         ExchangeLimits(
+            exchange="phemex",
+            ip_whitelist=True,
+            sources=("https://phemex.com/help-center/how-to-share-api-keys-from-Main-to-Sub",),
+        ),
+        ExchangeLimits(
             exchange="upbit",
             ip_whitelist=True,
             max_entries=10,

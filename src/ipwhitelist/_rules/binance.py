@@ -1,4 +1,6 @@
 """
+Binance: one ``code``/``msg`` error scheme for every product.
+
 Covers ccxt ``binance`` and everything derived from it: ``binanceusdm``
 (USDⓈ-M futures), ``binancecoinm`` (COIN-M futures) and ``binanceus``. Spot,
 margin, futures, portfolio margin and options share one ``code``/``msg``

@@ -1,4 +1,6 @@
 """
+Bybit: v5 and legacy envelopes, and the change of meaning of 10009.
+
 Covers ccxt ``bybit`` and its derivatives (``bybiteu``, ``bybitid``), with v5
 ``retCode``/``retMsg`` and legacy ``ret_code``/``ret_msg`` bodies. Bybit
 changed the meaning of 10009 on 2026-05-28, from "IP has been banned." to a

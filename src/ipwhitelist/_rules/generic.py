@@ -1,6 +1,8 @@
 """
-Rules that hold for every exchange: HTTP semantics and the block pages of the
-CDNs that exchanges sit behind. They are tried after the exchange's own rules.
+Rules that hold for every exchange.
+
+HTTP semantics and the block pages of the CDNs that exchanges sit behind.
+They are tried after the exchange's own rules.
 """
 
 from __future__ import annotations

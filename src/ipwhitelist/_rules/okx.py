@@ -1,4 +1,6 @@
 """
+OKX: top-level and per-order error codes.
+
 Covers ccxt ``okx`` and its derivatives (``myokx``, ``okxus``), including
 per-order ``sCode``/``sMsg`` in batch responses. 50110 quotes the IP OKX saw.
 """
