@@ -55,6 +55,11 @@ class TestParseBody:
             ('{"jsonrpc":"2.0","error":{"message":"g","code":13009}}', ("13009", "g")),
             ('{"status":"error","reason":"h","code":"API0005"}', ("API0005", "h")),
             ('{"result":"error","reason":"InvalidIP","message":"i"}', ("InvalidIP", "i")),
+            (
+                '{"error":{"name":"no_authorization_ip","message":"j"}}',
+                ("no_authorization_ip", "j"),
+            ),
+            ('{"name":"top-level names are not codes","message":"k"}', (None, "k")),
         ],
     )
     def test_envelopes(self, body, expected):
@@ -100,6 +105,13 @@ class TestBannedUntil:
         """13-digit values are epoch milliseconds."""
         assert datetime(2022, 8, 6, 4, 58, 51, 230000, tzinfo=UTC) == find_banned_until(
             "IP banned until 1659761931230."
+        )
+
+    def test_bitvavo_ban_expires_at(self):
+        """Bitvavo 105 words the end of a ban as "The ban expires at <ms>"."""
+        assert datetime(2022, 8, 6, 4, 58, 51, 230000, tzinfo=UTC) == find_banned_until(
+            "Your IP or API key has been banned for not respecting the rate limit. "
+            "The ban expires at 1659761931230."
         )
 
     def test_retry_after(self):

@@ -68,7 +68,9 @@ _IPV4_IN_RUN = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)")
 # Bitfinex v2 errors are arrays: ["error", 10100, "apikey: invalid"]
 # (https://docs.bitfinex.com/docs/abbreviations-glossary#error-codes).
 _ERROR_ARRAY = re.compile(r'\[\s*"error"\s*,')
-_BANNED_UNTIL = re.compile(r"(?i)banned\s+until\s+(\d{10,13})\b")
+# Binance -1003 "IP banned until <ms>"; Bitvavo 105 "The ban expires at <ms>"
+# (https://support.bitvavo.com/hc/de/articles/10122205636753).
+_BANNED_UNTIL = re.compile(r"(?i)(?:banned\s+until|ban\s+expires\s+at)\s+(\d{10,13})\b")
 
 # ccxt's exception texts: "<id> <body>", "<id> <status> <reason> <body>" (Binance
 # 418/429) and "<id> <METHOD> <url> <status> <reason> <body>" (HTTP status map).
@@ -162,6 +164,10 @@ def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
     if not isinstance(obj, dict):
         return None, ""
     code = _first(obj, _CODE_KEYS)
+    if code is None and depth > 0:
+        # Upbit nests error objects with a "name" (no_authorization_ip) and a
+        # "message"; "name" is a code only inside an error object.
+        code = obj.get("name")
     message = _first(obj, _MESSAGE_KEYS)
     if isinstance(message, dict) and depth < _MAX_DEPTH:
         inner_code, inner_message = _parse_object(message, depth + 1)
