@@ -76,6 +76,36 @@ _LIMITS = {
             sources=("https://www.okx.com/help/api-faq",),
         ),
         ExchangeLimits(
+            exchange="bitvavo",
+            ip_whitelist=True,
+            sources=(
+                "https://support.bitvavo.com/l/en/article/on9e1brlqq-what-are-api-keys-and-how-do-i-make-one",
+            ),
+        ),
+        ExchangeLimits(
+            exchange="cryptocom",
+            ip_whitelist=True,
+            # A copy of the Exchange v1 docs' "Authentication" section.
+            sources=(
+                "https://github.com/rosssaunders/coincise/blob/c836b49695f84aa1216c5494ecc2f8063418da5b/docs/cryptocom/authentication.md",
+            ),
+        ),
+        ExchangeLimits(
+            exchange="delta",
+            ip_whitelist=True,
+            ipv6=True,
+            sources=(
+                "https://github.com/delta-exchange/slate/blob/7f0d2d00f05961c70a6fed755688b1b36ae6db20/source/includes/_authentication.md",
+            ),
+        ),
+        ExchangeLimits(
+            exchange="deribit",
+            ip_whitelist=True,
+            sources=(
+                "https://docs.deribit.com/api-reference/account-management/private-edit_api_key",
+            ),
+        ),
+        ExchangeLimits(
             exchange="htx",
             ip_whitelist=True,
             max_entries=20,
