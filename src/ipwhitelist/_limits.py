@@ -70,16 +70,36 @@ _LIMITS = {
             sources=("https://bybit-exchange.github.io/docs/v5/user/create-subuid-apikey",),
         ),
         ExchangeLimits(
+            exchange="kraken",
+            ip_whitelist=True,
+            sources=("https://docs.kraken.com/home/guides/quickstart",),
+        ),
+        ExchangeLimits(
             exchange="okx",
             ip_whitelist=True,
             max_entries=20,
             sources=("https://www.okx.com/help/api-faq",),
         ),
         ExchangeLimits(
+            exchange="bitstamp",
+            ip_whitelist=True,
+            sources=("https://blog.bitstamp.net/post/api-key-implementation/",),
+        ),
+        ExchangeLimits(
             exchange="bitvavo",
             ip_whitelist=True,
             sources=(
                 "https://support.bitvavo.com/l/en/article/on9e1brlqq-what-are-api-keys-and-how-do-i-make-one",
+            ),
+        ),
+        ExchangeLimits(
+            exchange="coinbase",
+            ip_whitelist=True,
+            # CDP keys: "IPs or CIDRs", "IPv4 and IPv6 supported", one entry at a time.
+            cidr=True,
+            ipv6=True,
+            sources=(
+                "https://docs.cdp.coinbase.com/get-started/authentication/security-best-practices",
             ),
         ),
         ExchangeLimits(
