@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import ipwhitelist
 from helpers import API_KEY, CREDENTIALS
 from ipwhitelist import Registry, RegistryError, fingerprint
+from ipwhitelist._limits import _LIMITS
 from ipwhitelist.registry import limits_for
 
 GOOD = """\
@@ -179,9 +180,11 @@ def test_limits_are_sourced_and_follow_families():
     assert 30 == limits_for("binanceusdm").max_entries
     assert 20 == limits_for("myokx").max_entries
     assert limits_for("huobi") is limits_for("htx")
-    assert limits_for("kraken") is None
-    for exchange in ("binance", "okx", "htx", "coinex", "upbit", "whitebit", "bingx"):
-        assert limits_for(exchange).sources[0].startswith("https://")
+    assert limits_for("krakenfutures") is None
+    assert limits_for("kraken").ip_whitelist
+    for limits in _LIMITS.values():
+        assert limits.sources, limits.exchange
+        assert all(source.startswith("https://") for source in limits.sources), limits.exchange
 
 
 def test_allow_private_for_lab_setups(tmp_path):
