@@ -75,10 +75,30 @@ _LIMITS = {
             sources=("https://docs.kraken.com/home/guides/quickstart",),
         ),
         ExchangeLimits(
+            exchange="kucoin",
+            ip_whitelist=True,
+            sources=("https://www.kucoin.com/support/360015102174",),
+        ),
+        ExchangeLimits(
+            exchange="mexc",
+            ip_whitelist=True,
+            # apiKeyInfo: "up to 20", "separated by commas".
+            max_entries=20,
+            sources=("https://www.mexc.in/api-docs/spot-v3/spot-account-trade/api-key-info",),
+        ),
+        ExchangeLimits(
             exchange="okx",
             ip_whitelist=True,
             max_entries=20,
             sources=("https://www.okx.com/help/api-faq",),
+        ),
+        ExchangeLimits(
+            exchange="bitget",
+            ip_whitelist=True,
+            # A copy of Bitget's API docs: withdrawals only from a whitelisted IP.
+            sources=(
+                "https://github.com/rosssaunders/coincise/blob/main/docs/bitget/authentication.md",
+            ),
         ),
         ExchangeLimits(
             exchange="bitstamp",
@@ -124,6 +144,11 @@ _LIMITS = {
             sources=(
                 "https://docs.deribit.com/api-reference/account-management/private-edit_api_key",
             ),
+        ),
+        ExchangeLimits(
+            exchange="gate",
+            ip_whitelist=True,
+            sources=("https://github.com/gateio/gateapi-go/issues/3",),
         ),
         ExchangeLimits(
             exchange="htx",
