@@ -33,7 +33,7 @@ KINDS = ("ip_not_whitelisted", "ip_banned", "geo_restricted")
 # The exchanges most bots run on come first; the rest follow by name.
 FIRST = ("binance", "bybit", "okx")
 # Names for exchanges with whitelist facts but no rule module (which has a TITLE).
-TITLES = {"whitebit": "WhiteBIT"}
+TITLES = {"whitebit": "WhiteBIT", "coinex": "CoinEx"}
 
 
 def modules() -> list[tuple[str, object]]:
@@ -119,29 +119,32 @@ def _yes_no(value: bool | None) -> str:
 
 
 def exchanges_section() -> str:
-    rules_by_exchange: dict[str, Counter[str]] = {}
-    titles: dict[str, str] = {}
+    # A row per rule module (named after the ccxt id it is written for), then
+    # the exchanges we only have whitelist facts for.
+    rows: dict[str, tuple[str, set[str], Counter[str]]] = {}
     for name, module in modules():
         if name == "generic":
             continue
-        for rule in module.RULES:  # type: ignore[attr-defined]
-            rules_by_exchange.setdefault(rule.exchange, Counter())[rule.kind] += 1
-            titles.setdefault(rule.exchange, module.TITLE)  # type: ignore[attr-defined]
-    titles = {**TITLES, **titles}
-    exchanges = sorted({*rules_by_exchange, *_LIMITS}, key=lambda e: (e not in FIRST, e))
+        table = module.RULES  # type: ignore[attr-defined]
+        exchanges = {name, *(rule.exchange for rule in table)}
+        counts = Counter(rule.kind for rule in table)
+        rows[name] = (module.TITLE, exchanges, counts)  # type: ignore[attr-defined]
+    for name in _LIMITS:
+        rows.setdefault(name, (TITLES.get(name, name), {name}, Counter()))
     header = (
         "| Exchange | ccxt ids | Per-key IP whitelist | Max entries | CIDR | IPv6 "
         "| Audit endpoint | Rules: not whitelisted / banned / geo |"
     )
     out = [header, "|---|---|---|---|---|---|---|---|"]
-    for exchange in exchanges:
-        limits = _LIMITS.get(exchange)
-        counts = rules_by_exchange.get(exchange, Counter())
-        ids = ", ".join(f"`{i}`" for i in covered_ids(exchange)) or f"`{exchange}`"
-        audit = AUDIT_ENDPOINTS.get(exchange)  # type: ignore[call-overload]
-        whitelist = limits.ip_whitelist if limits else None
+    order = sorted(rows, key=lambda n: (n not in FIRST, FIRST.index(n) if n in FIRST else 0, n))
+    for name in order:
+        title, exchanges, counts = rows[name]
+        limits = _LIMITS.get(name)
+        ids = sorted({i for exchange in exchanges for i in covered_ids(exchange)} or {name})
+        audit = AUDIT_ENDPOINTS.get(name)  # type: ignore[call-overload]
         out.append(
-            f"| {titles.get(exchange, exchange)} | {ids} | {_yes_no(whitelist)} "
+            f"| {title} | {', '.join(f'`{i}`' for i in ids)} "
+            f"| {_yes_no(limits.ip_whitelist if limits else None)} "
             f"| {limits.max_entries if limits and limits.max_entries else chr(0x2013)} "
             f"| {_yes_no(limits.cidr if limits else None)} "
             f"| {_yes_no(limits.ipv6 if limits else None)} "
@@ -151,11 +154,11 @@ def exchanges_section() -> str:
     out.append("")
     out.append("Sources for the whitelist facts:")
     out.append("")
-    for exchange in exchanges:
-        limits = _LIMITS.get(exchange)
+    for name in order:
+        limits = _LIMITS.get(name)
         if limits and limits.sources:
             links = ", ".join(f"[{link_label(s)}]({s})" for s in limits.sources)
-            out.append(f"- {titles.get(exchange, exchange)}: {links}")
+            out.append(f"- {rows[name][0]}: {links}")
     out.append("")
     return "\n".join(out)
 

@@ -151,6 +151,12 @@ _LIMITS = {
             sources=("https://github.com/gateio/gateapi-go/issues/3",),
         ),
         ExchangeLimits(
+            exchange="gemini",
+            ip_whitelist=True,
+            # "IP Allowlist" with "Trusted IPs only", addresses added one at a time.
+            sources=("https://help.3commas.io/en/articles/5539049",),
+        ),
+        ExchangeLimits(
             exchange="htx",
             ip_whitelist=True,
             max_entries=20,
