@@ -84,6 +84,11 @@ class TestDiagnosis:
         ):
             assert needle in text
 
+    def test_str_without_any_ip_says_nothing_was_compared(self):
+        """No IP stated and no egress known: not 'pass whitelist=', which may well be set."""
+        assert "not compared: no IP known" in str(make(whitelisted=None))
+        assert "pass whitelist=" in str(make(whitelisted=None, egress_ips=["203.0.113.7"]))
+
     def test_secrets_never_stored(self):
         """message and endpoint are redacted whatever the caller passes."""
         d = make(

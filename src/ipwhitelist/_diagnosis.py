@@ -177,7 +177,11 @@ class Diagnosis:
         lines.append(f"  egress IP(s):    {egress}")
         if self.address_family is not None:
             lines.append(f"  request used:    IPv{self.address_family}")
-        lines.append(f"  documented list: {_WHITELISTED[self.whitelisted]}")
+        if self.whitelisted is None and self.reported_ip is None and not self.egress_ips:
+            # Without an address there was nothing to compare, whitelist or not.
+            lines.append(f"  documented list: {_NOTHING_TO_COMPARE}")
+        else:
+            lines.append(f"  documented list: {_WHITELISTED[self.whitelisted]}")
         if self.banned_until is not None:
             lines.append(f"  banned until:    {self.banned_until.isoformat()}")
         lines.extend(f"  evidence:        {reason}" for reason in self.evidence)
@@ -197,6 +201,7 @@ _WHITELISTED = {
     False: "NOT on the documented whitelist",
     None: "no documented whitelist to compare with (pass whitelist= to wrap())",
 }
+_NOTHING_TO_COMPARE = "not compared: no IP known (none stated, egress detection off or failed)"
 
 
 def _serialize(_inst: object, _field: object, value: Any) -> Any:
