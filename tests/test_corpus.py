@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import json
+import pkgutil
 from pathlib import Path
 
 import ccxt
@@ -18,7 +19,9 @@ import pytest
 
 import ipwhitelist
 from helpers import CREDENTIALS, CannedAdapter, mount
+from ipwhitelist import _rules
 from ipwhitelist._fake import FakeServer, Reply, point_at
+from ipwhitelist._families import families_of_id
 
 CORPUS = [
     entry
@@ -47,7 +50,34 @@ def test_corpus_is_sourced_and_large_enough():
         assert entry["exchange"] in ccxt.exchanges, entry["id"]
         assert entry["expect"] in (None, *KINDS), entry["id"]
     assert len({e["id"] for e in CORPUS}) == len(CORPUS)
-    assert len(CORPUS) >= 40
+    assert len(CORPUS) >= 150
+
+
+def test_every_exchange_with_a_rule_module_is_in_the_corpus():
+    """Each rule module's exchange has its IP rejections and at least 3 near-misses replayed."""
+    by_family = collections.defaultdict(list)
+    for entry in CORPUS:
+        for family in families_of_id(entry["exchange"]):
+            by_family[family].append(entry)
+    modules = [
+        name
+        for name in (m.name for m in pkgutil.iter_modules(_rules.__path__))
+        if name != "generic"
+    ]
+    beyond_big_three = set(modules) - {"binance", "bybit", "okx"}
+
+    assert len(beyond_big_three) >= 15
+    for name in modules:
+        rules_here = [
+            r
+            for r in ipwhitelist.rules()
+            if r.exchange != "*" and name in families_of_id(r.exchange)
+        ]
+        entries = by_family[name]
+        near_misses = [e for e in entries if e["expect"] is None]
+        assert len(near_misses) >= 3, name
+        kinds = {r.kind for r in rules_here}
+        assert kinds <= {e["expect"] for e in entries}, name
 
 
 @pytest.mark.parametrize("entry", CORPUS, ids=[e["id"] for e in CORPUS])
