@@ -10,12 +10,8 @@ Three layers cooperate:
 
 * ``handle_errors``: ccxt calls it with the HTTP status, URL, headers and
   body of every response; an IP rejection is recognised here from
-  the structured response and raised in place of ccxt's exception, so ccxt's
-  opt-in retry loop (``fetch2``'s ``maxRetriesOnFailure``, which retries
-  ``ccxt.OperationFailed``) never retries a whitelist or geo rejection. An
-  `IPBanned` is a ``ccxt.DDoSProtection`` and would be retried there: leave
-  ``maxRetriesOnFailure`` at its default of 0. Websocket frames that ccxt.pro
-  passes through it are left to the layer below.
+  the structured response and raised in place of ccxt's exception.
+  Websocket frames that ccxt.pro passes through it are left to the layer below.
 * ``fetch``: adds the egress lookup (async on async clients) to a rejection,
   and classifies what ccxt's HTTP-status map raised from its text (which
   carries method, URL, status and body).
@@ -26,7 +22,13 @@ Three layers cooperate:
   gets its own typed exception and the shared one is left untouched.
 
 ``fetch2``/``request`` and every implicit API method reach the exchange
-through ``fetch``, so they are covered there.
+through ``fetch``, so they are covered there. ``fetch2`` also holds ccxt's
+opt-in retry loop (``maxRetriesOnFailure``), which retries every
+``ccxt.OperationFailed``, `IPBanned` included (it is a ``ccxt.DDoSProtection``).
+The wrapped class runs ccxt's own ``fetch2`` code with that one name bound to a
+class that excludes `IPRejection`: an IP rejection leaves the loop at once,
+anything else is retried exactly as ccxt does, and a successful call runs the
+very same bytecode as before.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
+import types
 import weakref
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,6 +75,53 @@ _ALWAYS = ("fetch", "load_markets", "loadMarkets")
 _CAMEL_EXCEPTIONS = {"ohlcv": "OHLCV", "le": "LE", "be": "BE", "adl": "ADL"}
 
 E = TypeVar("E")
+
+
+class _RetryableMeta(type):
+    """Gives `_RetriedByCcxt` its ``isinstance`` rule."""
+
+    def __instancecheck__(cls, exc: object) -> bool:
+        return isinstance(exc, ccxt.OperationFailed) and not isinstance(exc, IPRejection)
+
+
+class _RetriedByCcxt(metaclass=_RetryableMeta):
+    """
+    What ccxt's ``fetch2`` loop may retry on a wrapped client.
+
+    ``isinstance(exc, _RetriedByCcxt)`` holds for a ``ccxt.OperationFailed``
+    that is not an `IPRejection`. It is never instantiated.
+    """
+
+
+_fetch2s: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+
+def _fetch2(func: object) -> Callable[..., Any] | None:
+    """
+    Return ccxt's own ``fetch2``, its retry loop never retrying an `IPRejection`.
+
+    The loop retries ``isinstance(e, OperationFailed)``, looked up in the
+    module's globals only when a request failed. The copy shares ccxt's code
+    object, defaults and behaviour; only that global is rebound. None when
+    *func* does not look like that loop (a future ccxt), so it is kept as is.
+    """
+    if not isinstance(func, types.FunctionType):
+        return None
+    names = func.__code__.co_names
+    if "OperationFailed" not in names or func.__globals__.get("OperationFailed") is not (
+        ccxt.OperationFailed
+    ):
+        return None
+    found = _fetch2s.get(func)
+    if found is None:
+        # A snapshot of ccxt's module globals: fetch2 reads nothing else there.
+        rebound = {**func.__globals__, "OperationFailed": _RetriedByCcxt}
+        copy = types.FunctionType(
+            func.__code__, rebound, func.__name__, func.__defaults__, func.__closure__
+        )
+        copy.__kwdefaults__ = func.__kwdefaults__
+        found = _fetch2s[func] = functools.update_wrapper(copy, func)
+    return found
 
 
 def _camel(name: str) -> str:
@@ -241,6 +291,9 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
         # URL, status and body in their text, which fetch()'s guard classifies
         # before ccxt's retry loop sees them.
         namespace["handle_errors"] = _handle_errors(cls.handle_errors)  # type: ignore[attr-defined]
+        fetch2 = _fetch2(getattr(cls, "fetch2", None))
+        if fetch2 is not None:
+            namespace["fetch2"] = fetch2
         subclass = type(cls.__name__, (cls,), namespace)
         _classes[cls] = subclass
         return subclass
