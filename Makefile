@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all demo test lint typecheck unit docs reference bench clean
+.PHONY: all demo test lint typecheck unit docs reference bench integration clean
 
 all: test
 
@@ -38,8 +38,17 @@ docs: $(STAMP)
 reference: $(STAMP)
 	$(BIN)/python tests/reference_docs.py
 
+# The freqtrade recipe against a real freqtrade, in a virtualenv of its own
+# (freqtrade is not a dependency of ipwhitelist).
+FT_VENV := .venv-freqtrade
+integration:
+	$(PYTHON) -m venv $(FT_VENV)
+	$(FT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(FT_VENV)/bin/python -m pip install --quiet freqtrade -e . pytest pytest-asyncio hypothesis
+	$(FT_VENV)/bin/python -m pytest -p no:cacheprovider tests/integration
+
 bench: $(STAMP)
 	IPWHITELIST_EGRESS=off $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(FT_VENV) site .pytest_cache .mypy_cache .ruff_cache .coverage
