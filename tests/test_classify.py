@@ -60,6 +60,9 @@ class TestParseBody:
                 ("no_authorization_ip", "j"),
             ),
             ('{"name":"top-level names are not codes","message":"k"}', (None, "k")),
+            ('{"rc":1,"mc":"AUTH_104","ma":[],"result":null}', ("AUTH_104", "")),
+            ('{"message":[["l"]],"result":[],"success":false}', (None, "l")),
+            ('{"error":[[["too deep"]], {"x": 1}, "m"]}', (None, "m")),
         ],
     )
     def test_envelopes(self, body, expected):

@@ -32,8 +32,8 @@ MAX_SCAN = 16_384
 # Envelopes: Binance/OKX/KuCoin/Bitget/MEXC code+msg, Bybit retCode+retMsg (v5)
 # and ret_code+ret_msg (legacy), HTX err-code+err-msg (spot) and err_code+err_msg
 # (derivatives), Gate label+message, Bitvavo errorCode+error, Deribit JSON-RPC
-# error{code,message}, Kraken error[...], Bitstamp code+reason, Gemini
-# reason+message. A key listed in both tuples is a code only when no earlier
+# error{code,message}, Kraken error[...], XT mc (no message), Bitstamp
+# code+reason, Gemini reason+message. A key listed in both tuples is a code only when no earlier
 # code key is present (Gemini's reason) and a message only when no earlier
 # message key is (Bitstamp's reason).
 _CODE_KEYS = (
@@ -45,6 +45,7 @@ _CODE_KEYS = (
     "err_code",
     "err-code",
     "label",
+    "mc",
     "reason",
 )
 _MESSAGE_KEYS = (
@@ -156,7 +157,10 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value if isinstance(v, str | int | float))
+        # Kraken: ["EAPI:Invalid key"]; older WhiteBIT: [["<message>"]]. One
+        # level of nesting is flattened; anything deeper is not a message.
+        flat = [w for v in value for w in (v if isinstance(v, list) else (v,))]
+        return "; ".join(str(v) for v in flat if isinstance(v, str | int | float))
     return str(value)
 
 
