@@ -64,6 +64,12 @@ _LIMITS = {
             ),
         ),
         ExchangeLimits(
+            exchange="blofin",
+            ip_whitelist=True,
+            max_entries=20,
+            sources=("https://github.com/blofin/blofin-api-docs/blob/main/index.md",),
+        ),
+        ExchangeLimits(
             exchange="bybit",
             ip_whitelist=True,
             # ips: 'Set the IP bind. example: "192.168.0.1,192.168.0.2"'.
@@ -157,6 +163,16 @@ _LIMITS = {
             sources=("https://help.3commas.io/en/articles/5539049",),
         ),
         ExchangeLimits(
+            exchange="hollaex",
+            ip_whitelist=True,
+            # Kit keys carry whitelisted_ips, matched with ip-range-check.
+            cidr=True,
+            sources=(
+                "https://github.com/hollaex/hollaex-kit/blob/master/server/api/swagger/user.yaml",
+                "https://github.com/hollaex/hollaex-kit/blob/master/server/tools/security.js",
+            ),
+        ),
+        ExchangeLimits(
             exchange="htx",
             ip_whitelist=True,
             max_entries=20,
@@ -182,10 +198,22 @@ _LIMITS = {
             sources=("https://phemex.com/help-center/how-to-share-api-keys-from-Main-to-Sub",),
         ),
         ExchangeLimits(
+            exchange="poloniex",
+            ip_whitelist=True,
+            sources=("https://support.poloniex.com/hc/en-us/articles/360039541214",),
+        ),
+        ExchangeLimits(
             exchange="upbit",
             ip_whitelist=True,
             max_entries=10,
             sources=("https://docs.upbit.com/changelog/improved_ip_count",),
+        ),
+        ExchangeLimits(
+            exchange="weex",
+            ip_whitelist=True,
+            max_entries=10,
+            ipv6=False,
+            sources=("https://github.com/enarjord/passivbot/pull/1397",),
         ),
         ExchangeLimits(
             exchange="whitebit",
@@ -194,6 +222,11 @@ _LIMITS = {
             sources=(
                 "https://docs.whitebit.com/api-reference/sub-accounts/create-sub-account-api-key-ip-address",
             ),
+        ),
+        ExchangeLimits(
+            exchange="xt",
+            ip_whitelist=True,
+            sources=("https://xtsupport.zendesk.com/hc/en-us/articles/900006868163",),
         ),
     )
 }
