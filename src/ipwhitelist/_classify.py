@@ -62,9 +62,11 @@ _MESSAGE_KEYS = (
 )
 
 # Candidate IP tokens: maximal runs of hex digits, dots and colons that contain
-# a dot or a colon; each is validated with ipaddress. Runs are trimmed of the
+# a dot or a colon (checked outside the regex: a pattern requiring one inside
+# rescans a long run of digits from every position, quadratic in its length);
+# each is validated with ipaddress. Runs are trimmed of the
 # punctuation that messages put around addresses ("is:1.2.3.4", "…2001:db8::1.").
-_IP_RUN = re.compile(r"[0-9A-Fa-f:.]*[.:][0-9A-Fa-f:.]*")
+_IP_RUN = re.compile(r"[0-9A-Fa-f:.]+")
 _IPV4_IN_RUN = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)")
 # Bitfinex v2 errors are arrays: ["error", 10100, "apikey: invalid"]
 # (https://docs.bitfinex.com/docs/abbreviations-glossary#error-codes).
@@ -132,7 +134,7 @@ def parse_body(body: str | None) -> tuple[str | None, str]:
         return None, ""
     try:
         obj, _ = json.JSONDecoder().raw_decode(text, start)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON exhausts the stack
         return None, ""
     return _parse_object(obj)
 
@@ -141,7 +143,7 @@ def _parse_array(text: str, start: int) -> tuple[str | None, str]:
     """Bitfinex v2: ``["error", <code>, "<message>"]``."""
     try:
         obj, _ = json.JSONDecoder().raw_decode(text, start)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, ""
     if isinstance(obj, list) and len(obj) >= 3:  # noqa: PLR2004
         return _scalar(obj[1]), _text(obj[2])
@@ -187,7 +189,7 @@ def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
     if isinstance(message, str) and message.startswith("{") and depth < _MAX_DEPTH:
         try:
             nested = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):
             nested = None
         if isinstance(nested, dict):
             return _parse_object(nested, depth + 1)
@@ -210,6 +212,8 @@ def find_ip(text: str) -> IPAddress | None:
         # Skip punctuation and words ("e.", "ad:"): an address literal has a
         # digit or, in IPv6, at least two colons. Failed parses raise, so this
         # keeps the common case cheap.
+        if "." not in run and ":" not in run:
+            continue
         if run.count(":") < 2 and not any(c.isdigit() for c in run):  # noqa: PLR2004
             continue
         trimmed = run.rstrip(".")
@@ -239,7 +243,10 @@ def find_banned_until(
         except (OverflowError, OSError, ValueError):
             return None
     if retry_after is not None:
-        return (now or datetime.now(UTC)) + timedelta(seconds=retry_after)
+        try:
+            return (now or datetime.now(UTC)) + timedelta(seconds=retry_after)
+        except (OverflowError, ValueError):  # nan, inf, or beyond year 9999
+            return None
     return None
 
 

@@ -225,23 +225,18 @@ def reject(
         return None
     if match is None:
         return None
-    options = getattr(exchange, "options", None)
-    proxy = proxy_of(exchange) if exchange is not None else None
-    url_prefix = url_prefix_of(exchange) if exchange is not None else None
-    pending = _Pending(
-        match=match,
-        settings=settings,
-        secrets=credentials_of(exchange) if exchange is not None else (),
-        proxy=proxy,
-        url_prefix=url_prefix,
-        already_authenticated=bool(
-            isinstance(options, dict) and options.get("hasAlreadyAuthenticatedSuccessfully")
-        ),
-        ccxt_error=type(exc).__name__ if exc is not None else None,
-    )
+    try:
+        pending = _pending(match, exc, settings, exchange)
+    except Exception:
+        # A client whose attributes raise: its credentials are unknown, so the
+        # diagnosis cannot be redacted by value and quotes nothing from the exchange.
+        logger.exception("ipwhitelist: reading the client failed; using a minimal diagnosis")
+        diagnosis = _minimal(match, type(exc).__name__ if exc is not None else None, None)
+        _hooks.emit(diagnosis)
+        return _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
     # A fresh cached egress answer needs no I/O: finish the diagnosis now and
     # build it once. Otherwise the I/O edge finishes it (complete_sync/async).
-    cached = settings.egress.cached(proxy, url_prefix) if settings.egress is not None else None
+    cached = _cached(settings.egress, pending)
     diagnosis = _safe_diagnose(pending, cached)
     rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
     if settings.egress is not None and cached is None:
@@ -251,21 +246,76 @@ def reject(
     return rejection
 
 
+def _pending(
+    match: _classify.Match, exc: BaseException | None, settings: Settings, exchange: object
+) -> _Pending:
+    options = getattr(exchange, "options", None)
+    return _Pending(
+        match=match,
+        settings=settings,
+        secrets=credentials_of(exchange) if exchange is not None else (),
+        proxy=proxy_of(exchange) if exchange is not None else None,
+        url_prefix=url_prefix_of(exchange) if exchange is not None else None,
+        already_authenticated=bool(
+            isinstance(options, dict) and options.get("hasAlreadyAuthenticatedSuccessfully")
+        ),
+        ccxt_error=type(exc).__name__ if exc is not None else None,
+    )
+
+
+def _cached(egress: EgressDetector | None, pending: _Pending) -> EgressReport | None:
+    if egress is None:
+        return None
+    try:
+        return egress.cached(pending.proxy, pending.url_prefix)
+    except Exception:
+        # The lookup in complete_sync/async runs the same guarded way.
+        logger.exception("ipwhitelist: reading the egress cache failed")
+        return None
+
+
 def _safe_diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     try:
         return diagnose_match(pending, egress)
     except Exception:
         # Diagnosis building must never turn a rejection into a crash.
         logger.exception("ipwhitelist: building the diagnosis failed; using a minimal one")
-        match = pending.match
+        return _minimal(pending.match, pending.ccxt_error, pending.secrets)
+
+
+_DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
+
+
+def _minimal(
+    match: _classify.Match, ccxt_error: str | None, secrets: tuple[str, ...] | None
+) -> Diagnosis:
+    """What the rule alone says; *secrets* ``None`` means the credentials are unknown."""
+    response = match.response
+    rule = match.rule
+    try:
         return Diagnosis(
-            exchange=match.response.exchange,
-            kind=match.rule.kind,
-            confidence=match.rule.confidence,
-            code=match.response.code,
-            http_status=match.response.http_status,
-            message=remove_values(match.response.message, pending.secrets),
-            source=match.rule.source,
+            exchange=response.exchange,
+            kind=rule.kind,
+            confidence=rule.confidence,
+            code=response.code,
+            http_status=response.http_status,
+            message=remove_values(response.message, secrets) if secrets is not None else "",
+            reported_ip=match.reported_ip,
+            banned_until=match.banned_until,
+            evidence=(_DEGRADED,),
+            ccxt_error=ccxt_error,
+            source=rule.source,
+        )
+    except Exception:
+        # Even the exchange's own words failed to convert (redaction, a
+        # malformed field): keep only what the rule itself states.
+        logger.exception("ipwhitelist: the minimal diagnosis failed; using the rule alone")
+        return Diagnosis(
+            exchange=str(response.exchange),
+            kind=rule.kind,
+            confidence=rule.confidence,
+            evidence=(_DEGRADED,),
+            source=rule.source,
         )
 
 
