@@ -151,7 +151,12 @@ class diagnosing:  # noqa: N801 - used like a function, as contextlib's are
         rejection = _rejection(exc, self._exchange, self._settings)
         if rejection is not None:
             complete_sync(rejection)
-            raise rejection from exc
+            try:
+                raise rejection from exc
+            finally:
+                # The traceback holds this frame: without the del, the frame holds
+                # the rejection, a cycle that keeps the client alive until gc runs.
+                del rejection
 
     async def __aenter__(self) -> Self:
         return self
@@ -171,4 +176,9 @@ class diagnosing:  # noqa: N801 - used like a function, as contextlib's are
         rejection = _rejection(exc, self._exchange, self._settings)
         if rejection is not None:
             await complete_async(rejection)
-            raise rejection from exc
+            try:
+                raise rejection from exc
+            finally:
+                # The traceback holds this frame: without the del, the frame holds
+                # the rejection, a cycle that keeps the client alive until gc runs.
+                del rejection

@@ -40,7 +40,12 @@ def guard_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[..., An
             if rejection is None:
                 raise
             complete_sync(rejection)
-            raise rejection from exc
+            try:
+                raise rejection from exc
+            finally:
+                # The traceback holds this frame: without the del, the frame holds
+                # the rejection, a cycle that keeps the client alive until gc runs.
+                del rejection
 
     return guarded
 
@@ -61,7 +66,12 @@ def guard_async(fn: Callable[..., Awaitable[Any]], classify: Classifier) -> Call
             if rejection is None:
                 raise
             await complete_async(rejection)
-            raise rejection from exc
+            try:
+                raise rejection from exc
+            finally:
+                # The traceback holds this frame: without the del, the frame holds
+                # the rejection, a cycle that keeps the client alive until gc runs.
+                del rejection
 
     return guarded
 
@@ -89,7 +99,12 @@ def guard_fetch_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[.
             if rejection is None:
                 raise
             complete_sync(rejection)
-            raise rejection from exc
+            try:
+                raise rejection from exc
+            finally:
+                # The traceback holds this frame: without the del, the frame holds
+                # the rejection, a cycle that keeps the client alive until gc runs.
+                del rejection
 
     return fetch
 
@@ -114,6 +129,11 @@ def guard_fetch_async(
             if rejection is None:
                 raise
             await complete_async(rejection)
-            raise rejection from exc
+            try:
+                raise rejection from exc
+            finally:
+                # The traceback holds this frame: without the del, the frame holds
+                # the rejection, a cycle that keeps the client alive until gc runs.
+                del rejection
 
     return fetch

@@ -257,7 +257,12 @@ def _handle_errors(func: Callable[..., Any]) -> Any:
             )
             if rejection is None:
                 raise
-            raise rejection from exc
+            try:
+                raise rejection from exc
+            finally:
+                # The traceback holds this frame: without the del, the frame holds
+                # the rejection, a cycle that keeps the client alive until gc runs.
+                del rejection
 
     return handle_errors
 
