@@ -19,10 +19,13 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Self
 
@@ -453,7 +456,137 @@ def bench_burst(count: int) -> dict[str, Any]:
     }
 
 
+def bench_threads(count: int) -> dict[str, Any]:
+    """*count* threads rejected at once on one sync client: how many egress lookups?"""
+
+    class Gate(CannedAdapter):
+        # Nobody is answered before every thread's request has arrived.
+        barrier = threading.Barrier(count, timeout=30)
+
+        def send(self, request: Any, **kw: Any) -> requests.Response:
+            self.barrier.wait()
+            return super().send(request, **kw)
+
+    def echo(_request: Any) -> Reply:
+        time.sleep(0.05)
+        return Reply(body="198.51.100.1")
+
+    with FakeServer(default=echo) as server:
+        detector = ipwhitelist.EgressDetector([f"{server.url}/ip"], allow_private=True)
+        client = ccxt.binance({"apiKey": KEY, "secret": SECRET, "enableRateLimit": False})
+        client.session.mount("https://", Gate(401, B2015))
+        ipwhitelist.wrap(client, egress=detector)
+        call = catching(client.private_get_account, ipwhitelist.IPNotWhitelisted)
+        threads = [threading.Thread(target=call, daemon=True) for _ in range(count)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        elapsed = (time.perf_counter() - start) * 1000
+        stuck = sum(thread.is_alive() for thread in threads)
+    return {
+        "name": f"{count} threads rejected at once: egress lookups",
+        "unit": "lookups",
+        "target_max": 1,
+        "value": detector.lookups + stuck,
+        "stuck_threads": stuck,
+        "elapsed_ms": elapsed,
+    }
+
+
+def rss_mb() -> float:
+    """Current resident set size (Linux ``/proc``), else the peak from getrusage."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return peak_rss_mb()
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in KiB on Linux (bytes on macOS).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def bench_memory(count: int) -> list[dict[str, Any]]:
+    """Raise and catch *count* rejections: RSS growth, reference cycles, pinned clients."""
+    client = sync_client(401, B2015, wrapped=True)
+    call = catching(client.private_get_account, ipwhitelist.IPNotWhitelisted)
+    for _ in range(max(1000, count // 20)):  # warm-up: caches, incident log, allocator
+        call()
+    gc.collect()
+    rss, peak = rss_mb(), peak_rss_mb()
+    start = time.perf_counter()
+    for _ in range(count):
+        call()
+    elapsed = time.perf_counter() - start
+    gc.collect()
+    rss_growth, peak_growth = rss_mb() - rss, peak_rss_mb() - peak
+
+    # With the cycle collector off, whatever reference counting cannot free
+    # is garbage in a cycle; dropping the client must free it at once.
+    sample = 100
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(sample):
+            call()
+        ref = weakref.ref(client)
+        del call, client
+        pinned_until_gc = ref() is not None
+        in_cycles = gc.collect()
+    finally:
+        gc.enable()
+    gc.collect()
+    pinned = ref() is not None
+    n = f"{count:,}"
+    return [
+        {
+            "name": f"{n} rejections: RSS growth after warm-up",
+            "unit": "MB",
+            "target_max": 5.0,
+            "value": rss_growth,
+            "rejections_per_s": count / elapsed,
+        },
+        {
+            "name": f"{n} rejections: peak RSS growth",
+            "unit": "MB",
+            "target_max": 5.0,
+            "value": peak_growth,
+        },
+        {
+            "name": "objects left in reference cycles per rejection",
+            "unit": "objects",
+            "target_max": 0,
+            "value": in_cycles / sample,
+        },
+        {
+            "name": "client still alive after drop, before gc (0/1)",
+            "unit": "",
+            "target_max": 0,
+            "value": int(pinned_until_gc),
+        },
+        {
+            "name": "client still alive after drop and gc.collect() (0/1)",
+            "unit": "",
+            "target_max": 0,
+            "value": int(pinned),
+        },
+    ]
+
+
 # -- reporting ----------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor() or "unknown"
+    models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return models[0] if models else platform.processor() or "unknown"
 
 
 def verdict(row: dict[str, Any]) -> str:
@@ -472,9 +605,11 @@ def show(rows: list[dict[str, Any]]) -> None:
             measured = f"{row['ratio']:.3f}x ({row['a_us']:.1f}/{row['b_us']:.1f} us)"
             target = f"<= {row['target']}x"
         else:
-            measured = f"{row['value']:.2f} {row['unit']}"
+            measured = f"{row['value']:.2f} {row['unit']}".rstrip()
             target = (
-                "-" if row.get("target_max") is None else f"<= {row['target_max']} {row['unit']}"
+                "-"
+                if row.get("target_max") is None
+                else f"<= {row['target_max']} {row['unit']}".rstrip()
             )
         print(f"{row['name']:{width}}  {measured:>22}  {target:>10}  {verdict(row)}")
 
@@ -483,10 +618,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    parser.add_argument(
+        "--rejections", type=int, default=100_000, help="rejections in the memory section"
+    )
     args = parser.parse_args()
     rounds, n, repeat, imports = (8, 100, 5, 6) if args.quick else (30, 300, 15, 20)
+    rejections = min(args.rejections, 10_000) if args.quick else args.rejections
 
     rows: list[dict[str, Any]] = []
+    # First, so that the peak RSS of the other sections does not hide its own.
+    memory = bench_memory(rejections)
     rows.append(bench_success_sync(rounds, n))
     rows.append(bench_success_async(rounds, n))
     with FakeServer(default=lambda r: Reply.json(json.loads(ACCOUNT))) as exchange:
@@ -515,9 +656,12 @@ def main() -> int:
     rows.append(bench_import(imports))
     rows.extend(bench_egress(repeat))
     rows.append(bench_burst(1000))
+    rows.append(bench_threads(64))
+    rows.extend(memory)
 
     machine = {
         "platform": platform.platform(),
+        "cpu": cpu_model(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "ccxt": ccxt.__version__,
