@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from ipwhitelist._fake import Reply, Request, point_at
 
@@ -98,6 +98,40 @@ class CannedAdapter:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class _CannedResponse:
+    def __init__(self, status: int, body: str) -> None:
+        self.status = status
+        self.reason = "Unauthorized"
+        self.headers = {"Content-Type": "application/json"}
+        self._body = body
+
+    async def text(self, errors: str = "strict") -> str:
+        return self._body
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class CannedSession:
+    """Stands in for the aiohttp session of an async ccxt client: every request gets one answer."""
+
+    def __init__(self, status: int, body: str) -> None:
+        self.status, self.body = status, body
+        self.closed = False
+        self.headers: dict[str, str] = {}
+
+    def _request(self, *_: Any, **__: Any) -> _CannedResponse:
+        return _CannedResponse(self.status, self.body)
+
+    get = post = put = delete = _request
+
+    async def close(self) -> None:
+        self.closed = True
 
 
 def mount(client: Any, adapter: CannedAdapter) -> Any:

@@ -14,14 +14,14 @@ import pickle
 import tracemalloc
 import types
 import weakref
-from typing import Any, Self
+from typing import Any
 
 import ccxt
 import ccxt.async_support
 import pytest
 
 import ipwhitelist
-from helpers import B2015, CannedAdapter, body_of, mount
+from helpers import B2015, CannedAdapter, CannedSession, body_of, mount
 
 SECRET = "s" * 64
 CONFIG = {"apiKey": "k" * 64, "secret": SECRET, "enableRateLimit": False}
@@ -106,40 +106,6 @@ def test_traced_memory_is_flat():
 # counting never frees. Such a cycle around a rejection also holds the client
 # (``self`` in the wrapper's frames) and so its credentials until the cyclic
 # garbage collector happens to run. Plain ccxt creates no such cycle.
-
-
-class _Response:
-    def __init__(self, status: int, body: str) -> None:
-        self.status = status
-        self.reason = "Unauthorized"
-        self.headers = {"Content-Type": "application/json"}
-        self._body = body
-
-    async def text(self, errors: str = "strict") -> str:
-        return self._body
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-
-class CannedSession:
-    """Stands in for aiohttp's session: every request gets the same answer."""
-
-    def __init__(self, status: int, body: str) -> None:
-        self.status, self.body = status, body
-        self.closed = False
-        self.headers: dict[str, str] = {}
-
-    def _request(self, *_: Any, **__: Any) -> _Response:
-        return _Response(self.status, self.body)
-
-    get = post = put = delete = _request
-
-    async def close(self) -> None:
-        self.closed = True
 
 
 def _handle_errors(n: int) -> weakref.ref[Any]:
