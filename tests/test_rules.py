@@ -118,6 +118,45 @@ class TestUserRules:
         with pytest.raises(ValueError, match="already registered"):
             ipwhitelist.register_rule(user_rule)
 
+    @pytest.mark.parametrize(
+        ("exchange", "hint"),
+        [
+            ("binanceusd", "did you mean 'binanceusdm'"),
+            ("Bybit", "did you mean 'bybit'"),
+            ("nowhere-at-all", "is not a ccxt id"),
+        ],
+    )
+    def test_unknown_exchange_refused(self, exchange, hint):
+        """A misspelt exchange id would never match: registering it is an error that says so."""
+        rule = Rule(
+            name="typo",
+            exchange=exchange,
+            kind="ip_banned",
+            confidence="likely",
+            source="https://x",
+            code=1,
+        )
+
+        with pytest.raises(ValueError, match=hint):
+            ipwhitelist.register_rule(rule)
+        assert "typo" not in {r.name for r in ipwhitelist.rules()}
+
+    def test_every_exchange_rule_accepted(self):
+        """'*' is not a ccxt id but means every exchange."""
+        rule = Rule(
+            name="any",
+            exchange="*",
+            kind="geo_restricted",
+            confidence="likely",
+            source="https://x",
+            http_status=499,
+        )
+        ipwhitelist.register_rule(rule)
+        try:
+            assert rule in ipwhitelist.rules("okx")
+        finally:
+            ipwhitelist.unregister_rule("any")
+
     def test_unregister_unknown(self):
         """Unregistering an unknown rule raises KeyError."""
         with pytest.raises(KeyError):

@@ -9,6 +9,7 @@ source that justifies it. Built-in tables live in one module per exchange.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 import re
@@ -169,11 +170,27 @@ def register_rule(rule: Rule) -> None:
         rule: The rule; its ``name`` must be unique among registered rules.
 
     Raises:
-        ValueError: A user rule with the same name is already registered.
+        ValueError: A user rule with the same name is already registered, or
+            the rule's exchange is neither ``"*"`` nor an id the installed
+            ccxt knows (a misspelt id would silently never match).
 
     Added in *0.1.0*.
     """
+    _check_exchange(rule)
     REGISTRY.register(rule)
+
+
+def _check_exchange(rule: Rule) -> None:
+    import ccxt
+
+    if rule.exchange == ANY_EXCHANGE or rule.exchange in ccxt.exchanges:
+        return
+    close = difflib.get_close_matches(rule.exchange.lower(), ccxt.exchanges, n=3)
+    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    raise ValueError(
+        f"rule {rule.name!r}: exchange {rule.exchange!r} is not a ccxt id "
+        f"(ccxt {ccxt.__version__}){hint} Use '*' for every exchange."
+    )
 
 
 def unregister_rule(name: str) -> None:
