@@ -5,14 +5,33 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from ipwhitelist._cli import main
 from ipwhitelist._demo import DEMO_KEY, DEMO_SECRET, run
 from ipwhitelist._fake import FakeServer, Reply
+
+_DOC_JSON = re.compile(r"JSON \(`ipwhitelist\.(\w+)/1`\): `(\{.*?\})`", re.DOTALL)
+
+
+def documented_keys(command):
+    """The top-level keys docs/reference/cli.md gives for a command's JSON object."""
+    text = (Path(__file__).parent.parent / "docs" / "reference" / "cli.md").read_text("utf-8")
+    shapes = dict(_DOC_JSON.findall(text))
+    depth, top = 0, []
+    for token in re.findall(r'"\w+"|[\[\]{}]', shapes[command]):
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+        elif depth == 1:
+            top.append(token.strip('"'))
+    return set(top)
 
 
 class TestDemo:
@@ -124,6 +143,7 @@ class TestExplain:
         data = json.loads(capsys.readouterr().out)
         assert 0 == code
         assert "ipwhitelist.explain/1" == data["schema"]
+        assert documented_keys("explain") == set(data)
         assert data["ip_rejection"] is True
         assert "ip_not_whitelisted" == data["kind"]
         assert data["rule"]["source"].startswith("https://")
@@ -269,6 +289,7 @@ class TestReport:
         assert 0 == done.returncode, done.stderr
         data = json.loads(done.stdout)
         assert "ipwhitelist.report/1" == data["schema"]
+        assert documented_keys("report") == set(data)
         assert data["versions"]["ccxt"]
         assert data["rules"]["count"] > 10
         assert ["203.0.113.7"] == data["registry"]["keys"][0]["ips"]
@@ -319,16 +340,7 @@ class TestAgainstFakeExchanges:
         assert 0 == ok.returncode, ok.stderr
         data = json.loads(ok.stdout)
         assert "ipwhitelist.check/1" == data["schema"]
-        assert {
-            "schema",
-            "exchange",
-            "label",
-            "ok",
-            "egress_ips",
-            "results",
-            "audit",
-            "diagnosis",
-        } <= set(data)
+        assert documented_keys("check") == set(data)
         assert {"positive", "registry", "restriction"} == {r["name"] for r in data["results"]}
         assert 1 == refused.returncode
         assert "10010" == json.loads(refused.stdout)["diagnosis"]["code"]
@@ -357,6 +369,7 @@ class TestAgainstFakeExchanges:
         assert "okx" in doctor.stdout
         report = json.loads(doctor_json.stdout)
         assert "ipwhitelist.doctor/1" == report["schema"]
+        assert documented_keys("doctor") == set(report)
         assert ["okx"] == [k["exchange"] for k in report["keys"]]
         assert report["keys"][0]["verdict"] in ("OK", "PROBLEM")
         assert doctor.returncode == doctor_json.returncode == report["keys"][0]["exit_code"]
@@ -394,6 +407,7 @@ class TestAgainstFakeExchanges:
         assert 1 == start.returncode, start.stderr
         data = json.loads(start.stdout)
         assert "ipwhitelist.migrate/1" == data["schema"]
+        assert documented_keys("migrate") == set(data)
         assert "add" == data["step"]
         assert "127.0.0.1,127.0.0.2" == data["paste"]
         assert 1 == resumed.returncode
