@@ -22,9 +22,9 @@ import ccxt
 
 import ipwhitelist
 from ipwhitelist import _rules
-from ipwhitelist._audit import _METHODS as AUDIT_ENDPOINTS
 from ipwhitelist._families import families_of_id
 from ipwhitelist._limits import _LIMITS
+from ipwhitelist._restrictions import _METHODS as AUDIT_ENDPOINTS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "reference"
 BEGIN = "<!-- BEGIN GENERATED: edit the code, then run `make reference` -->"

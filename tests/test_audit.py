@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 import ipwhitelist
 from helpers import CREDENTIALS
-from ipwhitelist._audit import judge, parse_response
 from ipwhitelist._egress import EgressDetector, EgressReport
 from ipwhitelist._fake import FakeServer, Reply
 from ipwhitelist._fake_exchanges import FakeKeyState, afake_exchange, fake_exchange
+from ipwhitelist._findings import judge
+from ipwhitelist._restrictions import parse_response
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HERE = "127.0.0.1"

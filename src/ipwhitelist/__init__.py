@@ -30,7 +30,7 @@ from ._wrap import is_wrapped, unwrap, wrap
 from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
 if _typing.TYPE_CHECKING:
-    from ._audit import AuditUnsupported, Finding, KeyAudit, audit, audit_async
+    from ._audit import AuditUnsupported, KeyAudit, audit, audit_async
     from ._check import CheckReport, CheckResult, check
     from ._egress import (
         DEFAULT_PROVIDERS,
@@ -40,6 +40,7 @@ if _typing.TYPE_CHECKING:
         adetect_egress,
         detect_egress,
     )
+    from ._findings import Finding
     from ._fingerprint import fingerprint
     from ._limits import ExchangeLimits, limits_for
     from ._migrate import MIGRATION_STEPS, MigrationError, MigrationStatus, migrate
@@ -65,7 +66,7 @@ _LAZY = {
     "areview_positions": "_recovery",
     "review_positions": "_recovery",
     "AuditUnsupported": "_audit",
-    "Finding": "_audit",
+    "Finding": "_findings",
     "KeyAudit": "_audit",
     "audit": "_audit",
     "audit_async": "_audit",
