@@ -45,6 +45,7 @@ if _typing.TYPE_CHECKING:
     from ._limits import ExchangeLimits, limits_for
     from ._migrate import MIGRATION_STEPS, MigrationError, MigrationStatus, migrate
     from ._monitor import EgressChange, EgressMonitor
+    from ._otel import OpenTelemetryHook
     from ._recovery import PositionCheck, RecoveryReview, areview_positions, review_positions
     from ._registry import KeyEntry, Migration, Registry, RegistryError
     from ._retry import retry_unless_ip_rejection
@@ -61,6 +62,7 @@ _LAZY = {
     "retry_unless_ip_rejection": "_retry",
     "EgressChange": "_monitor",
     "EgressMonitor": "_monitor",
+    "OpenTelemetryHook": "_otel",
     "PositionCheck": "_recovery",
     "RecoveryReview": "_recovery",
     "areview_positions": "_recovery",
@@ -114,6 +116,7 @@ __all__ = [
     "MigrationError",
     "MigrationStatus",
     "OnRejectionHook",
+    "OpenTelemetryHook",
     "PositionCheck",
     "Provider",
     "RecoveryReview",

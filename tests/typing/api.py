@@ -68,7 +68,8 @@ def alert(diagnosis: ipwhitelist.Diagnosis) -> None:
 
 
 hook: ipwhitelist.OnRejectionHook = alert
-ipwhitelist.set_on_rejection_hooks([log, alert])
+otel: ipwhitelist.OnRejectionHook = ipwhitelist.OpenTelemetryHook(record_ip=False)
+ipwhitelist.set_on_rejection_hooks([log, alert, otel])
 hooks: tuple[ipwhitelist.OnRejectionHook, ...] = ipwhitelist.get_on_rejection_hooks()
 condition = ipwhitelist.retry_unless_ip_rejection
 pinned = ipwhitelist.wrap(ccxt.okx(), family=4)
