@@ -134,8 +134,11 @@ def _is_ws(name: str) -> bool:
     return name.startswith(("watch", "un_watch", "unWatch")) or name.endswith(("_ws", "Ws"))
 
 
-def _is_ws_url(url: object) -> bool:
-    return isinstance(url, str) and url.startswith(("wss://", "ws://"))
+def _is_http_url(url: object) -> bool:
+    # ccxt's REST fetch() always passes the absolute request URL (behind a
+    # proxyUrl too); its websocket code passes the socket's wss:// URL or ""
+    # (hyperliquid, pacifica).
+    return isinstance(url, str) and url.startswith(("https://", "http://"))
 
 
 def _entry_names(cls: type, unified: Iterable[str]) -> list[str]:
@@ -247,10 +250,11 @@ def _handle_errors(func: Callable[..., Any]) -> Any:
             raise
         except ccxt.BaseError as exc:
             # ccxt.pro calls handle_errors from its websocket receive loop
-            # (Binance WebSocket API errors, OKX order ops) with the exchange's
-            # error code where the HTTP status goes. One error there can reach
-            # several awaiting calls: each call's guard types it at its await.
-            if _is_ws_url(url):
+            # (Binance WebSocket API errors, OKX order ops, Hyperliquid and
+            # Pacifica with url "") with the exchange's error code or 0 where
+            # the HTTP status goes. One error there can reach several awaiting
+            # calls: each call's guard types it at its await.
+            if not _is_http_url(url):
                 raise
             rejection = _from_http(
                 self, exc, status=code, url=url, method=method, headers=headers, body=body
