@@ -50,6 +50,7 @@ class TestDemo:
             "egress IP(s):    127.0.0.2",
             "NOT on the documented whitelist",
             "works again",
+            "ipwhitelist doctor",
         ):
             assert needle in text
         assert DEMO_KEY not in text

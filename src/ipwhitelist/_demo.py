@@ -111,6 +111,15 @@ def use_color(out: TextIO, no_color: bool = False) -> bool:
     return bool(isatty and isatty())
 
 
+_YOUR_TURN = (
+    'exchange = ipwhitelist.wrap(ccxt.binance(config), whitelist="whitelists.toml")',
+    "ipwhitelist doctor          why did my bot stop trading? (every configured key)",
+    "ipwhitelist check binance   before going live (--json: a readiness probe)",
+    "ipwhitelist audit binance   the key's real restrictions, from the exchange",
+    "docs: the tutorial, and the runbook for an outage (docs/how-to/runbook.md)",
+)
+
+
 def run(out: TextIO | None = None, *, color: bool | None = None) -> int:
     """Run the offline demo; returns 0 when every step behaved as the story says."""
     from ._hooks import get_on_rejection_hooks, set_on_rejection_hooks
@@ -203,5 +212,8 @@ def _story(out: TextIO | None, color: bool | None) -> int:
         paint.say(
             f"next: remove {OLD_IP} once nothing uses it, and review open positions and stops"
         )
+        paint.step("Your turn, with keys in BINANCE_APIKEY and BINANCE_SECRET (ccxt naming)")
+        for line in _YOUR_TURN:
+            paint.say(line)
         ok = diagnosis.reported_ip is not None and str(diagnosis.reported_ip) == NEW_IP
         return 0 if ok and diagnosis.whitelisted is False else 1
