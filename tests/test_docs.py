@@ -141,3 +141,32 @@ def test_api_reference_covers_all():
         if name not in rendered and name not in ipwhitelist.errors.__all__
     }
     assert set() == missing
+
+
+def _demo_lines(text: str) -> list[str]:
+    """Demo output without what varies by run and machine: ports and environment hints."""
+    lines = []
+    skip_fix = False
+    for line in text.strip().splitlines():
+        if "environment:" in line:
+            skip_fix = True
+            continue
+        if skip_fix and "->" in line:
+            continue
+        skip_fix = False
+        lines.append(re.sub(r":\d{2,5}\b", ":PORT", line.rstrip()))
+    return lines
+
+
+def test_tutorial_shows_the_demo_as_it_runs():
+    """The demo output quoted in the tutorial is what `ipwhitelist demo --no-color` prints."""
+    import io
+
+    from ipwhitelist._demo import run
+
+    out = io.StringIO()
+    assert 0 == run(out, color=False)
+    tutorial = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+    quoted = tutorial.split("```text\n", 1)[1].split("```", 1)[0]
+
+    assert _demo_lines(quoted) == _demo_lines(out.getvalue())
