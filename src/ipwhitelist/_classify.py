@@ -33,9 +33,9 @@ MAX_SCAN = 16_384
 # and ret_code+ret_msg (legacy), HTX err-code+err-msg (spot) and err_code+err_msg
 # (derivatives), Gate label+message, Bitvavo errorCode+error, Deribit JSON-RPC
 # error{code,message}, Kraken error[...], XT mc (no message), Bitstamp
-# code+reason, Gemini reason+message. A key listed in both tuples is a code only when no earlier
-# code key is present (Gemini's reason) and a message only when no earlier
-# message key is (Bitstamp's reason).
+# code+reason, Gemini reason+message. A key listed in both tuples is a code
+# only when no earlier code key is present (Gemini's reason) and a message only
+# when no earlier message key is (Bitstamp's reason).
 _CODE_KEYS = (
     "code",
     "retCode",
@@ -129,25 +129,21 @@ def parse_body(body: str | None) -> tuple[str | None, str]:
     start = text.find("{")
     array = _ERROR_ARRAY.search(text)
     if array is not None and (start < 0 or array.start() < start):
-        return _parse_array(text, array.start())
-    if start < 0:
+        # Bitfinex v2: ["error", <code>, "<message>"].
+        found = _decode(text, array.start())
+        if isinstance(found, list) and len(found) >= 3:  # noqa: PLR2004
+            return _scalar(found[1]), _text(found[2])
         return None, ""
+    return _parse_object(_decode(text, start)) if start >= 0 else (None, "")
+
+
+def _decode(text: str, start: int) -> Any:
+    """The JSON value at *start* (trailing text ignored), or None."""
     try:
-        obj, _ = json.JSONDecoder().raw_decode(text, start)
+        found, _ = json.JSONDecoder().raw_decode(text, start)
     except (ValueError, RecursionError):  # deeply nested JSON exhausts the stack
-        return None, ""
-    return _parse_object(obj)
-
-
-def _parse_array(text: str, start: int) -> tuple[str | None, str]:
-    """Bitfinex v2: ``["error", <code>, "<message>"]``."""
-    try:
-        obj, _ = json.JSONDecoder().raw_decode(text, start)
-    except (ValueError, RecursionError):
-        return None, ""
-    if isinstance(obj, list) and len(obj) >= 3:  # noqa: PLR2004
-        return _scalar(obj[1]), _text(obj[2])
-    return None, ""
+        return None
+    return found
 
 
 def _scalar(value: Any) -> str | None:
