@@ -57,10 +57,13 @@ class KeyAudit:
         fingerprint: `fingerprint` of the client's API key (never the key).
         ip_restricted: Whether the key only works from listed addresses.
         allowed_ips: The key's IP whitelist on the exchange; ``None`` when the
-            exchange does not report it (Binance).
+            exchange does not report it (Binance). KuCoin masks the middle of
+            each address (``203.**.154``); such entries are kept as shown.
         can_read: Reading permission.
         can_trade: Any trading permission.
-        can_withdraw: Withdrawal permission.
+        can_withdraw: Withdrawal permission. Like ``can_read`` and
+            ``can_trade``, ``None`` when the exchange does not say (Gate
+            reports no permissions at all).
         permissions: The exchange's own names of the enabled permissions, sorted.
         expires_at: When the key (Bybit) or its trading permission (Binance)
             expires, in UTC.
@@ -171,7 +174,8 @@ def _family(exchange: object) -> Family:
     exchange_id = getattr(exchange, "id", None) or type(exchange).__name__
     raise AuditUnsupported(
         f"no key-restriction endpoint is known for {exchange_id!r}: audit() supports the "
-        "Binance family (binance, binanceusdm, binancecoinm, ...), Bybit and the OKX family"
+        "Binance family (binance, binanceusdm, binancecoinm, ...), Bybit, the OKX family, "
+        "KuCoin (kucoin, kucoinfutures), Bitget and Gate"
     )
 
 
@@ -277,8 +281,9 @@ def audit(
     Audit the API key of a sync ccxt client: one read-only request to the exchange.
 
     Args:
-        exchange: A ``ccxt`` client of the Binance family, Bybit or the OKX
-            family, wrapped or not.
+        exchange: A ``ccxt`` client of the Binance family, Bybit, the OKX
+            family, KuCoin (``kucoin``, ``kucoinfutures``), Bitget or Gate,
+            wrapped or not.
         documented: The whitelist you documented for this key; compared with
             the exchange's list when the exchange reports one.
         egress: ``True`` looks up this host's egress IP (through the client's

@@ -1,5 +1,7 @@
 """
-Loopback fakes of Binance, Bybit and OKX that check what real ccxt clients sign.
+Loopback fakes of six exchanges that check what real ccxt clients sign.
+
+Binance, Bybit, OKX, KuCoin, Bitget and Gate.
 
 Each fake holds one API key's state (`FakeKeyState`): its credentials, its IP
 whitelist, its permissions and its expiry. On every private request it checks,
@@ -22,8 +24,9 @@ with fake_exchange("bybit", FakeKeyState(allowed_ips=["127.0.0.1"])) as fake:
 ``fake.client(module=ccxt.async_support)`` builds an async client (use
 `afake_exchange` so it is closed); ``fake.client(source="127.0.0.2")`` makes
 the client connect from another loopback address, which plays "the egress IP
-changed". Route tables (`binance_routes`, `bybit_routes`, `okx_routes`) can be
-mounted on any `FakeServer`.
+changed". Route tables (`binance_routes`, `bybit_routes`, `okx_routes`,
+`kucoin_routes`, `bitget_routes`, `gate_routes`) can be mounted on any
+`FakeServer`.
 
 What each fake answers (everything else is a 404); "signed" means the key,
 the source IP and the signature are checked first:
@@ -38,11 +41,19 @@ the source IP and the signature are checked first:
   ``GET /v5/asset/coin/query-info`` (for ``load_markets``).
 * OKX v5: public ``GET /api/v5/public/{instruments,time}``; signed
   ``GET /api/v5/account/{config,balance}``, ``GET /api/v5/asset/currencies``.
+* KuCoin (``kucoin``, ``kucoinfutures``): signed ``GET /api/v1/user/api-key``
+  only. Like KuCoin, it masks the whitelist: plain IPv4 addresses read
+  ``127.**.1``; other entries (networks, IPv6) are shown as they are, since
+  how KuCoin masks those is not documented.
+* Bitget: signed ``GET /api/v2/spot/account/info`` only (``ips`` joined with
+  commas: the fake's choice, Bitget's page shows a single address).
+* Gate: signed ``GET /api/v4/account/detail`` only.
 
 Markets and currencies are empty lists: ``load_markets()`` and
 ``fetch_balance()`` work, nothing that needs a symbol does. Checks run in this
-order: API key, source IP, signature (then, on OKX, the passphrase); the first
-failure answers. Timestamps and receive windows are not checked.
+order: API key, source IP, signature (then, on OKX, KuCoin and Bitget, the
+passphrase); the first failure answers. Timestamps and receive windows are not
+checked.
 
 Error bodies, as the exchanges document them (codes and messages from the
 linked pages; where a page gives no HTTP status, the fake's choice is marked):
@@ -59,6 +70,19 @@ linked pages; where a page gives no HTTP status, the fake's choice is marked):
   HTTP 401: ``50111`` "Invalid OK-ACCESS-KEY.", ``50110`` "Your IP {ip} is not
   included in your API key's IP whitelist.", ``50113`` "Invalid signature.",
   ``50105`` 'Request header "OK-ACCESS-PASSPHRASE" incorrect.'.
+* KuCoin (https://github.com/Kucoin/kucoin-api-docs/blob/master/source/localizable/index.html.md,
+  "System error codes"; HTTP 401 "Invalid API Key"): ``400003`` "KC-API-KEY not
+  exists", ``400005`` "Signature error", ``400004`` "KC-API-PASSPHRASE error";
+  ``400006`` with today's text "Invalid request ip, the current clientIp
+  is:<ip>" (HTTP 403, https://www.kucoin.com/docs-new/error-code/websocket).
+* Bitget (https://www.bitget.com/api-doc/spot/error-code/restapi), HTTP 400
+  (the fake's choice): ``40037`` "Apikey does not exist", ``40018`` "Invalid
+  IP", ``40009`` "sign signature error", ``40012`` "apikey/password is
+  incorrect".
+* Gate (https://www.gate.io/docs/developers/apiv4/en/#label-list), HTTP 401
+  ("401 is returned on authentication failure"): ``INVALID_KEY`` "Invalid API
+  Key", ``IP_FORBIDDEN`` "Request IP not in whitelist: <ip>",
+  ``INVALID_SIGNATURE`` "Invalid signature".
 """
 
 from __future__ import annotations
@@ -71,7 +95,6 @@ import time
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import attrs
 
@@ -101,16 +124,18 @@ class FakeKeyState:
     Attributes:
         api_key: The key the fake accepts.
         secret: The secret it verifies signatures with.
-        password: OKX's passphrase.
+        password: The passphrase of OKX, KuCoin and Bitget.
         allowed_ips: The key's IP whitelist (addresses or CIDR networks); empty
             means unrestricted.
         can_read: Reading permission.
         can_trade: Trading permission (Binance: Spot & Margin and Futures;
-            Bybit: contract and spot trade; OKX: ``trade``).
+            Bybit: contract and spot trade; OKX: ``trade``; KuCoin: ``Spot``
+            and ``Futures``; Bitget: ``stow``, ``coow``, ``cpow``). Gate
+            reports no permissions.
         can_withdraw: Withdrawal permission.
         expires_at: The expiry the restriction endpoint reports (Binance:
-            ``tradingAuthorityExpirationTime``; Bybit: ``expiredAt``); OKX
-            reports none.
+            ``tradingAuthorityExpirationTime``; Bybit: ``expiredAt``); the
+            others report none.
         created_at: The creation time the restriction endpoint reports.
         balance: Free balance per currency, as decimal strings.
     """
@@ -156,16 +181,10 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _raw_query(request: Request, *, encoded: bool, drop: str | None = None) -> str:
-    """The query string as the client signed it."""
-    raw = getattr(request, "raw_query", None)
-    if isinstance(raw, str):  # pragma: no cover - once _fake.Request keeps the raw query
-        return raw.split(f"&{drop}=", 1)[0] if drop else raw
-    # Request keeps the parsed query only: re-encode it the way ccxt encoded it
-    # (urlencode for Binance and OKX, plain key=value for Bybit). parse_qs drops
-    # empty values, so a signed empty parameter would not verify here.
-    pairs = [(k, v) for k, values in request.query.items() if k != drop for v in values]
-    return urlencode(pairs) if encoded else "&".join(f"{k}={v}" for k, v in pairs)
+def _raw_query(request: Request, *, drop: str | None = None) -> str:
+    """The query string as the client sent and signed it, without a trailing *drop* parameter."""
+    raw = request.raw_query
+    return raw.split(f"&{drop}=", 1)[0] if drop else raw
 
 
 def _hmac(secret: str, payload: str) -> bytes:
@@ -184,7 +203,7 @@ def _binance_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Ro
             return Reply.json(_B2015, 401)
         if not state.allows(request.client_ip):
             return Reply.json(_B2015, 401)
-        signed = _raw_query(request, encoded=True, drop="signature")
+        signed = _raw_query(request, drop="signature")
         expected = _hmac(state.secret, signed).hex()
         got = request.query.get("signature", [""])[0]
         if not hmac.compare_digest(expected, got):
@@ -285,11 +304,7 @@ def _bybit_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Rout
             )
         if not state.allows(request.client_ip):
             return _bybit(10010, "Unmatched IP, please check your API key's bound IP addresses.")
-        payload = (
-            request.body.decode()
-            if request.method == "POST"
-            else _raw_query(request, encoded=False)
-        )
+        payload = request.body.decode() if request.method == "POST" else _raw_query(request)
         auth = (
             headers.get("x-bapi-timestamp", "")
             + state.api_key
@@ -416,7 +431,7 @@ def _okx_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Route:
                 "50110",
                 f"Your IP {request.client_ip} is not included in your API key's IP whitelist.",
             )
-        query = _raw_query(request, encoded=True)
+        query = _raw_query(request)
         prehash = (
             headers.get("ok-access-timestamp", "")
             + request.method
@@ -495,13 +510,187 @@ def okx_routes(state: FakeKeyState) -> Routes:
     return routes
 
 
+# -- KuCoin --------------------------------------------------------------------
+
+
+def _kucoin_error(status: int, code: str, msg: str) -> Reply:
+    return Reply.json({"code": code, "msg": msg}, status)
+
+
+def _b64_hmac(secret: str, payload: str) -> str:
+    return base64.b64encode(_hmac(secret, payload)).decode()
+
+
+def _prehash(request: Request, timestamp: str) -> str:
+    """Join timestamp, method, path (with ?query) and body, as KuCoin and Bitget sign them."""
+    query = _raw_query(request)
+    return (
+        timestamp
+        + request.method
+        + request.path
+        + (f"?{query}" if query else "")
+        + request.body.decode()
+    )
+
+
+def _kucoin_mask(entry: str) -> str:
+    try:
+        ipaddress.IPv4Address(entry)
+    except ValueError:
+        return entry
+    first, *_, last = entry.split(".")
+    return f"{first}.**.{last}"
+
+
+def kucoin_key_info(state: FakeKeyState) -> dict[str, Any]:
+    """``data`` of ``GET /api/v1/user/api-key`` for *state*, the key included as KuCoin does."""
+    permission = ["General"] if state.can_read else []
+    permission += ["Spot", "Futures"] if state.can_trade else []
+    permission += ["Transfer"] if state.can_withdraw else []
+    return {
+        "remark": "ipwhitelist fake",
+        "apiKey": state.api_key,
+        "apiVersion": 3,
+        "permission": ",".join(permission),
+        "ipWhitelist": ",".join(map(_kucoin_mask, state.allowed_ips)),
+        "createdAt": _ms(state.created_at),
+        "uid": 165111215,
+        "isMaster": True,
+    }
+
+
+def kucoin_routes(state: FakeKeyState) -> Routes:
+    """Routes of a fake KuCoin (the key-info endpoint)."""
+
+    def route(request: Request) -> Reply:
+        headers = request.headers
+        if headers.get("kc-api-key") != state.api_key:
+            return _kucoin_error(401, "400003", "KC-API-KEY not exists")
+        if not state.allows(request.client_ip):
+            return _kucoin_error(
+                403,
+                "400006",
+                f"Invalid request ip, the current clientIp is:{request.client_ip}",
+            )
+        expected = _b64_hmac(state.secret, _prehash(request, headers.get("kc-api-timestamp", "")))
+        if not hmac.compare_digest(expected, headers.get("kc-api-sign", "")):
+            return _kucoin_error(401, "400005", "Signature error")
+        # Key version 2 sends the passphrase encrypted with the secret.
+        passphrase = (
+            _b64_hmac(state.secret, state.password)
+            if headers.get("kc-api-key-version") == "2"
+            else state.password
+        )
+        if not hmac.compare_digest(passphrase, headers.get("kc-api-passphrase", "")):
+            return _kucoin_error(401, "400004", "KC-API-PASSPHRASE error")
+        return Reply.json({"code": "200000", "data": kucoin_key_info(state)})
+
+    return {("GET", "/api/v1/user/api-key"): route}
+
+
+# -- Bitget --------------------------------------------------------------------
+
+
+def _bitget(code: str, msg: str, data: Any = None, status: int = 200) -> Reply:
+    return Reply.json({"code": code, "msg": msg, "requestTime": _now_ms(), "data": data}, status)
+
+
+def bitget_account_info(state: FakeKeyState) -> dict[str, Any]:
+    """``data`` of ``GET /api/v2/spot/account/info`` for *state*."""
+    authorities = ["coor", "cpor", "stor"] if state.can_read else []
+    authorities += ["coow", "cpow", "stow"] if state.can_trade else []
+    authorities += ["wwow"] if state.can_withdraw else []
+    return {
+        "userId": "4287912813",
+        "inviterId": "0",
+        "ips": ",".join(state.allowed_ips),
+        "authorities": authorities,
+        "parentId": 4287912813,
+        "traderType": "not_trader",
+        "channelCode": "",
+        "channel": "",
+        "regisTime": str(_ms(state.created_at)),
+    }
+
+
+def bitget_routes(state: FakeKeyState) -> Routes:
+    """Routes of a fake Bitget (the account-info endpoint)."""
+
+    def route(request: Request) -> Reply:
+        headers = request.headers
+        if headers.get("access-key") != state.api_key:
+            return _bitget("40037", "Apikey does not exist", status=400)
+        if not state.allows(request.client_ip):
+            return _bitget("40018", "Invalid IP", status=400)
+        expected = _b64_hmac(state.secret, _prehash(request, headers.get("access-timestamp", "")))
+        if not hmac.compare_digest(expected, headers.get("access-sign", "")):
+            return _bitget("40009", "sign signature error", status=400)
+        if headers.get("access-passphrase") != state.password:
+            return _bitget("40012", "apikey/password is incorrect", status=400)
+        return _bitget("00000", "success", bitget_account_info(state))
+
+    return {("GET", "/api/v2/spot/account/info"): route}
+
+
+# -- Gate ----------------------------------------------------------------------
+
+
+def _gate_error(label: str, message: str) -> Reply:
+    return Reply.json({"label": label, "message": message}, 401)
+
+
+def gate_account_detail(state: FakeKeyState) -> dict[str, Any]:
+    """The body of ``GET /api/v4/account/detail`` for *state*; Gate reports no permissions."""
+    return {
+        "user_id": 1667201533,
+        "ip_whitelist": list(state.allowed_ips),
+        "currency_pairs": [],
+        "key": {"mode": 1},
+        "tier": 0,
+        "copy_trading_role": 0,
+    }
+
+
+def gate_routes(state: FakeKeyState) -> Routes:
+    """Routes of a fake Gate APIv4 (the account-detail endpoint)."""
+
+    def route(request: Request) -> Reply:
+        headers = request.headers
+        if headers.get("key") != state.api_key:
+            return _gate_error("INVALID_KEY", "Invalid API Key")
+        if not state.allows(request.client_ip):
+            return _gate_error("IP_FORBIDDEN", f"Request IP not in whitelist: {request.client_ip}")
+        payload = "\n".join(
+            (
+                request.method,
+                request.path,
+                _raw_query(request),
+                hashlib.sha512(request.body).hexdigest(),
+                headers.get("timestamp", ""),
+            )
+        )
+        expected = hmac.new(state.secret.encode(), payload.encode(), hashlib.sha512).hexdigest()
+        if not hmac.compare_digest(expected, headers.get("sign", "")):
+            return _gate_error("INVALID_SIGNATURE", "Invalid signature")
+        return Reply.json(gate_account_detail(state))
+
+    return {("GET", "/api/v4/account/detail"): route}
+
+
 # -- clients -------------------------------------------------------------------
 
-_ROUTES = {"binance": binance_routes, "bybit": bybit_routes, "okx": okx_routes}
+_ROUTES = {
+    "binance": binance_routes,
+    "bybit": bybit_routes,
+    "okx": okx_routes,
+    "kucoin": kucoin_routes,
+    "bitget": bitget_routes,
+    "gate": gate_routes,
+}
 
 
 def routes_for(exchange_id: str, state: FakeKeyState) -> Routes:
-    """The fake's routes for a ccxt id of the Binance, Bybit or OKX family."""
+    """The fake's routes for a ccxt id of a family `_ROUTES` knows."""
     for family in families_of_id(exchange_id):
         if family in _ROUTES:
             return _ROUTES[family](state)
@@ -601,7 +790,9 @@ def fake_exchange(
     host: str = "127.0.0.1",
 ) -> Iterator[FakeExchange]:
     """
-    Start a fake *exchange_id* (any ccxt id of the Binance, Bybit or OKX family) on loopback.
+    Start a fake *exchange_id* on loopback.
+
+    Any ccxt id of the Binance, Bybit, OKX, KuCoin, Bitget or Gate family.
 
     Raises:
         ValueError: There is no fake for *exchange_id*, or *host* is not loopback.

@@ -6,11 +6,17 @@ trading permission, and the fate of keys without bound IPs), this host's
 egress missing from the whitelist, drift from the documented whitelist, the
 exchange's entry limit, and CIDR ranges too broad to restrict anything.
 `judge` runs them all and sorts the findings, most severe first.
+
+What an endpoint does not report (``None``) is never read as "no": an
+unrestricted key whose permissions are unknown is judged as one that may
+trade. Entries the exchange masks (KuCoin's ``203.**.154``) are compared by
+their visible parts only, and an info finding says so.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -35,7 +41,7 @@ class Finding:
         code: A stable identifier: ``no-ip-restriction``, ``withdrawals-enabled``,
             ``key-expiring``, ``expires-without-ip``, ``deleted-without-ip``,
             ``egress-not-allowed``, ``registry-drift``, ``near-limit``,
-            ``broad-cidr`` or ``egress-unknown``.
+            ``broad-cidr``, ``masked-ips`` or ``egress-unknown``.
         severity: ``"critical"`` (trading is or will be broken, or funds are
             exposed), ``"warning"`` or ``"info"``.
         message: What is wrong, with the addresses, dates and counts.
@@ -59,7 +65,14 @@ class Finding:
         }
 
 
-_NAMES: dict[str, str] = {"binance": "Binance", "bybit": "Bybit", "okx": "OKX"}
+_NAMES: dict[str, str] = {
+    "binance": "Binance",
+    "bybit": "Bybit",
+    "okx": "OKX",
+    "kucoin": "KuCoin",
+    "bitget": "Bitget",
+    "gate": "Gate",
+}
 _RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 _EXPIRY_WARNING = timedelta(days=14)
 _EXPIRY_CRITICAL = timedelta(days=3)
@@ -77,6 +90,24 @@ def _network(entry: str) -> Network | None:
         return ipaddress.ip_network(entry.strip(), strict=False)
     except ValueError:
         return None
+
+
+def _masked(entry: str) -> bool:
+    return "*" in entry
+
+
+def _fits(masked: str, value: str) -> bool:
+    """Whether *value* agrees with the visible parts of a masked entry (``203.**.154``)."""
+    parts = re.split(r"\*+", masked.strip())
+    return re.fullmatch(".+".join(map(re.escape, parts)), _canonical(value)) is not None
+
+
+def _covered(entry: str, networks: list[Network]) -> bool:
+    network = _network(entry)
+    return network is not None and any(
+        network.version == other.version and network.subnet_of(other)  # type: ignore[arg-type]
+        for other in networks
+    )
 
 
 def _canonical(entry: str) -> str:
@@ -110,15 +141,22 @@ def _where(egress_ips: tuple[str, ...]) -> str:
 def _restriction(name: str, facts: Facts, where: str) -> list[Finding]:
     findings = []
     if facts.ip_restricted is False:
-        risky = [
-            w for w, on in (("trade", facts.can_trade), ("withdraw", facts.can_withdraw)) if on
-        ]
+        rights = (("trade", facts.can_trade), ("withdraw", facts.can_withdraw))
+        risky = [w for w, on in rights if on]
+        # Unknown is not "no": the key may well trade or withdraw.
+        unknown = [w for w, on in rights if on is None]
+        if risky:
+            tail = f" and it can {' and '.join(risky)}"
+        elif unknown:
+            tail = f" and {name} does not report whether it can {' or '.join(unknown)}"
+        else:
+            tail = ""
         findings.append(
             Finding(
                 code="no-ip-restriction",
-                severity="critical" if risky else "warning",
+                severity="critical" if risky or unknown else "warning",
                 message="The key has no IP restriction: it works from any address on the "
-                "internet" + (f" and it can {' and '.join(risky)}" if risky else "") + ".",
+                "internet" + tail + ".",
                 fix=f"On {name}'s API management page, restrict the key to {where}.",
             )
         )
@@ -230,6 +268,23 @@ def _expiry(family: Family, facts: Facts, now: datetime, where: str) -> list[Fin
     return findings
 
 
+def _gate_expiry(family: Family, facts: Facts, where: str) -> list[Finding]:
+    if family != "gate" or facts.ip_restricted is not False:
+        return []
+    # Gate's help centre: "If you opt for not binding, the API Key will allow access
+    # from any address and is valid for 90 days."
+    # https://www.gateex.org/help/guide/faq/17521/how-to-utilize-api
+    return [
+        Finding(
+            code="expires-without-ip",
+            severity="warning",
+            message="Gate keeps an API key without a bound IP valid for 90 days (Gate's "
+            "help centre); Gate's API reports no date for this key.",
+            fix=f"Bind the key to {where} before the 90 days are up.",
+        )
+    ]
+
+
 def _egress_findings(
     facts: Facts, egress_ips: tuple[str, ...], egress_error: str | None
 ) -> list[Finding]:
@@ -248,8 +303,14 @@ def _egress_findings(
     allowed = facts.allowed_ips
     if not facts.ip_restricted or allowed is None or not egress_ips:
         return findings
-    networks = [n for n in map(_network, allowed) if n is not None]
-    missing = [ip for ip in egress_ips if not any(ipaddress.ip_address(ip) in n for n in networks)]
+    networks = [n for e in allowed if not _masked(e) for n in [_network(e)] if n is not None]
+    masks = [e for e in allowed if _masked(e)]
+    missing = [
+        ip
+        for ip in egress_ips
+        if not any(ipaddress.ip_address(ip) in n for n in networks)
+        and not any(_fits(m, ip) for m in masks)
+    ]
     if missing:
         partly = len(missing) < len(egress_ips)
         findings.append(
@@ -279,9 +340,11 @@ def _list_findings(
     if allowed is None:
         return []
     if documented is not None:
+        masks = [e for e in allowed if _masked(e)]
         ours = {_canonical(e) for e in documented}
-        theirs = {_canonical(e) for e in allowed}
-        added, missing = sorted(theirs - ours), sorted(ours - theirs)
+        theirs = {_canonical(e) for e in allowed if not _masked(e)}
+        added = sorted(theirs - ours) + [m for m in masks if not any(_fits(m, o) for o in ours)]
+        missing = sorted(o for o in ours - theirs if not any(_fits(m, o) for m in masks))
         parts = [f"on the exchange but not documented: {', '.join(added)}"] if added else []
         parts += [f"documented but not on the exchange: {', '.join(missing)}"] if missing else []
         if parts:
@@ -336,6 +399,36 @@ def _list_findings(
     return findings
 
 
+def _mask_findings(
+    name: str, facts: Facts, egress_ips: tuple[str, ...], documented: tuple[str, ...] | None
+) -> list[Finding]:
+    masks = [e for e in facts.allowed_ips or () if _masked(e)]
+    if not masks:
+        return []
+    plain = [n for e in facts.allowed_ips or () if not _masked(e) for n in [_network(e)] if n]
+    # Addresses (egress, documented) that only a masked entry can account for.
+    guessed = [
+        value
+        for value in (*egress_ips, *(documented or ()))
+        if any(_fits(m, value) for m in masks) and not _covered(value, plain)
+    ]
+    return [
+        Finding(
+            code="masked-ips",
+            severity="info",
+            message=f"{name} masks {len(masks)} of the key's {len(facts.allowed_ips or ())} IP "
+            f"entries ({', '.join(masks)}): they were compared by their visible parts only"
+            + (
+                f"; the match found for {', '.join(dict.fromkeys(guessed))} is likely, not certain."
+                if guessed
+                else "."
+            ),
+            fix=f"Compare the full list on {name}'s API management page with the documented "
+            "one if an address matters; the API does not show it.",
+        )
+    ]
+
+
 def judge(
     family: Family,
     exchange_id: str,
@@ -352,7 +445,9 @@ def judge(
     findings = [
         *_restriction(name, facts, where),
         *_expiry(family, facts, now, where),
+        *_gate_expiry(family, facts, where),
         *_egress_findings(facts, egress_ips, egress_error),
         *_list_findings(name, exchange_id, facts, documented),
+        *_mask_findings(name, facts, egress_ips, documented),
     ]
     return tuple(sorted(findings, key=lambda f: _RANK[f.severity]))

@@ -10,6 +10,9 @@ changed on the exchange:
 | binance | ``sapi_get_account_apirestrictions`` | ``GET /sapi/v1/account/apiRestrictions`` |
 | bybit   | ``private_get_v5_user_query_api``    | ``GET /v5/user/query-api``               |
 | okx     | ``private_get_account_config``       | ``GET /api/v5/account/config``           |
+| kucoin  | ``private_get_user_api_key``         | ``GET /api/v1/user/api-key``             |
+| bitget  | ``private_spot_get_v2_spot_account_info`` | ``GET /api/v2/spot/account/info``   |
+| gate    | ``private_account_get_detail``       | ``GET /api/v4/account/detail``           |
 
 Response shapes:
 
@@ -29,6 +32,38 @@ Response shapes:
 * OKX, https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration:
   ``data[0].ip`` (comma-separated, ``""`` when none is bound) and
   ``data[0].perm`` (``read_only,trade,withdraw``).
+* KuCoin (``kucoin`` and ``kucoinfutures``, whose private host is the same),
+  https://www.kucoin.com/docs-new/rest/account-info/account-funding/get-apikey-info:
+  ``data.ipWhitelist`` (a comma-separated string, ``""`` when none is bound,
+  with the middle of each address masked: ``"203.**.154,103.**.34"`` in the
+  page's example; KuCoin's broker API masks the same way,
+  https://www.kucoin.com/docs-broker/3470563e0) and ``data.permission``
+  (``"General,Futures,Spot,Earn,InnerTransfer,Transfer,Margin"``). Field
+  names and values as in the ``GetApikeyInfoResp`` model KuCoin's SDK
+  generator writes from that page ("possible values: General, Spot, Margin,
+  Futures, InnerTransfer, Transfer, Earn"; read in a copy,
+  https://github.com/zainkhan-afk/kucoin-universal-sdk/blob/10c5124c787045740d03d3f6df3df9303889e0f4/sdk/python/kucoin_universal_sdk/generate/account/account/model_get_apikey_info_resp.py).
+  "Transfer" is the withdrawal permission: "This permission allows you to
+  withdraw assets ... To use this permission, you must enable IP Restriction"
+  (https://github.com/Kucoin/kucoin-api-docs/blob/master/source/localizable/index.html.md,
+  "API KEY PERMISSIONS"). No expiry is reported.
+* Bitget, https://www.bitget.com/api-doc/spot/account/Get-Account-Info (copied in
+  https://github.com/rosssaunders/coincise/blob/main/docs/bitget/endpoints/private/get_api_v2_spot_account_info.md):
+  ``data.ips`` ("IP whitelist", a string; the page shows one address, so
+  several are read as comma-separated, as KuCoin and OKX send them) and
+  ``data.authorities``, codes
+  ending in ``r`` (read only) or ``w`` (read and write): ``stow`` spot,
+  ``smow`` margin, ``coow``/``cpow`` futures orders and holdings, ``ttow``
+  copy trading, ``wwow`` "wallet withdrawl"; the page's example shows
+  ``["trade", "readonly"]``. No expiry is reported.
+* Gate, https://www.gate.io/docs/developers/apiv4/en/#getaccountdetail-responses
+  (copied in https://github.com/rosssaunders/coincise/blob/main/docs/gateio/endpoints/private/get_account_detail.md):
+  ``ip_whitelist`` (a list), ``currency_pairs``, ``user_id``, ``tier``,
+  ``key.mode`` and ``copy_trading_role``: not the key's permissions, which
+  stay unknown, and no expiry.
+
+Permission names a parser does not know leave what they could grant unknown
+(``None``), never ``False``.
 
 `parse_response` turns each answer into `Facts` and is pure.
 """
@@ -44,12 +79,15 @@ import ccxt
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-Family: TypeAlias = Literal["binance", "bybit", "okx"]
+Family: TypeAlias = Literal["binance", "bybit", "okx", "kucoin", "bitget", "gate"]
 
 _METHODS: dict[Family, tuple[str, str]] = {
     "binance": ("sapi_get_account_apirestrictions", "GET /sapi/v1/account/apiRestrictions"),
     "bybit": ("private_get_v5_user_query_api", "GET /v5/user/query-api"),
     "okx": ("private_get_account_config", "GET /api/v5/account/config"),
+    "kucoin": ("private_get_user_api_key", "GET /api/v1/user/api-key"),
+    "bitget": ("private_spot_get_v2_spot_account_info", "GET /api/v2/spot/account/info"),
+    "gate": ("private_account_get_detail", "GET /api/v4/account/detail"),
 }
 
 
@@ -206,6 +244,89 @@ def _parse_okx(response: object) -> Facts:
     )
 
 
+def _granted(names: tuple[str, ...], grants: set[str], known: set[str]) -> bool | None:
+    """Whether *names* grant one of *grants*; unknown when a name outside *known* could."""
+    if any(n in grants for n in names):
+        return True
+    return False if all(n in known for n in names) else None
+
+
+# KuCoin's documented permission names, and the ones that place orders.
+_KUCOIN_NAMES = {"General", "Spot", "Margin", "Futures", "InnerTransfer", "Transfer", "Earn"}
+_KUCOIN_TRADE = {"Spot", "Margin", "Futures"}
+
+
+def _parse_kucoin(response: object) -> Facts:
+    data = response.get("data") if isinstance(response, dict) else None
+    if not isinstance(data, dict):
+        raise _bad("kucoin", "no data object")
+    perm = data.get("permission")
+    names = tuple(sorted(set(_entries([perm])))) if isinstance(perm, str) else None
+    ips = data.get("ipWhitelist")
+    allowed = tuple(_entries([ips])) if isinstance(ips, str) else None
+    return Facts(
+        ip_restricted=None if allowed is None else bool(allowed),
+        allowed_ips=allowed,
+        can_read=None if names is None else _granted(names, {"General"}, _KUCOIN_NAMES),
+        can_trade=None if names is None else _granted(names, _KUCOIN_TRADE, _KUCOIN_NAMES),
+        can_withdraw=None if names is None else _granted(names, {"Transfer"}, _KUCOIN_NAMES),
+        permissions=names or (),
+        expires_at=None,
+    )
+
+
+# Bitget's documented authority codes (read-only ones end in "r"), the page
+# example's "trade" and "readonly", and the codes that trade.
+_BITGET_NAMES = {
+    *("coor", "cpor", "stor", "smor", "ttor", "wtor", "taxr", "chor", "p2pr", "pllr"),
+    *("coow", "cpow", "stow", "smow", "ttow", "wtow", "wwow", "chow", "p2p", "pllw", "taxw"),
+    *("trade", "readonly"),
+}
+_BITGET_TRADE = {"coow", "cpow", "stow", "smow", "ttow", "trade"}
+
+
+def _parse_bitget(response: object) -> Facts:
+    data = response.get("data") if isinstance(response, dict) else None
+    if not isinstance(data, dict):
+        raise _bad("bitget", "no data object")
+    authorities = data.get("authorities")
+    names = tuple(sorted(set(_entries(authorities)))) if isinstance(authorities, list) else None
+    ips = data.get("ips")
+    allowed = (
+        tuple(_entries([ips] if isinstance(ips, str) else ips))
+        if isinstance(ips, str | list)
+        else None
+    )
+    return Facts(
+        ip_restricted=None if allowed is None else bool(allowed),
+        allowed_ips=allowed,
+        can_read=True if names else None,  # every authority reads its area
+        can_trade=None if names is None else _granted(names, _BITGET_TRADE, _BITGET_NAMES),
+        can_withdraw=None if names is None else _granted(names, {"wwow"}, _BITGET_NAMES),
+        permissions=names or (),
+        expires_at=None,
+    )
+
+
+def _parse_gate(response: object) -> Facts:
+    ips = response.get("ip_whitelist") if isinstance(response, dict) else None
+    if not isinstance(ips, list):
+        raise _bad("gate", "no ip_whitelist list")
+    allowed = tuple(_entries(ips))
+    return Facts(
+        ip_restricted=bool(allowed),
+        allowed_ips=allowed,
+        can_read=None,
+        can_trade=None,
+        can_withdraw=None,
+        permissions=(),
+        expires_at=None,
+    )
+
+
+_PARSERS = {"kucoin": _parse_kucoin, "bitget": _parse_bitget, "gate": _parse_gate}
+
+
 def parse_response(family: Family, response: object, now: datetime) -> Facts:
     """
     Turn a restriction endpoint's answer into `Facts` (pure).
@@ -217,4 +338,6 @@ def parse_response(family: Family, response: object, now: datetime) -> Facts:
         return _parse_binance(response)
     if family == "bybit":
         return _parse_bybit(response, now)
-    return _parse_okx(response)
+    if family == "okx":
+        return _parse_okx(response)
+    return _PARSERS[family](response)
