@@ -51,10 +51,10 @@ from ipwhitelist._fake_exchanges import (
     FAKE_SECRET,
     FakeExchange,
     FakeKeyState,
-    _binance_signed,
     binance_routes,
     fake_exchange,
 )
+from ipwhitelist._fake_routes import _binance_signed
 from ipwhitelist._fake_ws import (
     BYBIT_UNMATCHED_IP,
     FakeWsServer,
