@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import ccxt
 import ccxt.async_support
@@ -13,16 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ipwhitelist
+from audits import ELSEWHERE, HERE, NOW, codes, finding, key, run
 from helpers import CREDENTIALS
 from ipwhitelist._egress import EgressDetector, EgressReport
 from ipwhitelist._fake import FakeServer, Reply
-from ipwhitelist._fake_exchanges import FakeKeyState, afake_exchange, fake_exchange
+from ipwhitelist._fake_exchanges import afake_exchange, fake_exchange
 from ipwhitelist._findings import judge
 from ipwhitelist._restrictions import parse_response
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-HERE = "127.0.0.1"
-ELSEWHERE = "203.0.113.9"
 EXCHANGES = ["binance", "bybit", "okx"]
 ENDPOINTS = {
     "binance": "/sapi/v1/account/apiRestrictions",
@@ -37,33 +35,6 @@ METHODS = {
     "bybit": "private_get_v5_user_query_api",
     "okx": "private_get_account_config",
 }
-
-
-def key(**fields):
-    """A key state carrying the shared test credentials."""
-    return FakeKeyState(
-        api_key=CREDENTIALS["apiKey"],
-        secret=CREDENTIALS["secret"],
-        password=CREDENTIALS["password"],
-        **fields,
-    )
-
-
-def run(exchange_id, state, **options):
-    """Audit a sync client of a fresh fake; return the audit and what the fake received."""
-    options = {"egress": False, "now": NOW, **options}
-    with fake_exchange(exchange_id, state) as fake:
-        result = ipwhitelist.audit(fake.client(), **options)
-    return result, fake.server.requests
-
-
-def codes(result, severity=None):
-    return {f.code for f in result.findings if severity in (None, f.severity)}
-
-
-def finding(result, code):
-    (found,) = (f for f in result.findings if f.code == code)
-    return found
 
 
 def echo_server(body=None, status=200):
