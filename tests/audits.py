@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import ccxt
+
 import ipwhitelist
 from helpers import CREDENTIALS
 from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+from ipwhitelist._findings import judge
+from ipwhitelist._restrictions import parse_response
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HERE = "127.0.0.1"
@@ -38,3 +42,26 @@ def codes(result, severity=None):
 def finding(result, code):
     (found,) = (f for f in result.findings if f.code == code)
     return found
+
+
+def judge_any(family, response, documented):
+    """
+    Parse and judge an arbitrary answer as audit() does, for the property tests.
+
+    Returns ``(facts, findings, None)``, or ``(None, (), text)`` when the parser
+    refused the answer with ``ccxt.BadResponse``.
+    """
+    try:
+        facts = parse_response(family, response, NOW)
+    except ccxt.BadResponse as exc:
+        return None, (), str(exc)
+    findings = judge(
+        family,
+        family,
+        facts,
+        egress_ips=("127.0.0.1", "2001:db8::1"),
+        egress_error=None,
+        documented=None if documented is None else tuple(documented),
+        now=NOW,
+    )
+    return facts, findings, None

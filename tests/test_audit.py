@@ -13,12 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ipwhitelist
-from audits import ELSEWHERE, HERE, NOW, codes, finding, key, run
+from audits import ELSEWHERE, HERE, NOW, codes, finding, judge_any, key, run
 from helpers import CREDENTIALS
 from ipwhitelist._egress import EgressDetector, EgressReport
 from ipwhitelist._fake import FakeServer, Reply
 from ipwhitelist._fake_exchanges import afake_exchange, fake_exchange
-from ipwhitelist._findings import judge
 from ipwhitelist._restrictions import parse_response
 
 EXCHANGES = ["binance", "bybit", "okx"]
@@ -658,24 +657,10 @@ def test_parsers_never_crash(family, data):
     """Any JSON gives a full audit or ccxt.BadResponse, never a crash or the key in a message."""
     response = data.draw(json_values | shaped[family])
     documented = data.draw(st.none() | st.lists(ip_texts.filter(bool).filter(lambda s: s != "*")))
-    try:
-        facts = parse_response(family, response, NOW)
-    except ccxt.BadResponse as exc:
-        refused = str(exc)
-    else:
-        refused = None
+    facts, findings, refused = judge_any(family, response, documented)
     if refused is not None:
         assert CREDENTIALS["apiKey"] not in refused
         return
-    findings = judge(
-        family,
-        family,
-        facts,
-        egress_ips=("127.0.0.1", "2001:db8::1"),
-        egress_error=None,
-        documented=None if documented is None else tuple(documented),
-        now=NOW,
-    )
     audit = ipwhitelist.KeyAudit(
         exchange=family,
         endpoint="GET /",
