@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ._diagnosis import Diagnosis
+    from ._diagnosis import Diagnosis, IPAddress
 
 logger = logging.getLogger("ipwhitelist")
 
@@ -35,6 +35,11 @@ class OnRejectionHook(Protocol):
 
     def __call__(self, diagnosis: Diagnosis) -> None:
         """Handle one diagnosed rejection."""
+
+
+def incident_ip(diagnosis: Diagnosis) -> IPAddress | None:
+    """The address a rejection is about: the one the exchange saw, else the first egress IP."""
+    return diagnosis.reported_ip or (diagnosis.egress_ips[0] if diagnosis.egress_ips else None)
 
 
 class IncidentLog:
@@ -62,7 +67,7 @@ class IncidentLog:
     @staticmethod
     def key(diagnosis: Diagnosis) -> tuple[str, str, str | None, str | None]:
         """What makes two rejections the same incident."""
-        ip = diagnosis.reported_ip or (diagnosis.egress_ips[0] if diagnosis.egress_ips else None)
+        ip = incident_ip(diagnosis)
         return (diagnosis.exchange, diagnosis.kind, diagnosis.code, str(ip) if ip else None)
 
     def __call__(self, diagnosis: Diagnosis) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._hooks import incident_ip
+
 if TYPE_CHECKING:
     from opentelemetry.metrics import Meter, MeterProvider
     from opentelemetry.util.types import AttributeValue
@@ -93,9 +95,7 @@ class OpenTelemetryHook:
             "confidence": diagnosis.confidence,
         }
         if self.record_ip:
-            ip = diagnosis.reported_ip or (
-                diagnosis.egress_ips[0] if diagnosis.egress_ips else None
-            )
+            ip = incident_ip(diagnosis)
             if ip is not None:
                 attributes["ip"] = str(ip)
         return attributes
