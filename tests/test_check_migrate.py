@@ -13,7 +13,7 @@ import ccxt
 import pytest
 
 import ipwhitelist
-from ipwhitelist import MigrationError, Registry, check, migrate
+from ipwhitelist import MigrationError, Registry, check, fingerprint, migrate
 from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
 
 OLD, NEW, ELSEWHERE = "127.0.0.1", "127.0.0.2", "127.0.0.3"
@@ -369,3 +369,40 @@ class TestProbe:
         assert "fail" == positive.outcome
         assert "not because of the IP" in positive.detail
         assert report.diagnosis is None
+
+
+class TestAnotherKeysEntry:
+    """check and migrate never use an entry whose fingerprint names another key."""
+
+    @staticmethod
+    def _other(tmp_path, exchange):
+        path = tmp_path / "whitelists.toml"
+        path.write_text(
+            f'allow_private = true\n[{exchange}.other]\nfingerprint = "{fingerprint("x" * 40)}"\n'
+            'ips = ["127.0.0.9"]\n',
+            "utf-8",
+        )
+        return path
+
+    def test_check_reports_the_key_as_undocumented(self, tmp_path):
+        """The only entry documents another key: registry unknown, no label, no false fail."""
+        path = self._other(tmp_path, "bybit")
+        with fake_exchange("bybit", FakeKeyState(allowed_ips=[OLD])) as fake:
+            report = check(fake.client(source=OLD), registry=path, egress=[OLD])
+
+        registry = next(r for r in report.results if r.name == "registry")
+        assert report.label is None
+        assert "unknown" == registry.outcome
+
+    def test_migrate_does_not_write_into_another_keys_entry(self, tmp_path):
+        """migrate refuses to start on an entry documenting another key; the file is unchanged."""
+        path = self._other(tmp_path, "bybit")
+        before = path.read_text("utf-8")
+        with fake_exchange("bybit", FakeKeyState(allowed_ips=[OLD])) as fake:
+            client = fake.client(source=OLD)
+            with pytest.raises(MigrationError, match="documents no key for bybit"):
+                migrate(client, path, to=NEW, egress=[OLD])
+            with pytest.raises(MigrationError, match="documents another API key"):
+                migrate(client, path, to=NEW, label="other", egress=[OLD])
+
+        assert before == path.read_text("utf-8")

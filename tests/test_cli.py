@@ -527,3 +527,59 @@ class TestOutcomes:
         assert "okx.a, okx.b" in capsys.readouterr().err
         assert 0 == main(["paste", "okx", "b", "--registry", str(registry)])
         assert "203.0.113.8" in capsys.readouterr().out
+
+    def test_paste_picks_the_configured_keys_entry(self, tmp_path, capsys, monkeypatch):
+        """paste without a label prints the entry of the configured key, never another key's."""
+        from ipwhitelist import fingerprint
+
+        registry = tmp_path / "r.toml"
+        registry.write_text(
+            f'[okx.a]\nfingerprint = "{fingerprint("key-a" * 8)}"\nips = ["203.0.113.7"]\n'
+            f'[okx.b]\nfingerprint = "{fingerprint("key-b" * 8)}"\nips = ["203.0.113.8"]\n',
+            "utf-8",
+        )
+        monkeypatch.setenv("OKX_APIKEY", "key-b" * 8)
+
+        assert 0 == main(["paste", "okx", "--registry", str(registry)])
+        assert "203.0.113.8\n" == capsys.readouterr().out
+        monkeypatch.setenv("OKX_APIKEY", "key-c" * 8)
+        assert 2 == main(["paste", "okx", "--registry", str(registry)])
+        assert "no entry documents the configured okx key" in capsys.readouterr().err
+        # A label names the entry to print, whatever key is configured.
+        assert 0 == main(["paste", "okx", "a", "--registry", str(registry)])
+        assert "203.0.113.7\n" == capsys.readouterr().out
+
+    def test_label_of_another_key(self, bybit, tmp_path, capsys):
+        """check/audit/doctor with a label whose entry documents another key: a clear error."""
+        from ipwhitelist import fingerprint
+
+        registry = tmp_path / "r.toml"
+        registry.write_text(
+            f'allow_private = true\n[bybit.main]\nfingerprint = "{fingerprint("o" * 30)}"\n'
+            'ips = ["127.0.0.1"]\n',
+            "utf-8",
+        )
+        args = ["--no-egress", "--config", bybit[1], "--registry", str(registry)]
+
+        assert 2 == main(["check", "bybit", "--label", "main", *args])
+        assert "bybit.main documents another API key" in capsys.readouterr().err
+        assert 2 == main(["audit", "bybit", "--label", "main", *args])
+        assert "documents another API key" in capsys.readouterr().err
+        # Without a label the key is simply undocumented: nothing to compare with.
+        assert 0 == main(["check", "bybit", *args])
+        assert "no documented whitelist for this key" in capsys.readouterr().out
+
+    def test_doctor_with_a_bad_label_in_the_config(self, bybit, tmp_path, capsys):
+        """A configured label missing from the registry: NOT CHECKED with the reason, no traceback."""
+        registry = tmp_path / "r.toml"
+        registry.write_text('allow_private = true\n[bybit.main]\nips = ["127.0.0.1"]\n', "utf-8")
+        config = Path(bybit[1])
+        config.write_text(config.read_text("utf-8") + 'label = "spare"\n', "utf-8")
+
+        code = main(["doctor", "--json", "--no-egress", "--config", bybit[1],
+                     "--registry", str(registry)])  # fmt: skip
+
+        data = json.loads(capsys.readouterr().out)
+        assert 1 == code
+        assert "NOT CHECKED" == data["keys"][0]["verdict"]
+        assert "no key bybit.spare" in data["keys"][0]["fix"]

@@ -139,3 +139,21 @@ async def test_async_monitor_detects_a_change(flipping):
     assert "198.51.100.3" == str(changes[-1].new[0])
     assert task is not None
     assert task.done()
+
+
+class TestRegistry:
+    def test_a_registry_counts_through_the_keys_own_entry(self):
+        """With a registry, only the entry of the key in use judges a new egress (one rule)."""
+        registry = ipwhitelist.Registry.loads(
+            f'[okx.other]\nfingerprint = "{ipwhitelist.fingerprint("x" * 30)}"\n'
+            'ips = ["198.51.100.1"]\n'
+        )
+        report = ipwhitelist.EgressReport(ipv4="203.0.113.9")
+        client = __import__("ccxt").okx({"apiKey": "k" * 30, "secret": "s"})
+        undocumented = ipwhitelist.EgressMonitor(whitelist=registry, exchange="binance")
+        other_key = ipwhitelist.EgressMonitor(whitelist=registry, exchange=client)
+        by_id = ipwhitelist.EgressMonitor(whitelist=registry, exchange="okx")
+
+        assert undocumented._observe(report).whitelisted is None
+        assert other_key._observe(report).whitelisted is None
+        assert by_id._observe(report).whitelisted is False

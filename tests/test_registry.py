@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ipwhitelist
-from helpers import API_KEY, CREDENTIALS
+from helpers import API_KEY, CREDENTIALS, canned
 from ipwhitelist import Registry, RegistryError, fingerprint
 from ipwhitelist._limits import _LIMITS
 from ipwhitelist.registry import limits_for
@@ -307,3 +307,107 @@ def test_wrap_accepts_a_toml_path(good):
     from ipwhitelist._wrap import _settings
 
     assert _settings(client).whitelist.allows("okx", ipaddress.ip_address("203.0.113.8"))
+
+
+OTHER_KEY_REGISTRY = """\
+[binance.other]
+fingerprint = "{fp}"
+ips = ["203.0.113.0/28"]
+"""
+
+B2015_NAMING_IP = (
+    '{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action, '
+    'request ip: 198.51.100.23"}'
+)
+
+
+@pytest.fixture
+def other_key(tmp_path):
+    """A registry whose only Binance entry documents another key than API_KEY."""
+    path = tmp_path / "whitelists.toml"
+    path.write_text(OTHER_KEY_REGISTRY.format(fp=fingerprint("another-key-" * 4)), "utf-8")
+    return path
+
+
+class TestWhichEntry:
+    """One rule picks a key's entry: a set fingerprint that differs never matches."""
+
+    def test_entry_with_another_fingerprint_never_matches(self, other_key):
+        """The exchange's only entry documents another key: the client's key is undocumented."""
+        reg = Registry.load(other_key)
+
+        assert reg.for_client(ccxt.binance(dict(CREDENTIALS))) is None
+        assert reg.for_client(ccxt.binanceusdm(dict(CREDENTIALS))) is None
+        assert reg.entry_for("binance", api_key=API_KEY) is None
+
+    def test_only_entry_without_fingerprint_still_matches(self, tmp_path):
+        """An entry with no fingerprint, alone for its exchange, documents the key in use."""
+        reg = _load_text(tmp_path, '[binance.main]\nips = ["203.0.113.7"]')
+
+        assert "main" == reg.for_client(ccxt.binance(dict(CREDENTIALS))).label
+        assert "main" == reg.entry_for("binanceusdm").label
+
+    def test_matching_fingerprint_wins_over_the_only_rule(self, good):
+        """Of several entries, the one whose fingerprint matches the client's key."""
+        reg = Registry.load(good)
+
+        assert "main" == reg.for_client(ccxt.binance(dict(CREDENTIALS))).label
+        assert reg.for_client(ccxt.binance({"apiKey": "k" * 40, "secret": "s"})) is None
+
+    def test_label_for_another_key_is_refused(self, other_key):
+        """Naming an entry that documents another key is an error, not a silent mismatch."""
+        reg = Registry.load(other_key)
+
+        with pytest.raises(KeyError, match=r"binance\.other documents another API key"):
+            reg.for_client(ccxt.binance(dict(CREDENTIALS)), label="other")
+        assert "other" == reg.entry_for("binance", label="other").label
+
+    def test_wrap_with_another_keys_entry_says_unknown(self, other_key, server, sync_client):
+        """wrap(whitelist=file) never judges the egress against another key's list."""
+        server.default = canned(401, B2015_NAMING_IP)
+        client = ipwhitelist.wrap(
+            sync_client("binanceusdm"), egress=False, whitelist=str(other_key)
+        )
+
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            client.fapiPrivateV2GetAccount()
+
+        d = info.value.diagnosis
+        assert d.whitelisted is None
+        assert "confirmed" != d.confidence
+        assert "NOT on the documented whitelist" not in str(info.value)
+
+    def test_diagnosing_with_a_registry_uses_the_clients_key(self, other_key, server, sync_client):
+        """The decorator forms pick the client's entry by the same rule as wrap()."""
+        server.default = canned(401, B2015_NAMING_IP)
+        client = sync_client("binanceusdm")
+
+        with (
+            pytest.raises(ipwhitelist.IPNotWhitelisted) as info,
+            ipwhitelist.diagnosing(exchange=client, egress=False, whitelist=str(other_key)),
+        ):
+            client.fapiPrivateV2GetAccount()
+
+        assert info.value.diagnosis.whitelisted is None
+
+    def test_diagnose_by_id_with_an_undocumented_exchange(self, other_key, server, sync_client):
+        """A registry that documents nothing for the exchange is not 'NOT on the list'."""
+        server.default = canned(401, B2015_NAMING_IP)
+        okx_only = other_key.with_name("okx.toml")
+        okx_only.write_text('[okx.bot]\nips = ["203.0.113.0/28"]\n', "utf-8")
+
+        @ipwhitelist.diagnose(exchange="binanceusdm", egress=False, whitelist=str(okx_only))
+        def call():
+            sync_client("binanceusdm").fapiPrivateV2GetAccount()
+
+        @ipwhitelist.diagnose(exchange="binanceusdm", egress=False, whitelist=str(other_key))
+        def call_documented():
+            sync_client("binanceusdm").fapiPrivateV2GetAccount()
+
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            call()
+        assert info.value.diagnosis.whitelisted is None
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            call_documented()
+        # Without the client, its key is unknown: the exchange's only entry counts.
+        assert info.value.diagnosis.whitelisted is False

@@ -128,7 +128,7 @@ def check(
     Args:
         exchange: A sync ccxt client with credentials.
         registry: The documented whitelists (`Registry` or file path).
-        label: The key's label in the registry (default: matched by fingerprint).
+        label: The key's label in the registry (default: `Registry.for_client`).
         proxy: A proxy URL (``http://``, ``socks5://``) whose egress is NOT
             whitelisted: a signed call through it must be refused.
         egress: This host's egress: detect it (``True``), skip it
@@ -136,6 +136,10 @@ def check(
 
     Returns:
         A `CheckReport`; ``report.exit_code`` is what ``ipwhitelist check`` exits with.
+
+    Raises:
+        KeyError: *label* is not in the registry, or its entry's fingerprint
+            names another key than the client's (see `Registry.entry_for`).
 
     Added in *0.1.0*.
     """
@@ -195,11 +199,8 @@ def check(
 
 
 def _entry(reg: Registry | None, exchange: Any, label: str | None) -> KeyEntry | None:
-    if reg is None:
-        return None
-    if label is not None:
-        return reg.get(exchange.id, label)
-    return reg.for_client(exchange)
+    # The one rule (Registry.entry_for): never an entry documenting another key.
+    return None if reg is None else reg.for_client(exchange, label=label)
 
 
 def _registry_result(entry: KeyEntry | None, egress: tuple[Any, ...]) -> CheckResult:

@@ -340,12 +340,11 @@ def _outcomes(
 def _entry(reg: Registry | None, client: Any, label: str | None) -> Any:
     if reg is None:
         return None
-    if label:
-        try:
-            return reg.get(client.id, label)
-        except KeyError as exc:
-            _fail(str(exc.args[0]))
-    return reg.for_client(client)
+    try:
+        # The one rule (Registry.entry_for): never an entry documenting another key.
+        return reg.for_client(client, label=label or None)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
 
 
 def _rejected(out: _Out, schema: str, exc: Any) -> NoReturn:
@@ -515,13 +514,18 @@ def doctor(
         if not target.has_credentials:
             verdicts.append(_verdict(target.exchange, None, "no credentials", EXIT_USAGE))
             continue
-        with out.status(f"Checking {target.exchange}..."):
-            report = run_check(
-                target.client(timeout=timeout),
-                registry=reg,
-                label=target.label,
-                egress=_egress_option(no_egress),
-            )
+        try:
+            with out.status(f"Checking {target.exchange}..."):
+                report = run_check(
+                    target.client(timeout=timeout),
+                    registry=reg,
+                    label=target.label,
+                    egress=_egress_option(no_egress),
+                )
+        except KeyError as exc:
+            # The configured label is not in the registry, or documents another key.
+            verdicts.append(_verdict(target.exchange, None, str(exc.args[0]), EXIT_USAGE))
+            continue
         verdicts.append(_verdict(target.exchange, report, "", report.exit_code))
     worst = max(v["exit_code"] for v in verdicts)
     code = EXIT_PROBLEM if worst == EXIT_USAGE else worst
@@ -541,12 +545,17 @@ def doctor(
 def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[str, Any]:
     if report is None:
         prefix = exchange.upper()
+        fix = (
+            f"{problem}: set {prefix}_APIKEY and {prefix}_SECRET"
+            if problem == "no credentials"
+            else f"{problem}: fix the label in the config or the registry"
+        )
         return {
             "exchange": exchange,
             "label": None,
             "egress": "-",
             "verdict": "NOT CHECKED",
-            "fix": f"{problem}: set {prefix}_APIKEY and {prefix}_SECRET",
+            "fix": fix,
             "exit_code": exit_code,
             "report": None,
             "text": "",
@@ -612,16 +621,26 @@ def report(
 @_CONFIG
 def paste(exchange: str, label: str | None, registry: str | None, config: str | None) -> None:
     """Print a key's documented whitelist in the exchange's input format."""
-    _, reg = _context(config, registry)
+    cfg, reg = _context(config, registry)
     if reg is None:
         _fail("paste needs the registry file (--registry or IPWHITELIST_REGISTRY)")
-    entries = reg.keys_for(exchange)
-    if label:
-        entries = tuple(e for e in entries if e.label == label)
-    if len(entries) != 1:
+    (target,) = targets((exchange,), cfg, os.environ)
+    label = label or target.label
+    # A named entry is printed as asked; otherwise the one rule
+    # (Registry.entry_for) picks the configured key's own entry.
+    api_key = None if label else target.settings.get("apiKey")
+    try:
+        entry = reg.entry_for(exchange, api_key=str(api_key) if api_key else None, label=label)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    if entry is None:
         known = ", ".join(f"{k.exchange}.{k.label}" for k in reg.keys) or "none"
+        if api_key:
+            _fail(
+                f"no entry documents the configured {exchange} key; name one (documented: {known})"
+            )
         _fail(f"name one key of {exchange} (documented: {known})")
-    click.echo(entries[0].paste())
+    click.echo(entry.paste())
     raise SystemExit(EXIT_OK)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, overload
 
+import attrs
 import ccxt
 
 from . import _classify
@@ -17,6 +18,7 @@ from ._mapping import (
     needs_egress,
     reject,
 )
+from ._whitelist import documented_for
 from ._wrap import make_settings
 from .errors import IPRejection
 
@@ -38,7 +40,7 @@ def _rejection(
         return None
     if isinstance(exchange, str):
         response = _classify.response_from_exception(exc, exchange, families_of_id(exchange))
-        return reject(exc, response, settings=settings)
+        return reject(exc, response, settings=_documented(settings, exchange))
     if exchange is not None:
         exchange_id = getattr(exchange, "id", None)
         response = _classify.response_from_exception(
@@ -47,11 +49,20 @@ def _rejection(
         return reject(
             exc,
             response,
-            settings=settings,
+            settings=_documented(settings, exchange),
             exchange=exchange,
         )
     # ccxt prefixes its messages with the exchange id: let the text say which.
-    return reject(exc, _classify.response_from_exception(exc, None, ()), settings=settings)
+    response = _classify.response_from_exception(exc, None, ())
+    return reject(exc, response, settings=_documented(settings, response.exchange))
+
+
+def _documented(settings: Settings, exchange: object) -> Settings:
+    # The same choice of the key's own list as wrap() makes (one rule).
+    whitelist = documented_for(settings.whitelist, exchange)
+    if whitelist is settings.whitelist:
+        return settings
+    return attrs.evolve(settings, whitelist=whitelist)
 
 
 @overload

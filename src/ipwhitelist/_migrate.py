@@ -151,8 +151,8 @@ def migrate(
         exchange: A ccxt client (sync) holding the key.
         registry: The `Registry` (loaded from a file) or the file's path.
         to: The new egress IP; needed to start, checked when resuming.
-        label: The key's label; by default the entry whose fingerprint
-            matches the client's key, or the exchange's only entry.
+        label: The key's label; by default the entry picked by
+            `Registry.for_client` (never one documenting another key).
         switched: The bot now runs on the new host.
         removed: The old IPs were removed on the exchange (for exchanges whose
             API does not report the key's list).
@@ -193,12 +193,11 @@ def _entry(reg: Registry, exchange: Any, label: str | None) -> KeyEntry:
     exchange_id = getattr(exchange, "id", None)
     if not isinstance(exchange_id, str):
         raise TypeError(f"migrate() needs a ccxt exchange instance, not {exchange!r}")
-    if label is not None:
-        try:
-            return reg.get(exchange_id, label)
-        except KeyError as exc:
-            raise MigrationError(exc.args[0]) from None
-    entry = reg.for_client(exchange)
+    try:
+        # The one rule (Registry.entry_for): never an entry documenting another key.
+        entry = reg.for_client(exchange, label=label)
+    except KeyError as exc:
+        raise MigrationError(exc.args[0]) from None
     if entry is None:
         raise MigrationError(
             f"the registry documents no key for {exchange_id} matching this client; "

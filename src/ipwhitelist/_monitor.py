@@ -73,7 +73,10 @@ class EgressMonitor:
         jitter: Fraction of *interval* by which each wait varies.
         whitelist: The documented whitelist (as for `wrap`), to say whether a
             new address is allowed.
-        exchange: The exchange id passed to the whitelist's ``allows``.
+        exchange: The exchange id passed to the whitelist's ``allows``, or
+            the ccxt client: with a registry, the entry of the client's key
+            counts (by `Registry.for_client`); given only an id, the
+            exchange's only entry. No entry: ``whitelisted`` is ``None``.
         on_change: Callables receiving each `EgressChange`; their exceptions
             are logged, never raised.
         proxy: Detect through this proxy (as the exchange client does).
@@ -92,12 +95,12 @@ class EgressMonitor:
         interval: float = 60.0,
         jitter: float = 0.1,
         whitelist: WhitelistLike | None = None,
-        exchange: str = "",
+        exchange: str | object = "",
         on_change: Iterable[Callable[[EgressChange], Any]] = (),
         proxy: str | None = None,
     ) -> None:
         from ._egress import EgressDetector
-        from ._whitelist import to_whitelist
+        from ._whitelist import documented_for, to_whitelist
 
         if interval <= 0:
             raise ValueError("interval must be positive")
@@ -106,8 +109,10 @@ class EgressMonitor:
         self.detector = detector or EgressDetector()
         self.interval = interval
         self.jitter = jitter
-        self.whitelist = to_whitelist(whitelist)
-        self.exchange = exchange
+        # A registry counts only through the entry of the key in use (one rule).
+        self.whitelist = documented_for(to_whitelist(whitelist), exchange)
+        exchange_id = exchange if isinstance(exchange, str) else getattr(exchange, "id", "")
+        self.exchange = exchange_id if isinstance(exchange_id, str) else ""
         self.on_change = tuple(on_change)
         self.proxy = proxy
         self.current: tuple[IPAddress, ...] = ()

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import attrs
 
 from ._families import families_of_id
-from ._fingerprint import FINGERPRINT, matches
+from ._fingerprint import FINGERPRINT, fingerprint, matches
 from ._limits import limits_for
 
 if TYPE_CHECKING:
@@ -226,12 +226,12 @@ class Registry:
         Return the entry for *key* on *exchange*, or ``None``.
 
         *key* is a label, a fingerprint, or the API key itself (matched by
-        fingerprint, never stored). Without *key*, the exchange's only
-        documented key, if it has exactly one.
+        fingerprint, never stored). Without *key*, as `entry_for` without one:
+        the exchange's only documented key, if it has exactly one.
         """
-        candidates = self.keys_for(exchange)
         if key is None:
-            return candidates[0] if len(candidates) == 1 else None
+            return self.entry_for(exchange)
+        candidates = self.keys_for(exchange)
         for entry in candidates:
             if key in (entry.label, entry.fingerprint):
                 return entry
@@ -239,6 +239,55 @@ class Registry:
             if entry.fingerprint and matches(entry.fingerprint, key):
                 return entry
         return None
+
+    def entry_for(
+        self, exchange: str, *, api_key: str | None = None, label: str | None = None
+    ) -> KeyEntry | None:
+        """
+        The entry documenting the key in use on *exchange*, or ``None`` (undocumented).
+
+        This is the one rule by which `wrap`, `diagnose`, `check`, `audit`,
+        `migrate` and the command line pick a key's entry:
+
+        * with *label*, that entry;
+        * else the entry whose fingerprint names *api_key*;
+        * else the exchange's only entry, if it has exactly one and that
+          entry has no fingerprint (or *api_key* is unknown);
+        * else none: the key is undocumented, and a diagnosis says the egress
+          is neither on nor off its list (``whitelisted`` is ``None``).
+
+        An entry whose fingerprint is set and names another key never counts:
+        its list says nothing about this key.
+
+        Args:
+            exchange: The ccxt id; entries of its ccxt family count too.
+            api_key: The API key in use, if known (compared by fingerprint).
+            label: The entry's label, when the caller names one.
+
+        Raises:
+            KeyError: *label* is not documented for *exchange*, or its
+                fingerprint names another key than *api_key*.
+
+        Added in *0.1.0*.
+        """
+        key = api_key if isinstance(api_key, str) and api_key.strip() else None
+        if label is not None:
+            entry = self.get(exchange, label)
+            if key is not None and entry.fingerprint and not matches(entry.fingerprint, key):
+                raise KeyError(
+                    f"{entry.exchange}.{entry.label} documents another API key "
+                    f"({entry.fingerprint}; the key in use is {fingerprint(key)})"
+                )
+            return entry
+        candidates = self.keys_for(exchange)
+        if key is not None:
+            for entry in candidates:
+                if entry.fingerprint and matches(entry.fingerprint, key):
+                    return entry
+        if len(candidates) != 1:
+            return None
+        (only,) = candidates
+        return only if key is None or not only.fingerprint else None
 
     def get(self, exchange: str, label: str) -> KeyEntry:
         """
@@ -253,17 +302,25 @@ class Registry:
         known = ", ".join(f"{k.exchange}.{k.label}" for k in self._keys) or "none"
         raise KeyError(f"no key {exchange}.{label} in the registry (documented: {known})")
 
-    def for_client(self, exchange: Any) -> KeyEntry | None:
-        """The entry documenting a ccxt client's key: by fingerprint, else the only one."""
-        exchange_id = getattr(exchange, "id", None)
+    def for_client(self, exchange: Any, *, label: str | None = None) -> KeyEntry | None:
+        """
+        The entry documenting a ccxt client's key, by the rule of `entry_for`.
+
+        Args:
+            exchange: A ccxt client (its ``id`` and ``apiKey`` are read), or a
+                ccxt id when no client is at hand (its key is then unknown).
+            label: The entry's label, when the caller names one.
+
+        Raises:
+            KeyError: As for `entry_for`.
+        """
+        exchange_id = exchange if isinstance(exchange, str) else getattr(exchange, "id", None)
         if not isinstance(exchange_id, str):
             return None
-        api_key = getattr(exchange, "apiKey", None)
-        if isinstance(api_key, str) and api_key:
-            found = self.find(exchange_id, api_key)
-            if found is not None:
-                return found
-        return self.find(exchange_id)
+        api_key = None if isinstance(exchange, str) else getattr(exchange, "apiKey", None)
+        return self.entry_for(
+            exchange_id, api_key=api_key if isinstance(api_key, str) else None, label=label
+        )
 
     def allows(self, exchange: str, ip: IPAddress | str, key: str | None = None) -> bool:
         """

@@ -130,3 +130,24 @@ def to_whitelist(value: WhitelistLike | None) -> Whitelist | SupportsAllows | No
         except ValueError:
             return Whitelist.load(value)
     return Whitelist(value)
+
+
+def documented_for(
+    whitelist: Whitelist | SupportsAllows | None, exchange: object
+) -> Whitelist | SupportsAllows | None:
+    """
+    The documented list that counts for *exchange* (a ccxt client or id), or ``None``.
+
+    A registry documents several keys: only the entry of the key in use
+    counts, picked by `Registry.for_client` (the one rule everything follows);
+    no entry means nothing is documented for this key. An empty list documents
+    nothing either: on an exchange, an empty whitelist means "any IP". With
+    ``None`` a diagnosis says the egress is neither on nor off the list.
+    """
+    from ._registry import Registry
+
+    if isinstance(whitelist, Registry):
+        whitelist = whitelist.for_client(exchange)
+    if whitelist is not None and getattr(whitelist, "networks", None) == ():
+        return None
+    return whitelist

@@ -49,7 +49,7 @@ from ._families import families_of
 from ._family import AddressFamily, check_family, pin_async, pin_sync
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
 from ._mapping import Settings, reject
-from ._whitelist import WhitelistLike, to_whitelist
+from ._whitelist import WhitelistLike, documented_for, to_whitelist
 from .errors import IPRejection
 
 if TYPE_CHECKING:
@@ -375,11 +375,9 @@ def wrap(
     if not isinstance(exchange, BaseExchange):
         raise TypeError(f"wrap() needs a ccxt exchange instance, not {exchange!r}")
     settings = make_settings(egress, whitelist, family)
-    bind = getattr(settings.whitelist, "for_client", None)
-    if callable(bind):
-        # A registry documents several keys: the client's own (matched by its
-        # key's fingerprint) is the list that counts; none documented = unknown.
-        settings = attrs.evolve(settings, whitelist=bind(exchange))
+    # A registry documents several keys: the client's own is the list that
+    # counts; none documented (or an empty list) = unknown.
+    settings = attrs.evolve(settings, whitelist=documented_for(settings.whitelist, exchange))
     cls = type(exchange)
     if _BASE not in cls.__dict__:
         has = getattr(exchange, "has", None)
