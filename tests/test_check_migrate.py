@@ -164,6 +164,31 @@ class TestCheck:
         assert "unknown" == report.results[0].outcome
         assert 3 == report.exit_code
 
+    def test_nothing_verified_is_not_ok(self):
+        """Unreachable exchange: verdict 'unverified', ok False, in the API, str() and JSON."""
+        client = ccxt.bybit({"apiKey": "k" * 18, "secret": "s" * 36, "timeout": 2000})
+        ipwhitelist._fake.point_at(client, "http://127.0.0.1:9")
+
+        report = check(client, egress=False)
+
+        assert "unverified" == report.verdict
+        assert report.ok is False
+        assert str(report).startswith("Pre-live check of bybit: UNVERIFIED")
+        assert " OK" not in str(report).splitlines()[0]
+        assert (False, "unverified") == (report.to_dict()["ok"], report.to_dict()["verdict"])
+
+    def test_verdicts(self, tmp_path):
+        """ok only when the positive test passed and nothing failed; any failure is a problem."""
+        path = _registry(tmp_path, "bybit", [OLD])
+        with fake_exchange("bybit", FakeKeyState(allowed_ips=[OLD])) as fake:
+            ready = check(fake.client(source=OLD), registry=path, egress=[OLD])
+            refused = check(fake.client(source=NEW), registry=path, egress=[NEW])
+
+        assert ("ok", True, 0) == (ready.verdict, ready.ok, ready.exit_code)
+        assert ("problem", False, 1) == (refused.verdict, refused.ok, refused.exit_code)
+        assert "ok" == ready.to_dict()["verdict"]
+        assert str(refused).startswith("Pre-live check of bybit.main: PROBLEM")
+
     def test_no_secret_in_report(self, tmp_path):
         """Neither str() nor to_dict() of a report holds a credential."""
         state = FakeKeyState(allowed_ips=[OLD])

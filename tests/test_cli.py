@@ -388,7 +388,28 @@ class TestAgainstFakeExchanges:
         )
 
         assert 3 == done.returncode, done.stderr
-        assert "UNREACHABLE" == json.loads(done.stdout)["keys"][0]["verdict"]
+        data = json.loads(done.stdout)
+        assert (False, "unverified") == (data["ok"], data["verdict"])
+        assert "UNVERIFIED" == data["keys"][0]["verdict"]
+        assert "could not reach bybit" in data["keys"][0]["fix"]
+        assert data["keys"][0]["report"]["ok"] is False
+
+    def test_check_and_doctor_never_say_ok_when_nothing_was_verified(self, tmp_path):
+        """Unreachable exchange: check --json says ok false / unverified; doctor's text no OK."""
+        config = tmp_path / "config.toml"
+        config.write_text('[exchanges.bybit]\nbase_url = "http://127.0.0.1:9"\n', "utf-8")
+        env = {"BYBIT_APIKEY": "k" * 18, "BYBIT_SECRET": "s" * 36}
+        args = ("--no-egress", "--timeout", "2", "--config", str(config))
+
+        checked = _run("check", "bybit", "--json", *args, env=env)
+        doctor = _run("doctor", "--no-color", *args, env=env)
+
+        assert 3 == checked.returncode == doctor.returncode
+        data = json.loads(checked.stdout)
+        assert (False, "unverified") == (data["ok"], data["verdict"])
+        assert documented_keys("check") == set(data)
+        assert "Pre-live check of bybit: UNVERIFIED" in doctor.stdout
+        assert ": OK" not in doctor.stdout
 
     def test_migrate_start_and_resume(self, tmp_path):
         """migrate --to starts (exit 1, paste list), the registry records it, a rerun resumes."""

@@ -455,7 +455,11 @@ REGISTRY_TOML = re.search(
 def registry_file(doc: Doc) -> None:
     """With the page's own whitelists.toml, a rejection is checked against the key's entry."""
     assert REGISTRY_TOML is not None, "the whitelists.toml example moved"
-    doc.whitelists(REGISTRY_TOML.group(1))
+    # The page's fingerprint is an example: the entry must name the key in use,
+    # or it documents another key and never counts.
+    page = REGISTRY_TOML.group(1)
+    assert 'fingerprint = "sha256:3f9a0c1e"' in page
+    doc.whitelists(page.replace("sha256:3f9a0c1e", ipwhitelist.fingerprint(DEMO_KEY)))
     futures = doc.server(fake_binance_futures({"203.0.113.7"}))
     doc.aim("binanceusdm", futures.url)
 
@@ -508,6 +512,13 @@ def go_live(doc: Doc) -> None:
 
     assert "Pre-live check of binanceusdm.main: PROBLEM" in str(stopped.value)
     assert "FAIL    positive:" in str(stopped.value)
+    # Nothing verified (the exchange unreachable) must stop the bot too.
+    unreachable = ccxt.binanceusdm({"apiKey": FAKE_API_KEY, "secret": FAKE_SECRET})
+    point_at(unreachable, "http://127.0.0.1:9")
+    with pytest.raises(SystemExit) as unverified:
+        doc.run(exchange=unreachable)
+
+    assert "Pre-live check of binanceusdm.main: UNVERIFIED" in str(unverified.value)
 
 
 @setup("reference/api.md", "ipwhitelist.EgressMonitor(")

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from ._probe import EgressOption
 
 Outcome = Literal["pass", "fail", "unknown"]
+Verdict = Literal["ok", "problem", "unverified"]
+
+
+_EXIT_CODES: dict[Verdict, int] = {"ok": 0, "problem": 1, "unverified": 3}
 
 
 @attrs.frozen(kw_only=True)
@@ -55,7 +59,10 @@ class CheckResult:
 @attrs.frozen(kw_only=True)
 class CheckReport:
     """
-    The outcome of `check` for one key.
+    The outcome of `check` for one key, with a three-state `verdict`.
+
+    Gate on ``report.ok``: it is True only when the positive test passed and
+    nothing failed, never when nothing could be verified.
 
     Attributes:
         exchange: The ccxt id.
@@ -76,19 +83,33 @@ class CheckReport:
     diagnosis: Diagnosis | None = None
 
     @property
-    def ok(self) -> bool:
-        """No test failed and the audit found nothing critical."""
+    def verdict(self) -> Verdict:
+        """
+        The three-state verdict: ``"ok"``, ``"problem"`` or ``"unverified"``.
+
+        ``"problem"``: a test failed or the audit found something critical;
+        ``"unverified"``: nothing failed, but the positive test did not pass
+        (e.g. the exchange could not be reached), so nothing was proven;
+        ``"ok"``: the positive test passed and nothing failed.
+
+        Added in *0.1.0*.
+        """
         audit_ok = self.audit is None or self.audit.ok
-        return audit_ok and all(r.outcome != "fail" for r in self.results)
+        if not audit_ok or any(r.outcome == "fail" for r in self.results):
+            return "problem"
+        if any(r.name == "positive" and r.outcome == "pass" for r in self.results):
+            return "ok"
+        return "unverified"
+
+    @property
+    def ok(self) -> bool:
+        """True only when the verdict is ``"ok"``: use it as the go-live gate."""
+        return self.verdict == "ok"
 
     @property
     def exit_code(self) -> int:
-        """0 all good, 1 a problem was found, 3 the positive test could not run."""
-        if not self.ok:
-            return 1
-        if any(r.name == "positive" and r.outcome == "unknown" for r in self.results):
-            return 3
-        return 0
+        """0 ok, 1 a problem was found, 3 unverified (the positive test could not run)."""
+        return _EXIT_CODES[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe view; no secret is ever part of a report."""
@@ -96,6 +117,7 @@ class CheckReport:
             "exchange": self.exchange,
             "label": self.label,
             "ok": self.ok,
+            "verdict": self.verdict,
             "egress_ips": list(self.egress_ips),
             "results": [r.to_dict() for r in self.results],
             "audit": None if self.audit is None else self.audit.to_dict(),
@@ -104,7 +126,7 @@ class CheckReport:
 
     def __str__(self) -> str:
         name = self.exchange + (f".{self.label}" if self.label else "")
-        lines = [f"Pre-live check of {name}: {'OK' if self.ok else 'PROBLEM'}"]
+        lines = [f"Pre-live check of {name}: {self.verdict.upper()}"]
         lines += [f"  {r.outcome.upper():7} {r.name}: {r.detail}" for r in self.results]
         if self.audit is not None:
             lines += [

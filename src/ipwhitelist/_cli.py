@@ -529,7 +529,8 @@ def doctor(
         verdicts.append(_verdict(target.exchange, report, "", report.exit_code))
     worst = max(v["exit_code"] for v in verdicts)
     code = EXIT_PROBLEM if worst == EXIT_USAGE else worst
-    out.json("doctor", {"ok": code == EXIT_OK, "keys": verdicts})
+    overall = {EXIT_OK: "ok", EXIT_UNKNOWN: "unverified"}.get(code, "problem")
+    out.json("doctor", {"ok": code == EXIT_OK, "verdict": overall, "keys": verdicts})
     for v in verdicts:
         if v["report"] is not None:
             out.line(v["text"])
@@ -568,11 +569,15 @@ def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[s
         critical = [
             f for f in (report.audit.findings if report.audit else ()) if f.severity == "critical"
         ]
+        unproven = [r for r in report.results if r.name == "positive" and r.outcome != "pass"]
         if failed:
             fix = failed[0].detail
         elif critical:
             fix = critical[0].fix
-    verdict = {0: "OK", 1: "PROBLEM", 3: "UNREACHABLE"}.get(exit_code, "PROBLEM")
+        elif unproven:
+            fix = f"nothing verified: {unproven[0].detail}; run it again"
+    # The report's own three-state verdict, as in `check` (never OK when unverified).
+    verdict = report.verdict.upper()
     return {
         "exchange": exchange,
         "label": report.label,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import ccxt
 
 import ipwhitelist
@@ -78,3 +80,6 @@ with ipwhitelist.EgressMonitor(interval=30.0, on_change=[print]) as monitor:
     change: ipwhitelist.EgressChange | None = monitor.check()
 review: ipwhitelist.RecoveryReview = ipwhitelist.review_positions(ccxt.binanceusdm())
 unprotected: tuple[ipwhitelist.PositionCheck, ...] = review.unprotected
+verdict: Literal["ok", "problem", "unverified"] = ipwhitelist.check(ccxt.okx()).verdict
+documents: ipwhitelist.KeyEntry | None = ipwhitelist.Registry().entry_for("okx", api_key="k")
+own: ipwhitelist.KeyEntry | None = ipwhitelist.Registry().for_client(ccxt.okx(), label=None)
