@@ -431,3 +431,14 @@ class TestAnotherKeysEntry:
                 migrate(client, path, to=NEW, label="other", egress=[OLD])
 
         assert before == path.read_text("utf-8")
+
+    def test_empty_documented_list_is_unknown_not_a_failure(self, tmp_path):
+        """An entry with ips = [] documents nothing: the registry test is unknown, not failed."""
+        path = tmp_path / "whitelists.toml"
+        path.write_text("[bybit.main]\nips = []\n", "utf-8")
+        with fake_exchange("bybit", FakeKeyState(allowed_ips=[OLD])) as fake:
+            report = check(fake.client(source=OLD), registry=path, egress=[OLD])
+
+        registry = next(r for r in report.results if r.name == "registry")
+        assert ("unknown", "ok") == (registry.outcome, report.verdict)
+        assert "is empty" in registry.detail

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 
+import ipwhitelist
+from helpers import canned
 from ipwhitelist import Whitelist
 from ipwhitelist._whitelist import to_whitelist
 from strategies import ips
@@ -102,3 +105,75 @@ class TestToWhitelist:
             converted = to_whitelist(value)
             assert isinstance(converted, Whitelist)
             assert "203.0.113.7" in converted
+
+
+B2015_NAMING_IP = (
+    '{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action, '
+    'request ip: 198.51.100.23"}'
+)
+
+
+class TestForms:
+    """Empty lists, env-var style strings, missing files, mapped and zoned addresses."""
+
+    @pytest.mark.parametrize("empty", [[], (), "", " , ", Whitelist([])])
+    def test_empty_documents_nothing(self, empty, server, sync_client):
+        """An empty whitelist documents nothing: whitelisted None, never 'NOT on the list'."""
+        server.default = canned(401, B2015_NAMING_IP)
+        client = ipwhitelist.wrap(sync_client("binanceusdm"), egress=False, whitelist=empty)
+
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            client.fapiPrivateV2GetAccount()
+
+        d = info.value.diagnosis
+        assert (None, "likely") == (d.whitelisted, d.confidence)
+        assert "NOT on the documented whitelist" not in str(info.value)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "203.0.113.7,198.51.100.0/28,2001:db8::1",
+            "203.0.113.7 198.51.100.0/28 2001:db8::1",
+            " 203.0.113.7, 198.51.100.0/28\n2001:db8::1 ",
+        ],
+    )
+    def test_address_list_strings(self, text):
+        """Comma- or space-separated strings (the env-var style) are lists of addresses."""
+        wl = to_whitelist(text)
+
+        assert isinstance(wl, Whitelist)
+        assert 3 == len(wl.networks)
+        assert "198.51.100.9" in wl
+
+    def test_bad_address_in_a_list_string_is_named(self):
+        """One bad entry in an address-list string is refused by name, not taken for a path."""
+        with pytest.raises(ValueError, match=r"'203\.0\.113\.999' is not an IP address"):
+            to_whitelist("203.0.113.7,203.0.113.999")
+
+    @pytest.mark.parametrize("kind", [str, Path])
+    @pytest.mark.parametrize("name", ["whitelist.txt", "whitelists.toml", "conf/wl"])
+    def test_missing_file_is_named(self, tmp_path, kind, name):
+        """A path that does not exist: FileNotFoundError naming it and the accepted forms."""
+        missing = tmp_path / name
+
+        with pytest.raises(FileNotFoundError, match="does not exist") as info:
+            to_whitelist(kind(missing))
+
+        assert str(missing) in str(info.value)
+        assert "commas or spaces" in str(info.value)
+
+    def test_zone_ids_are_refused(self):
+        """An IPv6 zone id names an interface of one host: refused with a clear error."""
+        for value in ("fe80::1%eth0", ["2001:db8::1%1"]):
+            with pytest.raises(ValueError, match="zone id"):
+                to_whitelist(value)
+
+    def test_ipv4_mapped_entries_are_unmapped(self):
+        """::ffff:a.b.c.d is the IPv4 address: it matches IPv4 egress and deduplicates."""
+        wl = Whitelist(["::ffff:203.0.113.7", "203.0.113.7", "::ffff:198.51.100.0/120"])
+
+        assert (
+            ipaddress.ip_network("203.0.113.7/32"),
+            ipaddress.ip_network("198.51.100.0/24"),
+        ) == wl.networks
+        assert "203.0.113.7" in wl

@@ -169,7 +169,8 @@ def check(
 
     reg = Registry.load(registry) if isinstance(registry, str | os.PathLike) else registry
     entry = _entry(reg, exchange, label)
-    documented = entry.entries if entry is not None else None
+    # An empty documented list documents nothing (on an exchange it means any IP).
+    documented = entry.entries if entry is not None and entry.entries else None
     egress_found = egress_ips(exchange, egress)
     results: list[CheckResult] = []
     audit: KeyAudit | None = None
@@ -229,6 +230,13 @@ def _registry_result(entry: KeyEntry | None, egress: tuple[Any, ...]) -> CheckRe
     if entry is None:
         return CheckResult(
             name="registry", outcome="unknown", detail="no documented whitelist for this key"
+        )
+    if not entry.networks:
+        return CheckResult(
+            name="registry",
+            outcome="unknown",
+            detail=f"the documented whitelist of {entry.exchange}.{entry.label} is empty: "
+            "nothing to compare with",
         )
     if not egress:
         return CheckResult(

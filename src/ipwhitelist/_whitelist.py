@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
+
+from ._address import parse_ip, parse_network, unmap
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -34,11 +38,13 @@ class Whitelist:
 
     Args:
         entries: Addresses (``"203.0.113.7"``) and CIDR networks
-            (``"203.0.113.0/28"``, ``"2001:db8::/64"``).
+            (``"203.0.113.0/28"``, ``"2001:db8::/64"``). IPv4-mapped IPv6
+            entries (``"::ffff:203.0.113.7"``) are the IPv4 address they map.
 
     Raises:
-        ValueError: An entry is not an address or network, or a network has
-            host bits set (``"203.0.113.7/24"`` is almost always a typo).
+        ValueError: An entry is not an address or network, carries an IPv6
+            zone id (``"fe80::1%eth0"``), or a network has host bits set
+            (``"203.0.113.7/24"`` is almost always a typo).
 
     Added in *0.1.0*.
     """
@@ -76,13 +82,12 @@ class Whitelist:
 
     def allows(self, exchange: str, ip: IPAddress) -> bool:  # noqa: ARG002
         """Return whether *ip* is in one of the documented networks (any exchange)."""
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+        ip = unmap(ip)
         return any(ip in network for network in self._networks if network.version == ip.version)
 
     def __contains__(self, ip: object) -> bool:
         if isinstance(ip, str):
-            ip = ipaddress.ip_address(ip)
+            ip = parse_ip(ip)
         if not isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address):
             return False
         return self.allows("", ip)
@@ -92,43 +97,67 @@ class Whitelist:
 
 
 def _parse_entry(entry: str | IPAddress | IPNetwork) -> IPNetwork:
-    if isinstance(entry, ipaddress.IPv4Network | ipaddress.IPv6Network):
-        return entry
     if isinstance(entry, ipaddress.IPv4Address | ipaddress.IPv6Address):
-        return ipaddress.ip_network(entry)
-    if not isinstance(entry, str):
+        entry = ipaddress.ip_network(parse_ip(entry))
+    if not isinstance(entry, str | ipaddress.IPv4Network | ipaddress.IPv6Network):
         raise TypeError(f"whitelist entries must be strings or ipaddress objects, not {entry!r}")
-    text = entry.strip()
     try:
-        return ipaddress.ip_network(text, strict=True)
+        # The one parser (zone ids refused, IPv4-mapped unmapped), as for the registry.
+        return parse_network(entry.strip() if isinstance(entry, str) else entry)
     except ValueError as exc:
         if "host bits set" in str(exc):
             raise ValueError(
-                f"{text!r} has host bits set; did you mean "
-                f"{ipaddress.ip_network(text, strict=False)}?"
+                f"{entry!r} has host bits set; did you mean "
+                f"{ipaddress.ip_network(str(entry).strip(), strict=False)}?"
             ) from None
-        raise ValueError(f"{text!r} is not an IP address or CIDR network") from None
+        if "zone id" in str(exc) or "scope id" in str(exc):
+            raise
+        raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+
+
+# A token that is meant as an address or network (possibly a mistyped one):
+# dotted digits or text with a colon, an optional /prefix and %zone. Anything
+# else in a whitelist= string makes the string a file path.
+_ADDRESS_LIKE = re.compile(r"(?:[0-9.]+|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)(?:/[0-9]*)?(?:%\S*)?")
+_SEPARATORS = re.compile(r"[,\s]+")
 
 
 def to_whitelist(value: WhitelistLike | None) -> Whitelist | SupportsAllows | None:
     """
     Normalise `wrap(whitelist=...)` into something with ``allows(exchange, ip)``.
 
-    A ``.toml`` path is a `Registry`; other paths are plain lists, one entry per line.
+    A string whose parts, separated by commas or whitespace, all look like
+    addresses or CIDR networks is a list of them (``"203.0.113.7,198.51.100.0/28"``,
+    the usual environment-variable style); an empty string documents nothing
+    (``None``). Any other string, and a path object, is a file: ``.toml`` a
+    `Registry`, anything else a plain list with one entry per line.
+
+    Raises:
+        FileNotFoundError: The file does not exist (the message names it).
+        ValueError: An address or network is invalid (the message names it).
     """
     if value is None or isinstance(value, Whitelist | SupportsAllows):
         return value
-    if isinstance(value, str | os.PathLike) and Path(value).suffix == ".toml":
-        from ._registry import Registry
-
-        return Registry.load(value)
-    if isinstance(value, os.PathLike):
-        return Whitelist.load(value)
     if isinstance(value, str):
-        try:
-            return Whitelist([value])
-        except ValueError:
-            return Whitelist.load(value)
+        tokens = [t for t in _SEPARATORS.split(value) if t]
+        if not tokens:
+            return None
+        if all(_ADDRESS_LIKE.fullmatch(t) for t in tokens):
+            return Whitelist(tokens)
+    if isinstance(value, str | os.PathLike):
+        path = Path(value)
+        if not path.exists():
+            raise FileNotFoundError(
+                errno.ENOENT,
+                f"whitelist file {os.fspath(value)!r} does not exist (whitelist= takes a file, "
+                "addresses separated by commas or spaces, a list, or a Registry)",
+                os.fspath(value),
+            )
+        if path.suffix == ".toml":
+            from ._registry import Registry
+
+            return Registry.load(path)
+        return Whitelist.load(path)
     return Whitelist(value)
 
 

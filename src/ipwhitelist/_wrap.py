@@ -355,8 +355,16 @@ def wrap(
             The environment variable ``IPWHITELIST_EGRESS=off`` turns the
             default off.
         whitelist: The documented whitelist: an iterable of addresses/CIDRs,
-            a `Whitelist`, an object with ``allows(exchange, ip)``, or the path
-            of a text file with one address or CIDR per line.
+            a `Whitelist`, a `Registry` or another object with
+            ``allows(exchange, ip)``, a string of addresses/CIDRs separated
+            by commas or spaces (``"203.0.113.7,198.51.100.0/28"``, as an
+            environment variable holds them), or a file path: a ``.toml``
+            registry or a text file with one address or CIDR per line. A
+            string is a path unless every part looks like an address. An
+            empty list or string documents nothing: diagnoses then say
+            ``whitelisted=None``, never "not on the list" (on an exchange,
+            an empty whitelist means any IP). Of a registry, only the entry
+            of the client's key counts (`Registry.for_client`).
         family: ``4`` or ``6`` pins the client's REST connections to IPv4 or
             IPv6, so the exchange sees the address your whitelist holds even
             on a dual-stack host; ``None`` (the default) leaves the choice to
@@ -367,8 +375,11 @@ def wrap(
 
     Raises:
         TypeError: *exchange* is not a ccxt client, or *egress* is invalid.
-        ValueError: *whitelist* holds an invalid address or network, or
-            *family* is not 4, 6 or None.
+        ValueError: *whitelist* holds an invalid address or network (an
+            IPv6 zone id such as ``%eth0`` included), or *family* is not 4,
+            6 or None.
+        FileNotFoundError: *whitelist* is a path that does not exist.
+        RegistryError: *whitelist* is an invalid ``.toml`` registry.
 
     Added in *0.1.0*.
     """
