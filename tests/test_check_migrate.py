@@ -442,3 +442,20 @@ class TestAnotherKeysEntry:
         registry = next(r for r in report.results if r.name == "registry")
         assert ("unknown", "ok") == (registry.outcome, report.verdict)
         assert "is empty" in registry.detail
+
+
+class TestAddressesEnterOnce:
+    """migrate's --to and check's egress go through the one address parser."""
+
+    def test_mapped_new_address_is_ipv4_and_zones_are_refused(self, tmp_path):
+        """to='::ffff:a.b.c.d' migrates to a.b.c.d; a scope id is refused with the reason."""
+        path = _registry(tmp_path, "bybit", [OLD])
+        with fake_exchange("bybit", FakeKeyState(allowed_ips=[OLD])) as fake:
+            client = fake.client(source=OLD)
+            with pytest.raises(MigrationError, match="scope id"):
+                migrate(client, path, to="fe80::1%eth0", egress=[OLD])
+            status = migrate(client, path, to=f"::ffff:{NEW}", egress=[f"::ffff:{OLD}"])
+
+        assert NEW == status.new
+        assert (OLD,) == status.egress_ips
+        assert NEW == Registry.load(path).get("bybit", "main").migration.to

@@ -411,3 +411,52 @@ class TestWhichEntry:
             call_documented()
         # Without the client, its key is unknown: the exchange's only entry counts.
         assert info.value.diagnosis.whitelisted is False
+
+
+class TestAddresses:
+    """Registry entries go through the one address parser: mapped unmapped, zones refused."""
+
+    def test_ipv4_mapped_entry_is_the_ipv4_address(self, tmp_path):
+        """::ffff:203.0.113.7 is stored and matched as 203.0.113.7."""
+        reg = _load_text(
+            tmp_path, '[binance.main]\nips = ["::ffff:203.0.113.7", "::ffff:198.51.100.0/120"]'
+        )
+
+        assert ("203.0.113.7", "198.51.100.0/24") == reg.get("binance", "main").entries
+        assert reg.allows("binance", "203.0.113.7")
+        assert reg.allows("binance", ipaddress.ip_address("198.51.100.9"))
+
+    @pytest.mark.parametrize(
+        ("ips", "message"),
+        [
+            ('"203.0.113.7", "::ffff:203.0.113.7"', "listed twice"),
+            ('"203.0.113.0/28", "::ffff:203.0.113.7"', "overlaps '203.0.113.0/28'"),
+            ('"::ffff:10.0.0.5"', "not a public address"),
+            ('"::ffff:127.0.0.1"', "not a public address"),
+            ('"::ffff:0.0.0.0/96"', "far too broad"),
+            ('"fe80::1%eth0"', "zone id"),
+            ('"2001:db8::1%1"', "zone id"),
+            ('"2001:db8::/64%eth0"', "zone id"),
+        ],
+    )
+    def test_mapped_and_zoned_entries_are_checked(self, tmp_path, ips, message):
+        """Mapped entries meet the duplicate, overlap, public and breadth checks; zones are refused."""
+        with pytest.raises(RegistryError, match=message) as info:
+            _load_text(tmp_path, f"[binance.main]\nips = [{ips}]")
+
+        assert "[binance.main]" in str(info.value)
+
+    def test_migration_addresses_too(self, tmp_path):
+        """The migration's addresses go through the same parser."""
+        with pytest.raises(RegistryError, match="zone id"):
+            _load_text(
+                tmp_path,
+                '[bybit.main]\nips = ["203.0.113.7"]\n[bybit.main.migration]\n'
+                'to = "2001:db8::8%eth0"\nfrom = ["203.0.113.7"]\nstep = "add"',
+            )
+        reg = _load_text(
+            tmp_path,
+            '[bybit.main]\nips = ["203.0.113.7"]\n[bybit.main.migration]\n'
+            'to = "::ffff:203.0.113.8"\nfrom = ["203.0.113.7"]\nstep = "add"',
+        )
+        assert "203.0.113.8" == reg.get("bybit", "main").migration.to

@@ -11,11 +11,11 @@ so an interrupted migration resumes where it stopped.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ._address import parse_ip, parse_network
 from ._registry import KeyEntry, Migration, Registry
 from .errors import IPRejection
 
@@ -208,13 +208,14 @@ def _entry(reg: Registry, exchange: Any, label: str | None) -> KeyEntry:
 
 def _address(text: str) -> IPAddress:
     try:
-        return ipaddress.ip_address(text.strip())
-    except ValueError:
-        raise MigrationError(f"{text!r} is not an IP address") from None
+        return parse_ip(text)
+    except ValueError as exc:
+        reason = str(exc) if "scope id" in str(exc) else f"{text!r} is not an IP address"
+        raise MigrationError(reason) from None
 
 
 def _covers(entry: str, ip: IPAddress) -> bool:
-    return ip in ipaddress.ip_network(entry)
+    return ip in parse_network(entry)
 
 
 class _Walk:
@@ -377,7 +378,7 @@ class _Walk:
         return tuple(kept)
 
     def _paste(self, entries: tuple[str, ...]) -> str:
-        return attrs.evolve(self.entry, networks=tuple(map(ipaddress.ip_network, entries))).paste()
+        return attrs.evolve(self.entry, networks=tuple(map(parse_network, entries))).paste()
 
     def _advance(self, done: Step, following: Step, *, ips: tuple[str, ...] | None = None) -> None:
         self.migration = attrs.evolve(self.migration, step=following)
@@ -422,10 +423,10 @@ def _listed(audit: KeyAudit | None) -> tuple[str, ...] | None:
 
 
 def _same(entry: str, listed: tuple[str, ...]) -> bool:
-    wanted = ipaddress.ip_network(entry)
+    wanted = parse_network(entry)
     for other in listed:
         try:
-            if ipaddress.ip_network(other, strict=False) == wanted:
+            if parse_network(other, strict=False) == wanted:
                 return True
         except ValueError:
             continue
@@ -435,7 +436,7 @@ def _same(entry: str, listed: tuple[str, ...]) -> bool:
 def _covered(ip: IPAddress, listed: tuple[str, ...]) -> bool:
     for entry in listed:
         try:
-            if ip in ipaddress.ip_network(entry, strict=False):
+            if ip in parse_network(entry, strict=False):
                 return True
         except ValueError:
             continue

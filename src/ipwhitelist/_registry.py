@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
 
+from ._address import parse_ip, parse_network
 from ._families import families_of_id
 from ._fingerprint import FINGERPRINT, fingerprint, matches
 from ._limits import limits_for
@@ -126,9 +127,7 @@ class KeyEntry:
 
     def allows(self, exchange: str, ip: IPAddress | str) -> bool:  # noqa: ARG002
         """Return whether *ip* is in this key's documented whitelist."""
-        address = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
+        address = parse_ip(ip)
         return any(address in n for n in self.networks if n.version == address.version)
 
     def paste(self) -> str:
@@ -597,12 +596,21 @@ class _Validator:
                 text,
             )
         try:
-            network = ipaddress.ip_network(text, strict=True)
+            # The one parser: zone ids refused, IPv4-mapped entries unmapped, so
+            # the duplicate, overlap, breadth and public checks see the real address.
+            network = parse_network(text)
         except ValueError as exc:
             if "host bits set" in str(exc):
-                fixed = ipaddress.ip_network(text, strict=False)
+                fixed = parse_network(text, strict=False)
                 raise self.fail(
                     f"{text!r} has host bits set; did you mean '{fixed}'?", table, text
+                ) from None
+            if "%" in text:
+                raise self.fail(
+                    f"{text!r} carries an IPv6 zone id: it names an interface of one host, "
+                    "not an address an exchange can see",
+                    table,
+                    text,
                 ) from None
             raise self.fail(f"{text!r} is not an IP address or CIDR network", table, text) from None
         broad = _BROAD_V6 if network.version == _IPV6 else _BROAD_V4
@@ -643,5 +651,8 @@ class _Validator:
         for text in (to, *old):
             if not isinstance(text, str):
                 raise self.fail("migration addresses must be strings", where)
-            self.network(where, text)
-        return Migration(to=to, old=tuple(old), step=step)
+        to_network = self.network(where, to)
+        old_networks = [self.network(where, text) for text in old]
+        return Migration(
+            to=_entry_text(to_network), old=tuple(map(_entry_text, old_networks)), step=step
+        )
