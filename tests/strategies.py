@@ -35,3 +35,74 @@ IP_TEMPLATES = (
 messages_with_ip = st.tuples(st.sampled_from(IP_TEMPLATES), ips).map(
     lambda pair: (pair[0].format(ip=pair[1]), pair[1])
 )
+
+# Registry files. Networks packed into two documentation ranges (public, not
+# too broad), so random lists often repeat, nest and overlap.
+_V4_BASE = int(ipaddress.IPv4Address("198.51.100.0"))
+_V6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
+small_networks = st.one_of(
+    st.tuples(st.integers(0, 255), st.integers(24, 32)).map(
+        lambda p: ipaddress.IPv4Network((_V4_BASE + p[0], p[1]), strict=False)
+    ),
+    st.tuples(st.integers(0, 255), st.integers(120, 128)).map(
+        lambda p: ipaddress.IPv6Network((_V6_BASE + p[0], p[1]), strict=False)
+    ),
+)
+
+
+def _disjoint(networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    return not any(
+        a.version == b.version and (a.subnet_of(b) or b.subnet_of(a))  # type: ignore[arg-type]
+        for i, a in enumerate(networks)
+        for b in networks[:i]
+    )
+
+
+_labels = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_-0123456789", min_size=1, max_size=8)
+_fingerprints = st.one_of(
+    st.none(), st.text(alphabet="0123456789abcdef", min_size=8, max_size=16).map("sha256:".__add__)
+)
+#: (exchange, label, [entry texts], fingerprint or None) per key of a valid registry.
+registry_entries = st.lists(
+    st.tuples(
+        st.sampled_from(["kraken", "bybit", "okx", "kucoin"]),
+        _labels,
+        st.lists(small_networks, max_size=6, unique=True)
+        .filter(_disjoint)
+        .map(lambda ns: [str(n) for n in ns]),
+        _fingerprints,
+    ),
+    min_size=1,
+    max_size=5,
+    unique_by=lambda entry: (entry[0], entry[1]),
+)
+
+# Hostile registry text: TOML fragments (valid and broken) glued together.
+_fragments = st.sampled_from(
+    [
+        "[binance.main]\n",
+        "[okx.a]\n",
+        "[[binance]]\n",
+        "[binance.main.migration]\n",
+        'ips = ["203.0.113.7"]\n',
+        'ips = ["::ffff:10.0.0.1", "fe80::1%eth0"]\n',
+        "ips = [1, 2]\n",
+        "ips = [[[[[\n",
+        'ips = ["203.0.113.0/24", "203.0.113.7"]\n',
+        'fingerprint = "sha256:zz"\n',
+        "environment = 3\n",
+        "notes = '''\n",
+        'to = "203.0.113.8"\nfrom = ["203.0.113.7"]\nstep = "add"\n',
+        "version = 2\n",
+        "allow_private = true\n",
+        "a = {b = {c = {d = [1, {e = 2}]}}}\n",
+        "x = 1979-05-27T07:32:00Z\n",
+        '"\\u0000" = 1\n',
+        "]]]]\n",
+        "#\n",
+    ]
+)
+registry_texts = st.one_of(
+    st.lists(st.one_of(_fragments, st.text(max_size=20)), max_size=12).map("".join),
+    st.text(max_size=200),
+)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from . import _toml
+
 if TYPE_CHECKING:
     import os
     from collections.abc import Mapping
@@ -142,7 +144,7 @@ def load_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str])
         return Config()
     file = Path(name)
     try:
-        data = tomllib.loads(file.read_text("utf-8"))
+        data = _toml.loads(file.read_text("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {file} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:

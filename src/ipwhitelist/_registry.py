@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
 
+from . import _toml
 from ._address import parse_ip, parse_network
 from ._families import families_of_id
 from ._fingerprint import FINGERPRINT, fingerprint, matches
@@ -205,7 +206,7 @@ class Registry:
     ) -> Registry:
         """Parse and validate registry TOML given as text."""
         try:
-            data = tomllib.loads(text)
+            data = _toml.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise RegistryError(source, f"invalid TOML: {exc}") from None
         return cls(_Validator(source, text).keys(data), path=path)
@@ -372,7 +373,10 @@ class Registry:
         import tomlkit
 
         text = self.path.read_text("utf-8")
-        document = tomlkit.parse(text)
+        try:
+            document = _toml.parse_document(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RegistryError(str(self.path), f"invalid TOML: {exc}") from None
         exchange_table = document.get(exchange)
         if exchange_table is None or label not in exchange_table:
             raise KeyError(f"no key {exchange}.{label} in {self.path}")
@@ -442,6 +446,52 @@ def _local(address: IPAddress) -> bool:
     if address.is_multicast:
         return True
     return any(address in n for n in _LOCAL_NETWORKS if n.version == address.version)
+
+
+def _first_clash(networks: list[IPNetwork]) -> tuple[int, int] | None:
+    """
+    The first entry (in list order) that repeats or overlaps an earlier one, and that one.
+
+    CIDR networks are either nested or disjoint, so sorted by (version, start,
+    prefix length) the networks containing an entry are exactly those still
+    open on a stack when it is reached: one sort and one sweep, O(n log n),
+    instead of comparing every pair. Each stack level remembers the smallest
+    list index below it, which yields the earliest-ending clashing pair.
+    """
+    order = sorted(
+        range(len(networks)),
+        key=lambda k: (
+            networks[k].version,
+            int(networks[k].network_address),
+            networks[k].prefixlen,
+        ),
+    )
+    later: int | None = None
+    stack: list[tuple[int, int, int]] = []  # (version, last address, lowest index so far)
+    for k in order:
+        network = networks[k]
+        start = int(network.network_address)
+        while stack and (stack[-1][0] != network.version or stack[-1][1] < start):
+            stack.pop()
+        lowest = k
+        if stack:
+            lowest = min(k, stack[-1][2])
+            pair_end = max(k, stack[-1][2])
+            later = pair_end if later is None else min(later, pair_end)
+        stack.append((network.version, int(network.broadcast_address), lowest))
+    if later is None:
+        return None
+    target = networks[later]
+    earlier = next(
+        i
+        for i in range(later)
+        if networks[i].version == target.version
+        and (
+            networks[i].subnet_of(target)  # type: ignore[arg-type]
+            or target.subnet_of(networks[i])  # type: ignore[arg-type]
+        )
+    )
+    return later, earlier
 
 
 class _Validator:
@@ -551,7 +601,14 @@ class _Validator:
 
     def networks(self, exchange: str, table: str, raw: list[str]) -> tuple[IPNetwork, ...]:
         limits = limits_for(exchange)
-        seen: list[tuple[str, IPNetwork]] = []
+        # The count first: a list far over the limit is refused before any work.
+        if limits is not None and limits.max_entries is not None and len(raw) > limits.max_entries:
+            raise self.fail(
+                f"{len(raw)} entries, but {exchange} accepts at most "
+                f"{limits.max_entries} per key (source: {limits.sources[0]})",
+                table,
+            )
+        networks: list[IPNetwork] = []
         for text in raw:
             network = self.network(table, text)
             if limits is not None and limits.cidr is False and network.num_addresses > 1:
@@ -568,22 +625,15 @@ class _Validator:
                     table,
                     text,
                 )
-            for other_text, other in seen:
-                if network == other:
-                    raise self.fail(f"{text!r} is listed twice", table, text)
-                if network.version == other.version and (
-                    network.subnet_of(other)  # type: ignore[arg-type]
-                    or other.subnet_of(network)  # type: ignore[arg-type]
-                ):
-                    raise self.fail(f"{text!r} overlaps {other_text!r}", table, text)
-            seen.append((text, network))
-        if limits is not None and limits.max_entries is not None and len(seen) > limits.max_entries:
-            raise self.fail(
-                f"{len(seen)} entries, but {exchange} accepts at most "
-                f"{limits.max_entries} per key (source: {limits.sources[0]})",
-                table,
-            )
-        return tuple(n for _, n in seen)
+            networks.append(network)
+        clash = _first_clash(networks)
+        if clash is not None:
+            later, earlier = clash
+            text = raw[later]
+            if networks[later] == networks[earlier]:
+                raise self.fail(f"{text!r} is listed twice", table, text)
+            raise self.fail(f"{text!r} overlaps {raw[earlier]!r}", table, text)
+        return tuple(networks)
 
     def network(self, table: str, text: str) -> IPNetwork:
         stripped = text.strip()

@@ -1,0 +1,214 @@
+"""Registry files under stress: hostile content, huge lists, round trips, concurrent writers."""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import textwrap
+
+import pytest
+import tomlkit
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ipwhitelist import Registry, RegistryError
+from ipwhitelist._cli import main
+from strategies import registry_entries, registry_texts, small_networks
+
+DEEP = 50_000
+
+
+def _load(tmp_path, text):
+    path = tmp_path / "r.toml"
+    path.write_text(textwrap.dedent(text), "utf-8")
+    return Registry.load(path)
+
+
+def _refusal(load):
+    """The reason a load was refused, or None when it succeeded; anything else escapes."""
+    try:
+        load()
+    except RegistryError as exc:
+        return exc.reason
+    return None
+
+
+def _brute_force_clash(texts):
+    """The first entry (file order) that repeats or overlaps an earlier one, pairwise."""
+    networks = [ipaddress.ip_network(t) for t in texts]
+    for j, network in enumerate(networks):
+        for i in range(j):
+            other = networks[i]
+            if network == other:
+                return f"{texts[j]!r} is listed twice"
+            if network.version == other.version and (
+                network.subnet_of(other) or other.subnet_of(network)
+            ):
+                return f"{texts[j]!r} overlaps {texts[i]!r}"
+    return None
+
+
+class TestLimits:
+    def test_entry_limit_is_checked_before_each_entry(self, tmp_path):
+        """Too many entries is the error, before any entry is parsed or compared."""
+        ips = ", ".join(f'"203.0.{i // 256}.{i % 256}/32"' for i in range(4000))
+        bad = '"not-an-ip", "203.0.113.7", "203.0.113.7"'
+
+        with pytest.raises(RegistryError, match=r"4003 entries, but binance accepts at most 30"):
+            _load(tmp_path, f"[binance.main]\nips = [{bad}, {ips}]")
+
+    def test_thousands_of_entries_without_a_limit(self, tmp_path):
+        """An exchange with no documented limit loads a long list (the overlap check is a sweep)."""
+        ips = [f"198.{i // 256 % 256}.{i % 256}.0/24" for i in range(20_000)]
+        listed = ", ".join(f'"{ip}"' for ip in ips)
+
+        assert 20_000 == len(_load(tmp_path, f"[kraken.main]\nips = [{listed}]").keys[0].entries)
+        with pytest.raises(RegistryError, match=r"'198\.0\.7\.9' overlaps '198\.0\.7\.0/24'"):
+            _load(tmp_path, f'[kraken.main]\nips = [{listed}, "198.0.7.9"]')
+
+    @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(small_networks, min_size=2, max_size=12))
+    def test_overlap_sweep_agrees_with_pairwise(self, tmp_path, networks):
+        """The sorted sweep reports exactly what a pairwise comparison finds first."""
+        texts = [str(n.network_address) if n.num_addresses == 1 else str(n) for n in networks]
+        listed = ", ".join(f'"{t}"' for t in texts)
+        expected = _brute_force_clash(texts)
+
+        refused = _refusal(lambda: _load(tmp_path, f"[kraken.main]\nips = [{listed}]"))
+
+        assert expected == refused
+
+
+class TestNesting:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "a = " + "[" * DEEP + "]" * DEEP,
+            "a = " + "{b = " * DEEP + "}" * DEEP,
+            "[binance.main]\nips = [" + "[" * DEEP,
+            "a = " + "[{b = " * DEEP,
+        ],
+        ids=["arrays", "inline-tables", "unclosed-in-a-key", "mixed"],
+    )
+    def test_deep_nesting_is_a_registry_error(self, tmp_path, text):
+        """50,000-deep arrays or inline tables: RegistryError, never RecursionError."""
+        with pytest.raises(RegistryError, match="nest"):
+            _load(tmp_path, text)
+
+    def test_brackets_in_strings_and_comments_do_not_count(self, tmp_path):
+        """Only real nesting counts: brackets inside strings and comments are text."""
+        reg = _load(
+            tmp_path,
+            "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n"
+            "[binance.main]\n"
+            'ips = ["203.0.113.7"]\n'
+            f'notes = "{"[" * 500}"\n',
+        )
+
+        assert "[" * 500 == reg.keys[0].notes
+
+    def test_save_key_on_a_deep_file_is_a_registry_error(self, tmp_path):
+        """A file that turned hostile between load and save: RegistryError, nothing written."""
+        path = tmp_path / "r.toml"
+        path.write_text('[binance.main]\nips = ["203.0.113.7"]\n', "utf-8")
+        reg = Registry.load(path)
+        hostile = "x = " + "[" * DEEP + "]" * DEEP + '\n[binance.main]\nips = ["203.0.113.7"]\n'
+        path.write_text(hostile, "utf-8")
+
+        with pytest.raises(RegistryError, match="nest"):
+            reg.save_key("binance", "main", ips=["203.0.113.8"])
+        assert hostile == path.read_text("utf-8")
+
+    def test_cli_config_deep_nesting_is_a_usage_error(self, tmp_path, capsys):
+        """The CLI config file is TOML too: too deep is exit 2 with the reason."""
+        config = tmp_path / "config.toml"
+        config.write_text("[exchanges.binance]\noptions = " + "[" * DEEP + "]" * DEEP, "utf-8")
+
+        assert 2 == main(["doctor", "--config", str(config)])
+        assert "nest" in capsys.readouterr().err
+
+
+class TestHostileFiles:
+    @given(registry_texts)
+    def test_any_text_is_a_registry_or_a_registry_error(self, text):
+        """Whatever the file holds, loading gives a Registry or a RegistryError."""
+        refused = _refusal(lambda: Registry.loads(text))
+
+        assert refused is None or refused.strip()
+
+    @settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.binary(max_size=300))
+    def test_any_bytes_are_a_registry_or_a_registry_error(self, tmp_path, data):
+        """Bytes that are not UTF-8, or not TOML, are a RegistryError too."""
+        path = tmp_path / "r.toml"
+        path.write_bytes(data)
+
+        refused = _refusal(lambda: Registry.load(path))
+
+        assert refused is None or refused.strip()
+
+
+class TestRoundTrip:
+    @settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(registry_entries)
+    def test_load_to_dict_and_back(self, tmp_path, entries):
+        """A valid registry written out from its to_dict() loads to the same entries."""
+        document = tomlkit.document()
+        for exchange, label, ips, fp in entries:
+            table = tomlkit.table()
+            table["ips"] = ips
+            if fp is not None:
+                table["fingerprint"] = fp
+            document.setdefault(exchange, tomlkit.table(is_super_table=True))[label] = table
+        path = tmp_path / "r.toml"
+        path.write_text(tomlkit.dumps(document), "utf-8")
+
+        first = Registry.load(path)
+        again = tomlkit.document()
+        for key in first.to_dict()["keys"]:
+            table = tomlkit.table()
+            table["ips"] = key["ips"]
+            if key["fingerprint"]:
+                table["fingerprint"] = key["fingerprint"]
+            again.setdefault(key["exchange"], tomlkit.table(is_super_table=True))[key["label"]] = (
+                table
+            )
+        second = Registry.loads(tomlkit.dumps(again))
+
+        assert [k.to_dict() for k in first] == [k.to_dict() for k in second]
+        # TOML groups the keys by exchange, in the order each exchange first appears.
+        first_seen = {e: n for n, (e, *_) in reversed(list(enumerate(entries)))}
+        grouped = sorted(entries, key=lambda entry: first_seen[entry[0]])
+        expected = [
+            (e, lbl, tuple(str(ipaddress.ip_network(i)).removesuffix("/32").removesuffix("/128")
+                           for i in ips))
+            for e, lbl, ips, _ in grouped
+        ]  # fmt: skip
+        assert expected == [(k.exchange, k.label, k.entries) for k in first]
+
+    @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(registry_entries, st.data())
+    def test_save_key_round_trip(self, tmp_path, entries, data):
+        """save_key writes exactly the new list; every other entry is unchanged."""
+        lines = []
+        for exchange, label, ips, _ in entries:
+            listed = ", ".join(f'"{ip}"' for ip in ips)
+            lines.append(f"[{exchange}.{label}]\nips = [{listed}]\n")
+        path = tmp_path / "r.toml"
+        path.write_text("\n".join(lines), "utf-8")
+        before = Registry.load(path)
+        target = data.draw(st.sampled_from(before.keys))
+        new = data.draw(st.lists(small_networks, max_size=5, unique=True))
+        texts = [str(n) for n in new]
+        if _brute_force_clash(texts) is not None:
+            return
+
+        after = before.save_key(target.exchange, target.label, ips=texts)
+
+        reloaded = Registry.load(path)
+        assert [k.to_dict() for k in after] == [k.to_dict() for k in reloaded]
+        for old, new_key in itertools.zip_longest(before, reloaded):
+            if (old.exchange, old.label) == (target.exchange, target.label):
+                assert tuple(ipaddress.ip_network(t) for t in texts) == new_key.networks
+            else:
+                assert old == new_key
