@@ -239,7 +239,8 @@ class TestSave:
             Registry.load(good).save_key("binance", "main", ips=["203.0.113.50"])
 
         assert before == good.read_text("utf-8")
-        assert [good.name, good.name + ".bak"] == sorted(p.name for p in good.parent.iterdir())
+        left = sorted(p.name for p in good.parent.iterdir() if p.suffix != ".lock")
+        assert [good.name, good.name + ".bak"] == left
 
     def test_failure_during_write_leaves_the_old_file(self, good, monkeypatch):
         """A crash while writing the temporary file leaves the original intact."""

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import os
+import stat
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -212,3 +216,93 @@ class TestRoundTrip:
                 assert tuple(ipaddress.ip_network(t) for t in texts) == new_key.networks
             else:
                 assert old == new_key
+
+
+_TWO_KEYS = """\
+# two bots share this file; each moves its own key
+[kraken.alpha]
+ips = ["203.0.113.1"]
+
+[kraken.beta]
+ips = ["198.51.100.1"]
+"""
+
+# Run in a fresh interpreter: load, append one address to its own key, save; N times.
+_WORKER = """\
+import sys
+from ipwhitelist import Registry
+
+path, label, prefix, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+for i in range(2, count + 2):
+    reg = Registry.load(path)
+    entries = reg.get("kraken", label).entries
+    reg.save_key("kraken", label, ips=[*entries, f"{prefix}.{i}"])
+"""
+
+
+class TestWrites:
+    """save_key writes like an editor that cares: mode, owner, symlinks, concurrent writers."""
+
+    def test_backup_keeps_the_files_mode(self, tmp_path):
+        """A 0600 registry gets a 0600 .bak (and stays 0600), never a world-readable copy."""
+        path = tmp_path / "r.toml"
+        path.write_text(_TWO_KEYS, "utf-8")
+        path.chmod(0o600)
+
+        Registry.load(path).save_key("kraken", "alpha", ips=["203.0.113.2"])
+
+        backup = path.with_name("r.toml.bak")
+        assert 0o600 == stat.S_IMODE(path.stat().st_mode)
+        assert 0o600 == stat.S_IMODE(backup.stat().st_mode)
+        assert _TWO_KEYS == backup.read_text("utf-8")
+
+    def test_owner_and_group_are_kept(self, tmp_path):
+        """The rewritten file and its backup keep the original owner and group where allowed."""
+        path = tmp_path / "r.toml"
+        path.write_text(_TWO_KEYS, "utf-8")
+        # As root any owner can be given back; otherwise the user's own ids are kept.
+        owner = (4242, 4343) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+        os.chown(path, *owner)
+
+        Registry.load(path).save_key("kraken", "alpha", ips=["203.0.113.2"])
+
+        for written in (path, path.with_name("r.toml.bak")):
+            assert owner == (written.stat().st_uid, written.stat().st_gid)
+
+    def test_writes_through_a_symlink(self, tmp_path):
+        """A symlinked registry stays a symlink: the update goes to the file it points to."""
+        real = tmp_path / "config" / "whitelists.toml"
+        real.parent.mkdir()
+        real.write_text(_TWO_KEYS, "utf-8")
+        link = tmp_path / "whitelists.toml"
+        link.symlink_to(real)
+
+        updated = Registry.load(link).save_key("kraken", "alpha", ips=["203.0.113.2"])
+
+        assert link.is_symlink()
+        assert real == link.resolve()
+        assert ("203.0.113.2",) == Registry.load(real).get("kraken", "alpha").entries
+        assert _TWO_KEYS == real.with_name("whitelists.toml.bak").read_text("utf-8")
+        assert link == updated.path
+
+    def test_two_processes_lose_no_update(self, tmp_path):
+        """Two processes x 40 updates of their own key: all 80 are in the file."""
+        path = tmp_path / "r.toml"
+        path.write_text(_TWO_KEYS, "utf-8")
+        count = 40
+        workers = [
+            subprocess.Popen(  # noqa: S603 - our own interpreter and worker
+                [sys.executable, "-c", _WORKER, str(path), label, prefix, str(count)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for label, prefix in (("alpha", "203.0.113"), ("beta", "198.51.100"))
+        ]
+        for worker in workers:
+            _, err = worker.communicate(timeout=300)
+            assert 0 == worker.returncode, err
+
+        reg = Registry.load(path)
+        assert count + 1 == len(reg.get("kraken", "alpha").entries)
+        assert count + 1 == len(reg.get("kraken", "beta").entries)
+        assert "# two bots share this file" in path.read_text("utf-8")
