@@ -569,6 +569,8 @@ class TestOutcomes:
         # A label names the entry to print, whatever key is configured.
         assert 0 == main(["paste", "okx", "a", "--registry", str(registry)])
         assert "203.0.113.7\n" == capsys.readouterr().out
+        assert 2 == main(["paste", "okx", "zz", "--registry", str(registry)])
+        assert "no key okx.zz" in capsys.readouterr().err
 
     def test_label_of_another_key(self, bybit, tmp_path, capsys):
         """check/audit/doctor with a label whose entry documents another key: a clear error."""

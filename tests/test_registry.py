@@ -355,6 +355,10 @@ class TestWhichEntry:
         assert "main" == reg.for_client(ccxt.binance(dict(CREDENTIALS))).label
         assert reg.for_client(ccxt.binance({"apiKey": "k" * 40, "secret": "s"})) is None
 
+    def test_not_a_client(self, good):
+        """Something without a ccxt id has no entry."""
+        assert Registry.load(good).for_client(object()) is None
+
     def test_label_for_another_key_is_refused(self, other_key):
         """Naming an entry that documents another key is an error, not a silent mismatch."""
         reg = Registry.load(other_key)

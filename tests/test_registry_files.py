@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import tomlkit
@@ -153,7 +154,7 @@ class TestHostileFiles:
 
 
 class TestRoundTrip:
-    @settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(registry_entries)
     def test_load_to_dict_and_back(self, tmp_path, entries):
         """A valid registry written out from its to_dict() loads to the same entries."""
@@ -306,3 +307,46 @@ class TestWrites:
         assert count + 1 == len(reg.get("kraken", "alpha").entries)
         assert count + 1 == len(reg.get("kraken", "beta").entries)
         assert "# two bots share this file" in path.read_text("utf-8")
+
+    def test_group_is_kept_when_the_owner_cannot_be(self, tmp_path, monkeypatch):
+        """Without the right to give the file back to its owner, the group is still kept."""
+        path = tmp_path / "r.toml"
+        path.write_text(_TWO_KEYS, "utf-8")
+        real_stat = Path.stat
+        calls = []
+
+        def chown(target, uid, gid):
+            calls.append((uid, gid))
+            if uid != -1:
+                raise PermissionError("not the owner")
+
+        def stat_(self, **kw):
+            # The registry looks owned by someone else; the temporary files do not.
+            result = real_stat(self, **kw)
+            return _other_owner(result) if self.name == "r.toml" else result
+
+        monkeypatch.setattr(os, "chown", chown)
+        monkeypatch.setattr(Path, "stat", stat_)
+
+        Registry.load(path).save_key("kraken", "alpha", ips=["203.0.113.2"])
+
+        assert (4242, 4343) in calls
+        assert (-1, 4343) in calls
+
+    def test_file_turned_invalid_before_saving(self, tmp_path):
+        """A file made invalid between load and save: RegistryError naming it, nothing written."""
+        path = tmp_path / "r.toml"
+        path.write_text(_TWO_KEYS, "utf-8")
+        reg = Registry.load(path)
+        path.write_text("[kraken.alpha\n", "utf-8")
+
+        with pytest.raises(RegistryError, match="invalid TOML"):
+            reg.save_key("kraken", "alpha", ips=["203.0.113.2"])
+        assert "[kraken.alpha\n" == path.read_text("utf-8")
+
+
+def _other_owner(result):
+    """*result* (an os.stat_result) as if owned by uid 4242, gid 4343."""
+    fields = list(result)
+    fields[stat.ST_UID], fields[stat.ST_GID] = 4242, 4343
+    return os.stat_result(fields)

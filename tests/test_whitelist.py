@@ -177,3 +177,11 @@ class TestForms:
             ipaddress.ip_network("198.51.100.0/24"),
         ) == wl.networks
         assert "203.0.113.7" in wl
+
+    def test_address_objects_are_unmapped_and_zones_refused(self):
+        """ipaddress objects enter through the same parser as text."""
+        wl = Whitelist([ipaddress.ip_address("::ffff:203.0.113.7")])
+
+        assert (ipaddress.ip_network("203.0.113.7/32"),) == wl.networks
+        with pytest.raises(ValueError, match="scope id"):
+            Whitelist([ipaddress.IPv6Address("fe80::1%eth0")])
