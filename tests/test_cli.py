@@ -378,7 +378,7 @@ class TestAgainstFakeExchanges:
             self._assert_no_secret(done, state)
 
     def test_doctor_network_down_exits_3_quickly(self, tmp_path):
-        """An exchange that does not answer: UNREACHABLE, exit 3, within the timeout."""
+        """An exchange that does not answer: UNVERIFIED, exit 3, within the timeout."""
         config = tmp_path / "config.toml"
         config.write_text('[exchanges.bybit]\nbase_url = "http://127.0.0.1:9"\n', "utf-8")
         env = {"BYBIT_APIKEY": "k" * 18, "BYBIT_SECRET": "s" * 36}
