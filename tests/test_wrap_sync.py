@@ -65,6 +65,27 @@ class TestBinance:
             d.confidence,
         )
 
+    @pytest.mark.parametrize("stated", ["999.1.1.1", "1203.0.113.9", "203.0.113.9.7"])
+    def test_a_malformed_request_ip_is_not_an_address(self, server, sync_client, stated):
+        """A 'request ip' that is no whole address gives no reported IP, not a piece of it."""
+        server.default = canned(
+            401,
+            body_of(
+                {
+                    "code": -2015,
+                    "msg": f"Invalid API-key, IP, or permissions for action, request ip: {stated}",
+                }
+            ),
+        )
+        client = ipwhitelist.wrap(sync_client("binanceusdm"), egress=False)
+
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            client.fapiPrivateV2GetAccount()
+
+        d = info.value.diagnosis
+        assert (None, "possible") == (d.reported_ip, d.confidence)
+        assert "not stated by the exchange" in str(d)
+
     @pytest.mark.parametrize("exchange_id", ["binancecoinm", "binanceus"])
     def test_other_binance_families(self, server, sync_client, exchange_id):
         """Every ccxt class derived from binance uses the Binance rules."""

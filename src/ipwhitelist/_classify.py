@@ -9,14 +9,15 @@ and the exchange id are recovered.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
+import string
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._address import parse_ip
 from ._rules import REGISTRY, Rule
 
 if TYPE_CHECKING:
@@ -61,13 +62,17 @@ _MESSAGE_KEYS = (
     "reason",
 )
 
-# Candidate IP tokens: maximal runs of hex digits, dots and colons that contain
-# a dot or a colon (checked outside the regex: a pattern requiring one inside
-# rescans a long run of digits from every position, quadratic in its length);
-# each is validated with ipaddress. Runs are trimmed of the
-# punctuation that messages put around addresses ("is:1.2.3.4", "…2001:db8::1.").
-_IP_RUN = re.compile(r"[0-9A-Fa-f:.]+")
-_IPV4_IN_RUN = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)")
+# Address tokens: maximal runs of ASCII letters, digits and the characters an
+# address, a CIDR, a scope id or a URL is made of. Only a whole token (less
+# sentence dots, one trailing colon, a leading "word:" label) is an address, so
+# "999.1.1.1" is never 99.1.1.1 and "http://203.0.113.9/" is no address at all.
+# One linear scan; each token costs a few bounded parse attempts.
+_TOKEN = re.compile(r"[\w.:%/-]+", re.ASCII)
+_LABEL = re.compile(r"[\w-]*", re.ASCII)
+_IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}", re.ASCII)
+_ADDRESS_CHARS = re.compile(r"[0-9A-Fa-f:.]+", re.ASCII)
+# The longest address text: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255".
+_MAX_ADDRESS = 45
 # Bitfinex v2 errors are arrays: ["error", 10100, "apikey: invalid"]
 # (https://docs.bitfinex.com/docs/abbreviations-glossary#error-codes).
 _ERROR_ARRAY = re.compile(r'\[\s*"error"\s*,')
@@ -192,37 +197,66 @@ def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
     return _scalar(code), _text(message)
 
 
-def _parse_ip(token: str) -> IPAddress | None:
+def _address(text: str) -> IPAddress | None:
+    # A cheap shape check first: most tokens are words, and a failed parse raises.
+    if len(text) > _MAX_ADDRESS or not _ADDRESS_CHARS.fullmatch(text):
+        return None
     try:
-        ip = ipaddress.ip_address(token)
+        return parse_ip(text)
     except ValueError:
         return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
+
+
+def _read_token(token: str) -> IPAddress | None:
+    """The address *token* is, taken whole, or None."""
+    base = token.rstrip(".")  # "Your IP 203.0.113.7."
+    for form in (base, base[:-1]) if base.endswith(":") else (base,):
+        ip = _address(form)
+        if ip is not None:
+            return ip
+        # "is:203.0.113.7", "]:203.0.113.7", "is:2001:db8::7": a label, then
+        # the address. A label ending in a hex digit could be the address's
+        # own first group ("x2001:db8::1" is not "x2001" and db8::1): then
+        # only an IPv4 address or one starting with "::" may follow it.
+        head, colon, rest = form.partition(":")
+        if (
+            colon
+            and _LABEL.fullmatch(head)
+            and (
+                not head
+                or head[-1] not in string.hexdigits
+                or _IPV4_SHAPE.fullmatch(rest)
+                or rest.startswith("::")
+            )
+        ):
+            ip = _address(rest)
+            if ip is not None:
+                return ip
+    return None
 
 
 def find_ip(text: str) -> IPAddress | None:
-    """Return the first valid IP address literal in *text* (IPv4-mapped IPv6 becomes IPv4)."""
-    for run in _IP_RUN.findall(text[:MAX_SCAN]):
-        # Skip punctuation and words ("e.", "ad:"): an address literal has a
-        # digit or, in IPv6, at least two colons. Failed parses raise, so this
-        # keeps the common case cheap.
-        if "." not in run and ":" not in run:
+    """
+    Return the first address in *text* that is a whole token, or None.
+
+    A token is a run of ASCII letters, digits and ``.:%/-_``; punctuation,
+    spaces and other scripts delimit it. A token is an address when, less its
+    trailing dots, one trailing colon and a leading ``word:`` label, it is
+    exactly one address (`parse_ip`: no scope id; IPv4-mapped IPv6 becomes
+    IPv4). So ``999.1.1.1``, ``x1.2.3.4``, ``1.2.3.4:443``, ``10.0.0.0/8`` and a
+    URL's host name no address.
+    """
+    for found in _TOKEN.finditer(text[:MAX_SCAN]):
+        token = found.group(0)
+        # Words and numbers are most tokens: an address has a dot or a colon,
+        # and a digit or (IPv6) two colons.
+        if "." not in token and ":" not in token:
             continue
-        if run.count(":") < 2 and not any(c.isdigit() for c in run):  # noqa: PLR2004
+        if token.count(":") < 2 and not any(c.isdigit() for c in token):  # noqa: PLR2004
             continue
-        trimmed = run.rstrip(".")
-        # "is:::1" is "is:" followed by "::1": drop one colon before dropping all.
-        for candidate in (trimmed, trimmed[1:], trimmed.lstrip(":"), trimmed.rstrip(":")):
-            ip = _parse_ip(candidate)
-            if ip is not None:
-                return ip
-        embedded = _IPV4_IN_RUN.search(run)
-        if embedded:
-            ip = _parse_ip(embedded.group(0))
-            if ip is not None:
-                return ip
+        ip = _read_token(token)
+        if ip is not None:
+            return ip
     return None
 
 
