@@ -8,7 +8,17 @@ import ccxt
 import pytest
 
 import ipwhitelist
-from helpers import API_KEY, SECRET, body_of, canned, make_client, public_ok
+from helpers import (
+    API_KEY,
+    CREDENTIALS,
+    SECRET,
+    CannedAdapter,
+    body_of,
+    canned,
+    make_client,
+    mount,
+    public_ok,
+)
 from ipwhitelist._fake import FakeServer, Reply
 
 B2015 = body_of({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
@@ -17,6 +27,12 @@ B2015_FUTURES = body_of(
         "code": -2015,
         "msg": "Invalid API-key, IP, or permissions for action, request ip: 198.51.100.23",
     }
+)
+CLOUDFRONT_COUNTRY_BLOCK = (
+    "<!DOCTYPE HTML><HTML><HEAD><TITLE>ERROR: The request could not be satisfied"
+    "</TITLE></HEAD><BODY><H1>403 ERROR</H1><H2>The request could not be satisfied."
+    '</H2><HR noshade size="1px">The Amazon CloudFront distribution is configured '
+    "to block access from your country.</BODY></HTML>"
 )
 
 
@@ -85,6 +101,19 @@ class TestBinance:
         d = info.value.diagnosis
         assert (None, "possible") == (d.reported_ip, d.confidence)
         assert "not stated by the exchange" in str(d)
+
+    def test_an_address_outside_the_message_is_not_the_one_it_saw(self):
+        """A JSON error without a message says no IP, whatever its other fields hold."""
+        body = body_of({"rc": 1, "mc": "AUTH_104", "ma": [], "result": {"echo": "ip=203.0.113.50"}})
+        client = ipwhitelist.wrap(
+            mount(ccxt.xt({**CREDENTIALS, "enableRateLimit": False}), CannedAdapter(200, body)),
+            egress=False,
+        )
+
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            client.fetch("https://sapi.xt.com/v4/balances", "GET")
+
+        assert info.value.diagnosis.reported_ip is None
 
     @pytest.mark.parametrize("exchange_id", ["binancecoinm", "binanceus"])
     def test_other_binance_families(self, server, sync_client, exchange_id):
@@ -320,17 +349,30 @@ class TestBybit:
 
     def test_cloudfront_country_block(self, server, sync_client):
         """CloudFront's country block page is GeoRestricted."""
-        server.default = canned(
-            403,
-            "<!DOCTYPE HTML><HTML><HEAD><TITLE>ERROR: The request could not be satisfied"
-            "</TITLE></HEAD><BODY><H1>403 ERROR</H1><H2>The request could not be satisfied."
-            '</H2><HR noshade size="1px">The Amazon CloudFront distribution is configured '
-            "to block access from your country.</BODY></HTML>",
-        )
+        server.default = canned(403, CLOUDFRONT_COUNTRY_BLOCK)
         client = ipwhitelist.wrap(sync_client("bybit"), egress=False)
 
         with pytest.raises(ipwhitelist.GeoRestricted):
             client.public_get_v5_market_time()
+
+    @pytest.mark.parametrize("exchange_id", ["bybit", "binance", "okx"])
+    def test_cdn_page_is_quoted_without_ccxts_prefix(self, server, sync_client, exchange_id):
+        """
+        A CDN's block page is quoted as sent, and the request URL is not "the IP it saw".
+
+        ccxt words it "<id> GET <url> 403 Forbidden <page>"; the loopback URL's
+        host is an IP literal, which the exchange never said it saw.
+        """
+        server.default = canned(403, CLOUDFRONT_COUNTRY_BLOCK)
+        client = ipwhitelist.wrap(sync_client(exchange_id), egress=False)
+
+        with pytest.raises(ipwhitelist.GeoRestricted) as info:
+            client.fetch(f"{server.url}/api/v3/account", "GET")
+
+        d = info.value.diagnosis
+        assert CLOUDFRONT_COUNTRY_BLOCK == d.message
+        assert (None, None) == (d.reported_ip, d.address_family)
+        assert "IP it saw:       not stated by the exchange" in str(d)
 
     @pytest.mark.parametrize(
         "body",

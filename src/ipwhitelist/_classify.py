@@ -13,6 +13,7 @@ import json
 import re
 import string
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -73,6 +74,9 @@ _IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}", re.ASCII)
 _ADDRESS_CHARS = re.compile(r"[0-9A-Fa-f:.]+", re.ASCII)
 # The longest address text: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255".
 _MAX_ADDRESS = 45
+# JSON fields in which an exchange names the address it saw: Delta's
+# error.context.client_ip (https://github.com/delta-exchange/python-rest-client/issues/47).
+_SEEN_IP_KEYS = frozenset({"client_ip"})
 # Bitfinex v2 errors are arrays: ["error", 10100, "apikey: invalid"]
 # (https://docs.bitfinex.com/docs/abbreviations-glossary#error-codes).
 _ERROR_ARRAY = re.compile(r'\[\s*"error"\s*,')
@@ -81,8 +85,13 @@ _ERROR_ARRAY = re.compile(r'\[\s*"error"\s*,')
 _BANNED_UNTIL = re.compile(r"(?i)(?:banned\s+until|ban\s+expires\s+at)\s+(\d{10,13})\b")
 
 # ccxt's exception texts: "<id> <body>", "<id> <status> <reason> <body>" (Binance
-# 418/429) and "<id> <METHOD> <url> <status> <reason> <body>" (HTTP status map).
-_WITH_URL = re.compile(r"^(\S+) (?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) (\S+) (\d{3})\b")
+# 418/429), "<id> <METHOD> <url> <status> <reason> <body>" (the HTTP status map,
+# Exchange.handle_http_status_code) and "<id> <METHOD> <url>" (transport errors,
+# Exchange.fetch). Only <body> is the exchange's; ccxt joins an empty reason
+# as is, leaving two spaces.
+_WITH_URL = re.compile(
+    r"^(\S+) (GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) (\S+)(?: (\d{3})(?= |$))?(?: |$)"
+)
 _WITH_STATUS = re.compile(r"^(\S+) (\d{3}) ")
 
 
@@ -280,6 +289,43 @@ def find_banned_until(
     return None
 
 
+def _reported_ip(code: str | None, message: str, body: str) -> IPAddress | None:
+    """
+    The address the exchange says it saw, read from its own words only.
+
+    Its message first; then, in a JSON error, the fields that name the
+    client's address (`_SEEN_IP_KEYS`), never its other fields (they echo
+    the request or carry ids). A body that is no JSON error (an exchange's or
+    CDN's HTML or text page) is read whole when it is all there is.
+    """
+    ip = find_ip(message)
+    if ip is not None:
+        return ip
+    text = body.lstrip()
+    if text.startswith(("{", "[")):
+        return find_ip(" ".join(_seen_ip_fields(_decode(text, 0))))
+    if not message and code is None:
+        return find_ip(body)
+    return None
+
+
+def _seen_ip_fields(value: Any, depth: int = 0) -> list[str]:
+    """The text values of `_SEEN_IP_KEYS` fields anywhere in a decoded JSON error (bounded)."""
+    if depth > _MAX_DEPTH + 1:
+        return []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in _SEEN_IP_KEYS and isinstance(inner, str):
+                found.append(inner)
+            elif isinstance(inner, dict | list):
+                found.extend(_seen_ip_fields(inner, depth + 1))
+    elif isinstance(value, list):
+        for inner in value:
+            found.extend(_seen_ip_fields(inner, depth + 1))
+    return found
+
+
 def match(response: Response) -> Match | None:
     """Return the first rule (user rules, then the most specific) matching *response*."""
     message = response.message[:MAX_SCAN]
@@ -290,7 +336,7 @@ def match(response: Response) -> Match | None:
             return Match(
                 rule=rule,
                 response=response,
-                reported_ip=find_ip(text),
+                reported_ip=_reported_ip(response.code, message, body),
                 banned_until=find_banned_until(text, response.retry_after)
                 if rule.kind == "ip_banned"
                 else None,
@@ -339,18 +385,20 @@ def response_from_exception(
     ccxt prefixes its messages with the exchange id; when *exchange* is
     ``None`` that prefix names the exchange. ccxt.pro sometimes drops both the
     id and the code (a refused Bybit websocket login), so callers that hold
-    the client pass its id. Without a JSON body the message is the text less
-    ccxt's own prefixes, so the diagnosis quotes only the exchange.
+    the client pass its id. The message and body are the exchange's words
+    only: ccxt's id, method, URL, status and reason phrase are taken apart, so
+    the diagnosis never quotes them and no address is read from the URL.
     """
     from ._families import families_of_id
 
     text = str(exc)[:MAX_SCAN]
-    http_status = None
-    url = None
+    http_status = url = method = None
     prefix = text.split(" ", 1)[0] if text else ""
     found = _WITH_URL.match(text)
     if found:
-        url, http_status = found.group(2), int(found.group(3))
+        method, url = found.group(2), found.group(3)
+        status = found.group(4)
+        http_status = int(status) if status else None
     else:
         found = _WITH_STATUS.match(text)
         if found:
@@ -358,18 +406,41 @@ def response_from_exception(
     if exchange is None:
         exchange = prefix or "unknown"
         families = families_of_id(exchange) if prefix else ()
-    code, message = parse_body(text)
-    if not message and found is None:
-        message = _bare_message(text, (exchange, *families))
+    if found is None:
+        said = _bare_message(text, (exchange, *families))
+    else:
+        said = text[found.end() :]
+        if http_status is not None:
+            said = _without_reason(said, http_status)
+    code, message = parse_body(said)
+    if not message and code is None:
+        message = said
     return Response(
         exchange=exchange,
         families=families,
         http_status=http_status,
         code=code,
-        message=message or text,
-        body=text,
+        message=message,
+        body=said,
         url=url,
+        method=method,
     )
+
+
+def _without_reason(text: str, status: int) -> str:
+    """*text* ("<reason> <body>") less the HTTP reason phrase ccxt put before the body."""
+    if text.startswith(" "):  # ccxt joined an empty reason phrase
+        return text[1:]
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return text
+    head = text[: len(phrase)]
+    if head.lower() == phrase.lower() and text[len(phrase) : len(phrase) + 1] in ("", " "):
+        return text[len(phrase) + 1 :]
+    # A reason phrase of the server's own wording: where it ends is unknown,
+    # and it is the server's words too, so it stays.
+    return text
 
 
 # Wrappers ccxt puts around an exchange's words when no JSON body survives:
