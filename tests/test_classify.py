@@ -6,7 +6,6 @@ import contextlib
 import ipaddress
 import re
 import time
-from datetime import UTC, datetime
 
 import ccxt
 import pytest
@@ -16,7 +15,7 @@ from hypothesis import strategies as st
 from helpers import body_of
 from ipwhitelist import _classify
 from ipwhitelist._address import parse_ip
-from ipwhitelist._classify import find_banned_until, find_ip, parse_body
+from ipwhitelist._classify import find_ip, parse_body
 from strategies import ips, messages_with_ip
 
 # Characters that glue onto an address and make one longer token.
@@ -195,27 +194,6 @@ class TestFindIP:
         text = ("1.2.3.4" * 3000)[: _classify.MAX_SCAN] + " " + "1:2:" * 4000
 
         assert find_ip(text) is None
-
-
-class TestBannedUntil:
-    def test_milliseconds(self):
-        """13-digit values are epoch milliseconds."""
-        assert datetime(2022, 8, 6, 4, 58, 51, 230000, tzinfo=UTC) == find_banned_until(
-            "IP banned until 1659761931230."
-        )
-
-    def test_bitvavo_ban_expires_at(self):
-        """Bitvavo 105 words the end of a ban as "The ban expires at <ms>"."""
-        assert datetime(2022, 8, 6, 4, 58, 51, 230000, tzinfo=UTC) == find_banned_until(
-            "Your IP or API key has been banned for not respecting the rate limit. "
-            "The ban expires at 1659761931230."
-        )
-
-    def test_retry_after(self):
-        """Without a stated end, Retry-After seconds are added to now."""
-        now = datetime(2030, 1, 1, tzinfo=UTC)
-
-        assert datetime(2030, 1, 1, 0, 2, tzinfo=UTC) == find_banned_until("", 120, now)
 
 
 class TestMatch:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import ccxt
 import pytest
@@ -183,12 +184,14 @@ class TestBinance:
 
     def test_418_ban_with_end_time(self, server, sync_client):
         """HTTP 418 -1003 'IP(...) banned until <ms>' is IPBanned with banned_until parsed."""
+        ends = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=2)
         server.default = canned(
             418,
             body_of(
                 {
                     "code": -1003,
-                    "msg": "Way too many requests; IP(198.51.100.7) banned until 1659761931230. "
+                    "msg": f"Way too many requests; IP(198.51.100.7) banned until "
+                    f"{int(ends.timestamp() * 1000)}. "
                     "Please use the websocket for live updates to avoid bans.",
                 }
             ),
@@ -199,7 +202,7 @@ class TestBinance:
             client.private_get_account()
 
         exc = info.value
-        assert datetime(2022, 8, 6, 4, 58, 51, 230000, tzinfo=UTC) == exc.banned_until
+        assert ends == exc.banned_until
         assert "198.51.100.7" == str(exc.diagnosis.reported_ip)
         assert isinstance(exc.original, ccxt.DDoSProtection)
         assert isinstance(exc, ccxt.DDoSProtection)
@@ -672,3 +675,49 @@ def test_418_retry_after_header_gives_banned_until(server, sync_client):
     until = info.value.banned_until
     assert until is not None
     assert 119 <= (until - before).total_seconds() <= 125
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "msg"),
+    [
+        ("-5", "Way too much request weight used."),
+        ("0", "Way too much request weight used."),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", "Way too much request weight used."),
+        ("99999999999", "Way too much request weight used."),
+        (None, "Way too many requests; IP banned until 1659761931230."),
+        (None, "Way too many requests; IP banned until 99999999999."),
+    ],
+    ids=["negative", "zero", "past-date", "absurd", "past-text", "absurd-text"],
+)
+def test_418_ban_end_not_ahead_is_unknown(server, sync_client, retry_after, msg):
+    """A ban end that is past, now, or beyond any real ban is not stated: banned_until None."""
+    server.default = canned(
+        418,
+        body_of({"code": -1003, "msg": msg}),
+        headers={"Retry-After": retry_after} if retry_after is not None else None,
+    )
+    client = ipwhitelist.wrap(sync_client("binance"), egress=False)
+
+    with pytest.raises(ipwhitelist.IPBanned) as info:
+        client.private_get_account()
+
+    assert info.value.banned_until is None
+    assert "banned until:" not in str(info.value.diagnosis)
+
+
+def test_418_retry_after_http_date_gives_banned_until(server, sync_client):
+    """A Retry-After HTTP date ahead of now is the ban end."""
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    server.default = canned(
+        418,
+        body_of({"code": -1003, "msg": "Way too much request weight used."}),
+        headers={"Retry-After": format_datetime(when, usegmt=True)},
+    )
+    client = ipwhitelist.wrap(sync_client("binance"), egress=False)
+
+    with pytest.raises(ipwhitelist.IPBanned) as info:
+        client.private_get_account()
+
+    until = info.value.banned_until
+    assert until is not None
+    assert abs(until - when) < timedelta(seconds=2)

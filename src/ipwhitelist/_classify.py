@@ -12,16 +12,18 @@ from __future__ import annotations
 import json
 import re
 import string
-from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._address import parse_ip
+from ._bans import find_banned_until, retry_after_seconds
 from ._rules import REGISTRY, Rule
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ._diagnosis import IPAddress
 
 # Nested error objects are unpacked at most this deep.
@@ -80,9 +82,6 @@ _SEEN_IP_KEYS = frozenset({"client_ip"})
 # Bitfinex v2 errors are arrays: ["error", 10100, "apikey: invalid"]
 # (https://docs.bitfinex.com/docs/abbreviations-glossary#error-codes).
 _ERROR_ARRAY = re.compile(r'\[\s*"error"\s*,')
-# Binance -1003 "IP banned until <ms>"; Bitvavo 105 "The ban expires at <ms>"
-# (https://support.bitvavo.com/hc/de/articles/10122205636753).
-_BANNED_UNTIL = re.compile(r"(?i)(?:banned\s+until|ban\s+expires\s+at)\s+(\d{10,13})\b")
 
 # ccxt's exception texts: "<id> <body>", "<id> <status> <reason> <body>" (Binance
 # 418/429), "<id> <METHOD> <url> <status> <reason> <body>" (the HTTP status map,
@@ -269,26 +268,6 @@ def find_ip(text: str) -> IPAddress | None:
     return None
 
 
-def find_banned_until(
-    text: str, retry_after: float | None = None, now: datetime | None = None
-) -> datetime | None:
-    """Parse "banned until <epoch ms or s>" from *text*, else use a Retry-After delay."""
-    found = _BANNED_UNTIL.search(text[:MAX_SCAN])
-    if found:
-        value = int(found.group(1))
-        seconds = value / 1000 if len(found.group(1)) == 13 else value  # noqa: PLR2004
-        try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if retry_after is not None:
-        try:
-            return (now or datetime.now(UTC)) + timedelta(seconds=retry_after)
-        except (OverflowError, ValueError):  # nan, inf, or beyond year 9999
-            return None
-    return None
-
-
 def _reported_ip(code: str | None, message: str, body: str) -> IPAddress | None:
     """
     The address the exchange says it saw, read from its own words only.
@@ -356,13 +335,7 @@ def response_from_http(
 ) -> Response:
     """Build a `Response` from what ccxt's ``handle_errors`` receives."""
     code, message = parse_body(body)
-    retry_after = None
-    if headers:
-        try:
-            raw = headers.get("Retry-After") or headers.get("retry-after")
-            retry_after = float(raw) if raw is not None else None
-        except (AttributeError, TypeError, ValueError):
-            retry_after = None
+    retry_after = retry_after_seconds(headers) if headers else None
     return Response(
         exchange=exchange,
         families=families,
