@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ._address import parse_ip, parse_network
 from ._registry import KeyEntry, Migration, Registry
 from .errors import IPRejection
 
@@ -208,9 +209,10 @@ def _entry(reg: Registry, exchange: Any, label: str | None) -> KeyEntry:
 
 
 def _address(text: str) -> IPAddress:
+    # parse_ip: ::ffff:a.b.c.d is a.b.c.d, and a scope id is no address.
     try:
-        return ipaddress.ip_address(text.strip())
-    except ValueError:
+        return parse_ip(text)
+    except (TypeError, ValueError):
         raise MigrationError(f"{text!r} is not an IP address") from None
 
 
@@ -423,10 +425,11 @@ def _listed(audit: KeyAudit | None) -> tuple[str, ...] | None:
 
 
 def _same(entry: str, listed: tuple[str, ...]) -> bool:
-    wanted = ipaddress.ip_network(entry)
+    # The exchange's list as parse_network reads it: ::ffff:a.b.c.d is a.b.c.d.
+    wanted = parse_network(entry)
     for other in listed:
         try:
-            if ipaddress.ip_network(other, strict=False) == wanted:
+            if parse_network(other, strict=False) == wanted:
                 return True
         except ValueError:
             continue
@@ -436,7 +439,7 @@ def _same(entry: str, listed: tuple[str, ...]) -> bool:
 def _covered(ip: IPAddress, listed: tuple[str, ...]) -> bool:
     for entry in listed:
         try:
-            if ip in ipaddress.ip_network(entry, strict=False):
+            if ip in parse_network(entry, strict=False):
                 return True
         except ValueError:
             continue

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeAlias
+
+from ._address import parse_ip
 
 if TYPE_CHECKING:
     from ._audit import KeyAudit
@@ -26,7 +27,7 @@ def egress_ips(exchange: Any, egress: EgressOption) -> tuple[IPAddress, ...]:
     if isinstance(egress, EgressReport):
         return egress.ips
     if isinstance(egress, Iterable) and not isinstance(egress, str | bytes):
-        return tuple(ipaddress.ip_address(str(ip)) for ip in egress)
+        return tuple(parse_ip(str(ip)) for ip in egress)
     detector = egress if isinstance(egress, EgressDetector) else default_detector()
     if detector is None:
         return ()
