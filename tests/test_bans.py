@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from helpers import body_of
 from ipwhitelist import _classify
-from ipwhitelist._bans import MAX_BAN, find_banned_until
+from ipwhitelist._bans import MAX_BAN, find_banned_until, retry_after_seconds
 
 # When Binance sent "IP banned until 1659761931230": a minute before that end.
 SENT = datetime(2022, 8, 6, 4, 57, 51, tzinfo=UTC)
@@ -57,6 +57,7 @@ class TestBannedUntil:
         [
             "IP banned until 1659761931230.",  # over: it ended before now
             "IP banned until 99999999999.",  # seconds in the year 5138
+            "IP banned until 999999999999.",  # seconds beyond datetime's year 9999
             "IP banned until 1662440331230.",  # 31 days after that end
         ],
     )
@@ -104,3 +105,19 @@ class TestBannedUntil:
     def test_retry_after_beyond_any_ban_is_unknown(self, seconds):
         """A delay longer than any ban an exchange documents is not believed."""
         assert banned_418(str(seconds)) is None
+
+    def test_retry_after_http_date_without_zone_is_utc(self):
+        """An HTTP date with "-0000" (no zone known) is read as UTC."""
+        when = datetime.now(UTC).replace(microsecond=0, tzinfo=None) + timedelta(minutes=10)
+
+        until = banned_418(format_datetime(when))
+
+        assert until is not None
+        assert abs(until - when.replace(tzinfo=UTC)) < timedelta(seconds=1)
+
+    @pytest.mark.parametrize(
+        "headers", [[("Retry-After", "120")], {"Retry-After": 120}, {"Retry-After": "1" * 65}]
+    )
+    def test_headers_that_are_not_text_are_ignored(self, headers):
+        """Headers of the wrong shape, a non-text or an overlong value give no delay."""
+        assert retry_after_seconds(headers) is None

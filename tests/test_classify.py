@@ -323,6 +323,30 @@ class TestMatch:
         assert time.perf_counter() - start < 1.0
 
 
+class TestReportedIP:
+    @pytest.mark.parametrize(
+        ("context", "expected"),
+        [
+            ({"client_ip": "2001:db8::47"}, "2001:db8::47"),
+            ({"client": {"client_ip": "2001:db8::47"}}, "2001:db8::47"),
+            ([{"client_ip": "2001:db8::47"}], "2001:db8::47"),
+            ({"a": {"b": [{"client_ip": "2001:db8::47"}]}}, None),
+            ({"echo": "203.0.113.9"}, None),
+        ],
+    )
+    def test_only_a_field_that_names_the_client_address(self, context, expected):
+        """Delta's client_ip is read (a few levels deep at most); other fields are not."""
+        found = respond(
+            "delta",
+            body_of(
+                {"success": False, "error": {"code": "ip_blocked_for_api_key", "context": context}}
+            ),
+            401,
+        )
+
+        assert expected == (str(found.reported_ip) if found.reported_ip else None)
+
+
 class TestFromException:
     @pytest.mark.parametrize(
         ("text", "status", "url"),
