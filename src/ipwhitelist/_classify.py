@@ -76,6 +76,7 @@ _IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}", re.ASCII)
 _ADDRESS_CHARS = re.compile(r"[0-9A-Fa-f:.]+", re.ASCII)
 # The longest address text: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255".
 _MAX_ADDRESS = 45
+_MIN_COLONS = 6  # IPv6 without "::": "1:2:3:4:5:6:1.2.3.4" has the fewest
 # JSON fields in which an exchange names the address it saw: Delta's
 # error.context.client_ip (https://github.com/delta-exchange/python-rest-client/issues/47).
 _SEEN_IP_KEYS = frozenset({"client_ip"})
@@ -206,8 +207,15 @@ def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
 
 
 def _address(text: str) -> IPAddress | None:
-    # A cheap shape check first: most tokens are words, and a failed parse raises.
+    # Cheap shape checks first: most tokens are words or numbers, and a failed
+    # parse raises. IPv6 text has "::" or at least six colons (the last group
+    # may be an IPv4 address); IPv4 text is four dotted numbers.
     if len(text) > _MAX_ADDRESS or not _ADDRESS_CHARS.fullmatch(text):
+        return None
+    if ":" in text:
+        if "::" not in text and text.count(":") < _MIN_COLONS:
+            return None
+    elif not _IPV4_SHAPE.fullmatch(text):
         return None
     try:
         return parse_ip(text)
