@@ -175,6 +175,14 @@ class TestLists:
         assert ("critical", True) == (found.severity, ELSEWHERE in found.message)
         assert not result.ok
 
+    def test_ipv4_mapped_entry_is_the_ipv4_address(self, exchange_id):
+        """The key's list naming ::ffff:a.b.c.d allows the IPv4 egress a.b.c.d: no finding."""
+        state = key(allowed_ips=[HERE, f"::ffff:{ELSEWHERE}"])
+        report = EgressReport(ipv4=ELSEWHERE)
+        result, _ = run(exchange_id, state, documented=[HERE, ELSEWHERE], egress=report)
+
+        assert set() == {"egress-not-allowed", "registry-drift"} & set(codes(result))
+
     def test_dual_stack_partly_listed_is_a_warning(self, exchange_id):
         """IPv4 listed but IPv6 egress missing: a warning naming the IPv6 address."""
         report = EgressReport(ipv4=HERE, ipv6="2001:db8::7")

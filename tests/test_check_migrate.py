@@ -320,6 +320,10 @@ class TestMigrate:
                 migrate(client, path, to="not-an-ip", egress=[OLD])
             with pytest.raises(MigrationError, match="nothing to migrate"):
                 migrate(client, path, to=OLD, egress=[OLD])
+            with pytest.raises(MigrationError, match="nothing to migrate"):
+                migrate(client, path, to=f"::ffff:{OLD}", egress=[OLD])  # OLD itself
+            with pytest.raises(MigrationError, match="is not an IP address"):
+                migrate(client, path, to="fe80::1%eth0", egress=[OLD])
             migrate(client, path, to=NEW, egress=[OLD])
             with pytest.raises(MigrationError, match="in progress"):
                 migrate(client, path, to=ELSEWHERE, egress=[OLD])
@@ -342,6 +346,9 @@ class TestProbe:
         client = ccxt.bybit()
         assert () == egress_ips(client, False)  # noqa: FBT003
         assert ("203.0.113.7",) == tuple(map(str, egress_ips(client, ["203.0.113.7"])))
+        assert ("203.0.113.7",) == tuple(map(str, egress_ips(client, ["::ffff:203.0.113.7"])))
+        with pytest.raises(ValueError, match="scope"):
+            egress_ips(client, ["fe80::1%eth0"])
         assert ("203.0.113.8",) == tuple(
             map(str, egress_ips(client, EgressReport(ipv4="203.0.113.8")))
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import re
 import time
-from datetime import UTC, datetime
 
 import ccxt
 import pytest
@@ -13,8 +14,42 @@ from hypothesis import strategies as st
 
 from helpers import body_of
 from ipwhitelist import _classify
-from ipwhitelist._classify import find_banned_until, find_ip, parse_body
+from ipwhitelist._address import parse_ip
+from ipwhitelist._classify import find_ip, parse_body
 from strategies import ips, messages_with_ip
+
+# Characters that glue onto an address and make one longer token.
+_GLUE = "0123456789abcdefxyzABCXYZ.:"
+
+# How exchanges set an address off: "request ip: …", "IP […]", "clientIp is:…",
+# "(…)", a sentence's full stop, JSON, HTML, HTX's "[IP地址错误]:…".
+_DELIMITED = (
+    "request ip: {ip}",
+    "Invalid API-key, IP, or permissions for action, request ip: {ip},",
+    "IP [{ip}] not in the ip white list",
+    "Invalid request ip, the current clientIp is:{ip}",
+    "You can't access our services through the IP address ({ip})",
+    "Your IP {ip}.",
+    "IP({ip}) banned until 1659761931230.",
+    '{{"msg":"denied","ip":"{ip}"}}',
+    "<p>Your IP: <b>{ip}</b></p>",
+    "Incorrect IP address [IP\u5730\u5740\u9519\u8bef]:{ip}",
+    "ip={ip};",
+    "IP\uff1a{ip}\uff0c",
+)
+
+
+def _whole_readings(token):
+    """Every address *token* reads as when taken whole (the spec `find_ip` follows)."""
+    head, colon, _ = token.partition(":")
+    starts = {0} | ({len(head) + 1} if colon and re.fullmatch(r"[\w-]*", head, re.ASCII) else set())
+    ends = {j for j in range(len(token) + 1) if re.fullmatch(r":?\.*", token[j:])}
+    found = set()
+    for i in starts:
+        for j in ends:
+            with contextlib.suppress(ValueError):
+                found.add(parse_ip(token[i:j]))
+    return found
 
 
 def respond(exchange, body, status=None, families=None):
@@ -102,26 +137,63 @@ class TestFindIP:
         """::ffff:a.b.c.d is reported as the IPv4 address."""
         assert ipaddress.ip_address("203.0.113.9") == find_ip("ip ::ffff:203.0.113.9 refused")
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "request ip: 999.1.1.1",
+            "request ip: 1203.0.113.9",
+            "ip 1.2.3.4.5 refused",
+            "ip 01.2.3.4 refused",
+            "ip x1.2.3.4 refused",
+            "ip 1.2.3.4x refused",
+            "ip 12001:db8::1 refused",
+            "ip x2001:db8::1 refused",
+            "ip 2001:db8::1x refused",
+            "ip fe80::1%eth0 refused",
+            "ip 203.0.113.0/24 refused",
+            "see http://203.0.113.9/api",
+            "ip 1.2.3.4:8080 refused",
+        ],
+    )
+    def test_a_piece_of_a_token_is_not_an_address(self, text):
+        """Only a whole token is an address: no fragment of a longer token is "found"."""
+        assert find_ip(text) is None
 
-class TestBannedUntil:
-    def test_milliseconds(self):
-        """13-digit values are epoch milliseconds."""
-        assert datetime(2022, 8, 6, 4, 58, 51, 230000, tzinfo=UTC) == find_banned_until(
-            "IP banned until 1659761931230."
-        )
+    @given(
+        ip=ips,
+        left=st.text(alphabet=_GLUE, max_size=4),
+        right=st.text(alphabet=_GLUE, max_size=4),
+    )
+    def test_glued_address_is_read_whole_or_not_at_all(self, ip, left, right):
+        """
+        An address glued to digits, dots, colons or letters is never found as a piece.
 
-    def test_bitvavo_ban_expires_at(self):
-        """Bitvavo 105 words the end of a ban as "The ban expires at <ms>"."""
-        assert datetime(2022, 8, 6, 4, 58, 51, 230000, tzinfo=UTC) == find_banned_until(
-            "Your IP or API key has been banned for not respecting the rate limit. "
-            "The ban expires at 1659761931230."
-        )
+        What is found is the whole token read as an address (less sentence
+        dots, one trailing colon, a leading ``word:`` label), or nothing.
+        """
+        token = f"{left}{ip}{right}"
 
-    def test_retry_after(self):
-        """Without a stated end, Retry-After seconds are added to now."""
-        now = datetime(2030, 1, 1, tzinfo=UTC)
+        found = find_ip(f"the exchange saw {token} and refused")
 
-        assert datetime(2030, 1, 1, 0, 2, tzinfo=UTC) == find_banned_until("", 120, now)
+        assert found is None or found in _whole_readings(token)
+        if not left and not right:
+            assert ip == found
+
+    @given(ip=ips, shape=st.sampled_from(_DELIMITED))
+    def test_punctuation_around_an_address_is_a_delimiter(self, ip, shape):
+        """Addresses set off by the punctuation exchanges use are found exactly."""
+        assert ip == find_ip(shape.format(ip=ip))
+
+    @given(ip=st.ip_addresses(v=4))
+    def test_ipv4_mapped_anywhere(self, ip):
+        """Any ::ffff:a.b.c.d in a message is reported as the IPv4 address it maps."""
+        assert ip == find_ip(f"Your IP ::ffff:{ip} is not whitelisted.")
+
+    def test_long_runs_are_linear(self):
+        """A message of 16 KB of glued digits, dots and colons is scanned quickly."""
+        text = ("1.2.3.4" * 3000)[: _classify.MAX_SCAN] + " " + "1:2:" * 4000
+
+        assert find_ip(text) is None
 
 
 class TestMatch:
@@ -249,6 +321,30 @@ class TestMatch:
         respond("binance", body, 400)
 
         assert time.perf_counter() - start < 1.0
+
+
+class TestReportedIP:
+    @pytest.mark.parametrize(
+        ("context", "expected"),
+        [
+            ({"client_ip": "2001:db8::47"}, "2001:db8::47"),
+            ({"client": {"client_ip": "2001:db8::47"}}, "2001:db8::47"),
+            ([{"client_ip": "2001:db8::47"}], "2001:db8::47"),
+            ({"a": {"b": [{"client_ip": "2001:db8::47"}]}}, None),
+            ({"echo": "203.0.113.9"}, None),
+        ],
+    )
+    def test_only_a_field_that_names_the_client_address(self, context, expected):
+        """Delta's client_ip is read (a few levels deep at most); other fields are not."""
+        found = respond(
+            "delta",
+            body_of(
+                {"success": False, "error": {"code": "ip_blocked_for_api_key", "context": context}}
+            ),
+            401,
+        )
+
+        assert expected == (str(found.reported_ip) if found.reported_ip else None)
 
 
 class TestFromException:

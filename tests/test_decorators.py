@@ -91,6 +91,29 @@ class TestDiagnosing:
             async with ipwhitelist.diagnosing():
                 raise ccxt.PermissionDenied(OKX)
 
+    @pytest.mark.parametrize(
+        ("prefix", "reason"),
+        [
+            ("binance GET http://[2001:db8::5]:8080/api/v3/account 403", "Forbidden"),
+            ("binance GET https://203.0.113.5/api/v3/account 403", ""),
+            ("binance GET https://203.0.113.5/api/v3/account 403", "Blocked"),
+            ("binance 403", "Forbidden"),
+        ],
+    )
+    def test_ccxts_prefix_is_neither_quoted_nor_an_address(self, prefix, reason):
+        """The message quotes the page; no part of ccxt's method/URL/status/reason is the IP."""
+        page = (
+            "<HTML><BODY>The Amazon CloudFront distribution is configured to block access "
+            "from your country.</BODY></HTML>"
+        )
+        with pytest.raises(ipwhitelist.GeoRestricted) as info, ipwhitelist.diagnosing():
+            raise ccxt.ExchangeError(f"{prefix} {reason} {page}")
+
+        d = info.value.diagnosis
+        assert (None, 403) == (d.reported_ip, d.http_status)
+        assert d.message.endswith(page)
+        assert not d.message.startswith(("binance", "GET", "403"))
+
     def test_nothing_raised(self):
         """A block that succeeds is left alone."""
         with ipwhitelist.diagnosing():

@@ -37,6 +37,21 @@ class TestDiagnosis:
             ipaddress.ip_address("203.0.113.7"),
         ) == d.egress_ips
 
+    def test_addresses_are_unmapped(self):
+        """::ffff:a.b.c.d is the IPv4 address, in reported_ip and egress_ips (one, not two)."""
+        d = make(reported_ip="::ffff:203.0.113.7", egress_ips=["::ffff:203.0.113.7", "203.0.113.7"])
+
+        assert ipaddress.ip_address("203.0.113.7") == d.reported_ip
+        assert (ipaddress.ip_address("203.0.113.7"),) == d.egress_ips
+        assert 4 == d.reported_ip.version
+
+    @pytest.mark.parametrize("field", ["reported_ip", "egress_ips"])
+    def test_scope_ids_are_refused(self, field):
+        """An address with a scope id names an interface, not an address: refused."""
+        value = "fe80::1%eth0"
+        with pytest.raises(ValueError, match="scope"):
+            make(**{field: value if field == "reported_ip" else [value]})
+
     @pytest.mark.parametrize(("field", "value"), [("kind", "nope"), ("confidence", "sure")])
     def test_validates_literals(self, field, value):
         """kind and confidence accept only their documented values."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import threading
 import time
 
@@ -91,6 +92,47 @@ class TestValidation:
         report = d.detect()
 
         assert ("8.8.8.8", "2606:4700::1") == (str(report.ipv4), str(report.ipv6))
+
+    @pytest.mark.parametrize(
+        "answer", [b"2606:4700::1%eth0", b"2606:4700::1%25en0", b"fe80::1%1", b"8.8.8.8%eth0"]
+    )
+    def test_scope_id_is_a_provider_error(self, run, answer):
+        """An answer with a scope id is no address: a provider error, whatever the scope."""
+        report = run(detector({"a.test": (200, answer)}, allow_private=True))
+
+        assert () == report.ips
+        assert "not an IP address" in report.errors[0]
+
+    def test_ipv4_mapped_answer_is_the_ipv4_egress(self, run):
+        """A dual-stack provider answering ::ffff:a.b.c.d reports IPv4 egress a.b.c.d."""
+        report = run(detector({"a.test": (200, b"::ffff:8.8.8.8\n")}))
+
+        assert ("8.8.8.8", None) == (str(report.ipv4), report.ipv6)
+        assert ("https://a.test/", ipaddress.ip_address("8.8.8.8")) == report.answers[0]
+
+    def test_ipv4_mapped_answer_from_an_ipv6_provider(self, run):
+        """An IPv6-only provider answering an IPv4-mapped address answered IPv4: refused."""
+        d = EgressDetector(
+            [Provider(url="https://a.test/", family=6)],
+            transport=mock({"a.test": (200, b"::ffff:8.8.8.8")}),
+            async_transport=mock({"a.test": (200, b"::ffff:8.8.8.8")}),
+        )
+
+        report = run(d)
+
+        assert () == report.ips
+        assert "expected IPv6, got 8.8.8.8" in report.errors[0]
+
+    def test_report_fields_hold_their_family(self):
+        """EgressReport takes ::ffff:a.b.c.d as IPv4 and refuses it (or a scope id) as IPv6."""
+        assert (
+            ipaddress.IPv4Address("8.8.8.8") == ipwhitelist.EgressReport(ipv4="::ffff:8.8.8.8").ipv4
+        )
+        for bad in ("::ffff:8.8.8.8", "fe80::1%eth0"):
+            with pytest.raises(ValueError, match="IPv6"):
+                ipwhitelist.EgressReport(ipv6=bad)
+        with pytest.raises(ValueError, match="IPv4"):
+            ipwhitelist.EgressReport(ipv4="2001:db8::1")
 
     def test_cloudflare_trace_parser(self):
         """The default list parses Cloudflare's key=value trace."""

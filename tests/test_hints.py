@@ -92,6 +92,17 @@ class TestAddresses:
         for ip in ("10.1.2.3", "100.64.0.9", "192.168.1.2"):
             assert ["private_address"] == names(address_hints(ipaddress.ip_address(ip), ()))
 
+    def test_ipv4_mapped_addresses_are_ipv4(self):
+        """::ffff:a.b.c.d is IPv4: no IPv6 hint, and a mapped private address is private."""
+        ipv4_list = [ipaddress.ip_network("203.0.113.0/24")]
+        mapped = ipaddress.ip_address("::ffff:203.0.113.7")
+
+        assert [] == names(address_hints(mapped, (), ipv4_list))
+        assert [] == names(address_hints(None, (mapped,), ipv4_list))
+        assert ["private_address"] == names(
+            address_hints(ipaddress.ip_address("::ffff:10.1.2.3"), ())
+        )
+
     def test_client_proxy(self):
         """A proxy on the ccxt client is a hint; no proxy, no hint."""
         assert ["client_proxy"] == names(client_hints("http://127.0.0.1:3128"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 import time
@@ -99,6 +100,31 @@ class TestThread:
             wait_for(lambda: len(seen) == 2)
 
         assert "slack is down" in caplog.text
+
+    def test_mapped_and_scoped_answers(self, flipping):
+        """::ffff:a.b.c.d is the IPv4 egress a.b.c.d; an answer with a scope id is no change."""
+        server, state = flipping
+        state["ip"] = "::ffff:198.51.100.1"
+        m = monitor(server, whitelist=["198.51.100.1"], exchange="binance")
+
+        change = m.check()
+        state["ip"] = "198.51.100.1"
+        same = m.check()
+        state["ip"] = "2001:db8::1%eth0"
+        scoped = m.check()
+
+        assert change is not None
+        assert ((ipaddress.ip_address("198.51.100.1"),), True) == (change.new, change.whitelisted)
+        assert (None, None) == (same, scoped)
+        assert (ipaddress.ip_address("198.51.100.1"),) == m.current
+
+    def test_change_addresses_are_unmapped(self):
+        """EgressChange takes ::ffff:a.b.c.d as a.b.c.d and refuses a scope id."""
+        change = ipwhitelist.EgressChange(old=["::ffff:198.51.100.1"], new=["198.51.100.1"])
+
+        assert change.old == change.new
+        with pytest.raises(ValueError, match="scope"):
+            ipwhitelist.EgressChange(old=(), new=["fe80::1%eth0"])
 
     def test_network_down_is_not_a_change(self):
         """A check that finds nothing reports no change."""

@@ -78,6 +78,21 @@ class TestAsync:
 
         assert isinstance(info.value.original, ccxt.ExchangeNotAvailable)
 
+    async def test_cdn_page_is_quoted_without_ccxts_prefix(self, server, clients, module):
+        """aiohttp's reason phrase and ccxt's method and URL are not the exchange's words."""
+        page = (
+            "<HTML><BODY>The Amazon CloudFront distribution is configured to block access "
+            "from your country.</BODY></HTML>"
+        )
+        server.default = canned(403, page)
+        client = ipwhitelist.wrap(clients(module, "bybit"), egress=False)
+
+        with pytest.raises(ipwhitelist.GeoRestricted) as info:
+            await client.public_get_v5_market_time()
+
+        d = info.value.diagnosis
+        assert (page, None) == (d.message, d.reported_ip)
+
     async def test_bybit_10010(self, server, clients, module):
         """Bybit 10010 is a confirmed IPNotWhitelisted."""
         server.default = canned(

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import ccxt
 import pytest
 
 import ipwhitelist
-from helpers import API_KEY, SECRET, body_of, canned, make_client, public_ok
+from helpers import (
+    API_KEY,
+    CREDENTIALS,
+    SECRET,
+    CannedAdapter,
+    body_of,
+    canned,
+    make_client,
+    mount,
+    public_ok,
+)
 from ipwhitelist._fake import FakeServer, Reply
 
 B2015 = body_of({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
@@ -17,6 +28,12 @@ B2015_FUTURES = body_of(
         "code": -2015,
         "msg": "Invalid API-key, IP, or permissions for action, request ip: 198.51.100.23",
     }
+)
+CLOUDFRONT_COUNTRY_BLOCK = (
+    "<!DOCTYPE HTML><HTML><HEAD><TITLE>ERROR: The request could not be satisfied"
+    "</TITLE></HEAD><BODY><H1>403 ERROR</H1><H2>The request could not be satisfied."
+    '</H2><HR noshade size="1px">The Amazon CloudFront distribution is configured '
+    "to block access from your country.</BODY></HTML>"
 )
 
 
@@ -64,6 +81,40 @@ class TestBinance:
             str(d.reported_ip),
             d.confidence,
         )
+
+    @pytest.mark.parametrize("stated", ["999.1.1.1", "1203.0.113.9", "203.0.113.9.7"])
+    def test_a_malformed_request_ip_is_not_an_address(self, server, sync_client, stated):
+        """A 'request ip' that is no whole address gives no reported IP, not a piece of it."""
+        server.default = canned(
+            401,
+            body_of(
+                {
+                    "code": -2015,
+                    "msg": f"Invalid API-key, IP, or permissions for action, request ip: {stated}",
+                }
+            ),
+        )
+        client = ipwhitelist.wrap(sync_client("binanceusdm"), egress=False)
+
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            client.fapiPrivateV2GetAccount()
+
+        d = info.value.diagnosis
+        assert (None, "possible") == (d.reported_ip, d.confidence)
+        assert "not stated by the exchange" in str(d)
+
+    def test_an_address_outside_the_message_is_not_the_one_it_saw(self):
+        """A JSON error without a message says no IP, whatever its other fields hold."""
+        body = body_of({"rc": 1, "mc": "AUTH_104", "ma": [], "result": {"echo": "ip=203.0.113.50"}})
+        client = ipwhitelist.wrap(
+            mount(ccxt.xt({**CREDENTIALS, "enableRateLimit": False}), CannedAdapter(200, body)),
+            egress=False,
+        )
+
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            client.fetch("https://sapi.xt.com/v4/balances", "GET")
+
+        assert info.value.diagnosis.reported_ip is None
 
     @pytest.mark.parametrize("exchange_id", ["binancecoinm", "binanceus"])
     def test_other_binance_families(self, server, sync_client, exchange_id):
@@ -133,12 +184,14 @@ class TestBinance:
 
     def test_418_ban_with_end_time(self, server, sync_client):
         """HTTP 418 -1003 'IP(...) banned until <ms>' is IPBanned with banned_until parsed."""
+        ends = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=2)
         server.default = canned(
             418,
             body_of(
                 {
                     "code": -1003,
-                    "msg": "Way too many requests; IP(198.51.100.7) banned until 1659761931230. "
+                    "msg": f"Way too many requests; IP(198.51.100.7) banned until "
+                    f"{int(ends.timestamp() * 1000)}. "
                     "Please use the websocket for live updates to avoid bans.",
                 }
             ),
@@ -149,7 +202,7 @@ class TestBinance:
             client.private_get_account()
 
         exc = info.value
-        assert datetime(2022, 8, 6, 4, 58, 51, 230000, tzinfo=UTC) == exc.banned_until
+        assert ends == exc.banned_until
         assert "198.51.100.7" == str(exc.diagnosis.reported_ip)
         assert isinstance(exc.original, ccxt.DDoSProtection)
         assert isinstance(exc, ccxt.DDoSProtection)
@@ -299,17 +352,30 @@ class TestBybit:
 
     def test_cloudfront_country_block(self, server, sync_client):
         """CloudFront's country block page is GeoRestricted."""
-        server.default = canned(
-            403,
-            "<!DOCTYPE HTML><HTML><HEAD><TITLE>ERROR: The request could not be satisfied"
-            "</TITLE></HEAD><BODY><H1>403 ERROR</H1><H2>The request could not be satisfied."
-            '</H2><HR noshade size="1px">The Amazon CloudFront distribution is configured '
-            "to block access from your country.</BODY></HTML>",
-        )
+        server.default = canned(403, CLOUDFRONT_COUNTRY_BLOCK)
         client = ipwhitelist.wrap(sync_client("bybit"), egress=False)
 
         with pytest.raises(ipwhitelist.GeoRestricted):
             client.public_get_v5_market_time()
+
+    @pytest.mark.parametrize("exchange_id", ["bybit", "binance", "okx"])
+    def test_cdn_page_is_quoted_without_ccxts_prefix(self, server, sync_client, exchange_id):
+        """
+        A CDN's block page is quoted as sent, and the request URL is not "the IP it saw".
+
+        ccxt words it "<id> GET <url> 403 Forbidden <page>"; the loopback URL's
+        host is an IP literal, which the exchange never said it saw.
+        """
+        server.default = canned(403, CLOUDFRONT_COUNTRY_BLOCK)
+        client = ipwhitelist.wrap(sync_client(exchange_id), egress=False)
+
+        with pytest.raises(ipwhitelist.GeoRestricted) as info:
+            client.fetch(f"{server.url}/api/v3/account", "GET")
+
+        d = info.value.diagnosis
+        assert CLOUDFRONT_COUNTRY_BLOCK == d.message
+        assert (None, None) == (d.reported_ip, d.address_family)
+        assert "IP it saw:       not stated by the exchange" in str(d)
 
     @pytest.mark.parametrize(
         "body",
@@ -609,3 +675,49 @@ def test_418_retry_after_header_gives_banned_until(server, sync_client):
     until = info.value.banned_until
     assert until is not None
     assert 119 <= (until - before).total_seconds() <= 125
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "msg"),
+    [
+        ("-5", "Way too much request weight used."),
+        ("0", "Way too much request weight used."),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", "Way too much request weight used."),
+        ("99999999999", "Way too much request weight used."),
+        (None, "Way too many requests; IP banned until 1659761931230."),
+        (None, "Way too many requests; IP banned until 99999999999."),
+    ],
+    ids=["negative", "zero", "past-date", "absurd", "past-text", "absurd-text"],
+)
+def test_418_ban_end_not_ahead_is_unknown(server, sync_client, retry_after, msg):
+    """A ban end that is past, now, or beyond any real ban is not stated: banned_until None."""
+    server.default = canned(
+        418,
+        body_of({"code": -1003, "msg": msg}),
+        headers={"Retry-After": retry_after} if retry_after is not None else None,
+    )
+    client = ipwhitelist.wrap(sync_client("binance"), egress=False)
+
+    with pytest.raises(ipwhitelist.IPBanned) as info:
+        client.private_get_account()
+
+    assert info.value.banned_until is None
+    assert "banned until:" not in str(info.value.diagnosis)
+
+
+def test_418_retry_after_http_date_gives_banned_until(server, sync_client):
+    """A Retry-After HTTP date ahead of now is the ban end."""
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    server.default = canned(
+        418,
+        body_of({"code": -1003, "msg": "Way too much request weight used."}),
+        headers={"Retry-After": format_datetime(when, usegmt=True)},
+    )
+    client = ipwhitelist.wrap(sync_client("binance"), egress=False)
+
+    with pytest.raises(ipwhitelist.IPBanned) as info:
+        client.private_get_account()
+
+    until = info.value.banned_until
+    assert until is not None
+    assert abs(until - when) < timedelta(seconds=2)

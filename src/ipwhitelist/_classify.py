@@ -9,17 +9,21 @@ and the exchange id are recovered.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
-from datetime import UTC, datetime, timedelta
+import string
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._address import parse_ip
+from ._bans import find_banned_until, retry_after_seconds
 from ._rules import REGISTRY, Rule
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ._diagnosis import IPAddress
 
 # Nested error objects are unpacked at most this deep.
@@ -61,23 +65,33 @@ _MESSAGE_KEYS = (
     "reason",
 )
 
-# Candidate IP tokens: maximal runs of hex digits, dots and colons that contain
-# a dot or a colon (checked outside the regex: a pattern requiring one inside
-# rescans a long run of digits from every position, quadratic in its length);
-# each is validated with ipaddress. Runs are trimmed of the
-# punctuation that messages put around addresses ("is:1.2.3.4", "…2001:db8::1.").
-_IP_RUN = re.compile(r"[0-9A-Fa-f:.]+")
-_IPV4_IN_RUN = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)")
+# Address tokens: maximal runs of ASCII letters, digits and the characters an
+# address, a CIDR, a scope id or a URL is made of. Only a whole token (less
+# sentence dots, one trailing colon, a leading "word:" label) is an address, so
+# "999.1.1.1" is never 99.1.1.1 and "http://203.0.113.9/" is no address at all.
+# One linear scan; each token costs a few bounded parse attempts.
+_TOKEN = re.compile(r"[\w.:%/-]+", re.ASCII)
+_LABEL = re.compile(r"[\w-]*", re.ASCII)
+_IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}", re.ASCII)
+_ADDRESS_CHARS = re.compile(r"[0-9A-Fa-f:.]+", re.ASCII)
+# The longest address text: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255".
+_MAX_ADDRESS = 45
+_MIN_COLONS = 6  # IPv6 without "::": "1:2:3:4:5:6:1.2.3.4" has the fewest
+# JSON fields in which an exchange names the address it saw: Delta's
+# error.context.client_ip (https://github.com/delta-exchange/python-rest-client/issues/47).
+_SEEN_IP_KEYS = frozenset({"client_ip"})
 # Bitfinex v2 errors are arrays: ["error", 10100, "apikey: invalid"]
 # (https://docs.bitfinex.com/docs/abbreviations-glossary#error-codes).
 _ERROR_ARRAY = re.compile(r'\[\s*"error"\s*,')
-# Binance -1003 "IP banned until <ms>"; Bitvavo 105 "The ban expires at <ms>"
-# (https://support.bitvavo.com/hc/de/articles/10122205636753).
-_BANNED_UNTIL = re.compile(r"(?i)(?:banned\s+until|ban\s+expires\s+at)\s+(\d{10,13})\b")
 
 # ccxt's exception texts: "<id> <body>", "<id> <status> <reason> <body>" (Binance
-# 418/429) and "<id> <METHOD> <url> <status> <reason> <body>" (HTTP status map).
-_WITH_URL = re.compile(r"^(\S+) (?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) (\S+) (\d{3})\b")
+# 418/429), "<id> <METHOD> <url> <status> <reason> <body>" (the HTTP status map,
+# Exchange.handle_http_status_code) and "<id> <METHOD> <url>" (transport errors,
+# Exchange.fetch). Only <body> is the exchange's; ccxt joins an empty reason
+# as is, leaving two spaces.
+_WITH_URL = re.compile(
+    r"^(\S+) (GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) (\S+)(?: (\d{3})(?= |$))?(?: |$)"
+)
 _WITH_STATUS = re.compile(r"^(\S+) (\d{3}) ")
 
 
@@ -192,58 +206,111 @@ def _parse_object(obj: Any, depth: int = 0) -> tuple[str | None, str]:
     return _scalar(code), _text(message)
 
 
-def _parse_ip(token: str) -> IPAddress | None:
+def _address(text: str) -> IPAddress | None:
+    # Cheap shape checks first: most tokens are words or numbers, and a failed
+    # parse raises. IPv6 text has "::" or at least six colons (the last group
+    # may be an IPv4 address); IPv4 text is four dotted numbers.
+    if len(text) > _MAX_ADDRESS or not _ADDRESS_CHARS.fullmatch(text):
+        return None
+    if ":" in text:
+        if "::" not in text and text.count(":") < _MIN_COLONS:
+            return None
+    elif not _IPV4_SHAPE.fullmatch(text):
+        return None
     try:
-        ip = ipaddress.ip_address(token)
+        return parse_ip(text)
     except ValueError:
         return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
+
+
+def _read_token(token: str) -> IPAddress | None:
+    """The address *token* is, taken whole, or None."""
+    base = token.rstrip(".")  # "Your IP 203.0.113.7."
+    for form in (base, base[:-1]) if base.endswith(":") else (base,):
+        ip = _address(form)
+        if ip is not None:
+            return ip
+        # "is:203.0.113.7", "]:203.0.113.7", "is:2001:db8::7": a label, then
+        # the address. A label ending in a hex digit could be the address's
+        # own first group ("x2001:db8::1" is not "x2001" and db8::1): then
+        # only an IPv4 address or one starting with "::" may follow it.
+        head, colon, rest = form.partition(":")
+        if (
+            colon
+            and _LABEL.fullmatch(head)
+            and (
+                not head
+                or head[-1] not in string.hexdigits
+                or _IPV4_SHAPE.fullmatch(rest)
+                or rest.startswith("::")
+            )
+        ):
+            ip = _address(rest)
+            if ip is not None:
+                return ip
+    return None
 
 
 def find_ip(text: str) -> IPAddress | None:
-    """Return the first valid IP address literal in *text* (IPv4-mapped IPv6 becomes IPv4)."""
-    for run in _IP_RUN.findall(text[:MAX_SCAN]):
-        # Skip punctuation and words ("e.", "ad:"): an address literal has a
-        # digit or, in IPv6, at least two colons. Failed parses raise, so this
-        # keeps the common case cheap.
-        if "." not in run and ":" not in run:
+    """
+    Return the first address in *text* that is a whole token, or None.
+
+    A token is a run of ASCII letters, digits and ``.:%/-_``; punctuation,
+    spaces and other scripts delimit it. A token is an address when, less its
+    trailing dots, one trailing colon and a leading ``word:`` label, it is
+    exactly one address (`parse_ip`: no scope id; IPv4-mapped IPv6 becomes
+    IPv4). So ``999.1.1.1``, ``x1.2.3.4``, ``1.2.3.4:443``, ``10.0.0.0/8`` and a
+    URL's host name no address.
+    """
+    for found in _TOKEN.finditer(text[:MAX_SCAN]):
+        token = found.group(0)
+        # Words and numbers are most tokens: an address has a dot or a colon,
+        # and a digit or (IPv6) two colons.
+        if "." not in token and ":" not in token:
             continue
-        if run.count(":") < 2 and not any(c.isdigit() for c in run):  # noqa: PLR2004
+        if token.count(":") < 2 and not any(c.isdigit() for c in token):  # noqa: PLR2004
             continue
-        trimmed = run.rstrip(".")
-        # "is:::1" is "is:" followed by "::1": drop one colon before dropping all.
-        for candidate in (trimmed, trimmed[1:], trimmed.lstrip(":"), trimmed.rstrip(":")):
-            ip = _parse_ip(candidate)
-            if ip is not None:
-                return ip
-        embedded = _IPV4_IN_RUN.search(run)
-        if embedded:
-            ip = _parse_ip(embedded.group(0))
-            if ip is not None:
-                return ip
+        ip = _read_token(token)
+        if ip is not None:
+            return ip
     return None
 
 
-def find_banned_until(
-    text: str, retry_after: float | None = None, now: datetime | None = None
-) -> datetime | None:
-    """Parse "banned until <epoch ms or s>" from *text*, else use a Retry-After delay."""
-    found = _BANNED_UNTIL.search(text[:MAX_SCAN])
-    if found:
-        value = int(found.group(1))
-        seconds = value / 1000 if len(found.group(1)) == 13 else value  # noqa: PLR2004
-        try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if retry_after is not None:
-        try:
-            return (now or datetime.now(UTC)) + timedelta(seconds=retry_after)
-        except (OverflowError, ValueError):  # nan, inf, or beyond year 9999
-            return None
+def _reported_ip(code: str | None, message: str, body: str) -> IPAddress | None:
+    """
+    The address the exchange says it saw, read from its own words only.
+
+    Its message first; then, in a JSON error, the fields that name the
+    client's address (`_SEEN_IP_KEYS`), never its other fields (they echo
+    the request or carry ids). A body that is no JSON error (an exchange's or
+    CDN's HTML or text page) is read whole when it is all there is.
+    """
+    ip = find_ip(message)
+    if ip is not None:
+        return ip
+    text = body.lstrip()
+    if text.startswith(("{", "[")):
+        return find_ip(" ".join(_seen_ip_fields(_decode(text, 0))))
+    if not message and code is None:
+        return find_ip(body)
     return None
+
+
+def _seen_ip_fields(value: Any, depth: int = 0) -> list[str]:
+    """The text values of `_SEEN_IP_KEYS` fields anywhere in a decoded JSON error (bounded)."""
+    if depth > _MAX_DEPTH + 1:
+        return []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in _SEEN_IP_KEYS and isinstance(inner, str):
+                found.append(inner)
+            elif isinstance(inner, dict | list):
+                found.extend(_seen_ip_fields(inner, depth + 1))
+    elif isinstance(value, list):
+        for inner in value:
+            found.extend(_seen_ip_fields(inner, depth + 1))
+    return found
 
 
 def match(response: Response) -> Match | None:
@@ -256,7 +323,7 @@ def match(response: Response) -> Match | None:
             return Match(
                 rule=rule,
                 response=response,
-                reported_ip=find_ip(text),
+                reported_ip=_reported_ip(response.code, message, body),
                 banned_until=find_banned_until(text, response.retry_after)
                 if rule.kind == "ip_banned"
                 else None,
@@ -276,13 +343,7 @@ def response_from_http(
 ) -> Response:
     """Build a `Response` from what ccxt's ``handle_errors`` receives."""
     code, message = parse_body(body)
-    retry_after = None
-    if headers:
-        try:
-            raw = headers.get("Retry-After") or headers.get("retry-after")
-            retry_after = float(raw) if raw is not None else None
-        except (AttributeError, TypeError, ValueError):
-            retry_after = None
+    retry_after = retry_after_seconds(headers) if headers else None
     return Response(
         exchange=exchange,
         families=families,
@@ -305,18 +366,20 @@ def response_from_exception(
     ccxt prefixes its messages with the exchange id; when *exchange* is
     ``None`` that prefix names the exchange. ccxt.pro sometimes drops both the
     id and the code (a refused Bybit websocket login), so callers that hold
-    the client pass its id. Without a JSON body the message is the text less
-    ccxt's own prefixes, so the diagnosis quotes only the exchange.
+    the client pass its id. The message and body are the exchange's words
+    only: ccxt's id, method, URL, status and reason phrase are taken apart, so
+    the diagnosis never quotes them and no address is read from the URL.
     """
     from ._families import families_of_id
 
     text = str(exc)[:MAX_SCAN]
-    http_status = None
-    url = None
+    http_status = url = method = None
     prefix = text.split(" ", 1)[0] if text else ""
     found = _WITH_URL.match(text)
     if found:
-        url, http_status = found.group(2), int(found.group(3))
+        method, url = found.group(2), found.group(3)
+        status = found.group(4)
+        http_status = int(status) if status else None
     else:
         found = _WITH_STATUS.match(text)
         if found:
@@ -324,18 +387,41 @@ def response_from_exception(
     if exchange is None:
         exchange = prefix or "unknown"
         families = families_of_id(exchange) if prefix else ()
-    code, message = parse_body(text)
-    if not message and found is None:
-        message = _bare_message(text, (exchange, *families))
+    if found is None:
+        said = _bare_message(text, (exchange, *families))
+    else:
+        said = text[found.end() :]
+        if http_status is not None:
+            said = _without_reason(said, http_status)
+    code, message = parse_body(said)
+    if not message and code is None:
+        message = said
     return Response(
         exchange=exchange,
         families=families,
         http_status=http_status,
         code=code,
-        message=message or text,
-        body=text,
+        message=message,
+        body=said,
         url=url,
+        method=method,
     )
+
+
+def _without_reason(text: str, status: int) -> str:
+    """*text* ("<reason> <body>") less the HTTP reason phrase ccxt put before the body."""
+    if text.startswith(" "):  # ccxt joined an empty reason phrase
+        return text[1:]
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return text
+    head = text[: len(phrase)]
+    if head.lower() == phrase.lower() and text[len(phrase) : len(phrase) + 1] in ("", " "):
+        return text[len(phrase) + 1 :]
+    # A reason phrase of the server's own wording: where it ends is unknown,
+    # and it is the server's words too, so it stays.
+    return text
 
 
 # Wrappers ccxt puts around an exchange's words when no JSON body survives:

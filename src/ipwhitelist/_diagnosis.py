@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
+from ._address import parse_ip
 from ._redact import redact_patterns, strip_query
 
 if TYPE_CHECKING:
@@ -28,14 +29,16 @@ _HEADLINES: dict[Kind, str] = {
 
 
 def _to_ip(value: str | IPAddress | None) -> IPAddress | None:
+    # parse_ip: no scope id; ::ffff:a.b.c.d is the IPv4 address it maps.
     if value is None:
         return None
-    return ipaddress.ip_address(value)
+    return parse_ip(value)
 
 
 def _to_ips(values: Iterable[str | IPAddress]) -> tuple[IPAddress, ...]:
-    # Order is kept (first = the address that answered first) and repeats dropped.
-    return tuple(dict.fromkeys(ipaddress.ip_address(v) for v in values))
+    # Order is kept (first = the address that answered first) and repeats
+    # dropped, after unmapping (::ffff:a.b.c.d and a.b.c.d are one address).
+    return tuple(dict.fromkeys(parse_ip(v) for v in values))
 
 
 def _to_strs(values: Iterable[str]) -> tuple[str, ...]:
@@ -102,7 +105,8 @@ class Diagnosis:
         code: The exchange's error code as a string, if it sent one.
         http_status: The HTTP status of the response, if known.
         message: The exchange's message, redacted.
-        reported_ip: The IP the exchange said it saw, parsed from its message.
+        reported_ip: The IP the exchange said it saw, parsed from its own words
+            (its message, never ccxt's request URL).
         egress_ips: Public IPs detected for this host (IPv4 and/or IPv6); empty
             when detection was off or failed.
         address_family: 4 or 6, the IP version the failing request used, when
@@ -114,7 +118,8 @@ class Diagnosis:
         hints: Environment clues (serverless, containers, proxies, IPv6, …).
         evidence: Why the confidence is what it is, one reason per line.
         remediation: The ordered steps that restore trading.
-        banned_until: When a ban ends, as stated by the exchange.
+        banned_until: When a ban ends, as stated by the exchange; ``None``
+            when unknown (not stated, already past, or implausibly far ahead).
         endpoint: Method and URL of the failing request, without its query string.
         ccxt_error: The name of the ccxt exception class that was raised.
         source: Where the matching rule comes from (an exchange doc or issue URL).

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
+from ._address import parse_ip
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
@@ -74,11 +76,19 @@ DEFAULT_PROVIDERS: tuple[Provider, ...] = (
 
 
 def _to_v4(value: str | ipaddress.IPv4Address | None) -> ipaddress.IPv4Address | None:
-    return None if value is None else ipaddress.IPv4Address(value)
+    # parse_ip: an IPv4-mapped IPv6 address is the IPv4 address it maps.
+    ip = None if value is None else parse_ip(value)
+    if ip is not None and not isinstance(ip, ipaddress.IPv4Address):
+        raise ValueError(f"ipv4 must be an IPv4 address, not {value!r}")
+    return ip
 
 
 def _to_v6(value: str | ipaddress.IPv6Address | None) -> ipaddress.IPv6Address | None:
-    return None if value is None else ipaddress.IPv6Address(value)
+    # An IPv4-mapped address is IPv4 egress, and a scope id is not an address.
+    ip = None if value is None else parse_ip(value)
+    if ip is not None and not isinstance(ip, ipaddress.IPv6Address):
+        raise ValueError(f"ipv6 must be an IPv6 address, not {value!r} (IPv4)")
+    return ip
 
 
 @attrs.frozen(kw_only=True)
@@ -226,8 +236,10 @@ class EgressDetector:
             raise EgressError(f"body larger than {self.max_body} bytes")
         try:
             text = provider.parse(body.decode("ascii"))
-            ip = ipaddress.ip_address(text)
-        except (UnicodeDecodeError, ValueError):
+            # One whole address: no scope id (it names an interface of the
+            # provider's view, not an address); ::ffff:a.b.c.d is IPv4 egress.
+            ip = parse_ip(text)
+        except (UnicodeDecodeError, ValueError, TypeError):
             raise EgressError("answer is not an IP address") from None
         if provider.family is not None and ip.version != provider.family:
             raise EgressError(f"expected IPv{provider.family}, got {ip}")

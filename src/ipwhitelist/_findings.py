@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import attrs
 
+from ._address import parse_ip, parse_network
 from ._limits import limits_for
 
 if TYPE_CHECKING:
@@ -86,8 +87,10 @@ Network: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def _network(entry: str) -> Network | None:
+    # parse_network: ::ffff:203.0.113.0/120 is 203.0.113.0/24 on either list,
+    # and an entry with a zone id is no network.
     try:
-        return ipaddress.ip_network(entry.strip(), strict=False)
+        return parse_network(entry, strict=False)
     except ValueError:
         return None
 
@@ -308,8 +311,7 @@ def _egress_findings(
     missing = [
         ip
         for ip in egress_ips
-        if not any(ipaddress.ip_address(ip) in n for n in networks)
-        and not any(_fits(m, ip) for m in masks)
+        if not any(parse_ip(ip) in n for n in networks) and not any(_fits(m, ip) for m in masks)
     ]
     if missing:
         partly = len(missing) < len(egress_ips)

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._address import unmap
 from ._diagnosis import Hint, IPAddress
 
 if TYPE_CHECKING:
@@ -181,7 +182,9 @@ def address_hints(
 ) -> tuple[Hint, ...]:
     """Return hints from the addresses themselves (IPv6 egress, private or CGNAT addresses)."""
     hints = []
-    egress = list(egress_ips)
+    # ::ffff:a.b.c.d is the IPv4 address a.b.c.d: neither IPv6 nor anything else.
+    reported_ip = unmap(reported_ip) if reported_ip is not None else None
+    egress = [unmap(ip) for ip in egress_ips]
     seen = [reported_ip] if reported_ip is not None else egress
     networks = list(whitelist_networks)
     families = {n.version for n in networks}

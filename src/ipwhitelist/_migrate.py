@@ -207,8 +207,11 @@ def _entry(reg: Registry, exchange: Any, label: str | None) -> KeyEntry:
 
 
 def _address(text: str) -> IPAddress:
+    # parse_ip: ::ffff:a.b.c.d is a.b.c.d, and a scope id is no address.
     try:
         return parse_ip(text)
+    except TypeError:
+        raise MigrationError(f"{text!r} is not an IP address") from None
     except ValueError as exc:
         reason = str(exc) if "scope id" in str(exc) else f"{text!r} is not an IP address"
         raise MigrationError(reason) from None
@@ -423,6 +426,7 @@ def _listed(audit: KeyAudit | None) -> tuple[str, ...] | None:
 
 
 def _same(entry: str, listed: tuple[str, ...]) -> bool:
+    # The exchange's list as parse_network reads it: ::ffff:a.b.c.d is a.b.c.d.
     wanted = parse_network(entry)
     for other in listed:
         try:

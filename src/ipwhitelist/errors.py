@@ -107,14 +107,15 @@ class IPBanned(IPRejection, ccxt.DDoSProtection):  # type: ignore[misc]
 
     Attributes:
         banned_until: When the exchange says the ban ends (timezone-aware UTC),
-            or ``None`` if it did not say.
+            or ``None`` if it did not say, or said an end that cannot be right
+            (already past, or more than 30 days ahead).
 
     Added in *0.1.0*.
     """
 
     @property
     def banned_until(self) -> datetime | None:
-        """When the ban ends, as stated by the exchange; ``None`` if it did not say."""
+        """When the ban ends, as stated by the exchange; ``None`` if unknown (see the class)."""
         return self.diagnosis.banned_until
 
 
