@@ -322,7 +322,7 @@ class TestMigrate:
                 migrate(client, path, to=OLD, egress=[OLD])
             with pytest.raises(MigrationError, match="nothing to migrate"):
                 migrate(client, path, to=f"::ffff:{OLD}", egress=[OLD])  # OLD itself
-            with pytest.raises(MigrationError, match="is not an IP address"):
+            with pytest.raises(MigrationError, match="scope id"):
                 migrate(client, path, to="fe80::1%eth0", egress=[OLD])
             migrate(client, path, to=NEW, egress=[OLD])
             with pytest.raises(MigrationError, match="in progress"):
