@@ -14,13 +14,11 @@ import pkgutil
 from pathlib import Path
 
 import ccxt
-import ccxt.async_support
 import pytest
 
 import ipwhitelist
-from helpers import CREDENTIALS, CannedAdapter, mount
+import replay
 from ipwhitelist import _rules
-from ipwhitelist._fake import FakeServer, Reply, point_at
 from ipwhitelist._families import families_of_id
 
 CORPUS = [
@@ -35,12 +33,14 @@ KINDS = {
 }
 
 
-def _client(module, entry):
-    return getattr(module, entry["exchange"])({**CREDENTIALS, "enableRateLimit": False})
-
-
-def _raise(client, entry):
-    return client.fetch(entry["url"], entry.get("method", "GET"), {}, None)
+def _case(entry):
+    return replay.Case(
+        exchange=entry["exchange"],
+        url=entry["url"],
+        method=entry.get("method", "GET"),
+        http_status=entry["http_status"],
+        body=entry["body"],
+    )
 
 
 def test_corpus_is_sourced_and_large_enough():
@@ -83,22 +83,7 @@ def test_every_exchange_with_a_rule_module_is_in_the_corpus():
 @pytest.mark.parametrize("entry", CORPUS, ids=[e["id"] for e in CORPUS])
 def test_sync_replay(entry):
     """Real ccxt (sync, real URLs via a session adapter): typed exactly when expected."""
-    adapter = CannedAdapter(entry["http_status"], entry["body"])
-    plain = mount(_client(ccxt, entry), adapter)
-    wrapped = ipwhitelist.wrap(mount(_client(ccxt, entry), adapter), egress=False)
-
-    try:
-        _raise(plain, entry)
-    except ccxt.BaseError as exc:
-        expected = exc
-    else:
-        expected = None
-    try:
-        _raise(wrapped, entry)
-    except ccxt.BaseError as exc:
-        actual = exc
-    else:
-        actual = None
+    expected, actual = replay.sync(_case(entry))
 
     # The corpus records what ccxt itself raises, so a ccxt upgrade that changes
     # it shows up here rather than as a silent change in what users catch.
@@ -120,42 +105,12 @@ def test_sync_replay(entry):
 @pytest.mark.asyncio
 async def test_async_replay_all():
     """Real ccxt.async_support over loopback HTTP: the same kinds for every entry."""
-    current = {}
-
-    def route(_request):
-        entry = current["entry"]
-        content_type = (
-            "application/json" if entry["body"].lstrip().startswith(("{", "[")) else "text/html"
-        )
-        return Reply(
-            status=entry["http_status"], body=entry["body"], headers={"Content-Type": content_type}
-        )
-
-    mismatches = []
-    with FakeServer(default=route) as server:
-        clients = {}
-        try:
-            for entry in CORPUS:
-                current["entry"] = entry
-                client = clients.get(entry["exchange"])
-                if client is None:
-                    client = point_at(_client(ccxt.async_support, entry), server.url)
-                    ipwhitelist.wrap(client, egress=False)
-                    clients[entry["exchange"]] = client
-                path = "/" + entry["url"].split("/", 3)[3]
-                try:
-                    await client.fetch(server.url + path, entry.get("method", "GET"), {}, None)
-                except ipwhitelist.IPRejection as exc:
-                    got = exc.diagnosis.kind
-                except ccxt.BaseError:
-                    got = None
-                else:
-                    got = None
-                if got != entry["expect"]:
-                    mismatches.append((entry["id"], entry["expect"], got))
-        finally:
-            for client in clients.values():
-                await client.close()
+    kinds = await replay.kinds_async([_case(entry) for entry in CORPUS])
+    mismatches = [
+        (entry["id"], entry["expect"], got)
+        for entry, got in zip(CORPUS, kinds, strict=True)
+        if got != entry["expect"]
+    ]
 
     assert [] == mismatches
 
