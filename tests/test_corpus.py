@@ -9,8 +9,10 @@ kind; near-misses must come out exactly as unwrapped ccxt raises them.
 from __future__ import annotations
 
 import collections
+import importlib
 import json
 import pkgutil
+import re
 from pathlib import Path
 
 import ccxt
@@ -26,6 +28,9 @@ CORPUS = [
     for path in sorted((Path(__file__).parent / "data" / "corpus").glob("*.json"))
     for entry in json.loads(path.read_text("utf-8"))
 ]
+# An older ccxt (make compat) may lack an exchange added later: its entries
+# cannot be replayed there, and must not fail.
+REPLAYED = [entry for entry in CORPUS if entry["exchange"] in ccxt.exchanges]
 KINDS = {
     "ip_not_whitelisted": ipwhitelist.IPNotWhitelisted,
     "ip_banned": ipwhitelist.IPBanned,
@@ -47,10 +52,10 @@ def test_corpus_is_sourced_and_large_enough():
     """Every entry has a source URL, a known exchange and a valid expectation."""
     for entry in CORPUS:
         assert entry["source"].startswith("http"), entry["id"]
-        assert entry["exchange"] in ccxt.exchanges, entry["id"]
+        assert re.fullmatch(r"[a-z0-9]+", entry["exchange"]), entry["id"]
         assert entry["expect"] in (None, *KINDS), entry["id"]
     assert len({e["id"] for e in CORPUS}) == len(CORPUS)
-    assert len(CORPUS) >= 150
+    assert len(CORPUS) >= 450
 
 
 def test_every_exchange_with_a_rule_module_is_in_the_corpus():
@@ -59,15 +64,15 @@ def test_every_exchange_with_a_rule_module_is_in_the_corpus():
     for entry in CORPUS:
         for family in families_of_id(entry["exchange"]):
             by_family[family].append(entry)
-    modules = [
-        name
-        for name in (m.name for m in pkgutil.iter_modules(_rules.__path__))
-        if name != "generic"
-    ]
+    modules = {
+        info.name: importlib.import_module(f"{_rules.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(_rules.__path__)
+        if info.name != "generic"
+    }
     beyond_big_three = set(modules) - {"binance", "bybit", "okx"}
 
-    assert len(beyond_big_three) >= 15
-    for name in modules:
+    assert len(beyond_big_three) >= 40
+    for name, module in modules.items():
         rules_here = [
             r
             for r in ipwhitelist.rules()
@@ -78,9 +83,12 @@ def test_every_exchange_with_a_rule_module_is_in_the_corpus():
         assert len(near_misses) >= 3, name
         kinds = {r.kind for r in rules_here}
         assert kinds <= {e["expect"] for e in entries}, name
+        if getattr(module, "DIALECTS", None):
+            # A dialect's rules must be shown to fire on this exchange too.
+            assert any(e["expect"] for e in entries), name
 
 
-@pytest.mark.parametrize("entry", CORPUS, ids=[e["id"] for e in CORPUS])
+@pytest.mark.parametrize("entry", REPLAYED, ids=[e["id"] for e in REPLAYED])
 def test_sync_replay(entry):
     """Real ccxt (sync, real URLs via a session adapter): typed exactly when expected."""
     expected, actual = replay.sync(_case(entry))
@@ -105,10 +113,10 @@ def test_sync_replay(entry):
 @pytest.mark.asyncio
 async def test_async_replay_all():
     """Real ccxt.async_support over loopback HTTP: the same kinds for every entry."""
-    kinds = await replay.kinds_async([_case(entry) for entry in CORPUS])
+    kinds = await replay.kinds_async([_case(entry) for entry in REPLAYED])
     mismatches = [
         (entry["id"], entry["expect"], got)
-        for entry, got in zip(CORPUS, kinds, strict=True)
+        for entry, got in zip(REPLAYED, kinds, strict=True)
         if got != entry["expect"]
     ]
 
@@ -119,6 +127,6 @@ def test_report_counts(capsys):
     """Print the corpus counts by exchange family and kind (for the issue note)."""
     counts = collections.Counter((e["exchange"], e["expect"]) for e in CORPUS)
     with capsys.disabled():
-        print("\ncorpus:", len(CORPUS), "responses")
+        print("\ncorpus:", len(CORPUS), "responses,", len(REPLAYED), "replayed on this ccxt")
         for (exchange, kind), n in sorted(counts.items(), key=str):
             print(f"  {exchange:14} {kind!s:20} {n}")
