@@ -142,7 +142,9 @@ def _parse_from(lines: list[str], start: int, indent: int) -> _Parsed | None:
     return None
 
 
-def _collect(node: ast.Dict, path: tuple[str, ...], where: Where, chunk: list[str], first: int) -> None:
+def _collect(
+    node: ast.Dict, path: tuple[str, ...], where: Where, chunk: list[str], first: int
+) -> None:
     for key, value in zip(node.keys, node.values, strict=True):
         if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
             continue
@@ -192,7 +194,9 @@ def census(*, pro: bool = False) -> list[Entry]:
     import ccxt.pro
 
     for exchange in ccxt.pro.exchanges:
-        rest = {(e.path, e.key, e.ccxt_class) for e in entries_of(getattr(ccxt, exchange), exchange)}
+        rest = {
+            (e.path, e.key, e.ccxt_class) for e in entries_of(getattr(ccxt, exchange), exchange)
+        }
         entries = entries_of(getattr(ccxt.pro, exchange), exchange, pro=True)
         selected.extend(
             e for e in entries if (e.path, e.key, e.ccxt_class) not in rest and names_ip(e.text)

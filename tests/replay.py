@@ -66,7 +66,9 @@ async def kinds_async(cases: Iterable[Case]) -> list[str | None]:
         case = current["case"]
         json_like = case.body.lstrip().startswith(("{", "["))
         content_type = "application/json" if json_like else "text/html"
-        return Reply(status=case.http_status, body=case.body, headers={"Content-Type": content_type})
+        return Reply(
+            status=case.http_status, body=case.body, headers={"Content-Type": content_type}
+        )
 
     kinds: list[str | None] = []
     with FakeServer(default=route) as server:

@@ -95,9 +95,7 @@ def case_of(entry: census.Entry) -> replay.Case:
     urls = envelope.get("urls", {})
     url = urls.get(entry.path[0] if entry.path else "exact", envelope["url"])
     body = string.Template(envelope["body"]).substitute(code=code, message=json.dumps(message))
-    return replay.Case(
-        exchange=entry.exchange, url=url, http_status=envelope["status"], body=body
-    )
+    return replay.Case(exchange=entry.exchange, url=url, http_status=envelope["status"], body=body)
 
 
 class TestVocabulary:

@@ -56,7 +56,7 @@ RULES = (
         source="https://github.com/ccxt/ccxt/blob/master/python/ccxt/bitget.py",
         description=(
             "30011 invalid IP, the retired v1 API's code for the same refusal (ccxt: "
-            "`'30011': PermissionDenied,  # { \"code\": 30011, \"message\": \"invalid IP\" }`)."
+            '`\'30011\': PermissionDenied,  # { "code": 30011, "message": "invalid IP" }`).'
         ),
     ),
     Rule(

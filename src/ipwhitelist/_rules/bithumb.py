@@ -17,10 +17,10 @@ from . import Rule
 
 TITLE = "Bithumb"
 
-_ERRORS = "https://apidocs.bithumb.com/docs/api-%EC%A3%BC%EC%9A%94-%EC%97%90%EB%9F%AC-%EC%BD%94%EB%93%9C"
-_LEGACY_ERRORS = (
-    "https://apidocs.bithumb.com/v1.2.0/docs/api-%EC%A3%BC%EC%9A%94-%EC%97%90%EB%9F%AC-%EC%BD%94%EB%93%9C"
+_ERRORS = (
+    "https://apidocs.bithumb.com/docs/api-%EC%A3%BC%EC%9A%94-%EC%97%90%EB%9F%AC-%EC%BD%94%EB%93%9C"
 )
+_LEGACY_ERRORS = "https://apidocs.bithumb.com/v1.2.0/docs/api-%EC%A3%BC%EC%9A%94-%EC%97%90%EB%9F%AC-%EC%BD%94%EB%93%9C"
 
 RULES = (
     Rule(

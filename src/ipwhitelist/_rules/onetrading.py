@@ -26,7 +26,9 @@ RULES = (
         # Known from ccxt's map (among the key token's checks), not from a text.
         confidence="likely",
         source=_CCXT,
-        description="INVALID_IP_RESTRICTION (ccxt: `'INVALID_IP_RESTRICTION': AuthenticationError`).",
+        description=(
+            "INVALID_IP_RESTRICTION (ccxt: `'INVALID_IP_RESTRICTION': AuthenticationError`)."
+        ),
     ),
     Rule(
         name="onetrading-client-ip-blocked",
