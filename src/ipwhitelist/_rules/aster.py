@@ -19,7 +19,7 @@ TITLE = "Aster"
 DIALECTS = {
     "binance": (
         "https://github.com/asterdex/api-docs/blob/master/"
-        "V3(Recommended)/EN/aster-finance-futures-api-v3.md"
+        "V3%28Recommended%29/EN/aster-finance-futures-api-v3.md"
     ),
 }
 
