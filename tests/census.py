@@ -12,7 +12,10 @@ is read with the tokenizer, so a ``#`` inside a string is not a comment.
 
 An entry is selected when its key or its comment names an IP rejection (see
 `names_ip`). What happens to a selected entry is decided elsewhere: a rule
-types it, or ``tests/data/census_waivers.toml`` says why it is not one.
+types it, or ``tests/data/census_waivers.toml`` says why it is not one
+(`waiver_of`); `code_and_text` gives the code and the exchange's words to send
+for it, in REST (``tests/test_census.py``) and websocket
+(``tests/test_census_ws.py``) frames alike.
 """
 
 from __future__ import annotations
@@ -21,9 +24,21 @@ import ast
 import functools
 import linecache
 import re
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import attrs
+
+from ipwhitelist._classify import parse_body
+from ipwhitelist._families import families_of_id
+from ipwhitelist._rules import dialects_of
+
+DATA = Path(__file__).parent / "data"
+#: How each exchange answers an error (see the file's header).
+ENVELOPES: dict[str, Any] = tomllib.loads((DATA / "census_envelopes.toml").read_text("utf-8"))
+#: Entries that are not IP rejections, and why (see the file's header).
+WAIVERS: dict[str, Any] = tomllib.loads((DATA / "census_waivers.toml").read_text("utf-8"))
 
 # "IP" as a word (also IPs, IPv4, IPv6, ip_address, clientIp), never inside
 # another word: "ship", "zip", "description", "multiple", "VIP", "IPO".
@@ -202,3 +217,53 @@ def census(*, pro: bool = False) -> list[Entry]:
             e for e in entries if (e.path, e.key, e.ccxt_class) not in rest and names_ip(e.text)
         )
     return selected
+
+
+def lineage(exchange: str) -> tuple[str, ...]:
+    """The exchange, its ccxt ancestors, then the exchanges whose dialect it speaks."""
+    return (*families_of_id(exchange), *dialects_of(exchange))
+
+
+def envelope_of(exchange: str) -> dict[str, Any]:
+    """The exchange's REST error envelope (its own, else a ccxt ancestor's)."""
+    for family in families_of_id(exchange):
+        if family in ENVELOPES:
+            return dict(ENVELOPES[family])
+    raise LookupError(
+        f"{exchange} has census entries but no envelope in tests/data/census_envelopes.toml"
+    )
+
+
+def waiver_of(entry: Entry) -> str | None:
+    """Why the entry is not an IP rejection, or None when a rule must type it."""
+    for family in lineage(entry.exchange):
+        reason = WAIVERS.get(family, {}).get(entry.key)
+        if reason is not None:
+            return str(reason)
+    return None
+
+
+def text_of(entry: Entry) -> str:
+    """The exchange's words for an entry: an override, the quoted body's message, the comment."""
+    override = envelope_of(entry.exchange).get("messages", {}).get(entry.key)
+    if override is not None:
+        return str(override)
+    comment = entry.comment
+    if "{" in comment:
+        _code, message = parse_body(comment[comment.index("{") :])
+        if message:
+            return message
+    comment = comment.strip().strip("'\"").strip()
+    return comment or entry.key
+
+
+def code_and_text(entry: Entry) -> tuple[str, str]:
+    """The code and message that reach the entry: a code key with its text, or a message key."""
+    envelope = envelope_of(entry.exchange)
+    text = text_of(entry)
+    other = str(envelope.get("message_code", "0"))
+    if entry.broad:
+        return other, text if entry.key in text else entry.key
+    if re.fullmatch(envelope.get("codes", r"-?\d+"), entry.key):
+        return entry.key, text
+    return other, entry.key

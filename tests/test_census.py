@@ -22,8 +22,6 @@ import collections
 import json
 import re
 import string
-import tomllib
-from pathlib import Path
 
 import ccxt
 import pytest
@@ -31,13 +29,8 @@ import pytest
 import census
 import ipwhitelist
 import replay
-from ipwhitelist._classify import parse_body
-from ipwhitelist._families import families_of_id
-from ipwhitelist._rules import dialects_of
+from census import WAIVERS, lineage, waiver_of
 
-DATA = Path(__file__).parent / "data"
-ENVELOPES = tomllib.loads((DATA / "census_envelopes.toml").read_text("utf-8"))
-WAIVERS = tomllib.loads((DATA / "census_waivers.toml").read_text("utf-8"))
 ENTRIES = census.census()
 
 
@@ -45,53 +38,10 @@ def _id(entry: census.Entry) -> str:
     return f"{entry.exchange}:{entry.map}:{entry.key[:40]}"
 
 
-def lineage(exchange: str) -> tuple[str, ...]:
-    """The exchange, its ccxt ancestors, then the exchanges whose dialect it speaks."""
-    families = families_of_id(exchange)
-    return (*families, *dialects_of(exchange))
-
-
-def envelope_of(exchange: str) -> dict:
-    for family in families_of_id(exchange):
-        if family in ENVELOPES:
-            return ENVELOPES[family]
-    raise LookupError(
-        f"{exchange} has census entries but no envelope in tests/data/census_envelopes.toml"
-    )
-
-
-def waiver_of(entry: census.Entry) -> str | None:
-    for family in lineage(entry.exchange):
-        reason = WAIVERS.get(family, {}).get(entry.key)
-        if reason is not None:
-            return reason
-    return None
-
-
-def text_of(entry: census.Entry, envelope: dict) -> str:
-    """The exchange's words for an entry: an override, the quoted body's message, the comment."""
-    override = envelope.get("messages", {}).get(entry.key)
-    if override is not None:
-        return override
-    comment = entry.comment
-    if "{" in comment:
-        _code, message = parse_body(comment[comment.index("{") :])
-        if message:
-            return message
-    comment = comment.strip().strip("'\"").strip()
-    return comment or entry.key
-
-
 def case_of(entry: census.Entry) -> replay.Case:
     """The response that reaches this entry in ccxt's handle_errors."""
-    envelope = envelope_of(entry.exchange)
-    text = text_of(entry, envelope)
-    if entry.broad:
-        code, message = envelope.get("message_code", "0"), text if entry.key in text else entry.key
-    elif re.fullmatch(envelope.get("codes", r"-?\d+"), entry.key):
-        code, message = entry.key, text
-    else:
-        code, message = envelope.get("message_code", "0"), entry.key
+    envelope = census.envelope_of(entry.exchange)
+    code, message = census.code_and_text(entry)
     urls = envelope.get("urls", {})
     url = urls.get(entry.path[0] if entry.path else "exact", envelope["url"])
     body = string.Template(envelope["body"]).substitute(code=code, message=json.dumps(message))
