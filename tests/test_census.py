@@ -30,6 +30,7 @@ import census
 import ipwhitelist
 import replay
 from census import WAIVERS, lineage, waiver_of
+from ipwhitelist._families import families_of_id
 
 ENTRIES = census.census()
 
@@ -142,10 +143,15 @@ def test_entry_is_typed_or_waived(entry):
 @pytest.mark.asyncio
 async def test_async_agrees_with_the_waivers():
     """Over loopback with ccxt.async_support, typed exactly the entries that are not waived."""
-    kinds = await replay.kinds_async([case_of(e) for e in ENTRIES])
+    # One entry per family: the sync test replays every ccxt id; a subclass
+    # (binanceusdm, bybiteu, myokx ...) shares its ancestor's async code path.
+    distinct = list(
+        {(families_of_id(e.exchange)[-1], e.map, e.key): e for e in reversed(ENTRIES)}.values()
+    )
+    kinds = await replay.kinds_async([case_of(e) for e in distinct])
     wrong = [
         (_id(entry), kind)
-        for entry, kind in zip(ENTRIES, kinds, strict=True)
+        for entry, kind in zip(distinct, kinds, strict=True)
         if (kind is None) != (waiver_of(entry) is not None)
     ]
 

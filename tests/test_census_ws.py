@@ -160,7 +160,8 @@ TYPED = list(
 )
 
 
-async def _raised(exchange: str, code: str, text: str, *, wrapped: bool) -> BaseException:
+async def _raised_both(exchange: str, code: str, text: str) -> tuple[BaseException, ...]:
+    """What a plain and then a wrapped ccxt.pro client raise when the socket sends the error."""
     socket = socket_of(exchange)
     assert socket is not None
 
@@ -170,23 +171,27 @@ async def _raised(exchange: str, code: str, text: str, *, wrapped: bool) -> Base
         frame = socket.frame(message.data, code, text)
         return [] if frame is None else [frame]
 
+    raised = []
     async with FakeWsServer(respond) as server:
-        client = getattr(ccxt.pro, exchange)(
-            {**CREDENTIALS, "enableRateLimit": False, **socket.config}
-        )
-        point_ws_at(point_at(client, server.http_url), server.url)
-        client.set_markets([socket.market])
-        if wrapped:
-            ipwhitelist.wrap(client, egress=False)
-        try:
-            await asyncio.wait_for(socket.call(client), TIMEOUT)
-        except ccxt.BaseError as exc:
-            return exc
-        finally:
-            await client.close()
-        # Nothing went to REST: the socket alone produced the verdict.
+        for wrapped in (False, True):
+            client = getattr(ccxt.pro, exchange)(
+                {**CREDENTIALS, "enableRateLimit": False, **socket.config}
+            )
+            point_ws_at(point_at(client, server.http_url), server.url)
+            client.set_markets([socket.market])
+            if wrapped:
+                ipwhitelist.wrap(client, egress=False)
+            try:
+                await asyncio.wait_for(socket.call(client), TIMEOUT)
+            except ccxt.BaseError as exc:
+                raised.append(exc)
+            else:
+                raise AssertionError(f"{exchange}: the call succeeded")
+            finally:
+                await client.close()
+        # Nothing went to REST: the socket alone produced the verdicts.
         assert [] == server.http_requests
-    raise AssertionError(f"{exchange}: the call succeeded")
+    return tuple(raised)
 
 
 @pytest.mark.parametrize("entry", TYPED, ids=[f"{e.exchange}:{e.map}:{e.key}" for e in TYPED])
@@ -194,8 +199,7 @@ async def test_census_entry_is_typed_over_the_socket(entry):
     """A census entry typed over REST is typed when the exchange sends it over the websocket."""
     code, text = census.code_and_text(entry)
 
-    plain = await _raised(entry.exchange, code, text, wrapped=False)
-    wrapped = await _raised(entry.exchange, code, text, wrapped=True)
+    plain, wrapped = await _raised_both(entry.exchange, code, text)
 
     assert not isinstance(plain, ipwhitelist.IPRejection)
     assert isinstance(wrapped, ipwhitelist.IPRejection), (entry, wrapped)
@@ -207,8 +211,7 @@ async def test_bad_signature_over_the_socket_passes_through(exchange):
     """A bad signature over the websocket comes out exactly as ccxt raises it."""
     code, text = SOCKETS[exchange].near_miss
 
-    plain = await _raised(exchange, code, text, wrapped=False)
-    wrapped = await _raised(exchange, code, text, wrapped=True)
+    plain, wrapped = await _raised_both(exchange, code, text)
 
     # The two sessions differ only in their request ids and nonces.
     def same(exc: BaseException) -> tuple[type, str]:
