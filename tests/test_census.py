@@ -106,6 +106,23 @@ class TestScanner:
 
         assert {"linear/exact", "exact"} <= maps
 
+    def test_a_new_ip_code_in_ccxt_is_found_and_unexplained(self, monkeypatch):
+        """An IP code a ccxt release adds is selected, has no waiver and no rule: the census fails."""
+        original = ccxt.latoken.describe
+
+        def describe(self):
+            described = original(self)
+            described["exceptions"]["exact"]["IP_NOT_WHITELISTED"] = ccxt.PermissionDenied
+            return described
+
+        monkeypatch.setattr(ccxt.latoken, "describe", describe)
+        found = [e for e in census.census() if e.key == "IP_NOT_WHITELISTED"]
+
+        assert ["latoken"] == [e.exchange for e in found]
+        assert waiver_of(found[0]) is None
+        _plain, wrapped = replay.sync(case_of(found[0]))
+        assert not isinstance(wrapped, ipwhitelist.IPRejection)
+
     def test_every_entry_of_every_exchange_has_its_line(self):
         """The scanner finds the source line of every exceptions entry, not only selected ones."""
         missing = [
