@@ -142,3 +142,37 @@ def mount(client: Any, adapter: CannedAdapter) -> Any:
 
 
 B2015 = body_of({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
+
+
+def spot_market(market_id: str, symbol: str = "BTC/USDT", **info: object) -> dict[str, Any]:
+    """A minimal unified spot market: the tests need no REST load_markets()."""
+    base, quote = symbol.split("/")
+    return {
+        "id": market_id,
+        "symbol": symbol,
+        "base": base,
+        "quote": quote,
+        "baseId": base,
+        "quoteId": quote,
+        "settle": None,
+        "settleId": None,
+        "type": "spot",
+        "spot": True,
+        "margin": False,
+        "swap": False,
+        "future": False,
+        "option": False,
+        "contract": False,
+        "linear": None,
+        "inverse": None,
+        "active": True,
+        "contractSize": None,
+        "precision": {"amount": 0.000001, "price": 0.01},
+        "limits": {
+            "amount": {"min": None, "max": None},
+            "price": {"min": None, "max": None},
+            "cost": {"min": None, "max": None},
+            "leverage": {"min": None, "max": None},
+        },
+        "info": info,
+    }

@@ -88,6 +88,26 @@ def covered_ids(exchange: str) -> list[str]:
     return sorted(i for i in ccxt.exchanges if exchange in families_of_id(i))
 
 
+def titles() -> dict[str, str]:
+    """The TITLE of every rule module, by module (ccxt id)."""
+    return {name: str(module.TITLE) for name, module in modules()}  # type: ignore[attr-defined]
+
+
+def dialects(module: object) -> dict[str, str]:
+    """The module's DIALECTS: exchange whose error dialect it speaks -> source."""
+    return dict(getattr(module, "DIALECTS", {}))
+
+
+def dialect_line(module: object) -> str:
+    """One sentence naming the dialects a module speaks, with their sources."""
+    named = titles()
+    spoken = [
+        f"{named.get(other, other)}'s ([source]({source}))"
+        for other, source in dialects(module).items()
+    ]
+    return f"Speaks {', '.join(spoken)} error dialect: those rules apply too.\n"
+
+
 def rules_section() -> str:
     out: list[str] = []
     for _name, module in modules():
@@ -95,6 +115,10 @@ def rules_section() -> str:
         out.append(f"## {module.TITLE}\n")  # type: ignore[attr-defined]
         doc = inspect.cleandoc(module.__doc__ or "")
         out.append(rst_to_md(doc) + "\n")
+        if dialects(module):
+            out.append(dialect_line(module))
+        if not table:
+            continue
         out.append(
             "| Name | Exchange | Code | HTTP status | Message pattern | Kind | Confidence | Source |"
         )
@@ -127,8 +151,15 @@ def exchanges_section() -> str:
             continue
         table = module.RULES  # type: ignore[attr-defined]
         exchanges = {name, *(rule.exchange for rule in table)}
-        counts = Counter(rule.kind for rule in table)
-        rows[name] = (module.TITLE, exchanges, counts)  # type: ignore[attr-defined]
+        # Rules that apply: its own and those of the dialects it speaks.
+        spoken = dialects(module)
+        applying = [*table, *(r for r in ipwhitelist.rules() if r.exchange in spoken)]
+        counts = Counter(rule.kind for rule in applying)
+        title = str(module.TITLE)  # type: ignore[attr-defined]
+        if spoken:
+            named = titles()
+            title += f" ({', '.join(named.get(d, d) for d in spoken)} dialect)"
+        rows[name] = (title, exchanges, counts)
     for name in _LIMITS:
         rows.setdefault(name, (TITLES.get(name, name), {name}, Counter()))
     header = (

@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 
 import ipwhitelist
-from helpers import API_KEY, CREDENTIALS, PASSWORD, SECRET
+from helpers import API_KEY, CREDENTIALS, PASSWORD, SECRET, spot_market
 from ipwhitelist._fake import point_at
 from ipwhitelist._fake_ws import (
     BINANCE_2015,
@@ -68,43 +68,10 @@ BINANCE_ORDER = {
 }
 
 
-def _spot(market_id: str, **info: object) -> dict:
-    """A minimal unified spot market: the tests need no REST load_markets()."""
-    return {
-        "id": market_id,
-        "symbol": "BTC/USDT",
-        "base": "BTC",
-        "quote": "USDT",
-        "baseId": "BTC",
-        "quoteId": "USDT",
-        "settle": None,
-        "settleId": None,
-        "type": "spot",
-        "spot": True,
-        "margin": False,
-        "swap": False,
-        "future": False,
-        "option": False,
-        "contract": False,
-        "linear": None,
-        "inverse": None,
-        "active": True,
-        "contractSize": None,
-        "precision": {"amount": 0.000001, "price": 0.01},
-        "limits": {
-            "amount": {"min": None, "max": None},
-            "price": {"min": None, "max": None},
-            "cost": {"min": None, "max": None},
-            "leverage": {"min": None, "max": None},
-        },
-        "info": info,
-    }
-
-
 MARKETS = {
-    "bybit": _spot("BTCUSDT"),
-    "binance": _spot("BTCUSDT", orderTypes=["LIMIT", "MARKET"]),
-    "okx": _spot("BTC-USDT"),
+    "bybit": spot_market("BTCUSDT"),
+    "binance": spot_market("BTCUSDT", orderTypes=["LIMIT", "MARKET"]),
+    "okx": spot_market("BTC-USDT"),
 }
 OPTIONS = {
     # Known account mode: ccxt would otherwise ask REST which one the key has.

@@ -224,6 +224,56 @@ _LIMITS = {
             ),
         ),
         ExchangeLimits(
+            # NotAllowIP: the key's allowed client IPs.
+            exchange="bithumb",
+            ip_whitelist=True,
+            sources=(
+                "https://apidocs.bithumb.com/docs/api-%EC%A3%BC%EC%9A%94-%EC%97%90%EB%9F%AC-%EC%BD%94%EB%93%9C",
+            ),
+        ),
+        ExchangeLimits(
+            # -1023 BIND_IP_WHITE_LIST_FIRST: API use needs an IP whitelist.
+            exchange="coinsph",
+            ip_whitelist=True,
+            sources=("https://coins-docs.github.io/errors/",),
+        ),
+        ExchangeLimits(
+            # 14029: a session key's IP whitelist.
+            exchange="derive",
+            ip_whitelist=True,
+            sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/derive.py",),
+        ),
+        ExchangeLimits(
+            # 2005: the API key's trusted list of addresses.
+            exchange="foxbit",
+            ip_whitelist=True,
+            sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/foxbit.py",),
+        ),
+        ExchangeLimits(
+            # 1008: the key's IP whitelist.
+            exchange="grvt",
+            ip_whitelist=True,
+            sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/grvt.py",),
+        ),
+        ExchangeLimits(
+            # INVALID_IP_RESTRICTION: the API key's IP restriction.
+            exchange="onetrading",
+            ip_whitelist=True,
+            sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/onetrading.py",),
+        ),
+        ExchangeLimits(
+            # agent/ip_whitelist/{list,add,remove,toggle}: an agent key's IP whitelist.
+            exchange="pacifica",
+            ip_whitelist=True,
+            sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/pacifica.py",),
+        ),
+        ExchangeLimits(
+            # -1023 BIND_IP_WHITE_LIST_FIRST: API use needs an IP whitelist.
+            exchange="toobit",
+            ip_whitelist=True,
+            sources=("https://toobit-docs.github.io/apidocs/spot/v1/en/#error-codes",),
+        ),
+        ExchangeLimits(
             exchange="xt",
             ip_whitelist=True,
             sources=("https://xtsupport.zendesk.com/hc/en-us/articles/900006868163",),

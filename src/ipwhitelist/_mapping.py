@@ -95,9 +95,12 @@ def _assess(
                 "address family stands between them"
             )
     if pending.already_authenticated:
+        # Only Binance's ccxt classes turn -2015 into DDoSProtection after a
+        # success; elsewhere the option is the user's and ccxt's class stays.
+        trap = " (ccxt raised the rejection as DDoSProtection)"
         evidence.append(
             "this client authenticated successfully earlier in this process, so the key and "
-            "secret were valid then (ccxt raised the rejection as DDoSProtection)"
+            "secret were valid then" + (trap if pending.ccxt_error == "DDoSProtection" else "")
         )
     # The IP the exchange names is the one it saw; failing that, our egress IPs
     # are candidates (on a dual-stack host we cannot tell which family it used).

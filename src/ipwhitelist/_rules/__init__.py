@@ -5,6 +5,15 @@ A rule is data: an exchange (ccxt id; it also covers every ccxt class derived fr
 it, so ``binance`` covers ``binanceusdm`` and ``binancecoinm``), optional code,
 HTTP status and message pattern, and the conclusion (kind, confidence) with the
 source that justifies it. Built-in tables live in one module per exchange.
+
+Some exchanges speak another exchange's error dialect without deriving from
+its ccxt class (Toobit and Tokocrypto answer with Binance's codes). Their
+module declares it, with the source that shows it::
+
+    DIALECTS = {"binance": "https://<the exchange's error-code page>"}
+
+and the other exchange's rules then apply to them too, after their own rules
+of the same specificity.
 """
 
 from __future__ import annotations
@@ -109,6 +118,7 @@ class _Registry:
         self._user: list[Rule] = []
         self._by_exchange: dict[str, tuple[Rule, ...]] = {}
         self._builtin: tuple[Rule, ...] = ()
+        self._dialects: dict[str, tuple[str, ...]] = {}
         self._loaded = False
 
     def _load(self) -> None:
@@ -116,11 +126,28 @@ class _Registry:
         # exchange is adding a file; rules for every exchange come last.
         names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "generic")
         loaded: list[Rule] = []
+        dialects: dict[str, tuple[str, ...]] = {}
         for name in (*names, "generic"):
             module = importlib.import_module(f"{__name__}.{name}")
             loaded.extend(module.RULES)
+            spoken = tuple(getattr(module, "DIALECTS", {}))
+            if spoken:
+                dialects[name] = spoken
         self._builtin = tuple(loaded)
+        self._dialects = dialects
         self._loaded = True
+
+    def dialects(self, families: tuple[str, ...]) -> tuple[str, ...]:
+        """The exchanges whose error dialect *families* speak (transitively), in order."""
+        self.all()
+        found: list[str] = []
+        pending = list(families)
+        while pending:
+            for spoken in self._dialects.get(pending.pop(0), ()):
+                if spoken not in families and spoken not in found:
+                    found.append(spoken)
+                    pending.append(spoken)
+        return tuple(found)
 
     def all(self) -> tuple[Rule, ...]:
         if not self._loaded:
@@ -134,11 +161,18 @@ class _Registry:
         cached = self._by_exchange.get(key)
         if cached is not None:
             return cached
-        wanted = {*families, ANY_EXCHANGE}
-        rules = [r for r in self.all() if r.exchange in wanted]
+        spoken = self.dialects(families)
+        # Own rules before a dialect's, and rules for every exchange last.
+        origin = {
+            **dict.fromkeys(spoken, 1),
+            **dict.fromkeys(families, 0),
+            ANY_EXCHANGE: 2,
+        }
+        rules = [r for r in self.all() if r.exchange in origin]
         user = set(map(id, self._user))
-        # Stable sort: user rules first, then the most specific; table order breaks ties.
-        rules.sort(key=lambda r: (id(r) not in user, -r.specificity))
+        # Stable sort: user rules first, then the most specific, then by origin;
+        # table order breaks ties.
+        rules.sort(key=lambda r: (id(r) not in user, -r.specificity, origin[r.exchange]))
         result = tuple(rules)
         self._by_exchange[key] = result
         return result
@@ -211,8 +245,8 @@ def rules(exchange: str | None = None) -> tuple[Rule, ...]:
 
     Args:
         exchange: A ccxt id; only rules that apply to it (including its ccxt
-            ancestors and rules for all exchanges) are returned, in the order
-            they are tried.
+            ancestors, the exchanges whose error dialect it speaks and rules
+            for all exchanges) are returned, in the order they are tried.
 
     Added in *0.1.0*.
     """
@@ -221,6 +255,13 @@ def rules(exchange: str | None = None) -> tuple[Rule, ...]:
     from .._families import families_of_id
 
     return REGISTRY.for_families(families_of_id(exchange))
+
+
+def dialects_of(exchange: str) -> tuple[str, ...]:
+    """The exchanges whose error dialect a ccxt id speaks beyond its ccxt ancestors."""
+    from .._families import families_of_id
+
+    return REGISTRY.dialects(families_of_id(exchange))
 
 
 def check_sources(all_rules: Iterable[Rule]) -> list[str]:

@@ -4,7 +4,8 @@ Bitget: one ``code``/``msg`` envelope for spot, futures (mix) and margin.
 Covers ccxt ``bitget``. Errors read ``{"code": "<5 digits>", "msg": "...",
 "requestTime": <ms>, "data": null}``. 40018 ("Invalid IP") and 40038 refuse an
 address outside the key's IP whitelist, 49003 does so for broker (custody)
-keys; none of them names the address. 40103/40104 refuse the IP's country.
+keys, and 30011 ("invalid IP") did so on the retired v1 API; none of them
+names the address. 40103/40104 refuse the IP's country.
 22010 ("Please bind ip whitelist address") is left alone: the key has no IP
 binding at all, which no address can fix.
 """
@@ -45,6 +46,18 @@ RULES = (
         confidence="confirmed",
         source=_ERRORS,
         description="The 40038 message without its code (e.g. a websocket login reply).",
+    ),
+    Rule(
+        name="bitget-30011-legacy-invalid-ip",
+        exchange="bitget",
+        code="30011",
+        kind="ip_not_whitelisted",
+        confidence="confirmed",
+        source="https://github.com/ccxt/ccxt/blob/master/python/ccxt/bitget.py",
+        description=(
+            "30011 invalid IP, the retired v1 API's code for the same refusal (ccxt: "
+            '`\'30011\': PermissionDenied,  # { "code": 30011, "message": "invalid IP" }`).'
+        ),
     ),
     Rule(
         name="bitget-49003-broker-illegal-ip",
