@@ -24,7 +24,8 @@ from .. import _classify
 from .._families import families_of_id
 from .._guard import guard_async, guard_returned_async, guard_returned_sync, guard_sync
 from .._mapping import Settings, reject
-from ._errors import combined, sdk_base
+from .._redact import credentials_of, redact
+from ._errors import combined, sdk_base, snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -97,6 +98,15 @@ def binance_id(url: str | None) -> str:
     return "binance"
 
 
+@attrs.frozen(kw_only=True)
+class Returned:
+    """An error an SDK returned as data: the response, and the exception the SDK would raise."""
+
+    response: _classify.Response
+    sdk: type | None
+    attributes: dict[str, Any]
+
+
 class Adapter:
     """
     One SDK family. Subclasses set the class attributes and override the hooks.
@@ -142,8 +152,8 @@ class Adapter:
         """
         raise NotImplementedError
 
-    def result(self, client: Any, result: Any) -> tuple[_classify.Response, type] | None:
-        """An error the SDK returned as data, with the SDK class that would have raised it."""
+    def result(self, client: Any, result: Any) -> Returned | None:
+        """An error the SDK returned as data, and how the SDK would have raised it."""
         return None
 
     def attach(self, client: Any) -> None:
@@ -156,6 +166,10 @@ class Adapter:
         """The methods of *cls* guarded for raised errors."""
         return self.methods
 
+    def inspected(self, cls: type) -> tuple[str, ...]:
+        """The methods of *cls* whose results may be errors returned as data."""
+        return self.returning
+
     def entries(self, cls: type) -> dict[str, Any]:
         """The guarded methods of a generated subclass of *cls*."""
         namespace: dict[str, Any] = {}
@@ -164,7 +178,7 @@ class Adapter:
             if callable(func):
                 guard = guard_async if asyncio.iscoroutinefunction(func) else guard_sync
                 namespace[name] = guard(func, self._classifier(name), self.catch())
-        for name in self.returning:
+        for name in self.inspected(cls):
             func = getattr(cls, name, None)
             if not callable(func):
                 continue
@@ -205,7 +219,10 @@ class Adapter:
             response = attrs.evolve(response, exchange=forced, families=families_of_id(forced))
         view = self.view(holder) if holder is not None else ClientView(id=response.exchange)
         sdk = sdk_base(type(exc))
-        return retyped(reject(exc, response, settings=settings, exchange=view), sdk)
+        rejection = retyped(reject(exc, response, settings=settings, exchange=view), sdk)
+        if rejection is not None:
+            rejection.__dict__["_ipw_snapshot"] = snapshot(exc, credentials_of(view))
+        return rejection
 
     # -- instrumenting a client ---------------------------------------------------
 
@@ -237,15 +254,19 @@ class Adapter:
         found = self.result(client, result)
         if found is None:
             return None
-        response, sdk = found
+        view = self.view(client)
         rejection = retyped(
-            reject(None, response, settings=settings, exchange=self.view(client)), sdk
+            reject(None, found.response, settings=settings, exchange=view), found.sdk
         )
         if rejection is not None:
-            # What the SDK's own exception would have carried.
-            rejection.code = response.code
-            rejection.message = response.message
-            rejection.status_code = response.http_status
+            # What the SDK's own exception would have carried, credentials removed.
+            secrets = credentials_of(view)
+            rejection.__dict__.update(
+                {
+                    k: redact(v, secrets) if isinstance(v, str) else v
+                    for k, v in found.attributes.items()
+                }
+            )
         return rejection
 
 

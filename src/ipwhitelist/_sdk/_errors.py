@@ -23,7 +23,7 @@ import importlib
 import threading
 from typing import Any
 
-from .._redact import redact_patterns
+from .._redact import redact
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
 # The modules whose exception classes may be combined, by a short alias used
@@ -98,7 +98,7 @@ def _init(
 
 def _read_through(self: IPRejection, name: str) -> Any:
     # Only called for names the rejection itself lacks: the SDK's attributes.
-    if name.startswith("__") or name in {"original", "diagnosis"}:
+    if name.startswith("_") or name in {"original", "diagnosis"}:
         raise AttributeError(name)
     original = self.__dict__.get("original")
     if original is None:
@@ -106,30 +106,41 @@ def _read_through(self: IPRejection, name: str) -> Any:
     return getattr(original, name)
 
 
-def _plain(value: Any, depth: int = 0) -> Any:
+def _plain(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
     """*value* if it is plain data (strings redacted), else None."""
     if isinstance(value, str):
-        return redact_patterns(value)
+        return redact(value, secrets)
     if isinstance(value, _PLAIN):
         return value
     if depth < _MAX_DEPTH and isinstance(value, dict):
-        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+        return {str(k): _plain(v, secrets, depth + 1) for k, v in value.items()}
     if depth < _MAX_DEPTH and isinstance(value, list | tuple):
-        return [_plain(v, depth + 1) for v in value]
+        return [_plain(v, secrets, depth + 1) for v in value]
     return None
 
 
+def snapshot(original: BaseException | None, secrets: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """
+    What of *original* a pickle carries: its class, args and attributes as plain data.
+
+    Taken when the rejection is made, while the client's credentials are known:
+    an exchange may echo a key in its message, and they are removed by value.
+    """
+    if original is None:
+        return None
+    return (
+        type(original),
+        tuple(_plain(a, secrets) for a in original.args),
+        {k: _plain(v, secrets) for k, v in vars(original).items()},
+    )
+
+
+_OWN = frozenset({"original", "diagnosis", "_ipw_pending", "_ipw_snapshot"})
+
+
 def _reduce(self: IPRejection) -> tuple[Any, ...]:
-    original = self.original
-    parts = None
-    if original is not None:
-        parts = (
-            type(original),
-            tuple(_plain(a) for a in original.args),
-            {k: _plain(v) for k, v in vars(original).items()},
-        )
-    state = {k: _plain(v) for k, v in vars(self).items() if k not in {"original", "diagnosis"}}
-    state.pop("_ipw_pending", None)
+    parts = self.__dict__.get("_ipw_snapshot") or snapshot(self.original, ())
+    state = {k: _plain(v, ()) for k, v in vars(self).items() if k not in _OWN}
     return (_rebuild, (type(self), str(self), self.diagnosis, parts), state)
 
 
