@@ -248,11 +248,12 @@ class Adapter:
 
     def _inspect(self, args: tuple[Any, ...], result: Any) -> IPRejection | None:
         client = args[0]
-        settings = settings_of(client)
-        if settings is None:
-            return None
+        # The result first: on the success path it is the only check made.
         found = self.result(client, result)
         if found is None:
+            return None
+        settings = settings_of(client)
+        if settings is None:
             return None
         view = self.view(client)
         rejection = retyped(

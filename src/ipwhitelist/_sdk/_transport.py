@@ -85,14 +85,9 @@ def _httpx_hook(session: Any) -> Any:
     key = id(session)
 
     def hook(response: Any) -> None:
-        _local.slot = Recorded(
-            session=key,
-            status=response.status_code,
-            url=str(response.request.url),
-            method=response.request.method,
-            headers=response.headers,
-            response=response,
-        )
+        # Every response passes here (python-okx returns errors with any
+        # status): keep the object, read it only if it is classified.
+        _local.slot = (key, response)
 
     hook.__ipwhitelist__ = True  # type: ignore[attr-defined]
     return hook
@@ -125,7 +120,18 @@ def detach(session: Any) -> None:
 
 def take(session: Any, status: int | None = None) -> Recorded | None:
     """This thread's last response on *session* (with *status*, if given), taken once."""
-    found: Recorded | None = getattr(_local, "slot", None)
+    found: Recorded | tuple[int, Any] | None = getattr(_local, "slot", None)
+    if isinstance(found, tuple):
+        key, response = found
+        request = response.request
+        found = Recorded(
+            session=key,
+            status=response.status_code,
+            url=str(request.url),
+            method=request.method,
+            headers=response.headers,
+            response=response,
+        )
     if found is None or found.session != id(session):
         return None
     if status is not None and found.status != status:
