@@ -51,6 +51,9 @@ _PREFIXES = {
     "okx": "_okx",
 }
 
+# Every adapter, in the order the docs list the SDKs.
+_ADAPTERS = ("_python_binance", "_connector", "_modular", "_pybit", "_okx")
+
 _by_class: dict[type, Adapter | None] = {}
 _lock = threading.Lock()
 
@@ -68,6 +71,11 @@ def _load(name: str) -> Adapter:
     module = importlib.import_module(f"{__name__}.{name}")
     adapter: Adapter = module.ADAPTER
     return adapter
+
+
+def adapters() -> tuple[Adapter, ...]:
+    """Every SDK adapter (none of them imports its SDK)."""
+    return tuple(_load(name) for name in _ADAPTERS)
 
 
 def adapter_for(obj: object) -> Adapter | None:
@@ -126,6 +134,7 @@ __all__ = [
     "STATE",
     "Adapter",
     "adapter_for",
+    "adapters",
     "rejection_for",
     "settings_of",
     "unwrap_sdk",
