@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import pytest
 
 import ipwhitelist
 from helpers import API_KEY, SECRET
@@ -68,3 +71,16 @@ class Tally:
             f"recall {self.found}/{self.expected}, false positives {self.false_positives}, "
             f"same object {self.same_object}/{self.near_misses}"
         )
+
+
+@pytest.fixture(autouse=True)
+def binance_loop(request):
+    """python-binance's constructor takes (or makes) the thread's loop: give sync tests one."""
+    if request.node.get_closest_marker("asyncio"):
+        yield
+        return
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()

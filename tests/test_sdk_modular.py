@@ -84,6 +84,8 @@ class TestCorpus:
             got = call(made.rest_api, entry)
             tally.add(entry, got, got if not isinstance(got, ipwhitelist.IPRejection) else None)
 
+        print(f"binance-sdk-spot: {tally!r}")
+
         assert (tally.found, tally.false_positives) == (tally.expected, 0)
         assert tally.near_misses == tally.same_object
 

@@ -83,6 +83,8 @@ class TestCorpus:
             # Near-misses are returned, never raised: "the same object" is the result itself.
             tally.add(entry, got if isinstance(got, BaseException) else returned, returned)
 
+        print(f"python-okx: {tally!r}")
+
         assert (tally.found, tally.false_positives) == (tally.expected, 0)
         assert tally.near_misses == tally.same_object
 

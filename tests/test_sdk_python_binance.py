@@ -21,7 +21,15 @@ import ipwhitelist
 from helpers import API_KEY, B2015, SECRET, CannedAdapter, body_of, canned
 from ipwhitelist._fake import FakeServer
 from ipwhitelist._fake_ws import FakeWsServer
-from sdks import KINDS, Tally, corpus, ids, no_secret, point_binance
+from sdks import (  # binance_loop: an autouse fixture
+    KINDS,
+    Tally,
+    binance_loop,  # noqa: F401
+    corpus,
+    ids,
+    no_secret,
+    point_binance,
+)
 
 BINANCE = corpus("binance")
 REQUEST_IP = body_of(
@@ -30,19 +38,6 @@ REQUEST_IP = body_of(
         "msg": "Invalid API-key, IP, or permissions for action, request ip: 203.0.113.7",
     }
 )
-
-
-@pytest.fixture(autouse=True)
-def _own_loop(request):
-    """python-binance's constructor takes (or makes) the thread's loop: give sync tests one."""
-    if request.node.get_closest_marker("asyncio"):
-        yield
-        return
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield
-    asyncio.set_event_loop(None)
-    loop.close()
 
 
 def client(adapter: CannedAdapter | None = None, **kwargs) -> Client:
@@ -111,6 +106,8 @@ class TestCorpus:
             )
             exc = call(made, entry)
             tally.add(entry, exc, raised[-1])
+
+        print(f"python-binance: {tally!r}")
 
         assert (tally.found, tally.false_positives) == (tally.expected, 0)
         assert tally.near_misses == tally.same_object
