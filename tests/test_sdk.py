@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import subprocess
 import sys
@@ -79,3 +80,52 @@ class TestPickle:
         ).stdout.decode()
 
         assert "True True -2015 -2015" == loaded.strip()
+
+
+class TestProxies:
+    """The egress lookup goes through the proxy each SDK client is configured with."""
+
+    PROXY = "http://127.0.0.9:3128"
+
+    def test_async_client_https_proxy(self):
+        """python-binance AsyncClient(https_proxy=...)."""
+        from binance.async_client import AsyncClient
+
+        async def build():
+            made = AsyncClient(API_KEY, SECRET, https_proxy=self.PROXY)
+            await made.close_connection()
+            return made
+
+        made = asyncio.run(build())
+
+        assert self.PROXY == adapter_for(made).view(made).httpsProxy
+
+    def test_pybit_session_proxies(self):
+        """pybit: the proxies of its requests session."""
+        from pybit.unified_trading import HTTP
+
+        made = HTTP(api_key=API_KEY, api_secret=SECRET)
+        made.client.proxies = {"https": self.PROXY}
+
+        assert self.PROXY == adapter_for(made).view(made).httpsProxy
+
+    def test_okx_proxy(self):
+        """python-okx: the proxy its httpx client was built with."""
+        from okx.Account import AccountAPI
+
+        made = AccountAPI(API_KEY, SECRET, "passphrase-1", flag="0", proxy=self.PROXY)
+
+        assert self.PROXY == adapter_for(made).view(made).httpsProxy
+        made.close()
+
+    def test_modular_proxy(self):
+        """The modular SDKs: ConfigurationRestAPI(proxy={...}), credentials kept out of repr."""
+        from binance_common.configuration import ConfigurationRestAPI
+        from binance_sdk_spot.spot import Spot
+
+        proxy = {"protocol": "http", "host": "127.0.0.9", "port": 3128}
+        made = Spot(ConfigurationRestAPI(api_key=API_KEY, api_secret=SECRET, proxy=proxy))
+        view = adapter_for(made).view(made.rest_api)
+
+        assert self.PROXY == view.httpsProxy
+        assert API_KEY not in repr(view)
