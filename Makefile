@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all demo test lint typecheck unit docs reference bench integration clean
+.PHONY: all demo test lint typecheck unit docs reference bench integration sdk clean
 
 all: test
 
@@ -47,8 +47,17 @@ integration:
 	$(FT_VENV)/bin/python -m pip install --quiet freqtrade -e . pytest pytest-asyncio hypothesis
 	$(FT_VENV)/bin/python -m pytest -p no:cacheprovider tests/integration
 
+# binance-connector against loopback fakes, in a virtualenv of its own: it and
+# python-binance (in the dev extra) both install the top-level `binance` package.
+SDK_VENV := .venv-sdk
+sdk:
+	$(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SDK_VENV)/bin/python -m pip install --quiet "binance-connector>=3.13" -e . pytest pytest-asyncio hypothesis
+	$(SDK_VENV)/bin/python -m pytest -p no:cacheprovider tests/sdk_connector
+
 bench: $(STAMP)
 	IPWHITELIST_EGRESS=off $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(FT_VENV) site .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(FT_VENV) $(SDK_VENV) site .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import logging
@@ -98,6 +99,9 @@ class _AsyncResponse:
     async def text(self, errors: str = "strict") -> str:
         return self._body
 
+    async def json(self) -> Any:
+        return json.loads(self._body)
+
     async def __aenter__(self) -> Self:
         return self
 
@@ -145,6 +149,15 @@ def per_call_ns(fn: Any, n: int) -> float:
     return (time.perf_counter_ns() - start) / n
 
 
+def per_call_cpu_ns(fn: Any, n: int) -> float:
+    """Like `per_call_ns`, in this thread's CPU time: canned transports do no I/O, and
+    on a shared machine the wall clock also counts the time other processes ran."""
+    start = time.thread_time_ns()
+    for _ in range(n):
+        fn()
+    return (time.thread_time_ns() - start) / n
+
+
 def orders(rounds: int) -> Any:
     """Which side runs first in each round: A then B, B then A, ..."""
     for i in range(rounds):
@@ -161,17 +174,19 @@ def summary(samples: list[list[float]]) -> dict[str, float]:
     }
 
 
-def side_by_side(a: Any, b: Any, *, rounds: int, n: int) -> dict[str, float]:
+def side_by_side(
+    a: Any, b: Any, *, rounds: int, n: int, clock: Any = per_call_ns
+) -> dict[str, float]:
     """Interleaved rounds of *n* calls to each of two plain callables."""
     sides = (a, b)
     samples: list[list[float]] = [[], []]
-    per_call_ns(a, n)
-    per_call_ns(b, n)
+    clock(a, n)
+    clock(b, n)
     gc.disable()
     try:
         for order in orders(rounds):
             for k in order:
-                samples[k].append(per_call_ns(sides[k], n))
+                samples[k].append(clock(sides[k], n))
     finally:
         gc.enable()
     return summary(samples)
@@ -614,6 +629,128 @@ def bench_memory(count: int) -> list[dict[str, Any]]:
     ]
 
 
+# -- the exchanges' own SDKs ---------------------------------------------------------
+
+BYBIT_OK = json.dumps({"retCode": 0, "retMsg": "OK", "result": {"list": []}, "time": 1})
+OKX_OK = json.dumps({"code": "0", "msg": "", "data": [{"totalEq": "1", "details": []}]})
+
+
+def _sdk_sync_clients() -> dict[str, Any]:
+    """Per SDK: (make(wrapped) -> client, call(client)); an SDK that is not installed is absent."""
+    makers: dict[str, Any] = {}
+    with contextlib.suppress(ImportError):
+        from binance.client import Client
+
+        def python_binance(*, wrapped: bool) -> Any:
+            client = Client(KEY, SECRET, ping=False)
+            client.session.mount("https://", CannedAdapter(200, ACCOUNT))
+            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+
+        makers["python-binance Client"] = (python_binance, lambda c: c.get_account())
+    with contextlib.suppress(ImportError):
+        from binance.spot import Spot as ConnectorSpot
+
+        def connector(*, wrapped: bool) -> Any:
+            client = ConnectorSpot(KEY, SECRET)
+            client.session.mount("https://", CannedAdapter(200, ACCOUNT))
+            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+
+        makers["binance-connector Spot"] = (connector, lambda c: c.account())
+    with contextlib.suppress(ImportError):
+        from binance_common.configuration import ConfigurationRestAPI
+        from binance_sdk_spot.spot import Spot
+
+        def modular(*, wrapped: bool) -> Any:
+            client = Spot(ConfigurationRestAPI(api_key=KEY, api_secret=SECRET))
+            client.rest_api._session.mount("https://", CannedAdapter(200, ACCOUNT))
+            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+
+        makers["binance-sdk-spot Spot"] = (modular, lambda c: c.rest_api.get_account())
+    with contextlib.suppress(ImportError):
+        from pybit.unified_trading import HTTP
+
+        def pybit(*, wrapped: bool) -> Any:
+            client = HTTP(api_key=KEY, api_secret=SECRET)
+            client.client.mount("https://", CannedAdapter(200, BYBIT_OK))
+            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+
+        makers["pybit HTTP"] = (pybit, lambda c: c.get_wallet_balance(accountType="UNIFIED"))
+    with contextlib.suppress(ImportError):
+        import httpx
+        from okx.Account import AccountAPI
+
+        def okx(*, wrapped: bool) -> Any:
+            client = AccountAPI(KEY, SECRET, "passphrase", flag="0")
+            client._transport = httpx.MockTransport(
+                lambda request: httpx.Response(200, content=OKX_OK.encode())
+            )
+            client._mounts = {}
+            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+
+        makers["python-okx AccountAPI"] = (okx, lambda c: c.get_account_balance())
+    return makers
+
+
+def bench_sdk_success(rounds: int, n: int) -> list[dict[str, Any]]:
+    """
+    Each installed SDK's success path through a canned transport, wrapped / unwrapped.
+
+    Measured in CPU time (see `per_call_cpu_ns`): the SDKs' own success path is
+    hundreds of microseconds, so wall-clock noise from other processes would
+    swamp the few hundred nanoseconds a guard adds.
+    """
+    rows = []
+    for name, (make, call) in _sdk_sync_clients().items():
+        wrapped, plain = make(wrapped=True), make(wrapped=False)
+        result = side_by_side(
+            functools.partial(call, wrapped),
+            functools.partial(call, plain),
+            rounds=rounds,
+            n=n,
+            clock=per_call_cpu_ns,
+        )
+        rows.append(
+            {"name": f"SDK success path, {name} (wrapped / unwrapped)", "target": 1.02, **result}
+        )
+    with contextlib.suppress(ImportError):
+        from binance.async_client import AsyncClient
+
+        async def main() -> dict[str, float]:
+            sides = []
+            for wrapped in (True, False):
+                client = AsyncClient(KEY, SECRET)
+                await client.session.close()
+                client.session = CannedSession(200, ACCOUNT)
+                sides.append(ipwhitelist.wrap(client, egress=False) if wrapped else client)
+
+            async def batch(client: Any) -> float:
+                start = time.thread_time_ns()
+                for _ in range(n):
+                    await client.get_account()
+                return (time.thread_time_ns() - start) / n
+
+            samples: list[list[float]] = [[], []]
+            for client in sides:
+                await batch(client)
+            gc.disable()
+            try:
+                for order in orders(rounds):
+                    for k in order:
+                        samples[k].append(await batch(sides[k]))
+            finally:
+                gc.enable()
+            return summary(samples)
+
+        rows.append(
+            {
+                "name": "SDK success path, python-binance AsyncClient (wrapped / unwrapped)",
+                "target": 1.02,
+                **asyncio.run(main()),
+            }
+        )
+    return rows
+
+
 # -- reporting ----------------------------------------------------------------------
 
 
@@ -658,6 +795,9 @@ def main() -> int:
     parser.add_argument(
         "--rejections", type=int, default=100_000, help="rejections in the memory section"
     )
+    parser.add_argument(
+        "--sdk-only", action="store_true", help="only the SDK section (e.g. in make sdk's venv)"
+    )
     args = parser.parse_args()
     # The incident log still runs; its one record per incident is not printed.
     logging.getLogger("ipwhitelist").addHandler(logging.NullHandler())
@@ -665,10 +805,15 @@ def main() -> int:
     rejections = min(args.rejections, 10_000) if args.quick else args.rejections
 
     rows: list[dict[str, Any]] = []
+    if args.sdk_only:
+        rows = bench_sdk_success(rounds * 2, n)
+        show(rows)
+        return 1 if args.strict and any(verdict(r) == "FAIL" for r in rows) else 0
     # First, so that the peak RSS of the other sections does not hide its own.
     memory = bench_memory(rejections)
     rows.append(bench_success_sync(rounds, n))
     rows.append(bench_success_async(rounds, n))
+    rows.extend(bench_sdk_success(rounds * 2, n))
     with FakeServer(default=lambda r: Reply.json(json.loads(ACCOUNT))) as exchange:
         rows.append(bench_success_async(rounds, n // 3, exchange.url))
     rejection = {"status": 401, "body": B2015, "caught": ipwhitelist.IPNotWhitelisted}

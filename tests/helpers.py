@@ -176,3 +176,19 @@ def spot_market(market_id: str, symbol: str = "BTC/USDT", **info: object) -> dic
         },
         "info": info,
     }
+
+
+def replay_at_ban_time(monkeypatch: Any, banned_until_ms: int | None) -> None:
+    """
+    Replay a recorded ban as when it was sent: a minute before the end it states.
+
+    A ban end already past is unknown (``banned_until`` None), and the corpus's
+    bans ended years ago.
+    """
+    if banned_until_ms:
+        from datetime import UTC, datetime
+
+        from ipwhitelist import _bans
+
+        sent = datetime.fromtimestamp(banned_until_ms / 1000 - 60, UTC)
+        monkeypatch.setattr(_bans, "_now", lambda: sent)

@@ -25,6 +25,7 @@ from ipwhitelist import _rules
 from ipwhitelist._families import families_of_id
 from ipwhitelist._limits import _LIMITS
 from ipwhitelist._restrictions import _METHODS as AUDIT_ENDPOINTS
+from ipwhitelist._sdk import adapters
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "reference"
 BEGIN = "<!-- BEGIN GENERATED: edit the code, then run `make reference` -->"
@@ -138,6 +139,14 @@ def rules_section() -> str:
     return "\n".join(out)
 
 
+def sdks_cell(ids: list[str]) -> str:
+    """The exchanges' own SDKs `wrap()` supports for these ccxt ids, linked to the how-to."""
+    names = [a.name for a in adapters() if set(a.exchanges) & set(ids)]
+    if not names:
+        return "\N{EN DASH}"
+    return ", ".join(f"[{n}](../how-to/sdks.md)" for n in names)
+
+
 def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "\N{EN DASH}"}[value]
 
@@ -164,9 +173,9 @@ def exchanges_section() -> str:
         rows.setdefault(name, (TITLES.get(name, name), {name}, Counter()))
     header = (
         "| Exchange | ccxt ids | Per-key IP whitelist | Max entries | CIDR | IPv6 "
-        "| Audit endpoint | Rules: not whitelisted / banned / geo |"
+        "| Audit endpoint | Rules: not whitelisted / banned / geo | SDKs |"
     )
-    out = [header, "|---|---|---|---|---|---|---|---|"]
+    out = [header, "|---|---|---|---|---|---|---|---|---|"]
     order = sorted(rows, key=lambda n: (n not in FIRST, FIRST.index(n) if n in FIRST else 0, n))
     for name in order:
         title, exchanges, counts = rows[name]
@@ -180,7 +189,8 @@ def exchanges_section() -> str:
             f"| {_yes_no(limits.cidr if limits else None)} "
             f"| {_yes_no(limits.ipv6 if limits else None)} "
             f"| {f'`{audit[1]}`' if audit else chr(0x2013)} "
-            f"| {' / '.join(str(counts[k]) for k in KINDS)} |"
+            f"| {' / '.join(str(counts[k]) for k in KINDS)} "
+            f"| {sdks_cell(ids)} |"
         )
     out.append("")
     out.append("Sources for the whitelist facts:")

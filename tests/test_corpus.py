@@ -13,7 +13,6 @@ import importlib
 import json
 import pkgutil
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import ccxt
@@ -21,7 +20,8 @@ import pytest
 
 import ipwhitelist
 import replay
-from ipwhitelist import _bans, _rules
+from helpers import replay_at_ban_time
+from ipwhitelist import _rules
 from ipwhitelist._families import families_of_id
 
 CORPUS = [
@@ -92,11 +92,7 @@ def test_every_exchange_with_a_rule_module_is_in_the_corpus():
 @pytest.mark.parametrize("entry", REPLAYED, ids=[e["id"] for e in REPLAYED])
 def test_sync_replay(entry, monkeypatch):
     """Real ccxt (sync, real URLs via a session adapter): typed exactly when expected."""
-    if entry.get("banned_until_ms"):
-        # Replayed as when it was sent, a minute before the end it states: a ban
-        # end already past is unknown (None), and these bans ended years ago.
-        sent = datetime.fromtimestamp(entry["banned_until_ms"] / 1000 - 60, UTC)
-        monkeypatch.setattr(_bans, "_now", lambda: sent)
+    replay_at_ban_time(monkeypatch, entry.get("banned_until_ms"))
     expected, actual = replay.sync(_case(entry))
 
     # The corpus records what ccxt itself raises, so a ccxt upgrade that changes

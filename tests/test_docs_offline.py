@@ -75,6 +75,10 @@ COMPILE_ONLY = {
     ("how-to/integrations.md", "from freqtrade.exchange import Exchange"): (
         "patches freqtrade's Exchange._init_ccxt; freqtrade is not installed"
     ),
+    ("how-to/sdks.md", "from binance.spot import Spot"): (
+        "binance-connector cannot share a virtualenv with python-binance; "
+        "tests/sdk_connector runs the same calls (make sdk)"
+    ),
 }
 
 Setup = "Callable[[Doc], None]"
@@ -624,6 +628,134 @@ def review_positions(doc: Doc) -> None:
 
     assert ["BTC/USDT:USDT: no stop-loss on the exchange"] == doc.alerts
     assert "NO exchange-side stop-loss" in doc.capsys.readouterr().out
+
+
+# -- the exchanges' own SDKs (how-to/sdks.md) -------------------------------------
+
+SDK_2015 = (
+    '{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action, request ip: 203.0.113.7"}'
+)
+SDK_10010 = '{"retCode":10010,"retMsg":"Unmatched IP, please check your API key\'s bound IP addresses.","result":{}}'
+SDK_50110 = (
+    '{"msg":"Your IP 203.0.113.7 is not included in your API key\'s IP whitelist.","code":"50110"}'
+)
+SDK_451 = (
+    '{"code":0,"msg":"Service unavailable from a restricted location according to b. Eligibility"}'
+)
+
+
+def sdk_exchange(doc: Doc, status: int, body: str) -> FakeServer:
+    """A loopback exchange answering every request with this error."""
+    reply = Reply(status=status, body=body, headers={"Content-Type": "application/json"})
+    return doc.server(FakeServer(default=lambda _request: reply))
+
+
+def binance_loop(doc: Doc) -> None:
+    """python-binance's constructor takes (or makes) the thread's event loop: give it one."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    doc.stack.callback(loop.close)
+    doc.stack.callback(asyncio.set_event_loop, None)
+
+
+def logged(doc: Doc, text: str) -> bool:
+    """Whether the sample's `log` (the "bot" logger) logged *text*."""
+    return any(text in r.getMessage() for r in doc.caplog.records if r.name == "bot")
+
+
+@setup("how-to/sdks.md", "Client(KEY, SECRET, ping=False)")
+def sdk_python_binance(doc: Doc) -> None:
+    """python-binance: the -2015 with the IP Binance saw is logged with its diagnosis."""
+    from binance.base_client import BaseClient
+
+    binance_loop(doc)
+    fake = sdk_exchange(doc, 401, SDK_2015)
+    doc.monkeypatch.setattr(BaseClient, "API_URL", f"{fake.url}/api")
+
+    names = doc.run()
+    names["client"].session.close()
+
+    assert logged(doc, "IP rejection from binance")
+    assert logged(doc, "203.0.113.7")
+
+
+@setup("how-to/sdks.md", "client = Client(KEY, SECRET)  # pings Binance")
+def sdk_construction(doc: Doc) -> None:
+    """The 451 of Client()'s own ping is typed inside diagnosing() and logged."""
+    from binance.base_client import BaseClient
+
+    binance_loop(doc)
+    fake = sdk_exchange(doc, 451, SDK_451)
+    doc.monkeypatch.setattr(BaseClient, "API_URL", f"{fake.url}/api")
+
+    doc.run()
+
+    assert logged(doc, "refuses service to this IP's location")
+
+
+@setup("how-to/sdks.md", "client.rest_api.get_account()")
+def sdk_modular(doc: Doc) -> None:
+    """binance-sdk-spot: the -2015 is typed with HTTP 401 although the SDK drops it."""
+    import binance_sdk_spot.spot
+
+    fake = sdk_exchange(doc, 401, SDK_2015)
+    doc.monkeypatch.setattr(binance_sdk_spot.spot, "SPOT_REST_API_PROD_URL", fake.url)
+
+    names = doc.run()
+    names["client"].rest_api._session.close()
+
+    assert logged(doc, "HTTP 401")
+
+
+@setup("how-to/sdks.md", "except InvalidRequestError as exc:")
+def sdk_pybit(doc: Doc) -> None:
+    """pybit: Bybit's 10010 is IPNotWhitelisted, logged with its diagnosis."""
+    from pybit import _http_manager
+
+    fake = sdk_exchange(doc, 200, SDK_10010)
+    doc.monkeypatch.setattr(_http_manager, "HTTP_URL", fake.url)
+
+    names = doc.run()
+    names["session"].client.close()
+
+    assert logged(doc, "IP rejection from bybit")
+
+
+@setup("how-to/sdks.md", "ignore_codes={10010}")
+def sdk_pybit_ignore_codes(doc: Doc) -> None:
+    """ignore_codes: the 10010 comes back as data and the incident log reports it."""
+    from pybit import _http_manager
+
+    fake = sdk_exchange(doc, 200, SDK_10010)
+    doc.monkeypatch.setattr(_http_manager, "HTTP_URL", fake.url)
+
+    names = doc.run()
+
+    assert 10010 == names["result"]["retCode"]
+    assert any(r.name == "ipwhitelist" for r in doc.caplog.records)
+    with pytest.raises(ipwhitelist.IPNotWhitelisted):
+        names["session"].get_wallet_balance(accountType="UNIFIED")
+    names["session"].client.close()
+
+
+@setup("how-to/sdks.md", "PASSPHRASE, flag=")
+def sdk_okx(doc: Doc) -> None:
+    """python-okx with raise_returned=True: the returned 50110 raises, typed, and is logged."""
+    from okx import okxclient
+
+    fake = sdk_exchange(doc, 401, SDK_50110)
+    real = okxclient.OkxClient.__init__
+
+    def aimed(client: Any, *args: Any, **kwargs: Any) -> None:
+        # AccountAPI passes every argument positionally; base_api is the sixth.
+        real(client, *args[:5], fake.url, *args[6:], **kwargs)
+
+    doc.monkeypatch.setattr(okxclient.OkxClient, "__init__", aimed)
+
+    names = doc.run(PASSPHRASE="correct-horse-battery-staple")
+    names["account"].close()
+
+    assert logged(doc, "IP rejection from okx")
 
 
 # -- the tests -------------------------------------------------------------------

@@ -203,32 +203,21 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
     """Say what an exchange error means and whether it is an IP problem (offline).
 
     ERROR is the error code (e.g. -2015, 10010, 50110) or the message text,
-    or a whole JSON error body.
+    or a whole JSON error body, or an SDK's exception text as a log shows it
+    (python-binance "APIError(code=-2015): ...", pybit "... (ErrCode: 10010)
+    ...", binance-connector "(401, -2015, '...', ...)", a python-okx dict).
 
     Exits 0 when the rule tables know it as an IP rejection, 1 when they do not.
     """
     import ccxt
 
-    from ._classify import Response, match, parse_body
-    from ._families import families_of_id
+    from ._classify import match
 
     if exchange not in ccxt.exchanges:
         _fail(f"unknown exchange {exchange!r} (not a ccxt id)")
     text = " ".join(error).strip()
-    code, message = parse_body(text)
-    if code is None and not message:
-        token = text.split()[0] if text else ""
-        if len(text.split()) == 1 and len(token) <= 24:  # noqa: PLR2004 - codes are short
-            code = token
-        message = text if code is None else ""
-    response = Response(
-        exchange=exchange,
-        families=families_of_id(exchange),
-        code=code,
-        message=message,
-        body=text,
-        http_status=int(code) if code and code.isdigit() and len(code) == 3 else None,  # noqa: PLR2004
-    )
+    response, sdk = _explained(exchange, text)
+    code = response.code
     found = match(response)
     if found is None and response.http_status is not None:
         # "451" could be an HTTP status or an exchange code: try both readings.
@@ -236,11 +225,22 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
             attrs.evolve(response, http_status=None)
         )
     out = _Out(as_json=as_json, no_color=True)
+    read_as = sdk.sdk if sdk is not None else None
     if found is None:
         out.json(
-            "explain", {"exchange": exchange, "code": code, "ip_rejection": False, "rule": None}
+            "explain",
+            {
+                "exchange": exchange,
+                "code": code,
+                "sdk": read_as,
+                "ip_rejection": False,
+                "rule": None,
+                "note": sdk.note if sdk is not None else None,
+            },
         )
         out.line(f"{exchange} {text}: not an IP rejection as far as ipwhitelist's rules know.")
+        if sdk is not None and sdk.note:
+            out.line(f"  note: {sdk.note}.")
         out.line("If you believe it is one, `ipwhitelist report` and a bug report help us add it.")
         raise SystemExit(EXIT_PROBLEM)
     rule = found.rule
@@ -249,11 +249,13 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
         {
             "exchange": exchange,
             "code": code,
+            "sdk": read_as,
             "ip_rejection": True,
             "kind": rule.kind,
             "confidence": rule.confidence,
             "reported_ip": str(found.reported_ip) if found.reported_ip else None,
             "rule": {"name": rule.name, "description": rule.description, "source": rule.source},
+            "note": None,
         },
     )
     kinds = {
@@ -262,6 +264,8 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
         "geo_restricted": "the exchange refuses the calling IP's country or region",
     }
     out.line(f"{exchange} {text}")
+    if read_as is not None:
+        out.line(f"  read as:     {read_as} error, code {code}")
     out.line(f"  IP problem:  yes ({rule.kind}, confidence {rule.confidence})")
     out.line(f"  meaning:     {kinds[rule.kind]}")
     if rule.description:
@@ -271,6 +275,35 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
     out.line(f"  rule:        {rule.name}")
     out.line(f"  source:      {rule.source}")
     raise SystemExit(EXIT_OK)
+
+
+def _explained(exchange: str, text: str) -> tuple[Any, Any]:
+    """What `explain` reads in *text*: the response to classify, and the SDK text read."""
+    from ._classify import Response, parse_body
+    from ._families import families_of_id
+    from ._sdk._texts import read
+
+    sdk = read(text)
+    code, message = parse_body(sdk.body if sdk is not None else text)
+    if sdk is not None:
+        code, message = code or sdk.code, message or sdk.message
+    elif code is None and not message:
+        token = text.split(maxsplit=1)[0] if text else ""
+        if len(text.split()) == 1 and len(token) <= 24:  # noqa: PLR2004 - codes are short
+            code = token
+        message = text if code is None else ""
+    status = sdk.http_status if sdk is not None else None
+    if status is None and code and code.isdigit() and len(code) == 3:  # noqa: PLR2004
+        status = int(code)
+    response = Response(
+        exchange=exchange,
+        families=families_of_id(exchange),
+        code=code,
+        message=message,
+        body=sdk.body if sdk is not None else text,
+        http_status=status,
+    )
+    return response, sdk
 
 
 def _egress_option(no_egress: bool) -> bool:
@@ -534,6 +567,10 @@ def doctor(
     for v in verdicts:
         if v["report"] is not None:
             out.line(v["text"])
+            if v["sdk_errors"]:
+                out.line("The same error as the exchanges' SDKs show it in a bot's log:")
+                for name, shape in v["sdk_errors"].items():
+                    out.line(f"  {name}: {shape}")
             out.line()
     out.table(
         "ipwhitelist doctor",
@@ -560,10 +597,16 @@ def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[s
             "exit_code": exit_code,
             "report": None,
             "text": "",
+            "sdk_errors": {},
         }
     fix = "-"
+    sdk_errors: dict[str, str] = {}
     if report.diagnosis is not None:
+        from ._sdk._texts import shapes
+
         fix = report.diagnosis.remediation[0] if report.diagnosis.remediation else "-"
+        d = report.diagnosis
+        sdk_errors = shapes(d.exchange, d.code, d.http_status, d.message)
     else:
         failed = [r for r in report.results if r.outcome == "fail"]
         critical = [
@@ -587,6 +630,7 @@ def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[s
         "exit_code": exit_code,
         "report": report.to_dict(),
         "text": str(report),
+        "sdk_errors": sdk_errors,
     }
 
 

@@ -18,6 +18,7 @@ from ._mapping import (
     needs_egress,
     reject,
 )
+from ._sdk import adapter_for, rejection_for
 from ._whitelist import documented_for
 from ._wrap import make_settings
 from .errors import IPRejection
@@ -36,8 +37,16 @@ R = TypeVar("R")
 def _rejection(
     exc: BaseException, exchange: str | object | None, settings: Settings
 ) -> IPRejection | None:
-    if isinstance(exc, IPRejection) or not isinstance(exc, ccxt.BaseError):
+    if isinstance(exc, IPRejection):
         return None
+    if not isinstance(exc, ccxt.BaseError):
+        # An SDK's own exception (python-binance, pybit, …), recognised by its
+        # module; anything else passes through.
+        adapter = adapter_for(exchange) if exchange is not None else None
+        # The key's own documented list, as wrap() picks it (one rule); with
+        # no client the key is unknown, and so is its list.
+        target = adapter.view(exchange) if adapter is not None else exchange
+        return rejection_for(exc, exchange, _documented(settings, target))
     if isinstance(exchange, str):
         response = _classify.response_from_exception(exc, exchange, families_of_id(exchange))
         return reject(exc, response, settings=_documented(settings, exchange))
@@ -89,14 +98,17 @@ def diagnose(
     """
     Decorate a function (``def`` or ``async def``) so IP rejections it raises become typed.
 
-    Use it where the ccxt client is created elsewhere; ccxt exceptions that are
-    not IP rejections pass through unchanged. Usable bare (``@diagnose``) or
+    Use it where the client is created elsewhere; exceptions that are not IP
+    rejections pass through unchanged. Understands ccxt's exceptions and those
+    of the SDKs `wrap` supports (python-binance, binance-connector, Binance's
+    modular SDKs, pybit, python-okx). Usable bare (``@diagnose``) or
     with options (``@diagnose(exchange="binance", whitelist=[...])``).
 
     Args:
         func: The function, when used bare.
-        exchange: A ccxt id or client; by default the id that ccxt puts at the
-            start of its messages is used.
+        exchange: A ccxt id or client (or an SDK client); by default the
+            exception says which exchange (ccxt's message prefix, the SDK and
+            its request URL).
         egress: As for `wrap`.
         whitelist: As for `wrap`.
 
@@ -108,10 +120,12 @@ def diagnose(
         return _rejection(exc, exchange, settings)
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        # Every exception is offered to the classifier: the SDKs' own classes
+        # are recognised there, anything else passes through untouched.
         if asyncio.iscoroutinefunction(fn):
-            wrapped: Callable[P, R] = guard_async(fn, classify)
+            wrapped: Callable[P, R] = guard_async(fn, classify, Exception)
         else:
-            wrapped = guard_sync(fn, classify)
+            wrapped = guard_sync(fn, classify, Exception)
         return wrapped
 
     return decorate if func is None else decorate(func)

@@ -22,10 +22,14 @@ if TYPE_CHECKING:
 
 #: Turns (the call's positional arguments, the ccxt error) into a rejection or None.
 Classifier: TypeAlias = "Callable[[tuple[Any, ...], BaseException], IPRejection | None]"
+#: The exception classes a guard hands to its classifier (an SDK's own classes too).
+Catch: TypeAlias = "type[BaseException] | tuple[type[BaseException], ...]"
 
 
-def guard_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[..., Any]:
-    """Wrap a plain callable."""
+def guard_sync(
+    fn: Callable[..., Any], classify: Classifier, catch: Catch = ccxt.BaseError
+) -> Callable[..., Any]:
+    """Wrap a plain callable; *catch* is what may be an IP rejection (ccxt's errors by default)."""
 
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -35,7 +39,7 @@ def guard_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[..., An
             if needs_egress(exc):
                 complete_sync(exc)
             raise
-        except ccxt.BaseError as exc:
+        except catch as exc:
             rejection = classify(args, exc)
             if rejection is None:
                 raise
@@ -50,7 +54,9 @@ def guard_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[..., An
     return guarded
 
 
-def guard_async(fn: Callable[..., Awaitable[Any]], classify: Classifier) -> Callable[..., Any]:
+def guard_async(
+    fn: Callable[..., Awaitable[Any]], classify: Classifier, catch: Catch = ccxt.BaseError
+) -> Callable[..., Any]:
     """Async twin of `guard_sync`: the egress lookup is awaited, never blocking."""
 
     @functools.wraps(fn)
@@ -61,7 +67,7 @@ def guard_async(fn: Callable[..., Awaitable[Any]], classify: Classifier) -> Call
             if needs_egress(exc):
                 await complete_async(exc)
             raise
-        except ccxt.BaseError as exc:
+        except catch as exc:
             rejection = classify(args, exc)
             if rejection is None:
                 raise
@@ -137,3 +143,61 @@ def guard_fetch_async(
                 del rejection
 
     return fetch
+
+
+# Some SDKs return an exchange's error as data instead of raising it
+# (python-okx always, pybit for its ``ignore_codes``). Their guards inspect the
+# result: an IP rejection is diagnosed and reported through the hooks either
+# way, and raised only when the caller opted in (*raises*), since raising where
+# the SDK returns changes what the bot sees.
+
+#: Turns (the call's positional arguments, its result) into a rejection or None.
+Inspector: TypeAlias = "Callable[[tuple[Any, ...], Any], IPRejection | None]"
+#: Whether the call's rejection is raised rather than only reported.
+Raises: TypeAlias = "Callable[[tuple[Any, ...]], bool]"
+
+
+def guard_returned_sync(
+    fn: Callable[..., Any], inspect: Inspector, raises: Raises
+) -> Callable[..., Any]:
+    """Wrap a callable whose result may be an IP rejection the SDK did not raise."""
+
+    @functools.wraps(fn)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        rejection = inspect(args, result)
+        if rejection is None:
+            return result
+        complete_sync(rejection)
+        if not raises(args):
+            return result
+        try:
+            raise rejection
+        finally:
+            # As above: the traceback would hold the rejection in a cycle.
+            del rejection
+
+    return guarded
+
+
+def guard_returned_async(
+    fn: Callable[..., Awaitable[Any]], inspect: Inspector, raises: Raises
+) -> Callable[..., Any]:
+    """Async twin of `guard_returned_sync`."""
+
+    @functools.wraps(fn)
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
+        result = await fn(*args, **kwargs)
+        rejection = inspect(args, result)
+        if rejection is None:
+            return result
+        await complete_async(rejection)
+        if not raises(args):
+            return result
+        try:
+            raise rejection
+        finally:
+            # As above: the traceback would hold the rejection in a cycle.
+            del rejection
+
+    return guarded

@@ -49,6 +49,7 @@ from ._families import families_of
 from ._family import AddressFamily, check_family, pin_async, pin_sync
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
 from ._mapping import Settings, reject
+from ._sdk import adapter_for, unwrap_sdk, wrap_sdk
 from ._whitelist import WhitelistLike, documented_for, to_whitelist
 from .errors import IPRejection
 
@@ -333,22 +334,34 @@ def make_settings(
     )
 
 
+def _bound(settings: Settings, client: object) -> Settings:
+    # A registry documents several keys: the client's own is the list that
+    # counts; none documented (or an empty list) = unknown.
+    return attrs.evolve(settings, whitelist=documented_for(settings.whitelist, client))
+
+
 def wrap(
     exchange: E,
     *,
     egress: bool | EgressDetector = True,
     whitelist: WhitelistLike | None = None,
     family: AddressFamily | None = None,
+    raise_returned: bool = False,
 ) -> E:
     """
-    Instrument a ccxt client so IP rejections raise `IPRejection` subclasses.
+    Instrument a ccxt or SDK client so IP rejections raise `IPRejection` subclasses.
 
     Works for ``ccxt.<id>``, ``ccxt.async_support.<id>`` and ``ccxt.pro.<id>``
-    clients. Returns the same object: identity, ``isinstance`` checks and every
-    attribute are preserved. Wrapping again only replaces the options.
+    clients, and for the exchanges' own SDKs: python-binance ``Client`` and
+    ``AsyncClient``, binance-connector ``Spot`` (and the clients sharing
+    ``binance.api.API``), Binance's modular SDKs (``binance-sdk-spot``, …),
+    pybit ``unified_trading.HTTP`` and python-okx's API classes. For an SDK
+    client the exception raised is also the SDK's own exception class. Returns
+    the same object: identity, ``isinstance`` checks and every attribute are
+    preserved. Wrapping again only replaces the options.
 
     Args:
-        exchange: A ccxt client instance.
+        exchange: A ccxt client instance, or an SDK client.
         egress: ``True`` looks up the public egress IP when (and only when) a
             rejection happens, with the shared default `EgressDetector`;
             ``False`` never looks it up; an `EgressDetector` uses that one.
@@ -369,26 +382,38 @@ def wrap(
             IPv6, so the exchange sees the address your whitelist holds even
             on a dual-stack host; ``None`` (the default) leaves the choice to
             the resolver. Async clients are pinned from their next session.
+            ccxt clients only.
+        raise_returned: For SDKs that return an exchange's error as data
+            instead of raising it (python-okx always; pybit for codes in its
+            ``ignore_codes``): raise the IP rejections among them. Without it
+            they are diagnosed and reported to the hooks (the incident log),
+            and the SDK's result is returned unchanged.
 
     Returns:
         *exchange* itself.
 
     Raises:
-        TypeError: *exchange* is not a ccxt client, or *egress* is invalid.
+        TypeError: *exchange* is neither a ccxt nor a supported SDK client,
+            or *egress* is invalid.
         ValueError: *whitelist* holds an invalid address or network (an
             IPv6 zone id such as ``%eth0`` included), or *family* is not 4,
-            6 or None.
+            6 or None (or is set for an SDK client).
         FileNotFoundError: *whitelist* is a path that does not exist.
         RegistryError: *whitelist* is an invalid ``.toml`` registry.
 
     Added in *0.1.0*.
     """
     if not isinstance(exchange, BaseExchange):
-        raise TypeError(f"wrap() needs a ccxt exchange instance, not {exchange!r}")
-    settings = make_settings(egress, whitelist, family)
-    # A registry documents several keys: the client's own is the list that
-    # counts; none documented (or an empty list) = unknown.
-    settings = attrs.evolve(settings, whitelist=documented_for(settings.whitelist, exchange))
+        sdk = adapter_for(exchange)
+        if sdk is None:
+            raise TypeError(
+                f"wrap() needs a ccxt exchange or a supported SDK client, not {exchange!r}"
+            )
+        if family is not None:
+            raise ValueError("family= pins ccxt clients only; an SDK client keeps its own sessions")
+        settings = _bound(make_settings(egress, whitelist), sdk.view(exchange))
+        return wrap_sdk(sdk, exchange, settings, raise_returned=raise_returned)  # type: ignore[no-any-return]
+    settings = _bound(make_settings(egress, whitelist, family), exchange)
     cls = type(exchange)
     if _BASE not in cls.__dict__:
         has = getattr(exchange, "has", None)
@@ -411,6 +436,9 @@ def unwrap(exchange: E) -> E:
     Added in *0.1.0*.
     """
     cls = type(exchange)
+    sdk = None if isinstance(exchange, BaseExchange) else adapter_for(exchange)
+    if sdk is not None:
+        return unwrap_sdk(sdk, exchange)  # type: ignore[no-any-return]
     base = cls.__dict__.get(_BASE)
     if base is not None:
         exchange.__class__ = base

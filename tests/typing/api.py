@@ -75,6 +75,7 @@ ipwhitelist.set_on_rejection_hooks([log, alert, otel])
 hooks: tuple[ipwhitelist.OnRejectionHook, ...] = ipwhitelist.get_on_rejection_hooks()
 condition = ipwhitelist.retry_unless_ip_rejection
 pinned = ipwhitelist.wrap(ccxt.okx(), family=4)
+returned = ipwhitelist.wrap(ccxt.okx(), raise_returned=True)
 agreeing = ipwhitelist.EgressDetector(agreement=True).detect(url_prefix=None).agreed
 with ipwhitelist.EgressMonitor(interval=30.0, on_change=[print]) as monitor:
     change: ipwhitelist.EgressChange | None = monitor.check()
