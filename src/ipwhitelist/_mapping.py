@@ -15,7 +15,7 @@ import attrs
 
 from . import _classify, _hints, _hooks, _remediation
 from ._diagnosis import Confidence, Diagnosis, IPAddress
-from ._redact import credentials_of, remove_values
+from ._redact import credentials_of, escape_controls, known_secrets
 from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
 if TYPE_CHECKING:
@@ -46,9 +46,10 @@ class Settings:
 class _Pending:
     match: _classify.Match
     settings: Settings
-    secrets: tuple[str, ...]
-    proxy: str | None
-    url_prefix: str | None = None
+    # Credentials and proxy URLs: never in a repr.
+    secrets: tuple[str, ...] = attrs.field(repr=False)
+    proxy: str | None = attrs.field(repr=False)
+    url_prefix: str | None = attrs.field(default=None, repr=False)
     already_authenticated: bool
     ccxt_error: str | None
 
@@ -129,6 +130,13 @@ def _assess(
 
 def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     """Assess the evidence and build the diagnosis (pure)."""
+    # The diagnosis's converters remove the client's credentials from every
+    # field built here, whatever text it came from.
+    with known_secrets(pending.secrets):
+        return _diagnose(pending, egress)
+
+
+def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     match = pending.match
     response = match.response
     rule = match.rule
@@ -154,14 +162,13 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         *_hints.process_hints(),
     )
     endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
-    secrets = pending.secrets
     return Diagnosis(
         exchange=response.exchange,
         kind=rule.kind,
         confidence=confidence,
         code=response.code,
         http_status=response.http_status,
-        message=remove_values(response.message or response.body, secrets),
+        message=response.message or response.body,
         reported_ip=match.reported_ip,
         egress_ips=egress_ips,
         address_family=match.reported_ip.version
@@ -178,7 +185,7 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
             reported=match.reported_ip is not None,
         ),
         banned_until=match.banned_until,
-        endpoint=remove_values(endpoint, secrets) if endpoint else None,
+        endpoint=endpoint,
         ccxt_error=pending.ccxt_error,
         source=rule.source,
     )
@@ -199,7 +206,8 @@ def _message(diagnosis: Diagnosis) -> str:
             if diagnosis.whitelisted
             else "NOT on the documented whitelist"
         )
-    return "; ".join(parts)
+    # One line, whatever the exchange's message holds: log lines cannot be forged.
+    return escape_controls("; ".join(parts))
 
 
 def reject(
@@ -233,17 +241,21 @@ def reject(
         logger.exception("ipwhitelist: reading the client failed; using a minimal diagnosis")
         diagnosis = _minimal(match, type(exc).__name__ if exc is not None else None, None)
         _hooks.emit(diagnosis)
-        return _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
+        return _rejection(diagnosis, exc)
     # A fresh cached egress answer needs no I/O: finish the diagnosis now and
     # build it once. Otherwise the I/O edge finishes it (complete_sync/async).
     cached = _cached(settings.egress, pending)
     diagnosis = _safe_diagnose(pending, cached)
-    rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
+    rejection = _rejection(diagnosis, exc)
     if settings.egress is not None and cached is None:
         rejection._ipw_pending = pending
     else:
         _hooks.emit(diagnosis)
     return rejection
+
+
+def _rejection(diagnosis: Diagnosis, exc: BaseException | None) -> IPRejection:
+    return _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
 
 
 def _pending(
@@ -293,19 +305,20 @@ def _minimal(
     response = match.response
     rule = match.rule
     try:
-        return Diagnosis(
-            exchange=response.exchange,
-            kind=rule.kind,
-            confidence=rule.confidence,
-            code=response.code,
-            http_status=response.http_status,
-            message=remove_values(response.message, secrets) if secrets is not None else "",
-            reported_ip=match.reported_ip,
-            banned_until=match.banned_until,
-            evidence=(_DEGRADED,),
-            ccxt_error=ccxt_error,
-            source=rule.source,
-        )
+        with known_secrets(secrets or ()):
+            return Diagnosis(
+                exchange=response.exchange,
+                kind=rule.kind,
+                confidence=rule.confidence,
+                code=response.code,
+                http_status=response.http_status,
+                message=response.message if secrets is not None else "",
+                reported_ip=match.reported_ip,
+                banned_until=match.banned_until,
+                evidence=(_DEGRADED,),
+                ccxt_error=ccxt_error,
+                source=rule.source,
+            )
     except Exception:
         # Even the exchange's own words failed to convert (redaction, a
         # malformed field): keep only what the rule itself states.
