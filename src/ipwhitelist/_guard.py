@@ -41,7 +41,8 @@ def guard_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[..., An
                 raise
             complete_sync(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.
@@ -67,7 +68,8 @@ def guard_async(fn: Callable[..., Awaitable[Any]], classify: Classifier) -> Call
                 raise
             await complete_async(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.
@@ -100,7 +102,8 @@ def guard_fetch_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[.
                 raise
             complete_sync(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.
@@ -130,7 +133,8 @@ def guard_fetch_async(
                 raise
             await complete_async(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.

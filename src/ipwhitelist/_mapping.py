@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import _classify, _hints, _hooks, _remediation
+from ._chain import stand_in
 from ._diagnosis import Confidence, Diagnosis, IPAddress
 from ._redact import credentials_of, escape_controls, known_secrets
 from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
@@ -241,12 +242,12 @@ def reject(
         logger.exception("ipwhitelist: reading the client failed; using a minimal diagnosis")
         diagnosis = _minimal(match, type(exc).__name__ if exc is not None else None, None)
         _hooks.emit(diagnosis)
-        return _rejection(diagnosis, exc)
+        return _rejection(diagnosis, exc, ())
     # A fresh cached egress answer needs no I/O: finish the diagnosis now and
     # build it once. Otherwise the I/O edge finishes it (complete_sync/async).
     cached = _cached(settings.egress, pending)
     diagnosis = _safe_diagnose(pending, cached)
-    rejection = _rejection(diagnosis, exc)
+    rejection = _rejection(diagnosis, exc, pending.secrets)
     if settings.egress is not None and cached is None:
         rejection._ipw_pending = pending
     else:
@@ -254,8 +255,17 @@ def reject(
     return rejection
 
 
-def _rejection(diagnosis: Diagnosis, exc: BaseException | None) -> IPRejection:
-    return _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
+def _rejection(
+    diagnosis: Diagnosis, exc: BaseException | None, secrets: tuple[str, ...]
+) -> IPRejection:
+    rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
+    try:
+        # What tracebacks show: every raise site raises the rejection from it.
+        rejection.__cause__ = stand_in(exc, secrets)
+    except Exception:
+        # No redacted copy, no chain shown: .original still has it all.
+        logger.exception("ipwhitelist: copying the ccxt error for tracebacks failed")
+    return rejection
 
 
 def _pending(
