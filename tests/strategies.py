@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
+import json
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import quote, quote_plus
 
 from hypothesis import strategies as st
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ipv4 = st.integers(min_value=0, max_value=2**32 - 1).map(ipaddress.IPv4Address)
 ipv6 = (
@@ -106,3 +114,48 @@ registry_texts = st.one_of(
     st.lists(st.one_of(_fragments, st.text(max_size=20)), max_size=12).map("".join),
     st.text(max_size=200),
 )
+# Credentials reach text in the forms that requests, JSON encoders and auth
+# headers give them: each function takes a credential and returns how it appears.
+
+
+def _b64_inside(value: str) -> str:
+    # Embedded in a longer base64 blob (a JSON payload header, Basic auth):
+    # the bytes before it shift its encoding, so every alignment is tried.
+    return base64.b64encode(b'{"key":"' + value.encode() + b'","nonce":1}').decode()
+
+
+ENCODINGS: dict[str, Callable[[str], str]] = {
+    "raw": lambda v: v,
+    "quote": lambda v: quote(v, safe=""),
+    "quote-slash": quote,
+    "quote-lower": lambda v: re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), quote(v, safe="")),
+    "quote_plus": lambda v: quote_plus(v, safe=""),
+    "quote_plus-lower": lambda v: re.sub(
+        r"%[0-9A-F]{2}", lambda m: m[0].lower(), quote_plus(v, safe="")
+    ),
+    "json": lambda v: json.dumps(v)[1:-1],
+    "json-slash": lambda v: json.dumps(v)[1:-1].replace("/", "\\/"),
+    "base64": lambda v: base64.b64encode(v.encode()).decode(),
+    "base64url": lambda v: base64.urlsafe_b64encode(v.encode()).decode().rstrip("="),
+    "base64-inside": _b64_inside,
+}
+encodings = st.sampled_from(sorted(ENCODINGS))
+
+# Text around a credential: anything printable, including separators that
+# credential fields use (=, :, &, quotes).
+surrounding = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40
+)
+
+# Control characters that forge log lines or drive terminals: C0, DEL, C1,
+# and Unicode line separators and bidi overrides.
+CONTROLS = (
+    [chr(c) for c in range(0x20)]
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + ["\u2028", "\u2029", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u061c"]
+    + ["\u200e", "\u200f", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff"]
+)
+controls = st.sampled_from(CONTROLS)
+hostile_text = st.lists(
+    st.one_of(controls, st.text(alphabet=st.characters(codec="ascii"), max_size=8)), max_size=12
+).map("".join)

@@ -30,8 +30,7 @@ from hypothesis import strategies as st
 
 import ipwhitelist
 from helpers import API_KEY, B2015, CREDENTIALS, CannedAdapter, body_of, canned, make_client, mount
-from ipwhitelist import _classify, _hints, _mapping, _remediation
-from ipwhitelist import _diagnosis as diagnosis_module
+from ipwhitelist import _classify, _hints, _mapping, _redact, _remediation
 from ipwhitelist._families import families_of_id
 from ipwhitelist._mapping import Settings, reject
 from ipwhitelist._rules import Rule
@@ -344,6 +343,9 @@ ADVERSARIAL = {
     "error-arrays": ("", '["error",', ""),
     "escaped-json": ('{"msg":"', '{\\"code\\":', '"}'),
     "key-equals": ("", "apiKey=", ""),
+    # The redactor's worst shapes: URL schemes from every dot, quoted values.
+    "scheme-dots": ("", "a.", "@://"),
+    "sign-quotes": ("", 'sign:"', ""),
     "non-ascii": ("", "é", ""),
 }
 
@@ -634,7 +636,7 @@ class _RaisingLookup(ipwhitelist.EgressDetector):
 
 
 def _redaction_bug(text: str) -> str:
-    # Fails on any real text, so only a diagnosis without the exchange's words survives.
+    # Fails on any real text: every field is withheld, the rejection still typed.
     if text:
         raise _InjectedError("redaction bug")
     return text
@@ -657,12 +659,13 @@ INJECTIONS: dict[str, tuple[dict[str, Any], list[tuple[Any, str, Any]], str | No
     "egress-cache": ({"egress": _RaisingCache(NOWHERE)}, [], "-2015"),
     "egress-lookup": ({"egress": _RaisingLookup(NOWHERE)}, [], "-2015"),
     "reading-the-client": ({}, [(_mapping, "credentials_of", _boom)], "-2015"),
-    "redaction": ({}, [(diagnosis_module, "redact_patterns", _redaction_bug)], None),
+    "redaction": ({}, [(_redact, "redact_patterns", _redaction_bug)], _redact.REDACTED),
 }
 
 
 def _injected(monkeypatch: pytest.MonkeyPatch, name: str) -> tuple[dict[str, Any], str | None]:
     options, patches, code = INJECTIONS[name]
+    _redact._common_patterns.cache_clear()  # a cached line would not meet the injected bug
     for target, attribute, replacement in patches:
         monkeypatch.setattr(target, attribute, replacement)
     return {"egress": False, **options}, code

@@ -179,7 +179,7 @@ class TestBybit:
         )
         assert BYBIT_UNMATCHED_IP == exc.diagnosis.message
         assert type(exc.original) is ccxt.PermissionDenied
-        assert exc.__cause__ is exc.original
+        assert isinstance(exc.__cause__, type(exc.original))  # a redacted stand-in
         assert "1673523595617593600" == order["id"]
         assert_no_secret(exc, server)
 

@@ -22,6 +22,7 @@ from ._decorators import diagnosing
 from ._families import families_of
 from ._findings import Finding, judge
 from ._fingerprint import fingerprint
+from ._redact import credentials_of, human_lines, redact
 from ._restrictions import _METHODS, Family, parse_response
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ class KeyAudit:
             for finding in self.findings:
                 lines.append(f"  [{finding.severity.upper()}] {finding.code}: {finding.message}")
                 lines.append(f"      fix: {finding.fix}")
-        return "\n".join(lines)
+        return human_lines(lines)
 
 
 class AuditUnsupported(Exception):  # noqa: N818 - the public name is fixed by the design
@@ -314,7 +315,7 @@ def audit(
         try:
             report = plan.detector.detect(proxy_of(exchange), url_prefix=url_prefix_of(exchange))
         except Exception as exc:  # noqa: BLE001 - egress trouble must not fail the audit
-            failed = f"{type(exc).__name__}: {exc}"
+            failed = redact(f"{type(exc).__name__}: {exc}", credentials_of(exchange))
     return _result(exchange, plan, response, report, failed)
 
 
@@ -344,5 +345,5 @@ async def audit_async(
                 proxy_of(exchange), url_prefix=url_prefix_of(exchange)
             )
         except Exception as exc:  # noqa: BLE001 - egress trouble must not fail the audit
-            failed = f"{type(exc).__name__}: {exc}"
+            failed = redact(f"{type(exc).__name__}: {exc}", credentials_of(exchange))
     return _result(exchange, plan, response, report, failed)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import ccxt
 
+from ._redact import human_lines, redact_url
 from ._registry import KeyEntry, Registry
 from .errors import IPRejection
 
@@ -133,7 +134,7 @@ class CheckReport:
                 f"  {f.severity.upper():7} {f.code}: {f.message} Fix: {f.fix}"
                 for f in self.audit.findings
             ]
-        return "\n".join(lines)
+        return human_lines(lines)
 
 
 def check(
@@ -282,9 +283,7 @@ def _restriction_result(audit: KeyAudit | None, diagnosis: Diagnosis | None) -> 
 
 
 def _through_proxy(exchange: Any, proxy: str, documented: Any, signed_read: Any) -> CheckResult:
-    from ._redact import redact
-
-    shown = redact(proxy)
+    shown = redact_url(proxy)
     other = _clone_through(exchange, proxy)
     try:
         signed_read(other, documented)

@@ -20,6 +20,7 @@ import attrs
 import click
 
 from ._cli_config import ConfigError, Target, load_config, load_registry, targets
+from ._redact import escape_controls, human_lines, redact, url_secrets
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -55,7 +56,14 @@ _NO_EGRESS = click.option("--no-egress", is_flag=True, help="Do not look up this
 
 
 class _Out:
-    """Everything printed goes through here: redacted, coloured only on a terminal."""
+    """
+    Everything printed goes through here: redacted, coloured only on a terminal.
+
+    Text output also has its control characters escaped (rich drops BEL and
+    CR, not ESC): `line` prints one line, `block` a report the library
+    formatted (its lines already escaped field by field). JSON needs no
+    escaping: the encoder does it.
+    """
 
     def __init__(self, *, as_json: bool, no_color: bool, secrets: Sequence[str] = ()) -> None:
         from rich.console import Console
@@ -67,13 +75,18 @@ class _Out:
         self.err = Console(stderr=True, no_color=no_color, highlight=False, soft_wrap=True)
 
     def clean(self, text: str) -> str:
-        from ._redact import redact
-
         return redact(text, self.secrets)
+
+    def human(self, text: str) -> str:
+        return escape_controls(self.clean(text))
 
     def line(self, text: str = "", style: str | None = None) -> None:
         if not self.as_json:
-            self.console.print(self.clean(text), style=style, markup=False)
+            self.console.print(self.human(text), style=style, markup=False)
+
+    def block(self, text: str) -> None:
+        if not self.as_json:
+            self.console.print(human_lines(self.clean(text).split("\n")), markup=False)
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         if self.as_json:
@@ -84,7 +97,7 @@ class _Out:
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(*(self.clean(cell) for cell in row))
+            table.add_row(*(self.human(cell) for cell in row))
         self.console.print(table)
 
     def json(self, schema: str, payload: dict[str, Any]) -> None:
@@ -162,7 +175,7 @@ def egress(
     from ._egress import EgressDetector
     from ._hints import process_hints
 
-    out = _Out(as_json=as_json, no_color=no_color, secrets=[proxy or ""])
+    out = _Out(as_json=as_json, no_color=no_color, secrets=url_secrets(proxy))
     detector = EgressDetector(list(providers) or None, timeout=timeout, ttl=0, agreement=agree)
     with out.status("Asking egress providers..."):
         report = detector.detect(proxy)
@@ -191,7 +204,7 @@ def egress(
         out.line(f"hint:     {hint.name}: {hint.summary}")
     if not as_json:
         for error in report.errors:
-            out.err.print(out.clean(f"  failed: {error}"), markup=False)
+            out.err.print(out.human(f"  failed: {error}"), markup=False)
     raise SystemExit(EXIT_OK if report.ips else EXIT_UNKNOWN)
 
 
@@ -345,7 +358,7 @@ def audit(
             egress=_egress_option(no_egress),
         )
     out.json("audit", result.to_dict())
-    out.line(str(result))
+    out.block(str(result))
     raise SystemExit(EXIT_OK if result.ok else EXIT_PROBLEM)
 
 
@@ -382,7 +395,7 @@ def _entry(reg: Registry | None, client: Any, label: str | None) -> Any:
 
 def _rejected(out: _Out, schema: str, exc: Any) -> NoReturn:
     out.json(schema, {"ok": False, "rejection": exc.diagnosis.to_dict()})
-    out.line(str(exc.diagnosis))
+    out.block(str(exc.diagnosis))
     raise SystemExit(EXIT_PROBLEM)
 
 
@@ -438,7 +451,9 @@ def check(
     cfg, reg = _context(config, registry)
     target = _one_target(exchange, cfg)
     out = _Out(
-        as_json=as_json and not quiet, no_color=no_color, secrets=[*target.secrets, proxy or ""]
+        as_json=as_json and not quiet,
+        no_color=no_color,
+        secrets=[*target.secrets, *url_secrets(proxy)],
     )
     client = target.client(timeout=timeout)
     if label or target.label:
@@ -452,9 +467,9 @@ def check(
     )
     if not quiet:
         out.json("check", report.to_dict())
-        out.line(str(report))
+        out.block(str(report))
         if report.diagnosis is not None:
-            out.line(str(report.diagnosis))
+            out.block(str(report.diagnosis))
     raise SystemExit(report.exit_code)
 
 
@@ -510,7 +525,7 @@ def migrate(
             egress=_egress_option(no_egress),
         )
     out.json("migrate", status.to_dict())
-    out.line(str(status))
+    out.block(str(status))
     raise SystemExit(EXIT_OK if status.done else EXIT_PROBLEM)
 
 
@@ -566,7 +581,7 @@ def doctor(
     out.json("doctor", {"ok": code == EXIT_OK, "verdict": overall, "keys": verdicts})
     for v in verdicts:
         if v["report"] is not None:
-            out.line(v["text"])
+            out.block(v["text"])
             if v["sdk_errors"]:
                 out.line("The same error as the exchanges' SDKs show it in a bot's log:")
                 for name, shape in v["sdk_errors"].items():
@@ -720,7 +735,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except ConfigError as exc:
-        click.echo(f"ipwhitelist: error: {exc}", err=True)
+        click.echo(f"ipwhitelist: error: {escape_controls(redact(str(exc)))}", err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

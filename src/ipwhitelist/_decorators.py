@@ -177,7 +177,8 @@ class diagnosing:  # noqa: N801 - used like a function, as contextlib's are
         if rejection is not None:
             complete_sync(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.
@@ -202,7 +203,8 @@ class diagnosing:  # noqa: N801 - used like a function, as contextlib's are
         if rejection is not None:
             await complete_async(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.

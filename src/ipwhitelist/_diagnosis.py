@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
 from ._address import parse_ip
-from ._redact import redact_patterns, strip_query
+from ._redact import escape_controls, human_lines, scrub, without_query
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,16 +42,59 @@ def _to_ips(values: Iterable[str | IPAddress]) -> tuple[IPAddress, ...]:
     return tuple(dict.fromkeys(parse_ip(v) for v in values))
 
 
-def _to_strs(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
+# Caps on the text a diagnosis holds (docs/explanation/redaction.md lists them):
+# enough for any real exchange message, too little for a whole HTML page.
+CAPS = {
+    "exchange": 64,
+    "code": 64,
+    "message": 1024,
+    "endpoint": 512,
+    "ccxt_error": 128,
+    "source": 512,
+    "item": 512,  # each evidence and remediation line, a hint's summary and fix
+}
+MAX_ITEMS = 32
 
 
-def _to_redacted(value: str) -> str:
-    return redact_patterns(value)
+# Every text field's converter runs the same step, `scrub`, with its cap
+# (mypy's attrs plugin wants named functions, hence one per cap).
 
 
-def _to_redacted_url(value: str | None) -> str | None:
-    return None if value is None else strip_query(value)
+def _optional(value: object, cap: int) -> str | None:
+    return None if value is None else scrub(str(value), cap)
+
+
+def _to_exchange(value: object) -> str:
+    return scrub(str(value), CAPS["exchange"])
+
+
+def _to_message(value: object) -> str:
+    return scrub(str(value), CAPS["message"])
+
+
+def _to_line(value: object) -> str:
+    return scrub(str(value), CAPS["item"])
+
+
+def _to_code(value: object) -> str | None:
+    return _optional(value, CAPS["code"])
+
+
+def _to_ccxt_error(value: object) -> str | None:
+    return _optional(value, CAPS["ccxt_error"])
+
+
+def _to_source(value: object) -> str | None:
+    return _optional(value, CAPS["source"])
+
+
+def _to_endpoint(value: object) -> str | None:
+    # Query strings hold signatures: cut before the step every field runs.
+    return None if value is None else scrub(without_query(str(value)), CAPS["endpoint"])
+
+
+def _to_items(values: Iterable[object]) -> tuple[str, ...]:
+    return tuple(_to_line(v) for v in islice(values, MAX_ITEMS))
 
 
 def _to_utc(value: datetime | None) -> datetime | None:
@@ -76,9 +120,9 @@ class Hint:
     Added in *0.1.0*.
     """
 
-    name: str
-    summary: str
-    fix: str
+    name: str = attrs.field(converter=_to_exchange)
+    summary: str = attrs.field(converter=_to_line)
+    fix: str = attrs.field(converter=_to_line)
 
     def to_dict(self) -> dict[str, str]:
         """Return the hint as a JSON-safe dict."""
@@ -86,7 +130,7 @@ class Hint:
 
 
 def _to_hints(values: Iterable[Hint]) -> tuple[Hint, ...]:
-    return tuple(values)
+    return tuple(islice(values, MAX_ITEMS))
 
 
 @attrs.frozen(kw_only=True)
@@ -94,8 +138,11 @@ class Diagnosis:
     """
     What an IP rejection means and the steps that restore trading.
 
-    Instances are immutable and hold no secret: `message` and `endpoint` are
-    redacted when the instance is created, whatever the caller passes.
+    Instances are immutable and hold no secret: every text field goes through
+    one redaction step when the instance is created, whatever the caller
+    passes, and is cut to a fixed length. Text is stored as the exchange sent
+    it (control characters included, for JSON); ``str()`` and `headline`
+    show control characters as escapes.
 
     Attributes:
         exchange: The ccxt id of the exchange, e.g. ``"binanceusdm"``.
@@ -128,12 +175,12 @@ class Diagnosis:
     Added in *0.1.0*.
     """
 
-    exchange: str
+    exchange: str = attrs.field(converter=_to_exchange)
     kind: Kind = attrs.field(validator=attrs.validators.in_(KINDS))
     confidence: Confidence = attrs.field(validator=attrs.validators.in_(CONFIDENCES))
-    code: str | None = None
+    code: str | None = attrs.field(default=None, converter=_to_code)
     http_status: int | None = None
-    message: str = attrs.field(default="", converter=_to_redacted)
+    message: str = attrs.field(default="", converter=_to_message)
     reported_ip: IPAddress | None = attrs.field(default=None, converter=_to_ip)
     egress_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_to_ips)
     address_family: int | None = attrs.field(
@@ -141,18 +188,20 @@ class Diagnosis:
     )
     whitelisted: bool | None = None
     hints: tuple[Hint, ...] = attrs.field(default=(), converter=_to_hints)
-    evidence: tuple[str, ...] = attrs.field(default=(), converter=_to_strs)
-    remediation: tuple[str, ...] = attrs.field(default=(), converter=_to_strs)
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=_to_items)
+    remediation: tuple[str, ...] = attrs.field(default=(), converter=_to_items)
     banned_until: datetime | None = attrs.field(default=None, converter=_to_utc)
-    endpoint: str | None = attrs.field(default=None, converter=_to_redacted_url)
-    ccxt_error: str | None = None
-    source: str | None = None
+    endpoint: str | None = attrs.field(default=None, converter=_to_endpoint)
+    ccxt_error: str | None = attrs.field(default=None, converter=_to_ccxt_error)
+    source: str | None = attrs.field(default=None, converter=_to_source)
     at: datetime = attrs.field(factory=_now, converter=_to_utc)
 
     @property
     def headline(self) -> str:
         """One line: what happened, where, and how sure we are."""
-        return f"{self.exchange}: {_HEADLINES[self.kind]} (confidence: {self.confidence})"
+        return escape_controls(
+            f"{self.exchange}: {_HEADLINES[self.kind]} (confidence: {self.confidence})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """
@@ -198,7 +247,8 @@ class Diagnosis:
             lines.extend(f"  {n}. {step}" for n, step in enumerate(self.remediation, 1))
         if self.source:
             lines.append(f"Rule source: {self.source}")
-        return "\n".join(lines)
+        # Each line escaped: a newline inside a field cannot start a line of its own.
+        return human_lines(lines)
 
 
 _WHITELISTED = {

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 
 from ._address import parse_ip
+from ._redact import MAX_INPUT, redact, redact_url, url_secrets
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -310,7 +311,7 @@ class EgressDetector:
             _check_deadline(deadline)
             return self._validate(provider, response.status_code, body)
 
-    def _collector(self, url_prefix: str | None) -> _Collector:
+    def _collector(self, proxy: str | None, url_prefix: str | None) -> _Collector:
         return _Collector(
             self.providers,
             time.monotonic(),
@@ -318,16 +319,17 @@ class EgressDetector:
             self.grace,
             agreement=self.agreement,
             url_prefix=url_prefix,
+            secrets=url_secrets(proxy) + url_secrets(url_prefix),
         )
 
     def _race_sync(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
         import httpx
 
-        collector = self._collector(url_prefix)
+        collector = self._collector(proxy, url_prefix)
         try:
             client = httpx.Client(transport=self._transport, **self._client_kwargs(proxy))  # type: ignore[arg-type]
         except (ValueError, ImportError, httpx.HTTPError) as exc:
-            return EgressReport(errors=(f"proxy {proxy!r}: {exc}",))
+            return EgressReport(errors=(redact(f"proxy {proxy!r}: {exc}", url_secrets(proxy)),))
         pool = ThreadPoolExecutor(max_workers=len(self.providers), thread_name_prefix="egress")
         try:
             futures: dict[Future[IPAddress], Provider] = {
@@ -399,14 +401,14 @@ class EgressDetector:
     async def _race_async(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
         import httpx
 
-        collector = self._collector(url_prefix)
+        collector = self._collector(proxy, url_prefix)
         try:
             client = httpx.AsyncClient(
                 transport=self._async_transport,
                 **self._client_kwargs(proxy),  # type: ignore[arg-type]
             )
         except (ValueError, ImportError, httpx.HTTPError) as exc:
-            return EgressReport(errors=(f"proxy {proxy!r}: {exc}",))
+            return EgressReport(errors=(redact(f"proxy {proxy!r}: {exc}", url_secrets(proxy)),))
         async with client:
             tasks: dict[asyncio.Future[IPAddress], Provider] = {
                 asyncio.ensure_future(self._retry_async(client, p, collector)): p
@@ -496,9 +498,12 @@ class _Collector:
         *,
         agreement: bool = False,
         url_prefix: str | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self._agreement = agreement
         self._url_prefix = url_prefix
+        # The proxy's password: error texts may quote the proxy URL.
+        self._secrets = secrets
         self._start = start
         self.deadline = start + timeout
         self._deadline = self.deadline
@@ -522,16 +527,18 @@ class _Collector:
     ) -> None:
         if provider.family is not None:
             self._running[provider.family] -= 1
+        shown = redact_url(provider.url)
         if error is not None:
-            self.errors.append(f"{provider.url}: {type(error).__name__}: {error}"[:300])
+            text = f"{shown}: {type(error).__name__}: {error}"
+            self.errors.append(redact(text[:MAX_INPUT], self._secrets)[:300])
             return
         ip = outcome.result()
-        self.answers.append((provider.url, ip))
+        self.answers.append((shown, ip))
         if ip.version in self.found:
             return
         self.found[ip.version] = ip
         if self.first is None:
-            self.first = provider.url
+            self.first = shown
             if not self._agreement:
                 # Give the other family a short grace period, never past the budget.
                 self._deadline = min(self._deadline, time.monotonic() + self._grace)

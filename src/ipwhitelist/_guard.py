@@ -45,7 +45,8 @@ def guard_sync(
                 raise
             complete_sync(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.
@@ -73,7 +74,8 @@ def guard_async(
                 raise
             await complete_async(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.
@@ -106,7 +108,8 @@ def guard_fetch_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[.
                 raise
             complete_sync(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.
@@ -136,7 +139,8 @@ def guard_fetch_async(
                 raise
             await complete_async(rejection)
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import _classify, _hints, _hooks, _remediation
+from ._chain import stand_in
 from ._diagnosis import Confidence, Diagnosis, IPAddress
-from ._redact import credentials_of, remove_values
+from ._redact import credentials_of, escape_controls, known_secrets
 from .errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
 if TYPE_CHECKING:
@@ -46,9 +47,10 @@ class Settings:
 class _Pending:
     match: _classify.Match
     settings: Settings
-    secrets: tuple[str, ...]
-    proxy: str | None
-    url_prefix: str | None = None
+    # Credentials and proxy URLs: never in a repr.
+    secrets: tuple[str, ...] = attrs.field(repr=False)
+    proxy: str | None = attrs.field(repr=False)
+    url_prefix: str | None = attrs.field(default=None, repr=False)
     already_authenticated: bool
     ccxt_error: str | None
 
@@ -132,6 +134,13 @@ def _assess(
 
 def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     """Assess the evidence and build the diagnosis (pure)."""
+    # The diagnosis's converters remove the client's credentials from every
+    # field built here, whatever text it came from.
+    with known_secrets(pending.secrets):
+        return _diagnose(pending, egress)
+
+
+def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     match = pending.match
     response = match.response
     rule = match.rule
@@ -157,14 +166,13 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         *_hints.process_hints(),
     )
     endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
-    secrets = pending.secrets
     return Diagnosis(
         exchange=response.exchange,
         kind=rule.kind,
         confidence=confidence,
         code=response.code,
         http_status=response.http_status,
-        message=remove_values(response.message or response.body, secrets),
+        message=response.message or response.body,
         reported_ip=match.reported_ip,
         egress_ips=egress_ips,
         address_family=match.reported_ip.version
@@ -181,7 +189,7 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
             reported=match.reported_ip is not None,
         ),
         banned_until=match.banned_until,
-        endpoint=remove_values(endpoint, secrets) if endpoint else None,
+        endpoint=endpoint,
         ccxt_error=pending.ccxt_error,
         source=rule.source,
     )
@@ -202,7 +210,8 @@ def _message(diagnosis: Diagnosis) -> str:
             if diagnosis.whitelisted
             else "NOT on the documented whitelist"
         )
-    return "; ".join(parts)
+    # One line, whatever the exchange's message holds: log lines cannot be forged.
+    return escape_controls("; ".join(parts))
 
 
 def reject(
@@ -236,16 +245,29 @@ def reject(
         logger.exception("ipwhitelist: reading the client failed; using a minimal diagnosis")
         diagnosis = _minimal(match, type(exc).__name__ if exc is not None else None, None)
         _hooks.emit(diagnosis)
-        return _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
+        return _rejection(diagnosis, exc, ())
     # A fresh cached egress answer needs no I/O: finish the diagnosis now and
     # build it once. Otherwise the I/O edge finishes it (complete_sync/async).
     cached = _cached(settings.egress, pending)
     diagnosis = _safe_diagnose(pending, cached)
-    rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
+    rejection = _rejection(diagnosis, exc, pending.secrets)
     if settings.egress is not None and cached is None:
         rejection._ipw_pending = pending
     else:
         _hooks.emit(diagnosis)
+    return rejection
+
+
+def _rejection(
+    diagnosis: Diagnosis, exc: BaseException | None, secrets: tuple[str, ...]
+) -> IPRejection:
+    rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
+    try:
+        # What tracebacks show: every raise site raises the rejection from it.
+        rejection.__cause__ = stand_in(exc, secrets)
+    except Exception:
+        # No redacted copy, no chain shown: .original still has it all.
+        logger.exception("ipwhitelist: copying the ccxt error for tracebacks failed")
     return rejection
 
 
@@ -296,19 +318,20 @@ def _minimal(
     response = match.response
     rule = match.rule
     try:
-        return Diagnosis(
-            exchange=response.exchange,
-            kind=rule.kind,
-            confidence=rule.confidence,
-            code=response.code,
-            http_status=response.http_status,
-            message=remove_values(response.message, secrets) if secrets is not None else "",
-            reported_ip=match.reported_ip,
-            banned_until=match.banned_until,
-            evidence=(_DEGRADED,),
-            ccxt_error=ccxt_error,
-            source=rule.source,
-        )
+        with known_secrets(secrets or ()):
+            return Diagnosis(
+                exchange=response.exchange,
+                kind=rule.kind,
+                confidence=rule.confidence,
+                code=response.code,
+                http_status=response.http_status,
+                message=response.message if secrets is not None else "",
+                reported_ip=match.reported_ip,
+                banned_until=match.banned_until,
+                evidence=(_DEGRADED,),
+                ccxt_error=ccxt_error,
+                source=rule.source,
+            )
     except Exception:
         # Even the exchange's own words failed to convert (redaction, a
         # malformed field): keep only what the rule itself states.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ._address import parse_ip, parse_network
+from ._redact import human_lines
 from ._registry import KeyEntry, Migration, Registry
 from .errors import IPRejection
 
@@ -107,7 +108,7 @@ class MigrationStatus:
             lines.append(f"Next: {self.action}")
         if self.paste is not None:
             lines.append(f"Paste into the key's IP whitelist: {self.paste}")
-        return "\n".join(lines)
+        return human_lines(lines)
 
 
 class MigrationError(ValueError):

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._redact import human_lines
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -95,7 +97,7 @@ class RecoveryReview:
             lines.append(f"  {p.symbol} {p.side or '?'} {p.contracts or '?'}: {mark}")
         if self.unprotected:
             lines.append("Place a stop-loss on the exchange for each unprotected position.")
-        return "\n".join(lines)
+        return human_lines(lines)
 
 
 def _number(value: Any) -> float | None:

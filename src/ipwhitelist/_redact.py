@@ -1,50 +1,120 @@
 """
-Scrub credentials out of text before it is stored anywhere.
+Make untrusted text safe to show: credentials out, control characters escaped.
 
-Two passes: the exact values of the client's own credentials (when known), then
-patterns for credential-looking fields in query strings, headers and JSON, and for
-signature-shaped tokens (64-hex HMAC-SHA256, base64 HMAC digests, bearer tokens).
-Over-redacting a transaction hash is cheap; leaking a signature or key is not.
+Redaction (`redact`) has two passes, each replacing what it finds with ``***``.
+First the exact values of the credentials known (the client's own, a proxy's
+password) in every encoded form a signed request or an encoder gives them:
+percent-encoded (either case, ``+`` for space), JSON-escaped, base64. Then
+patterns, values unknown: credential fields (their names follow the exchanges'
+own ``sign()`` code), signature-shaped tokens (HMAC-SHA256/384/512 in hex,
+SHA-256/512 in base64), bearer tokens, private keys, and the userinfo of URLs.
+Over-redacting a transaction hash is cheap; leaking a signature or a key is not.
+
+Escaping (`escape_controls`) belongs at the edges people read: a log line, a
+terminal, ``str()`` of an exception. JSON needs none: the encoder escapes.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import contextvars
+import functools
+import json
+import logging
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
 REDACTED = "***"
 
-# Names of credential fields across the exchanges' query strings, headers and
-# bodies (Binance X-MBX-APIKEY/signature, Bybit X-BAPI-*, OKX OK-ACCESS-*, ccxt
-# config keys). Matched case-insensitively as a whole name.
-_SECRET_NAMES = (
-    r"api[-_]?key|apikey|x-mbx-apikey|secret(?:[-_]?key)?|api[-_]?secret|passphrase|password"  # noqa: S105 - field names
-    r"|pass|signature|sign|x-bapi-api-key|x-bapi-sign|ok-access-key|ok-access-sign"
-    r"|ok-access-passphrase|access[-_]?token|token|private[-_]?key|authorization|auth"
-    r"|x-api-key|key"
-)
+logger = logging.getLogger("ipwhitelist")
 
-# name=value in query strings and form bodies.
-_QUERY = re.compile(rf"(?i)(?<![\w-])({_SECRET_NAMES})=([^&\s\"',;]+)")
-# "name": "value" / 'name': 'value' in JSON or Python reprs.
-_JSON = re.compile(rf"(?i)([\"'])({_SECRET_NAMES})\1(\s*:\s*)([\"'])((?:(?!\4).){{1,4096}})\4")
-# Header lines such as "X-MBX-APIKEY: abc".
-_HEADER = re.compile(rf"(?im)(?<![\w-])({_SECRET_NAMES})(\s*:\s*)(?![\"'])(\S+)")
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
-# HMAC-SHA256 hex digests (Binance, Bybit signatures) and base64 digests (OKX).
-_HEX_DIGEST = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")
-_B64_DIGEST = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])")
-
-# Every pattern above needs one of these to match.
-_SUSPECT = re.compile(r"(?i)[=:]|\b(?:bearer|basic)\s|[0-9a-f]{64}|[A-Za-z0-9+/]{43}=")
+#: Longest text redacted: longer input is cut first (exchange bodies are read
+#: up to the same length), so a hostile answer cannot make redaction slow.
+MAX_INPUT = 16_384
 
 # Credential values shorter than this are not searched for by value: replacing
 # every "a" in a message would destroy it and protects nothing.
 _MIN_SECRET_LENGTH = 4
+# A base64 fragment this short could occur by chance; shorter ones are skipped.
+_MIN_B64_CORE = 6
+
+# -- credential fields ---------------------------------------------------------------
+
+# How a credential field's name ends, in the spellings of the exchanges'
+# sign() code: X-MBX-APIKEY, OK-ACCESS-PASSPHRASE, KC-API-SIGN, AccessKeyId,
+# client_secret, Kraken's API-Sign, Mercado's TAPI-MAC, Btcturk's X-PCK.
+# tests/test_redact.py reads every sign() of the installed ccxt and checks
+# that each name it fills with a credential is caught here.
+_CORES = (
+    r"api[-_.]?key|app[-_.]?key|access[-_.]?key(?:[-_.]?id)?|key(?:[-_.]?id)?"
+    r"|private[-_.]?key|secret(?:[-_.]?key)?|passphrase|password|passwd|pass|pwd"
+    r"|signature|sign|sig|mac|token|auth|authent|authentication|authorization"
+    r"|credentials?|pck"
+)
+_SECRET_NAME = re.compile(
+    # The whole name, or its last part after a separator (sign, X-BAPI-SIGN)
+    # or in camelCase (publicKey, APToken, X-DeriveSignature; not monkey, MONKEY).
+    rf"(?:[\w.-]*[-_.]|[\w.-]*?(?:[a-z0-9]|[A-Z](?=[A-Z][a-z]))(?=[A-Z]))?(?i:{_CORES})"
+    # Names no rule above catches: BTSE's request-api, Mercado's TAPI-ID,
+    # OAuth's client_id, and the base64 payload headers that carry the key.
+    r"|(?i:request-api|tapi-id|client[-_]?id|[\w.-]*[-_]payload)"
+)
+# Where a field's value starts: name=, "name": , name: , and in an encoded
+# query name%3D (a signed URL inside a proxy URL's path). The name is read
+# backwards from here: separators are few, names many.
+_SEPARATOR = re.compile(r"[:=]|%3[Dd]")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_HEX = frozenset("0123456789abcdefABCDEF")
+# A field's value: quoted (JSON, a Python repr, JSON inside JSON), or bare up
+# to a separator; a header value may start with a scheme word (BITSTAMP key).
+_VALUE = re.compile(
+    r"\"(?:[^\"\\\n]|\\.){0,4096}+\""
+    r"|'(?:[^'\\\n]|\\.){0,4096}+'"
+    r"|\\\"(?:(?!\\\").){0,4096}+\\\""
+    r"|(?:[A-Z][\w-]{1,24}[ \t]++(?=[^\s&\"',;]))?\\?[\"']?(?:[^\s&\"',;%]|%(?!26))++"
+)
+
+# -- shapes that need no name ----------------------------------------------------------
+
+_TOKEN = re.compile(
+    # Hex HMAC digests (SHA-512, SHA-384, SHA-256), also right after a percent
+    # escape: signature%3D<hex> in an encoded URL.
+    r"(?:(?<![0-9A-Fa-f])|(?<=%[0-9A-Fa-f]{2}))"
+    r"(?:[0-9A-Fa-f]{128}|[0-9A-Fa-f]{96}|[0-9A-Fa-f]{64})(?![0-9A-Fa-f])"
+    # Base64 digests: SHA-512 (88 characters, Kraken) and SHA-256 (44, OKX).
+    r"|(?<![A-Za-z0-9+/])(?:[A-Za-z0-9+/]{86}==|[A-Za-z0-9+/]{43}=)(?![A-Za-z0-9+/=])"
+)
+# A run of the characters digests are written in, at least as long as the
+# shortest: one linear scan finds the few places _TOKEN needs to look at.
+_RUN = re.compile(r"(?<![A-Za-z0-9+/=%_-])[A-Za-z0-9+/=%_-]{43,}")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+_PEM = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL
+)
+# scheme://userinfo@: up to the last @ before the path (passwords may hold @).
+# Schemes are short; an unbounded one would rescan "a.a.a.a..." from every dot.
+_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{0,31}://)[^\s/?#]*@")
+# Where a URL's query starts, also encoded (a target URL inside a proxy URL).
+_QUERY_START = re.compile(r"[?#]|%3[Ff]")
+
+# -- control characters ------------------------------------------------------------------
+
+# C0, DEL, C1, and the format characters that end lines or reorder text
+# (U+2028/2029, bidi embeddings, overrides and isolates, zero-width marks).
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+# The encoded forms of the credentials `known_secrets` made known, for `scrub`.
+_scope: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "ipwhitelist_needles", default=()
+)
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -62,44 +132,257 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
 
 
 def remove_values(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace the exact credential values *secrets* (and their URL-encoded forms)."""
-    needles = {s for s in secrets if s and len(s) >= _MIN_SECRET_LENGTH}
-    # Signed URLs carry values percent-encoded.
-    needles |= {quote(s, safe="") for s in needles}
-    for secret in sorted(needles, key=len, reverse=True):
+    """Replace the exact credential values *secrets*, in each of their encoded forms."""
+    return remove_needles(text, needles_for(secrets))
+
+
+def needles_for(secrets: Iterable[str | None]) -> tuple[str, ...]:
+    """What `remove_needles` searches for: every encoded form of each credential."""
+    return _needles(tuple(s for s in secrets if s))
+
+
+def remove_needles(text: str, needles: tuple[str, ...]) -> str:
+    """Replace each of *needles* (from `needles_for`), longest first."""
+    for needle in needles:
         # A replacement can splice a new occurrence together; each pass shortens
-        # the text because no secret is shorter than the marker plus one.
-        while secret in text:
-            text = text.replace(secret, REDACTED)
+        # the text because no needle is shorter than the marker plus one.
+        while needle in text:
+            text = text.replace(needle, REDACTED)
     return text
+
+
+@functools.lru_cache(maxsize=32)
+def _needles(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: the same client's credentials are searched for in every field.
+    found = {form for s in secrets if len(s) >= _MIN_SECRET_LENGTH for form in _encodings(s)}
+    return tuple(sorted((n for n in found if len(n) >= _MIN_SECRET_LENGTH), key=len, reverse=True))
+
+
+def _encodings(secret: str) -> set[str]:
+    """*secret* as signed URLs, form bodies, JSON encoders and auth headers carry it."""
+    forms = {secret}
+    for encoded in (
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        quote_plus(secret, safe="/"),
+    ):
+        forms |= {encoded, re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), encoded)}
+    as_json = json.dumps(secret)[1:-1]
+    forms |= {as_json, as_json.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms |= set(_base64_forms(secret.encode()))
+    return forms
+
+
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+def _base64_forms(raw: bytes) -> Iterator[str]:
+    """
+    The parts of any base64 text that encode *raw*, wherever *raw* sits in it.
+
+    The bytes before *raw* shift its encoding by 0, 1 or 2 bytes; for each
+    shift, only the characters made of *raw*'s bits alone are kept.
+    """
+    yield base64.b64encode(raw).decode()
+    for shift in range(3):
+        encoded = base64.b64encode(bytes(shift) + raw).decode()
+        total = shift + len(raw)
+        # Characters 0, 2 or 3 of the first group hold a neighbour's bits; the
+        # last partial group has 1 or 2 clean characters.
+        start = (0, 2, 3)[shift]
+        end = 4 * (total // 3) + total % 3
+        core = encoded[start:end]
+        if len(core) >= _MIN_B64_CORE:
+            yield core
+            yield core.translate(_URLSAFE)
 
 
 def redact_patterns(text: str) -> str:
     """Replace credential-shaped fields and signature-shaped tokens, values unknown."""
-    # One scan decides whether the six substitutions below can match at all:
-    # most exchange messages have no separator, no auth scheme and no digest.
-    if not text or not _SUSPECT.search(text):
+    if not text:
         return text
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    text = _QUERY.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
-    text = _JSON.sub(lambda m: f"{m[1]}{m[2]}{m[1]}{m[3]}{m[4]}{REDACTED}{m[4]}", text)
-    text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    text = _HEX_DIGEST.sub(REDACTED, text)
-    return _B64_DIGEST.sub(REDACTED, text)
+    # Cheap substring tests decide which scans can match at all: most text
+    # has no URL with userinfo, no key block and no auth scheme.
+    if "-----BEGIN" in text:
+        text = _PEM.sub(REDACTED, text)
+    if "@" in text and "://" in text:
+        text = _USERINFO.sub(rf"\1{REDACTED}@", text)
+    lowered = text.lower()
+    if "bearer" in lowered or "basic" in lowered:
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    if ":" in text or "=" in text or "%3" in text:
+        text = _fields(text)
+    return _RUN.sub(lambda run: _TOKEN.sub(REDACTED, run[0]), text)
+
+
+def _fields(text: str) -> str:
+    pieces: list[str] = []
+    last = 0
+    for separator in _SEPARATOR.finditer(text):
+        # Names are short: the last 64 characters decide (and bound the cache).
+        name = _name_before(text, separator.start())[-64:]
+        if separator.start() < last or not _is_secret_name(name):
+            continue
+        start = separator.end()
+        while start < len(text) and text[start] in " \t":
+            start += 1
+        value = _VALUE.match(text, start)
+        if value is None:
+            continue
+        pieces += (text[last:start], _masked(value[0]))
+        last = value.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _name_before(text: str, end: int) -> str:
+    """The field name that ends at *end*: spaces, a quote and a backslash skipped."""
+    while end > 0 and text[end - 1] in " \t":
+        end -= 1
+    while end > 0 and text[end - 1] in "\"'\\":
+        end -= 1
+    start = end
+    while start > 0 and text[start - 1] in _NAME_CHARS:
+        start -= 1
+    # name%3D after %26 or %3F: the escape's two hex digits are not the name's.
+    if start > 0 and text[start - 1] == "%" and end - start > 2 and text[start] in _HEX:  # noqa: PLR2004
+        start += 2
+    return text[start:end]
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_name(name: str) -> bool:
+    return bool(name) and name[0].isalpha() and _SECRET_NAME.fullmatch(name) is not None
+
+
+def _masked(value: str) -> str:
+    """The marker, inside the value's own quotes so that JSON stays JSON."""
+    for quote_mark in ('\\"', '"', "'"):
+        quoted = value.startswith(quote_mark) and value.endswith(quote_mark)
+        if quoted and len(value) > 2 * len(quote_mark):
+            return quote_mark + REDACTED + quote_mark
+    return REDACTED
+
+
+def redact_url(url: str) -> str:
+    """
+    A URL fit to show: the one way the library shows a proxy or provider URL.
+
+    Userinfo becomes ``***`` and credential-looking query values are scrubbed;
+    scheme, host, port and path are kept.
+    """
+    return redact(url, url_secrets(url))
 
 
 def strip_query(url: str) -> str:
-    """Drop the query string and fragment of *url*: signed requests carry credentials there."""
-    for sep in ("?", "#"):
-        url = url.split(sep, 1)[0]
-    return redact_patterns(url)
+    """`redact_url` without the query string and fragment: signed requests carry credentials."""
+    return redact_url(without_query(url))
+
+
+def without_query(url: str) -> str:
+    """*url* cut before its query string or fragment, or an encoded target URL's query."""
+    start = _QUERY_START.search(url)
+    return url if start is None else url[: start.start()]
+
+
+def url_secrets(url: str | None) -> tuple[str, ...]:
+    """The password in a URL's userinfo (raw and decoded), to remove wherever it appears."""
+    if not url or "@" not in url:
+        return ()
+    try:
+        password = urlsplit(url.strip()).password
+    except ValueError:
+        return ()
+    return (password, unquote(password)) if password else ()
+
+
+_PROXY_SETTINGS = (
+    "httpsProxy",
+    "https_proxy",
+    "httpProxy",
+    "http_proxy",
+    "socksProxy",
+    "socks_proxy",
+    "aiohttp_proxy",
+    "proxyUrl",
+    "proxy_url",
+    "proxy",
+)
 
 
 def credentials_of(exchange: object) -> tuple[str, ...]:
-    """The credential values configured on a ccxt client (never stored, only searched for)."""
+    """The credential values of a ccxt client, proxy passwords included (only searched for)."""
     values = []
     for name in ("apiKey", "secret", "password", "privateKey", "token", "twofa", "uid", "login"):
         value = getattr(exchange, name, None)
         if isinstance(value, str) and value:
             values.append(value)
+    proxies = getattr(exchange, "proxies", None)
+    urls = [getattr(exchange, name, None) for name in _PROXY_SETTINGS]
+    urls += list(proxies.values()) if isinstance(proxies, dict) else []
+    values += [s for url in urls if isinstance(url, str) for s in url_secrets(url)]
     return tuple(values)
+
+
+@contextlib.contextmanager
+def known_secrets(secrets: Iterable[str]) -> Iterator[None]:
+    """Within the block, `scrub` also removes these values (the mapping layer knows them)."""
+    token = _scope.set(needles_for(secrets))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def scrub(text: str, cap: int) -> str:
+    """
+    The one redaction step of every text a `Diagnosis` holds, run by its converters.
+
+    Known values (see `known_secrets`) and patterns are removed, then the text
+    is cut to *cap* characters, ending with an ellipsis when cut.
+    """
+    try:
+        text = remove_needles(text[:MAX_INPUT], _scope.get())
+        # The same lines recur in every rejection of a bot that lost its
+        # whitelist: their pattern pass is cached (keyed by text from which
+        # the known credentials are already gone).
+        text = _common_patterns(text) if len(text) <= _CACHED else redact_patterns(text)
+    except Exception:
+        # A bug here must neither leak the text nor turn a rejection into a crash.
+        logger.exception("ipwhitelist: redaction failed; the text is withheld")
+        return REDACTED
+    return text if len(text) <= cap else text[: cap - 1] + "…"
+
+
+_CACHED = 1024
+
+
+@functools.lru_cache(maxsize=1024)
+def _common_patterns(text: str) -> str:
+    return redact_patterns(text)
+
+
+def escape_controls(text: str) -> str:
+    r"""
+    Show control characters as escapes (``\n``, ``\x1b``, ``\u202e``): for text people read.
+
+    Text from an exchange or a provider must not end a log line, drive a
+    terminal (ESC, OSC, BEL) or reorder what is shown (bidi overrides).
+    """
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match[0]
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")  # noqa: PLR2004
+
+
+def human_lines(lines: Iterable[str]) -> str:
+    """Join the lines of a report, each escaped: a field's own newline cannot start a line."""
+    return "\n".join(map(escape_controls, lines))

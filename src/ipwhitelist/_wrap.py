@@ -263,7 +263,8 @@ def _handle_errors(func: Callable[..., Any]) -> Any:
             if rejection is None:
                 raise
             try:
-                raise rejection from exc
+                # reject() made a redacted stand-in of exc the cause (docs: redaction).
+                raise rejection from rejection.__cause__
             finally:
                 # The traceback holds this frame: without the del, the frame holds
                 # the rejection, a cycle that keeps the client alive until gc runs.

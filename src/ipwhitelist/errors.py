@@ -45,15 +45,17 @@ class IPRejection(ccxt.BaseError):  # type: ignore[misc]
 
     Attributes:
         diagnosis: What happened and how to fix it; see `ipwhitelist.Diagnosis`.
-        original: The exception ccxt raised, unchanged. It is also chained as
-            ``__cause__``.
+        original: The exception ccxt raised, unchanged; its text and chain may
+            hold the signed request URL. The rejection is raised from a
+            redacted stand-in of it (``__cause__``: same class and frames,
+            message redacted), so logged tracebacks carry no credential.
 
     Added in *0.1.0*.
     """
 
     diagnosis: Diagnosis
-    # The ccxt exception; also available as __cause__, but __cause__ does not
-    # survive pickling and is easy to lose when re-raising.
+    # The ccxt exception itself; __cause__ is only a redacted stand-in (for
+    # tracebacks), does not survive pickling and is easy to lose when re-raising.
     original: BaseException | None
 
     def __init__(
