@@ -11,6 +11,7 @@ it suppressed; a signed call that succeeds again closes the incident.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import TYPE_CHECKING, Protocol
 
@@ -150,7 +151,18 @@ class RejectionCounter:
             return dict(self._counts)
 
 
-_hooks: tuple[OnRejectionHook, ...] = (IncidentLog(),)
+def _default_hooks() -> tuple[OnRejectionHook, ...]:
+    """``IncidentLog()``, plus the notifications ``IPWHITELIST_NOTIFY`` names, if set."""
+    urls = os.environ.get("IPWHITELIST_NOTIFY", "").strip()
+    if not urls:
+        return (IncidentLog(),)
+    # Only then: the hook module (never apprise, which loads at first use).
+    from ._notify import EnvironmentNotify
+
+    return (IncidentLog(), EnvironmentNotify(urls))
+
+
+_hooks: tuple[OnRejectionHook, ...] = _default_hooks()
 _hooks_lock = threading.Lock()
 
 
@@ -158,8 +170,12 @@ def set_on_rejection_hooks(hooks: Iterable[OnRejectionHook]) -> None:
     """
     Replace the hooks called for every diagnosed rejection.
 
-    The default is ``[IncidentLog()]``; pass ``[]`` to turn logging off, or add
-    your own (alerting, metrics) beside an `IncidentLog`.
+    The default is ``[IncidentLog()]`` (plus a `NotifyHook` when the
+    environment variable ``IPWHITELIST_NOTIFY`` is set at import); pass ``[]``
+    to turn logging off, or add your own (alerting, metrics) beside an
+    `IncidentLog`. A hook object may also have an ``on_recovery(exchange)``
+    method: it is called when a wrapped client of that exchange completes a
+    signed request after a rejection.
 
     Added in *0.1.0*.
     """
