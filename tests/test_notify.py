@@ -479,3 +479,82 @@ notify(d)
         assert "IPWHITELIST_NOTIFY is set but unusable" in done.stdout
         assert "secret-part" not in done.stdout
         assert "True" in done.stdout
+
+
+class TestDoctor:
+    def test_doctor_notify_sends_a_test_message(self, endpoint, monkeypatch, capsys):
+        """`ipwhitelist doctor --notify` delivers a test message and prints no URL."""
+        from ipwhitelist._cli import main
+
+        monkeypatch.setenv("IPWHITELIST_NOTIFY", json_url(endpoint))
+
+        code = main(["doctor", "--notify", "--json"])
+
+        out = capsys.readouterr().out
+        assert 0 == code
+        assert {"schema": "ipwhitelist.notify/1", "ok": True, "services": ["json://"]} == (
+            json.loads(out)
+        )
+        assert "ipwhitelist: test notification" == messages(endpoint)[0]["title"]
+        assert TOKEN not in out
+
+    def test_doctor_notify_from_the_config_file(self, endpoint, monkeypatch, tmp_path, capsys):
+        """The config file's [notify] urls are used when the environment names none."""
+        from ipwhitelist._cli import main
+
+        monkeypatch.delenv("IPWHITELIST_NOTIFY", raising=False)
+        config = tmp_path / "ipwhitelist.toml"
+        config.write_text(f'[notify]\nurls = ["{json_url(endpoint)}"]\n')
+
+        code = main(["doctor", "--notify", "--config", str(config), "--no-color"])
+
+        out = capsys.readouterr().out
+        assert 0 == code
+        assert "test notification delivered (json://)" in out
+        assert 1 == len(endpoint.requests)
+
+    def test_doctor_notify_failure_exits_1(self, monkeypatch, capsys):
+        """A service that refuses the message: exit 1, and the URL's token is not printed."""
+        from ipwhitelist._cli import main
+
+        with FakeServer(default=lambda _r: Reply(status=500)) as server:
+            monkeypatch.setenv("IPWHITELIST_NOTIFY", json_url(server))
+            code = main(["doctor", "--notify", "--no-color"])
+
+        captured = capsys.readouterr()
+        assert 1 == code
+        assert "NOT delivered" in captured.out
+        assert TOKEN not in captured.out + captured.err
+
+    @pytest.mark.parametrize(
+        ("config", "env", "message"),
+        [
+            ("", "", "no notification URL"),
+            ("", "nosuchservice://x@y", "not a valid apprise URL"),
+            ("[notify]\nurl = 'x'\n", "", "[notify] takes one field"),
+            ("[notify]\nurls = [1]\n", "", "must be a list"),
+        ],
+    )
+    def test_doctor_notify_configuration_errors(
+        self, monkeypatch, tmp_path, capsys, config, env, message
+    ):
+        """Missing, unknown or malformed notification settings are usage errors (exit 2)."""
+        from ipwhitelist._cli import main
+
+        monkeypatch.setenv("IPWHITELIST_NOTIFY", env)
+        path = tmp_path / "ipwhitelist.toml"
+        path.write_text(config)
+
+        code = main(["doctor", "--notify", "--config", str(path)])
+
+        assert 2 == code
+        assert message in capsys.readouterr().err
+
+    def test_config_urls_as_one_string(self, tmp_path):
+        """[notify] urls may also be one space-separated string, like the variable."""
+        from ipwhitelist._cli_config import load_config
+
+        path = tmp_path / "ipwhitelist.toml"
+        path.write_text('[notify]\nurls = "json://127.0.0.1/a json://127.0.0.1/b"\n')
+
+        assert ("json://127.0.0.1/a", "json://127.0.0.1/b") == load_config(path, {}).notify

@@ -181,6 +181,11 @@ class NotifyHook:
         return f"NotifyHook({', '.join(self._services)})"
 
     @property
+    def services(self) -> tuple[str, ...]:
+        """The services' URL schemes, e.g. ``("tgram://",)``; never the URLs (they hold tokens)."""
+        return self._services
+
+    @property
     def window(self) -> float:
         """Seconds during which repeats of an incident are only counted."""
         return self._incidents.window
