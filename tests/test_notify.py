@@ -199,8 +199,9 @@ class TestIncidents:
         assert "\\x0athen \\u202eeno" in message["message"]
         assert 3 == message["message"].count("\n")  # only the separators of its 4 lines
 
-    def test_form_scheme(self, endpoint, hook_factory):
-        """apprise's form:// scheme works the same way."""
+    def test_form_scheme(self, endpoint, hook_factory, tmp_path, monkeypatch):
+        """apprise's form:// scheme works the same way; the attachment's file is removed."""
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
         hook = hook_factory(json_url(endpoint).replace("json://", "form://"))
 
         hook(diagnosis())
@@ -209,7 +210,7 @@ class TestIncidents:
         (request,) = endpoint.requests
         assert b"binance: IP not on the API key's whitelist" in request.body
         assert b'filename="ipwhitelist-diagnosis.json"' in request.body
-        assert [] == list(Path(tempfile.gettempdir()).glob("ipwhitelist-*.json"))
+        assert [] == list(tmp_path.iterdir())
 
 
 class TestRecovery:
@@ -606,3 +607,30 @@ class TestWorker:
         assert 60 == hook.window
         assert ["binance: IP not on the API key's whitelist"] == sent
         assert "building a notification failed" in caplog.text
+
+    def test_exit_while_a_delivery_hangs(self):
+        """A bot exits at once while a delivery hangs (60 s read timeout), leaving no file behind."""
+        code = """
+import socket, sys, tempfile, threading, time, pathlib
+tempfile.tempdir = sys.argv[1]
+import ipwhitelist
+server = socket.create_server(("127.0.0.1", 0))
+threading.Thread(target=lambda: [server.accept() for _ in range(9)], daemon=True).start()
+url = f"json://127.0.0.1:{server.getsockname()[1]}/x?rto=60"
+hook = ipwhitelist.NotifyHook(url)
+hook(ipwhitelist.Diagnosis(exchange="binance", kind="ip_banned", confidence="confirmed"))
+while not list(pathlib.Path(sys.argv[1]).iterdir()):
+    time.sleep(0.01)
+print("stuck")
+"""
+        with tempfile.TemporaryDirectory() as tmp:
+            done = subprocess.run(  # noqa: S603 - our own snippet
+                [sys.executable, "-c", code, tmp],
+                capture_output=True,
+                text=True,
+                timeout=30,  # held until the read timeout, it would raise TimeoutExpired
+                check=False,
+            )
+
+            assert "stuck" == done.stdout.strip(), done.stderr
+            assert [] == list(Path(tmp).iterdir())

@@ -12,6 +12,7 @@ imports apprise: the hook imports it when it is built.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -91,7 +92,15 @@ def build_apprise(urls: tuple[str, ...]) -> Any:
     # The whole URL, and without its scheme (how apprise quotes parts of it).
     _scrub.urls.update(urls)
     _scrub.urls.update(u.split("://", 1)[1] for u in urls if "://" in u)
-    notifier = apprise.Apprise()
+    # Deliver in our own daemon worker, sequentially and without apprise's
+    # per-service deadline: both make apprise run the delivery in a
+    # ThreadPoolExecutor, whose threads the interpreter joins at exit, so a
+    # hanging service would hold the bot's process open until it times out.
+    # The URL's own timeouts (rto, cto: 4 s each by default) still bound it.
+    options: dict[str, Any] = {"async_mode": False}
+    if hasattr(apprise.AppriseAsset, "_service_timeout"):  # apprise 2.x
+        options["service_timeout"] = 0
+    notifier = apprise.Apprise(asset=apprise.AppriseAsset(**options))
     for number, url in enumerate(urls, 1):
         if not notifier.add(url):
             raise ValueError(
@@ -404,6 +413,16 @@ class EnvironmentNotify:
                 _dispatch(hook, event, value)
 
 
+#: Attachment files being delivered: removed at exit if a delivery is still stuck then.
+_live_files: set[str] = set()
+
+
+@atexit.register
+def _remove_live_files() -> None:
+    for path in list(_live_files):
+        Path(path).unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def _attachment(details: str | None) -> Iterator[Any]:
     """
@@ -419,6 +438,7 @@ def _attachment(details: str | None) -> Iterator[Any]:
     from apprise.attachment.file import AttachFile
 
     fd, path = tempfile.mkstemp(prefix="ipwhitelist-", suffix=".json")  # mode 0600
+    _live_files.add(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(details)
@@ -427,6 +447,7 @@ def _attachment(details: str | None) -> Iterator[Any]:
         )
     finally:
         Path(path).unlink(missing_ok=True)
+        _live_files.discard(path)
 
 
 def _dispatch(hook: NotifyHook, event: str, value: Any) -> None:
