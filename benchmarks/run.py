@@ -22,6 +22,7 @@ import logging
 import os
 import platform
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -474,6 +475,70 @@ def bench_egress(repeat: int) -> list[dict[str, Any]]:
     ]
 
 
+class HangingEndpoint:
+    """A loopback TCP server that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                self.held.append(self.sock.accept()[0])
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+    @property
+    def url(self) -> str:
+        return f"json://127.0.0.1:{self.sock.getsockname()[1]}/hook?rto=60&cto=60"
+
+
+def bench_notify(rounds: int, n: int) -> list[dict[str, Any]]:
+    """A rejection with NotifyHook on (endpoint hanging) / off, side by side."""
+    rows = []
+    client = sync_client(401, B2015, wrapped=True)
+    call = catching(client.private_get_account, ipwhitelist.IPNotWhitelisted)
+    with HangingEndpoint() as endpoint:
+        for window, what in ((0.0, "a message per rejection"), (300.0, "one incident")):
+            hook = ipwhitelist.NotifyHook(endpoint.url, window=window)
+            on = (ipwhitelist.IncidentLog(), hook)
+            off = (ipwhitelist.IncidentLog(),)
+
+            def hook_on(on: Any = on) -> None:
+                ipwhitelist.set_on_rejection_hooks(on)
+                call()
+
+            def hook_off(off: Any = off) -> None:
+                ipwhitelist.set_on_rejection_hooks(off)
+                call()
+
+            result = side_by_side(hook_on, hook_off, rounds=rounds, n=n)
+            rows.append(
+                {
+                    "name": f"rejection, NotifyHook on / off, endpoint hanging ({what}): added",
+                    "unit": "us",
+                    "target_max": 1000.0,
+                    "value": result["a_us"] - result["b_us"],
+                    "on_off_ratio": result["ratio"],
+                    "on_us": result["a_us"],
+                    "off_us": result["b_us"],
+                    "delivered": hook.delivered,
+                    "dropped": hook.dropped,
+                }
+            )
+    ipwhitelist.set_on_rejection_hooks([ipwhitelist.IncidentLog()])
+    return rows
+
+
 def bench_burst(count: int) -> dict[str, Any]:
     """*count* concurrent rejections on one async client: how many egress lookups?"""
 
@@ -839,6 +904,7 @@ def main() -> int:
     rows.extend(bench_classification(repeat, n * 10))
     rows.append(bench_import(imports))
     rows.extend(bench_egress(repeat))
+    rows.extend(bench_notify(rounds, n))
     rows.append(bench_burst(1000))
     rows.append(bench_threads(64))
     rows.extend(memory)

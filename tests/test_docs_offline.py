@@ -2,7 +2,7 @@
 The docs samples marked ``# doc: no-run`` run too: offline, each in a prepared environment.
 
 `test_docs.py` runs the self-contained samples as they are. The others need
-a real API key, the network, a Telegram bot or a proxy, or take a name such
+a real API key, the network, a notification service or a proxy, or take a name such
 as ``exchange`` from the text around them. Here each runs unchanged, in a
 world that stands in for those:
 
@@ -12,8 +12,9 @@ world that stands in for those:
   (`ipwhitelist._fake_exchanges`, `ipwhitelist._fake_ws`, `ipwhitelist._demo`);
 * egress lookups ask a loopback what-is-my-IP service, which answers with the
   address the request came from;
-* any other httpx request (the Telegram alert) goes to an `httpx.MockTransport`,
-  and no name but loopback resolves;
+* any other httpx request goes to an `httpx.MockTransport` that refuses it,
+  and no name but loopback resolves (so a notification to a real service
+  fails, as it must without the network: its hook counts the failure);
 * the names and files the page assumes (``KEY``, ``exchange``,
   ``whitelists.toml``) are provided.
 
@@ -78,6 +79,9 @@ COMPILE_ONLY = {
     ("how-to/sdks.md", "from binance.spot import Spot"): (
         "binance-connector cannot share a virtualenv with python-binance; "
         "tests/sdk_connector runs the same calls (make sdk)"
+    ),
+    ("how-to/egress-monitor.md", "signal.signal(signal.SIGTERM"): (
+        "watches until systemd stops it with SIGTERM"
     ),
 }
 
@@ -230,12 +234,10 @@ class Doc:
 
 
 def mock_internet(doc: Doc) -> Callable[[httpx.Request], httpx.Response]:
-    """Answer what a sample sends beyond loopback: Telegram says ok, the rest is unreachable."""
+    """Answer what a sample sends beyond loopback with httpx: it is unreachable."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         doc.mocked.append(request)
-        if request.url.host == "api.telegram.org":
-            return httpx.Response(200, json={"ok": True, "result": {"message_id": 1}})
         raise httpx.ConnectError(f"offline test: {request.url.host} is unreachable")
 
     return handler
@@ -400,23 +402,22 @@ def through_a_proxy(doc: Doc) -> None:
     )
 
 
-@setup("how-to/alerting.md", "def telegram(")
-def telegram(doc: Doc) -> None:
-    """Two rejections of one kind send one Telegram message, with the diagnosis and no secret."""
+@setup("how-to/alerting.md", "ntfys://my-bot-alerts")
+def notify_hook(doc: Doc) -> None:
+    """Two rejections of one incident make one notification (undeliverable offline, not raised)."""
     doc.fake("binance", FakeKeyState(allowed_ips=["203.0.113.7"]))
 
-    doc.run(TOKEN="123456:fake-bot-token", CHAT_ID=42)
+    doc.run()
     exchange = ipwhitelist.wrap(ccxt.binance({"apiKey": FAKE_API_KEY, "secret": FAKE_SECRET}))
     for _ in range(2):
         rejection(exchange.fetch_balance)
 
-    (sent,) = doc.mocked
-    body = sent.read().decode()
-    assert "https://api.telegram.org/bot123456:fake-bot-token/sendMessage" == str(sent.url)
-    assert '"chat_id":42' in body
-    assert "IP rejection from binance" in body
-    assert FAKE_API_KEY not in body
-    assert FAKE_SECRET not in body
+    log, notify = ipwhitelist.get_on_rejection_hooks()
+    assert isinstance(log, ipwhitelist.IncidentLog)
+    assert notify.flush(30)
+    assert (0, 1, 0) == (notify.delivered, notify.failed, notify.dropped)
+    assert "AAE-your-bot-token" not in doc.caplog.text
+    notify.close()
 
 
 @setup("how-to/async-and-pro.md", "async def follow_balance(")
@@ -523,6 +524,31 @@ def go_live(doc: Doc) -> None:
         doc.run(exchange=unreachable)
 
     assert "Pre-live check of binanceusdm.main: UNVERIFIED" in str(unverified.value)
+
+
+@setup("how-to/egress-monitor.md", "notify.on_egress_change, mark")
+def egress_monitor_notify(doc: Doc) -> None:
+    """The monitor's first detection is off the whitelist: warned, notified, no health file."""
+    doc.caplog.set_level(logging.INFO, logger="ipwhitelist")
+    doc.monkeypatch.chdir(doc.tmp_path)
+
+    def run_bot() -> None:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not changes():
+            time.sleep(0.01)
+
+    def changes() -> list[Any]:
+        return [
+            r.ipwhitelist_whitelisted
+            for r in doc.caplog.records
+            if hasattr(r, "ipwhitelist_whitelisted")
+        ]
+
+    namespace = doc.run(run_bot=run_bot)
+
+    assert [False] == changes()
+    assert 1 == namespace["notify"].failed  # the Telegram message, undeliverable offline
+    assert not (doc.tmp_path / "egress-ok").exists()
 
 
 @setup("reference/api.md", "ipwhitelist.EgressMonitor(")
@@ -792,7 +818,7 @@ def test_sample_runs_offline(offline, block):
 
     SETUPS[key](offline)
 
-    assert not [r for r in offline.mocked if r.url.host != "api.telegram.org"]
+    assert [] == offline.mocked
 
 
 def names_used(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:

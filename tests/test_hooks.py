@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import tracemalloc
 
 import ccxt
 import pytest
@@ -199,3 +201,58 @@ class TestRetryCondition:
         d = ipwhitelist.Diagnosis(exchange="binance", kind=kind, confidence="confirmed")
 
         assert 1 == self.run(cls("refused", diagnosis=d))
+
+
+class TestIncidentMemory:
+    def test_distinct_incidents_keep_bounded_memory(self):
+        """20,000 distinct incidents (a new IP each) leave the incident log's memory bounded."""
+        log = ipwhitelist.IncidentLog(level=logging.DEBUG)
+
+        def feed(first, count):
+            for i in range(first, first + count):
+                log(
+                    ipwhitelist.Diagnosis(
+                        exchange="binance",
+                        kind="ip_not_whitelisted",
+                        confidence="possible",
+                        reported_ip=ipaddress.IPv4Address(0x0A000000 + i),
+                    )
+                )
+
+        tracemalloc.start()
+        try:
+            feed(0, 2_000)
+            before = tracemalloc.get_traced_memory()[0]
+            feed(2_000, 18_000)
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+
+        # Unbounded, 18,000 more incidents keep about 5 MB (~300 bytes each).
+        assert grown < 1_000_000, f"{grown:,} bytes kept by 18,000 more incidents"
+
+    def test_least_recently_seen_incident_is_forgotten_first(self, caplog):
+        """Past max_incidents, the incident seen least recently is forgotten; a recurrence logs anew."""
+        log = ipwhitelist.IncidentLog(max_incidents=2)
+
+        def seen(last_octet):
+            log(
+                ipwhitelist.Diagnosis(
+                    exchange="binance",
+                    kind="ip_not_whitelisted",
+                    confidence="possible",
+                    reported_ip=f"203.0.113.{last_octet}",
+                )
+            )
+
+        with caplog.at_level(logging.ERROR, logger="ipwhitelist"):
+            for octet in (1, 2, 1, 3, 1, 2):
+                seen(octet)
+
+        logged = [r.ipwhitelist["reported_ip"] for r in caplog.records if r.name == "ipwhitelist"]
+        assert ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.2"] == logged
+
+    def test_max_incidents_must_be_positive(self):
+        """An incident log that remembers nothing is a configuration mistake."""
+        with pytest.raises(ValueError, match="max_incidents"):
+            ipwhitelist.IncidentLog(max_incidents=0)

@@ -45,6 +45,7 @@ if _typing.TYPE_CHECKING:
     from ._limits import ExchangeLimits, limits_for
     from ._migrate import MIGRATION_STEPS, MigrationError, MigrationStatus, migrate
     from ._monitor import EgressChange, EgressMonitor
+    from ._notify import NotifyHook
     from ._otel import OpenTelemetryHook
     from ._recovery import PositionCheck, RecoveryReview, areview_positions, review_positions
     from ._registry import KeyEntry, Migration, Registry, RegistryError
@@ -62,6 +63,7 @@ _LAZY = {
     "retry_unless_ip_rejection": "_retry",
     "EgressChange": "_monitor",
     "EgressMonitor": "_monitor",
+    "NotifyHook": "_notify",
     "OpenTelemetryHook": "_otel",
     "PositionCheck": "_recovery",
     "RecoveryReview": "_recovery",
@@ -115,6 +117,7 @@ __all__ = [
     "Migration",
     "MigrationError",
     "MigrationStatus",
+    "NotifyHook",
     "OnRejectionHook",
     "OpenTelemetryHook",
     "PositionCheck",

@@ -535,6 +535,12 @@ def migrate(
 @_REGISTRY
 @_TIMEOUT
 @_NO_EGRESS
+@click.option(
+    "--notify",
+    "notify",
+    is_flag=True,
+    help="Only send a test notification ($IPWHITELIST_NOTIFY or the config's [notify]).",
+)
 @_JSON
 @_NO_COLOR
 def doctor(
@@ -543,6 +549,7 @@ def doctor(
     registry: str | None,
     timeout: float,
     no_egress: bool,
+    notify: bool,
     as_json: bool,
     no_color: bool,
 ) -> None:
@@ -550,10 +557,14 @@ def doctor(
 
     For each exchange (all configured ones by default): egress, registry
     membership, key audit and one signed read-only call, then a verdict.
+    With --notify, send a test notification instead, so you know the
+    channel works before an outage needs it.
     """
     from . import check as run_check
 
     cfg, reg = _context(config, registry)
+    if notify:
+        _test_notification(cfg, as_json=as_json, no_color=no_color)
     found = targets(exchanges, cfg, os.environ)
     secrets = [s for t in found for s in t.secrets]
     out = _Out(as_json=as_json, no_color=no_color, secrets=secrets)
@@ -593,6 +604,38 @@ def doctor(
         [(v["exchange"], v["label"] or "-", v["egress"], v["verdict"], v["fix"]) for v in verdicts],
     )
     raise SystemExit(code)
+
+
+def _test_notification(cfg: Config, *, as_json: bool, no_color: bool) -> NoReturn:
+    from ._cli_config import notify_urls
+    from ._notify import NotifyHook
+
+    urls = notify_urls(cfg, os.environ)
+    if not urls:
+        _fail(
+            "no notification URL: set IPWHITELIST_NOTIFY (apprise URLs, space-separated) or "
+            'add [notify] urls = ["..."] to the config file'
+        )
+    # The URLs carry tokens: scrub them (and the part after the scheme) from everything printed.
+    out = _Out(
+        as_json=as_json, no_color=no_color, secrets=[*urls, *(u.partition("://")[2] for u in urls)]
+    )
+    try:
+        hook = NotifyHook(urls)
+    except (ImportError, ValueError) as exc:
+        _fail(str(exc))
+    delivered = hook.send_test()
+    services = ", ".join(hook.services)
+    out.json("notify", {"ok": delivered, "services": list(hook.services)})
+    if delivered:
+        out.line(f"test notification delivered ({services})")
+    else:
+        out.line(
+            f"test notification NOT delivered ({services}): check the URLs and the "
+            "service (apprise's reason, if it gave one, is logged above)",
+            style="red",
+        )
+    raise SystemExit(EXIT_OK if delivered else EXIT_PROBLEM)
 
 
 def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[str, Any]:

@@ -130,6 +130,8 @@ class Config:
     path: Path | None = None
     registry: Path | None = None
     exchanges: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    #: Apprise URLs from the ``[notify]`` table (``urls``).
+    notify: tuple[str, ...] = ()
 
 
 def load_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Config:
@@ -151,11 +153,11 @@ def load_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str])
         raise ConfigError(f"cannot read config file {file}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: invalid TOML: {exc}") from None
-    unknown = set(data) - {"registry", "exchanges"}
+    unknown = set(data) - {"registry", "exchanges", "notify"}
     if unknown:
         raise ConfigError(
             f"{file}: unknown top-level field(s) {', '.join(sorted(unknown))} "
-            "(expected 'registry' and [exchanges.<id>] tables)"
+            "(expected 'registry', [exchanges.<id>] tables and [notify])"
         )
     exchanges = _check_exchanges(file, data.get("exchanges", {}))
     registry = data.get("registry")
@@ -165,7 +167,28 @@ def load_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str])
         path=file,
         registry=(file.parent / registry) if registry else None,
         exchanges=exchanges,
+        notify=_check_notify(file, data.get("notify", {})),
     )
+
+
+def _check_notify(file: Path, notify: object) -> tuple[str, ...]:
+    from ._notify import split_urls
+
+    if not isinstance(notify, dict) or set(notify) - {"urls"}:
+        raise ConfigError(f'{file}: [notify] takes one field, urls = ["tgram://...", ...]')
+    urls = notify.get("urls", [])
+    if isinstance(urls, str):
+        return split_urls(urls)
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise ConfigError(f"{file}: [notify] urls must be a list of apprise URLs")
+    return split_urls(urls)
+
+
+def notify_urls(config: Config, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The apprise URLs from ``IPWHITELIST_NOTIFY``, else from the config file's ``[notify]``."""
+    from ._notify import ENV_VAR, split_urls
+
+    return split_urls(environ.get(ENV_VAR, "")) or config.notify
 
 
 def _check_exchanges(file: Path, exchanges: object) -> dict[str, dict[str, Any]]:

@@ -3,21 +3,25 @@ What happens once a rejection is diagnosed: hooks, and the default incident log.
 
 A bot that lost its whitelist fails every private call, often many per second.
 The default hook logs one record per *incident* (same exchange, kind, code and
-IP) and counts the repeats instead of logging each failed call; a repeat after
-the quiet window logs again, with the count of what it suppressed.
+IP, as `_incidents` defines it) and counts the repeats instead of logging each
+failed call; a repeat after the quiet window logs again, with the count of what
+it suppressed; a signed call that succeeds again closes the incident.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-import time
 from typing import TYPE_CHECKING, Protocol
+
+from ._incidents import DEFAULT_MAX_INCIDENTS, IncidentKey, Incidents, incident_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ._diagnosis import Diagnosis, IPAddress
+    from ._diagnosis import Diagnosis
+
 
 logger = logging.getLogger("ipwhitelist")
 
@@ -37,11 +41,6 @@ class OnRejectionHook(Protocol):
         """Handle one diagnosed rejection."""
 
 
-def incident_ip(diagnosis: Diagnosis) -> IPAddress | None:
-    """The address a rejection is about: the one the exchange saw, else the first egress IP."""
-    return diagnosis.reported_ip or (diagnosis.egress_ips[0] if diagnosis.egress_ips else None)
-
-
 class IncidentLog:
     """
     The default hook: one log record per incident, repeats counted.
@@ -49,38 +48,51 @@ class IncidentLog:
     Args:
         window: Seconds during which repeats of an incident are only counted.
         level: Logging level of the records.
+        max_incidents: How many incidents are remembered at most; past that,
+            the one seen least recently is forgotten (a forgotten incident
+            that recurs is logged as a new one). Memory stays bounded however
+            many distinct incidents (exchanges, codes, IPs) a process sees.
 
     Each record carries structured fields in ``extra``: ``ipwhitelist`` (the
     diagnosis as a dict), ``ipwhitelist_incident`` (the incident key) and
-    ``ipwhitelist_repeats`` (how many repeats it summarises).
+    ``ipwhitelist_repeats`` (how many repeats it summarises). When a signed
+    call on a wrapped client of that exchange succeeds again, the incident is
+    closed with one ``INFO`` record (``ipwhitelist_rejections``: how many
+    rejections the incident counted).
 
     Added in *0.1.0*.
     """
 
-    def __init__(self, window: float = 300.0, level: int = logging.ERROR) -> None:
-        self.window = window
+    def __init__(
+        self,
+        window: float = 300.0,
+        level: int = logging.ERROR,
+        *,
+        max_incidents: int = DEFAULT_MAX_INCIDENTS,
+    ) -> None:
         self.level = level
-        self._lock = threading.Lock()
-        # incident key -> (logged at, repeats since)
-        self._seen: dict[tuple[str, str, str | None, str | None], tuple[float, int]] = {}
+        self._incidents = Incidents(window, max_incidents)
+
+    @property
+    def window(self) -> float:
+        """Seconds during which repeats of an incident are only counted."""
+        return self._incidents.window
+
+    @window.setter
+    def window(self, value: float) -> None:
+        self._incidents.window = value
 
     @staticmethod
-    def key(diagnosis: Diagnosis) -> tuple[str, str, str | None, str | None]:
+    def key(diagnosis: Diagnosis) -> IncidentKey:
         """What makes two rejections the same incident."""
-        ip = incident_ip(diagnosis)
-        return (diagnosis.exchange, diagnosis.kind, diagnosis.code, str(ip) if ip else None)
+        return incident_key(diagnosis)
 
     def __call__(self, diagnosis: Diagnosis) -> None:
         """Log the first occurrence of an incident, count the rest."""
-        key = self.key(diagnosis)
-        now = time.monotonic()
-        with self._lock:
-            seen = self._seen.get(key)
-            if seen is not None and now - seen[0] < self.window:
-                self._seen[key] = (seen[0], seen[1] + 1)
-                return
-            repeats = seen[1] if seen is not None else 0
-            self._seen[key] = (now, 0)
+        occurrence = self._incidents.observe(diagnosis)
+        if occurrence is None:
+            return
+        repeats = occurrence.repeats
         suffix = f" ({repeats} more since the last report)" if repeats else ""
         logger.log(
             self.level,
@@ -89,16 +101,27 @@ class IncidentLog:
             suffix,
             extra={
                 "ipwhitelist": diagnosis.to_dict(),
-                "ipwhitelist_incident": key,
+                "ipwhitelist_incident": occurrence.key,
                 "ipwhitelist_repeats": repeats,
             },
         )
 
+    def on_recovery(self, exchange: str) -> None:
+        """Close the exchange's open incidents: a signed call succeeded again."""
+        for closed in self._incidents.close(exchange):
+            logger.info(
+                "%s: a signed call succeeded again; the incident (%s) is over after %d "
+                "rejection(s) since %s",
+                exchange,
+                closed.key[1],
+                closed.total,
+                closed.since.isoformat(timespec="seconds"),
+                extra={"ipwhitelist_incident": closed.key, "ipwhitelist_rejections": closed.total},
+            )
+
     def repeats(self, diagnosis: Diagnosis) -> int:
         """How many repeats of this diagnosis's incident are counted but not yet logged."""
-        with self._lock:
-            seen = self._seen.get(self.key(diagnosis))
-        return seen[1] if seen is not None else 0
+        return self._incidents.repeats(diagnosis)
 
 
 class RejectionCounter:
@@ -128,7 +151,18 @@ class RejectionCounter:
             return dict(self._counts)
 
 
-_hooks: tuple[OnRejectionHook, ...] = (IncidentLog(),)
+def _default_hooks() -> tuple[OnRejectionHook, ...]:
+    """``IncidentLog()``, plus the notifications ``IPWHITELIST_NOTIFY`` names, if set."""
+    urls = os.environ.get("IPWHITELIST_NOTIFY", "").strip()
+    if not urls:
+        return (IncidentLog(),)
+    # Only then: the hook module (never apprise, which loads at first use).
+    from ._notify import EnvironmentNotify
+
+    return (IncidentLog(), EnvironmentNotify(urls))
+
+
+_hooks: tuple[OnRejectionHook, ...] = _default_hooks()
 _hooks_lock = threading.Lock()
 
 
@@ -136,8 +170,12 @@ def set_on_rejection_hooks(hooks: Iterable[OnRejectionHook]) -> None:
     """
     Replace the hooks called for every diagnosed rejection.
 
-    The default is ``[IncidentLog()]``; pass ``[]`` to turn logging off, or add
-    your own (alerting, metrics) beside an `IncidentLog`.
+    The default is ``[IncidentLog()]`` (plus a `NotifyHook` when the
+    environment variable ``IPWHITELIST_NOTIFY`` is set at import); pass ``[]``
+    to turn logging off, or add your own (alerting, metrics) beside an
+    `IncidentLog`. A hook object may also have an ``on_recovery(exchange)``
+    method: it is called when a wrapped client of that exchange completes a
+    signed request after a rejection.
 
     Added in *0.1.0*.
     """
@@ -166,3 +204,20 @@ def emit(diagnosis: Diagnosis) -> None:
             hook(diagnosis)
         except Exception:
             logger.exception("ipwhitelist: on-rejection hook %r failed", hook)
+
+
+def emit_recovery(exchange: str) -> None:
+    """
+    Tell every hook with an ``on_recovery(exchange)`` method that calls succeed again.
+
+    Called once per rejected wrapped client, on its first signed request that
+    succeeds after the rejection (see `_watch`).
+    """
+    for hook in _hooks:
+        on_recovery = getattr(hook, "on_recovery", None)
+        if on_recovery is None:
+            continue
+        try:
+            on_recovery(exchange)
+        except Exception:
+            logger.exception("ipwhitelist: on-recovery hook %r failed", hook)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import _classify, _hints, _hooks, _remediation
+from . import _classify, _hints, _hooks, _remediation, _watch
 from ._chain import stand_in
 from ._diagnosis import Confidence, Diagnosis, IPAddress
 from ._redact import credentials_of, escape_controls, known_secrets
@@ -53,6 +53,7 @@ class _Pending:
     url_prefix: str | None = attrs.field(default=None, repr=False)
     already_authenticated: bool
     ccxt_error: str | None
+    client: object = attrs.field(default=None, repr=False)
 
 
 def _raise_to(level: Confidence, to: Confidence) -> Confidence:
@@ -244,7 +245,7 @@ def reject(
         # diagnosis cannot be redacted by value and quotes nothing from the exchange.
         logger.exception("ipwhitelist: reading the client failed; using a minimal diagnosis")
         diagnosis = _minimal(match, type(exc).__name__ if exc is not None else None, None)
-        _hooks.emit(diagnosis)
+        _emit(diagnosis, exchange)
         return _rejection(diagnosis, exc, ())
     # A fresh cached egress answer needs no I/O: finish the diagnosis now and
     # build it once. Otherwise the I/O edge finishes it (complete_sync/async).
@@ -254,7 +255,7 @@ def reject(
     if settings.egress is not None and cached is None:
         rejection._ipw_pending = pending
     else:
-        _hooks.emit(diagnosis)
+        _emit(diagnosis, exchange)
     return rejection
 
 
@@ -271,6 +272,14 @@ def _rejection(
     return rejection
 
 
+def _emit(diagnosis: Diagnosis, client: object) -> None:
+    """Tell the hooks; then watch *client* (when known) for calls that succeed again."""
+    _hooks.emit(diagnosis)
+    if client is not None:
+        # After the hooks: the incident is open before its end can be seen.
+        _watch.arm(client)
+
+
 def _pending(
     match: _classify.Match, exc: BaseException | None, settings: Settings, exchange: object
 ) -> _Pending:
@@ -285,6 +294,7 @@ def _pending(
             isinstance(options, dict) and options.get("hasAlreadyAuthenticatedSuccessfully")
         ),
         ccxt_error=type(exc).__name__ if exc is not None else None,
+        client=exchange,
     )
 
 
@@ -349,7 +359,7 @@ def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport | No
     diagnosis = _safe_diagnose(pending, egress)
     rejection.diagnosis = diagnosis
     rejection.args = (_message(diagnosis),)
-    _hooks.emit(diagnosis)
+    _emit(diagnosis, pending.client)
 
 
 def needs_egress(rejection: IPRejection) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._hooks import incident_ip
+from ._incidents import incident_ip
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Meter, MeterProvider

@@ -50,6 +50,7 @@ from ._family import AddressFamily, check_family, pin_async, pin_sync
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
 from ._mapping import Settings, reject
 from ._sdk import adapter_for, unwrap_sdk, wrap_sdk
+from ._watch import BASE_MARKER as _BASE
 from ._whitelist import WhitelistLike, documented_for, to_whitelist
 from .errors import IPRejection
 
@@ -59,7 +60,6 @@ if TYPE_CHECKING:
     from ._egress import EgressDetector
 
 _STATE = "_ipwhitelist_settings"
-_BASE = "__ipwhitelist_base__"
 
 # Exceptions already classified as "not an IP rejection": outer layers let them
 # through without classifying them again.

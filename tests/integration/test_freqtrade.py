@@ -14,6 +14,7 @@ import logging
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import ccxt
@@ -223,3 +224,66 @@ class TestExamples:
 
         assert 2 == done.returncode, done.stderr
         assert "Error in reload_markets due to GeoRestricted" in done.stderr
+
+
+@pytest.fixture
+def webhook(examples, monkeypatch):
+    """freqtrade's own RPCManager with its webhook module aimed at a loopback server."""
+    from freqtrade.rpc import RPCManager
+
+    monkeypatch.setattr(RPCManager, "__init__", RPCManager.__init__)
+    launcher, _ = examples
+    launcher.install_notifications()
+    config = {
+        "webhook": {
+            "enabled": True,
+            "url": "",
+            "format": "json",
+            "warning": {"text": "{status}"},
+        }
+    }
+    with FakeServer(default=lambda _r: Reply(status=200)) as server:
+        config["webhook"]["url"] = f"{server.url}/hook"
+        rpc = RPCManager(types.SimpleNamespace(config=config))
+        yield server, rpc, launcher._forwarding["hook"]
+
+
+class TestNotifications:
+    def test_incident_and_recovery_arrive_as_freqtrade_warnings(
+        self, examples, exchange, fake, backoff, webhook
+    ):
+        """An IP incident reaches freqtrade's RPC layer once, as a WARNING; so does its end."""
+        launcher, _ = examples
+        server, _rpc, hook = webhook
+        launcher.install(whitelist=[OTHER_IP], egress=False)
+        ex = exchange()
+        ex.reload_markets(force=True)
+        ex.get_balances()
+        fake.state.allowed_ips = [OTHER_IP]
+
+        with pytest.raises(TemporaryError):
+            ex.get_balances()  # 5 requests, 5 rejections: one incident
+        fake.state.allowed_ips = [BOT_IP]
+        ex.get_balances()
+        assert hook.flush(10)
+
+        texts = [json.loads(r.body)["text"] for r in server.requests]
+        assert 2 == len(texts), texts
+        incident, recovered = texts
+        assert incident.startswith("binance: IP not on the API key's whitelist\n")
+        assert "First step:" in incident
+        assert "`" not in incident
+        assert recovered.startswith("binance: signed calls work again\n")
+        assert "5 rejection(s)" in recovered
+
+    def test_a_new_rpc_manager_replaces_the_forwarding(self, examples, webhook):
+        """freqtrade rebuilds its RPCManager on /reload_config: one forwarding hook remains."""
+        from freqtrade.rpc import RPCManager
+
+        _, _, first = webhook
+
+        RPCManager(types.SimpleNamespace(config={}))
+
+        hooks = ipwhitelist.get_on_rejection_hooks()
+        assert first not in hooks
+        assert 1 == sum(isinstance(h, ipwhitelist.NotifyHook) for h in hooks)

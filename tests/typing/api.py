@@ -62,7 +62,15 @@ ipwhitelist.register_rule(rule)
 active: tuple[ipwhitelist.Rule, ...] = ipwhitelist.rules("binance")
 ipwhitelist.unregister_rule("n")
 
-log = ipwhitelist.IncidentLog(window=60.0)
+log = ipwhitelist.IncidentLog(window=60.0, max_incidents=100)
+notify: ipwhitelist.OnRejectionHook = ipwhitelist.NotifyHook(
+    ["tgram://token/chat"], window=600.0, max_incidents=100, queue_size=16, attach=False
+)
+forward = ipwhitelist.NotifyHook(send=lambda title, body: None)
+delivered: bool = forward.flush(5.0) and forward.send_test()
+counts: tuple[int, int, int] = (forward.delivered, forward.failed, forward.dropped)
+forward.on_recovery("binance")
+forward.close(timeout=1.0)
 
 
 def alert(diagnosis: ipwhitelist.Diagnosis) -> None:
@@ -77,7 +85,9 @@ condition = ipwhitelist.retry_unless_ip_rejection
 pinned = ipwhitelist.wrap(ccxt.okx(), family=4)
 returned = ipwhitelist.wrap(ccxt.okx(), raise_returned=True)
 agreeing = ipwhitelist.EgressDetector(agreement=True).detect(url_prefix=None).agreed
-with ipwhitelist.EgressMonitor(interval=30.0, on_change=[print]) as monitor:
+with ipwhitelist.EgressMonitor(
+    interval=30.0, on_change=[print, forward.on_egress_change]
+) as monitor:
     change: ipwhitelist.EgressChange | None = monitor.check()
 review: ipwhitelist.RecoveryReview = ipwhitelist.review_positions(ccxt.binanceusdm())
 unprotected: tuple[ipwhitelist.PositionCheck, ...] = review.unprotected

@@ -1,0 +1,636 @@
+"""NotifyHook: one message per incident through apprise, to loopback endpoints only."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import tracemalloc
+from pathlib import Path
+
+import ccxt
+import ccxt.async_support
+import pytest
+
+import ipwhitelist
+from helpers import B2015, CannedAdapter, CannedSession, body_of, mount
+from ipwhitelist._fake import FakeServer, Reply
+
+OK = body_of({"makerCommission": 10, "balances": []})
+CONFIG = {"apiKey": "k" * 64, "secret": "s" * 64, "enableRateLimit": False}
+TOKEN = "bot-token-4f9a2c"  # stands for the secret part of an apprise URL
+
+
+def diagnosis(ip="203.0.113.7", **fields):
+    return ipwhitelist.Diagnosis(
+        exchange=fields.pop("exchange", "binance"),
+        kind=fields.pop("kind", "ip_not_whitelisted"),
+        confidence="confirmed",
+        reported_ip=ip,
+        egress_ips=["198.51.100.1"],
+        remediation=fields.pop("remediation", ["Add 203.0.113.7 to the key's IP whitelist."]),
+        **fields,
+    )
+
+
+@pytest.fixture
+def endpoint():
+    """A loopback HTTP server standing in for a notification service."""
+    with FakeServer(default=lambda _r: Reply(status=200)) as server:
+        yield server
+
+
+def json_url(server, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"rto": 5, "cto": 5, **params}.items())
+    return f"{server.url.replace('http://', 'json://')}/{TOKEN}?{query}"
+
+
+def messages(server):
+    return [json.loads(r.body) for r in server.requests]
+
+
+@pytest.fixture
+def hook_factory():
+    made = []
+
+    def make(*args, **kwargs):
+        hook = ipwhitelist.NotifyHook(*args, **kwargs)
+        made.append(hook)
+        return hook
+
+    yield make
+    for hook in made:
+        hook.close(timeout=5)
+
+
+def sync_client():
+    adapter = CannedAdapter(401, B2015)
+    return ipwhitelist.wrap(mount(ccxt.binance(dict(CONFIG)), adapter), egress=False), adapter
+
+
+class TestIncidents:
+    def test_burst_of_10000_rejections_sends_one_message(self, endpoint, hook_factory):
+        """10,000 rejections of one incident: one notification, and memory stays bounded."""
+        hook = hook_factory(json_url(endpoint))
+        ipwhitelist.set_on_rejection_hooks([hook])
+        client, _ = sync_client()
+        with pytest.raises(ipwhitelist.IPNotWhitelisted):
+            client.private_get_account()
+        assert hook.flush(10)  # apprise and the worker are warm before measuring
+
+        def rejections(count):
+            for _ in range(count):
+                with (
+                    contextlib.suppress(ipwhitelist.IPNotWhitelisted),
+                    ipwhitelist.diagnosing(exchange="binance", egress=False),
+                ):
+                    raise ccxt.AuthenticationError("binance " + B2015)
+
+        rejections(8_000)
+        tracemalloc.start()  # traced for the last 2,000 only: tracing slows allocation 10x
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            rejections(2_000)
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert hook.flush(10)
+
+        assert 1 == len(messages(endpoint))
+        assert (1, 0, 0) == (hook.delivered, hook.failed, hook.dropped)
+        assert grown < 100_000, f"{grown:,} bytes kept"
+
+    def test_message_is_short_and_says_what_to_do(self, endpoint, hook_factory):
+        """Title and body name the exchange, the IPs, the first step and the time."""
+        hook = hook_factory(json_url(endpoint))
+
+        hook(diagnosis())
+        assert hook.flush(10)
+
+        (message,) = messages(endpoint)
+        assert "binance: IP not on the API key's whitelist" == message["title"]
+        body = message["message"]
+        for needle in (
+            "exchange saw 203.0.113.7; this host's egress: 198.51.100.1",
+            "First step: Add 203.0.113.7 to the key's IP whitelist.",
+            "UTC",
+        ):
+            assert needle in body
+        assert len(body) < 1000
+        assert "failure" == message["type"]
+
+    def test_full_diagnosis_is_attached_as_json(self, endpoint, hook_factory):
+        """Services that take attachments get the whole diagnosis as a JSON file."""
+        hook = hook_factory(json_url(endpoint))
+        d = diagnosis()
+
+        hook(d)
+        assert hook.flush(10)
+
+        (message,) = messages(endpoint)
+        (attachment,) = message["attachments"]
+        details = json.loads(base64.b64decode(attachment["base64"]))
+        assert "ipwhitelist-diagnosis.json" == attachment["filename"]
+        assert d.to_dict() == details["diagnosis"]
+        assert "incident" == details["event"]
+
+    def test_no_attachment_when_turned_off(self, endpoint, hook_factory):
+        """attach=False sends the short message only."""
+        hook = hook_factory(json_url(endpoint), attach=False)
+
+        hook(diagnosis())
+        assert hook.flush(10)
+
+        assert [] == messages(endpoint)[0]["attachments"]
+
+    def test_follow_up_after_the_window_has_the_count(self, endpoint, hook_factory):
+        """A recurrence after the window sends a follow-up with the repeats counted meanwhile."""
+        hook = hook_factory(json_url(endpoint), window=3600)
+        d = diagnosis()
+        for _ in range(5):
+            hook(d)
+        hook.window = 0
+
+        hook(d)
+        assert hook.flush(10)
+
+        _first, second = messages(endpoint)
+        assert "binance: IP not on the API key's whitelist (still failing)" == second["title"]
+        assert (
+            "Still failing: 4 more rejection(s) since the last message, 6 since"
+            in (second["message"])
+        )
+        assert "warning" == second["type"]
+
+    def test_other_incidents_get_their_own_message(self, endpoint, hook_factory):
+        """Another IP or another exchange is another incident."""
+        hook = hook_factory(json_url(endpoint))
+
+        hook(diagnosis("203.0.113.7"))
+        hook(diagnosis("203.0.113.8"))
+        hook(diagnosis("203.0.113.7", exchange="okx"))
+        assert hook.flush(10)
+
+        assert 3 == len(messages(endpoint))
+
+    def test_redacted_and_escaped(self, endpoint, hook_factory):
+        """Credential-shaped text is redacted and control characters are shown escaped."""
+        hook = hook_factory(json_url(endpoint))
+        d = diagnosis(
+            exchange="binance\x1b]0;pwned\x07",
+            remediation=["Rotate apiKey=SUPERSECRETVALUE\nthen \u202eeno"],
+        )
+
+        hook(d)
+        assert hook.flush(10)
+
+        (message,) = messages(endpoint)
+        text = message["title"] + message["message"]
+        assert "SUPERSECRETVALUE" not in text
+        assert "apiKey=***" in text
+        assert not any(c in text for c in "\x1b\x07\u202e")
+        assert "\\x1b]0;pwned\\x07" in message["title"]
+        assert "\\x0athen \\u202eeno" in message["message"]
+        assert 3 == message["message"].count("\n")  # only the separators of its 4 lines
+
+    def test_form_scheme(self, endpoint, hook_factory, tmp_path, monkeypatch):
+        """apprise's form:// scheme works the same way; the attachment's file is removed."""
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        hook = hook_factory(json_url(endpoint).replace("json://", "form://"))
+
+        hook(diagnosis())
+        assert hook.flush(10)
+
+        (request,) = endpoint.requests
+        assert b"binance: IP not on the API key's whitelist" in request.body
+        assert b'filename="ipwhitelist-diagnosis.json"' in request.body
+        assert [] == list(tmp_path.iterdir())
+
+
+class TestRecovery:
+    def test_signed_call_succeeding_again_sends_recovered(self, endpoint, hook_factory):
+        """After a rejection, the first signed call that succeeds sends one "work again" message."""
+        hook = hook_factory(json_url(endpoint))
+        ipwhitelist.set_on_rejection_hooks([hook])
+        client, adapter = sync_client()
+        for _ in range(3):
+            with pytest.raises(ipwhitelist.IPNotWhitelisted):
+                client.private_get_account()
+        adapter.status, adapter.body = 200, OK
+
+        client.private_get_account()
+        client.private_get_account()
+        assert hook.flush(10)
+
+        _incident, recovered = messages(endpoint)
+        assert "binance: signed calls work again" == recovered["title"]
+        assert "3 rejection(s) since" in recovered["message"]
+        assert "review open positions" in recovered["message"]
+        assert "success" == recovered["type"]
+
+    def test_recovery_without_an_incident_sends_nothing(self, endpoint, hook_factory):
+        """A recovery signal for an exchange with no open incident is ignored."""
+        hook = hook_factory(json_url(endpoint))
+
+        hook.on_recovery("binance")
+        assert hook.flush(10)
+
+        assert [] == endpoint.requests
+
+
+class TestNeverBlocks:
+    def test_hanging_endpoint_does_not_hold_the_failing_call(self, hook_factory):
+        """The failing call returns while the notification is still stuck in delivery."""
+        arrived, release = threading.Event(), threading.Event()
+
+        def hang(_request):
+            arrived.set()
+            release.wait(30)
+            return Reply(status=200)
+
+        with FakeServer(default=hang) as server:
+            hook = hook_factory(json_url(server, rto=60), queue_size=1)
+            ipwhitelist.set_on_rejection_hooks([hook])
+            client, _ = sync_client()
+            try:
+                with pytest.raises(ipwhitelist.IPNotWhitelisted):
+                    client.private_get_account()
+                assert arrived.wait(10)
+                hook(diagnosis("203.0.113.8"))  # waits in the queue
+                hook(diagnosis("203.0.113.9"))  # queue full: dropped
+
+                assert not hook.flush(0)
+                assert 1 == hook.dropped
+            finally:
+                release.set()
+            assert hook.flush(10)
+
+        assert (2, 1) == (hook.delivered, hook.dropped)
+
+    def test_failing_endpoint_logs_once_per_incident(self, hook_factory, caplog):
+        """Delivery errors are counted and logged once per incident, never raised."""
+        with FakeServer(default=lambda _r: Reply(status=500)) as server:
+            hook = hook_factory(json_url(server), window=0)
+            with caplog.at_level(logging.WARNING, logger="ipwhitelist"):
+                for _ in range(3):
+                    hook(diagnosis())
+                    assert hook.flush(10)
+
+        warnings = [r for r in caplog.records if r.name == "ipwhitelist"]
+        assert (0, 3) == (hook.delivered, hook.failed)
+        assert 1 == len(warnings)
+        assert "could not be delivered" in warnings[0].getMessage()
+        assert TOKEN not in caplog.text
+
+    def test_unreachable_endpoint(self, hook_factory, caplog):
+        """A refused connection is a failed delivery, with no URL or token in the log."""
+        with FakeServer() as server:
+            url = json_url(server)
+        hook = hook_factory(url)
+
+        with caplog.at_level(logging.WARNING):
+            hook(diagnosis())
+            assert hook.flush(10)
+
+        assert 1 == hook.failed
+        assert TOKEN not in caplog.text
+
+    def test_sender_that_raises(self, hook_factory, caplog):
+        """A send= callable that raises is a failed delivery; only the exception type is logged."""
+
+        def send(title, body):
+            raise RuntimeError(f"POST https://example.invalid/{TOKEN} failed")
+
+        hook = hook_factory(send=send)
+        with caplog.at_level(logging.WARNING, logger="ipwhitelist"):
+            hook(diagnosis())
+            assert hook.flush(10)
+
+        assert 1 == hook.failed
+        assert "RuntimeError raised" in caplog.text
+        assert TOKEN not in caplog.text
+
+    def test_delivery_runs_off_the_calling_thread(self, hook_factory):
+        """send() runs in the hook's worker thread, not in the bot's."""
+        threads = []
+        hook = hook_factory(send=lambda title, body: threads.append(threading.get_ident()))
+
+        hook(diagnosis())
+        assert hook.flush(10)
+
+        assert 1 == len(threads)
+        assert threading.get_ident() != threads[0]
+
+    @pytest.mark.asyncio
+    async def test_async_bot_with_hanging_endpoint(self, hook_factory):
+        """An async bot's rejection returns while the notification hangs off the event loop."""
+        arrived, release = threading.Event(), threading.Event()
+
+        def hang(_request):
+            arrived.set()
+            release.wait(30)
+            return Reply(status=200)
+
+        with FakeServer(default=hang) as server:
+            hook = hook_factory(json_url(server, rto=60))
+            ipwhitelist.set_on_rejection_hooks([hook])
+            client = ccxt.async_support.binance(dict(CONFIG))
+            client.session = CannedSession(401, B2015)
+            ipwhitelist.wrap(client, egress=False)
+            try:
+                with pytest.raises(ipwhitelist.IPNotWhitelisted):
+                    await client.private_get_account()
+                assert arrived.wait(10)
+                assert not hook.flush(0)
+            finally:
+                release.set()
+                await client.close()
+            assert hook.flush(10)
+
+        assert 1 == hook.delivered
+
+
+class TestConfiguration:
+    def test_urls_from_the_environment(self, endpoint, hook_factory, monkeypatch):
+        """NotifyHook() takes its URLs from IPWHITELIST_NOTIFY, separated by spaces."""
+        monkeypatch.setenv("IPWHITELIST_NOTIFY", f"{json_url(endpoint)}  {json_url(endpoint)}")
+        hook = hook_factory()
+
+        hook(diagnosis())
+        assert hook.flush(10)
+
+        assert 2 == len(endpoint.requests)
+        assert "NotifyHook(json://, json://)" == repr(hook)
+
+    def test_no_url_is_an_error(self, monkeypatch):
+        """Without URLs (argument or environment) the hook refuses to be built."""
+        monkeypatch.delenv("IPWHITELIST_NOTIFY", raising=False)
+
+        with pytest.raises(ValueError, match="IPWHITELIST_NOTIFY"):
+            ipwhitelist.NotifyHook()
+
+    def test_invalid_url_is_named_by_scheme_only(self):
+        """A URL apprise does not know is refused without printing its secret part."""
+        with pytest.raises(ValueError, match=r"#2 \(nosuchservice://\.\.\.\)") as info:
+            ipwhitelist.NotifyHook(["json://127.0.0.1/x", f"nosuchservice://{TOKEN}@host"])
+
+        assert TOKEN not in str(info.value)
+
+    def test_urls_and_send_exclude_each_other(self):
+        """Either apprise URLs or a send callable."""
+        with pytest.raises(ValueError, match="either"):
+            ipwhitelist.NotifyHook("json://127.0.0.1/x", send=print)
+
+    def test_bad_queue_size(self):
+        """A queue must hold at least one message."""
+        with pytest.raises(ValueError, match="queue_size"):
+            ipwhitelist.NotifyHook(send=print, queue_size=0)
+
+    def test_apprise_missing(self, monkeypatch):
+        """Without apprise, the error says which extra to install."""
+        monkeypatch.setitem(sys.modules, "apprise", None)
+
+        with pytest.raises(ImportError, match=r"ipwhitelist\[notify\]"):
+            ipwhitelist.NotifyHook("json://127.0.0.1/x")
+
+    def test_send_test(self, endpoint, hook_factory):
+        """send_test() delivers a test message now and says whether it arrived."""
+        hook = hook_factory(json_url(endpoint))
+
+        assert hook.send_test()
+
+        (message,) = messages(endpoint)
+        assert "ipwhitelist: test notification" == message["title"]
+
+    def test_egress_change(self, endpoint, hook_factory):
+        """An EgressMonitor change reaches the phone; a first detection only when not listed."""
+        hook = hook_factory(json_url(endpoint))
+
+        hook.on_egress_change(ipwhitelist.EgressChange(old=[], new=["198.51.100.1"]))
+        hook.on_egress_change(
+            ipwhitelist.EgressChange(old=["198.51.100.1"], new=["198.51.100.2"], whitelisted=False)
+        )
+        hook.on_egress_change(
+            ipwhitelist.EgressChange(old=[], new=["198.51.100.3"], whitelisted=False)
+        )
+        assert hook.flush(10)
+
+        titles = [m["title"] for m in messages(endpoint)]
+        assert ["egress IP changed (NOT whitelisted)"] * 2 == titles
+        assert "from 198.51.100.1 to 198.51.100.2" in messages(endpoint)[0]["message"]
+
+
+def run_python(code, **env):
+    return subprocess.run(  # noqa: S603 - our own snippet
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+        check=False,
+    )
+
+
+class TestImport:
+    def test_import_never_imports_apprise(self, endpoint):
+        """import ipwhitelist (even with IPWHITELIST_NOTIFY set) leaves apprise unimported."""
+        code = "import sys, ipwhitelist\nipwhitelist.NotifyHook\nprint('apprise' in sys.modules)\n"
+
+        done = run_python(code, IPWHITELIST_NOTIFY=json_url(endpoint))
+
+        assert "False" == done.stdout.strip(), done.stderr
+
+    def test_environment_alone_turns_notifications_on(self, endpoint):
+        """With IPWHITELIST_NOTIFY set, an unmodified bot's first rejection is notified."""
+        code = f"""
+import ccxt, sys, ipwhitelist
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from helpers import B2015, CannedAdapter, mount
+client = ipwhitelist.wrap(mount(ccxt.binance({CONFIG!r}), CannedAdapter(401, B2015)), egress=False)
+for _ in range(3):
+    try:
+        client.private_get_account()
+    except ipwhitelist.IPNotWhitelisted:
+        pass
+(log, notify) = ipwhitelist.get_on_rejection_hooks()
+print(notify.flush(20))
+"""
+        done = run_python(code, IPWHITELIST_NOTIFY=json_url(endpoint))
+
+        assert "True" == done.stdout.strip(), done.stderr
+        (message,) = messages(endpoint)
+        assert message["title"].startswith("binance:")
+
+    def test_broken_environment_is_logged_not_raised(self):
+        """An unusable IPWHITELIST_NOTIFY is reported in the log; the bot goes on."""
+        code = """
+import logging, sys, ipwhitelist
+logging.basicConfig(level=logging.ERROR, stream=sys.stdout)
+d = ipwhitelist.Diagnosis(exchange="binance", kind="ip_banned", confidence="confirmed")
+(log, notify) = ipwhitelist.get_on_rejection_hooks()
+notify(d)
+print(notify.flush(20))
+notify(d)
+"""
+        done = run_python(code, IPWHITELIST_NOTIFY="nosuchservice://secret-part@host")
+
+        assert done.returncode == 0, done.stderr
+        assert "IPWHITELIST_NOTIFY is set but unusable" in done.stdout
+        assert "secret-part" not in done.stdout
+        assert "True" in done.stdout
+
+
+class TestDoctor:
+    def test_doctor_notify_sends_a_test_message(self, endpoint, monkeypatch, capsys):
+        """`ipwhitelist doctor --notify` delivers a test message and prints no URL."""
+        from ipwhitelist._cli import main
+
+        monkeypatch.setenv("IPWHITELIST_NOTIFY", json_url(endpoint))
+
+        code = main(["doctor", "--notify", "--json"])
+
+        out = capsys.readouterr().out
+        assert 0 == code
+        assert {"schema": "ipwhitelist.notify/1", "ok": True, "services": ["json://"]} == (
+            json.loads(out)
+        )
+        assert "ipwhitelist: test notification" == messages(endpoint)[0]["title"]
+        assert TOKEN not in out
+
+    def test_doctor_notify_from_the_config_file(self, endpoint, monkeypatch, tmp_path, capsys):
+        """The config file's [notify] urls are used when the environment names none."""
+        from ipwhitelist._cli import main
+
+        monkeypatch.delenv("IPWHITELIST_NOTIFY", raising=False)
+        config = tmp_path / "ipwhitelist.toml"
+        config.write_text(f'[notify]\nurls = ["{json_url(endpoint)}"]\n')
+
+        code = main(["doctor", "--notify", "--config", str(config), "--no-color"])
+
+        out = capsys.readouterr().out
+        assert 0 == code
+        assert "test notification delivered (json://)" in out
+        assert 1 == len(endpoint.requests)
+
+    def test_doctor_notify_failure_exits_1(self, monkeypatch, capsys):
+        """A service that refuses the message: exit 1, and the URL's token is not printed."""
+        from ipwhitelist._cli import main
+
+        with FakeServer(default=lambda _r: Reply(status=500)) as server:
+            monkeypatch.setenv("IPWHITELIST_NOTIFY", json_url(server))
+            code = main(["doctor", "--notify", "--no-color"])
+
+        captured = capsys.readouterr()
+        assert 1 == code
+        assert "NOT delivered" in captured.out
+        assert TOKEN not in captured.out + captured.err
+
+    @pytest.mark.parametrize(
+        ("config", "env", "message"),
+        [
+            ("", "", "no notification URL"),
+            ("", "nosuchservice://x@y", "not a valid apprise URL"),
+            ("[notify]\nurl = 'x'\n", "", "[notify] takes one field"),
+            ("[notify]\nurls = [1]\n", "", "must be a list"),
+        ],
+    )
+    def test_doctor_notify_configuration_errors(
+        self, monkeypatch, tmp_path, capsys, config, env, message
+    ):
+        """Missing, unknown or malformed notification settings are usage errors (exit 2)."""
+        from ipwhitelist._cli import main
+
+        monkeypatch.setenv("IPWHITELIST_NOTIFY", env)
+        path = tmp_path / "ipwhitelist.toml"
+        path.write_text(config)
+
+        code = main(["doctor", "--notify", "--config", str(path)])
+
+        assert 2 == code
+        assert message in capsys.readouterr().err
+
+    def test_config_urls_as_one_string(self, tmp_path):
+        """[notify] urls may also be one space-separated string, like the variable."""
+        from ipwhitelist._cli_config import load_config
+
+        path = tmp_path / "ipwhitelist.toml"
+        path.write_text('[notify]\nurls = "json://127.0.0.1/a json://127.0.0.1/b"\n')
+
+        assert ("json://127.0.0.1/a", "json://127.0.0.1/b") == load_config(path, {}).notify
+
+
+class TestEnvironmentHook:
+    def test_forwards_rejections_and_recoveries_once_built(self, endpoint):
+        """The IPWHITELIST_NOTIFY hook builds its NotifyHook off-thread, then forwards everything."""
+        from ipwhitelist._notify import EnvironmentNotify
+
+        hook = EnvironmentNotify(json_url(endpoint))
+        hook(diagnosis())  # builds the NotifyHook in a thread; this one waits for it
+        assert hook.flush(10)
+
+        hook(diagnosis("203.0.113.8"))
+        hook.on_recovery("binance")
+        assert hook.flush(10)
+
+        titles = [m["title"] for m in messages(endpoint)]
+        assert [
+            "binance: IP not on the API key's whitelist",
+            "binance: IP not on the API key's whitelist",
+            "binance: signed calls work again",
+        ] == titles
+        assert "EnvironmentNotify(IPWHITELIST_NOTIFY)" == repr(hook)
+
+
+class TestWorker:
+    def test_a_message_that_cannot_be_built_is_logged(self, hook_factory, caplog):
+        """A message whose formatting fails in the worker is logged; the worker goes on."""
+
+        class Broken(ipwhitelist.Diagnosis):
+            def to_dict(self):
+                raise RuntimeError("cannot serialise")
+
+        sent = []
+        hook = hook_factory(send=lambda title, body: sent.append(title), window=60)
+        broken = Broken(exchange="okx", kind="ip_banned", confidence="confirmed")
+
+        with caplog.at_level(logging.ERROR, logger="ipwhitelist"):
+            hook(broken)
+            hook(diagnosis())
+            assert hook.flush(10)
+
+        assert 60 == hook.window
+        assert ["binance: IP not on the API key's whitelist"] == sent
+        assert "building a notification failed" in caplog.text
+
+    def test_exit_while_a_delivery_hangs(self):
+        """A bot exits at once while a delivery hangs (60 s read timeout), leaving no file behind."""
+        code = """
+import socket, sys, tempfile, threading, time, pathlib
+tempfile.tempdir = sys.argv[1]
+import ipwhitelist
+server = socket.create_server(("127.0.0.1", 0))
+threading.Thread(target=lambda: [server.accept() for _ in range(9)], daemon=True).start()
+url = f"json://127.0.0.1:{server.getsockname()[1]}/x?rto=60"
+hook = ipwhitelist.NotifyHook(url)
+hook(ipwhitelist.Diagnosis(exchange="binance", kind="ip_banned", confidence="confirmed"))
+while not list(pathlib.Path(sys.argv[1]).iterdir()):
+    time.sleep(0.01)
+print("stuck")
+"""
+        with tempfile.TemporaryDirectory() as tmp:
+            done = subprocess.run(  # noqa: S603 - our own snippet
+                [sys.executable, "-c", code, tmp],
+                capture_output=True,
+                text=True,
+                timeout=30,  # held until the read timeout, it would raise TimeoutExpired
+                check=False,
+            )
+
+            assert "stuck" == done.stdout.strip(), done.stderr
+            assert [] == list(Path(tmp).iterdir())
