@@ -42,9 +42,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import ccxt
-from ccxt.base.exchange import BaseExchange
 
 from . import _classify
+from ._ccxt_compat import BaseExchange
 from ._families import families_of
 from ._family import AddressFamily, check_family, pin_async, pin_sync
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
