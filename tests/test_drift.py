@@ -371,3 +371,11 @@ class TestNoDrift:
         assert len(classes) > 70
         assert {(True, True, None)} == set(fits)
         assert [] == warnings_seen()
+
+    def test_an_unreadable_signature_is_drift(self, warnings_seen):
+        """Something whose signature cannot be read is left alone, with a warning each."""
+        cls = _drifted(ccxt, "none")
+
+        assert not _drift.handle_errors_fits(cls, None)
+        assert not _drift.fetch_fits(cls, 42)
+        assert 2 == sum("(unreadable signature)" in r.message for r in warnings_seen())
