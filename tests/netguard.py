@@ -47,7 +47,9 @@ if TYPE_CHECKING:
 
 LOG_ENV = "IPWHITELIST_NETGUARD_LOG"
 SITE_DIR = str(Path(__file__).with_name("netguard_site"))
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "localhost.localdomain"})
+# Only the name /etc/hosts answers everywhere: "*.localhost" (RFC 6761) and
+# "localhost.localdomain" reach DNS on a resolver that does not special-case them.
+LOOPBACK_NAMES = frozenset({"localhost"})
 
 _lock = threading.Lock()
 _refusals: list[str] = []
@@ -59,9 +61,7 @@ class NetworkBlocked(RuntimeError):  # noqa: N818 - reads as what happened
 
 
 def _is_loopback_name(host: str) -> bool:
-    # RFC 6761: *.localhost resolves to loopback without asking DNS.
-    host = host.lower()
-    return host in LOOPBACK_NAMES or host.endswith((".localhost", ".localhost."))
+    return host.lower() in LOOPBACK_NAMES
 
 
 def _literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
