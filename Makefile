@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all demo test lint typecheck unit docs reference bench integration sdk clean
+.PHONY: all demo test lint typecheck unit docs reference bench integration sdk compat clean
 
 all: test
 
@@ -56,8 +56,41 @@ sdk:
 	$(SDK_VENV)/bin/python -m pip install --quiet "binance-connector>=3.13" -e . pytest pytest-asyncio hypothesis
 	$(SDK_VENV)/bin/python -m pytest -p no:cacheprovider tests/sdk_connector
 
+# The ccxt releases pyproject.toml admits: the corpus replay, the wrap, retry and
+# drift tests (and the ccxt census, where present) on the oldest admitted ccxt and
+# on the newest, each in its own virtualenv. The oldest is read from the bound.
+CCXT_OLDEST = $(shell sed -n 's/^ *"ccxt>=\([0-9.]*\)".*/\1/p' pyproject.toml)
+COMPAT_TESTS = tests/test_corpus.py tests/test_wrap_sync.py tests/test_wrap_async.py \
+	tests/test_wrap_pro.py tests/test_all_exchanges.py tests/test_ccxt_retries.py \
+	tests/test_drift.py tests/test_ccxt_compat.py $(wildcard tests/test_census.py)
+
+CCXT_PIN_oldest = "ccxt==$(CCXT_OLDEST)"
+CCXT_PIN_newest = ccxt
+
+.venv-ccxt-%/.installed: pyproject.toml
+	$(PYTHON) -m venv .venv-ccxt-$*
+	.venv-ccxt-$*/bin/python -m pip install --quiet --upgrade pip
+	.venv-ccxt-$*/bin/python -m pip install --quiet -e . $(CCXT_PIN_$*) pytest pytest-asyncio hypothesis
+	@touch $@
+
+compat: .venv-ccxt-oldest/.installed .venv-ccxt-newest/.installed
+	@test -n "$(CCXT_OLDEST)" || { echo "compat: no ccxt>= bound in pyproject.toml"; exit 2; }
+	.venv-ccxt-oldest/bin/python -m pip install --quiet $(CCXT_PIN_oldest)
+	.venv-ccxt-newest/bin/python -m pip install --quiet --upgrade $(CCXT_PIN_newest)
+	@failed=; summary=; for side in oldest newest; do \
+		venv=.venv-ccxt-$$side; \
+		version=$$($$venv/bin/python -c 'import ccxt; print(ccxt.__version__)'); \
+		echo "== compat: ccxt $$version (the $$side release)"; \
+		IPWHITELIST_EGRESS=off $$venv/bin/python -m pytest -p no:cacheprovider -q -rs \
+			$(COMPAT_TESTS) > $$venv/pytest.log 2>&1 || failed="$$failed $$version"; \
+		cat $$venv/pytest.log; \
+		summary="$$summary\n  ccxt $$version ($$side): $$(tail -n 1 $$venv/pytest.log)"; \
+	done; \
+	printf '== compat summary:%b\n' "$$summary"; \
+	test -z "$$failed" || { echo "compat: failed on ccxt$$failed"; exit 1; }
+
 bench: $(STAMP)
 	IPWHITELIST_EGRESS=off $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(FT_VENV) $(SDK_VENV) site .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(FT_VENV) $(SDK_VENV) .venv-ccxt-oldest .venv-ccxt-newest site .pytest_cache .mypy_cache .ruff_cache .coverage

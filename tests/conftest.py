@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ccxt
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import ipwhitelist
+import netguard
 from helpers import make_client
 from ipwhitelist._fake import FakeServer
 
@@ -21,6 +24,38 @@ settings.register_profile(
 )
 settings.register_profile("ci", parent=settings.get_profile("default"), max_examples=300)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # No test reaches beyond loopback, in this process or any it starts: the
+    # children inherit the log path and load the guard from PYTHONPATH.
+    fd, log = tempfile.mkstemp(prefix="ipwhitelist-netguard-", suffix=".log")
+    os.close(fd)
+    os.environ[netguard.LOG_ENV] = log
+    os.environ["PYTHONPATH"] = netguard.child_env(os.environ)["PYTHONPATH"]
+    netguard.install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    log = os.environ.pop(netguard.LOG_ENV, None)
+    if log:
+        Path(log).unlink(missing_ok=True)
+
+
+def _fail_on_refusals() -> None:
+    refused = netguard.refusals()
+    netguard.forget()
+    if refused:
+        pytest.fail("\n".join(["the test reached beyond loopback:", *refused]), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only() -> Iterator[None]:
+    """Fail the test whose code or fixtures (here or in a child) went beyond loopback."""
+    # Refusals pending at setup come from this test's wider-scoped fixtures.
+    _fail_on_refusals()
+    yield
+    _fail_on_refusals()
 
 
 @pytest.fixture(autouse=True)

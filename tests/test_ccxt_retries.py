@@ -250,8 +250,8 @@ class TestSync:
 class TestFetch2Copy:
     def test_non_functions_are_left_alone(self):
         """Anything but a plain function is not copied."""
-        assert _wrap._fetch2(None) is None
-        assert _wrap._fetch2(len) is None
+        assert _wrap._fetch2(ccxt.binance, None) is None
+        assert _wrap._fetch2(ccxt.binance, len) is None
 
     def test_a_different_loop_is_left_alone(self):
         """A function that does not test ccxt.OperationFailed is not copied."""
@@ -259,7 +259,7 @@ class TestFetch2Copy:
         def fetch2(self: Any) -> Any:
             return self
 
-        assert _wrap._fetch2(fetch2) is None
+        assert _wrap._fetch2(ccxt.binance, fetch2) is None
 
     def test_a_class_with_its_own_fetch2_keeps_it(self):
         """A subclass that overrides fetch2 keeps its own method when wrapped."""

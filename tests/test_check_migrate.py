@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import http.server
+import socketserver
 import threading
 import tomllib
 from pathlib import Path
@@ -36,9 +37,10 @@ def _documented(path):
     return data[exchange]["main"]
 
 
-class _ForwardProxy(http.server.ThreadingHTTPServer):
+class _ForwardProxy(socketserver.ThreadingMixIn, socketserver.TCPServer):
     """A loopback HTTP forward proxy whose connections leave from another address."""
 
+    # Not http.server.HTTPServer: its server_bind() does a reverse DNS lookup.
     daemon_threads = True
 
     def __init__(self, source: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import socketserver
 import threading
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -168,6 +169,14 @@ class FakeServer:
 
 def _server_class(host: str) -> type[ThreadingHTTPServer]:
     class Server(ThreadingHTTPServer):
+        def server_bind(self) -> None:
+            # HTTPServer.server_bind() names the server with socket.getfqdn(): a
+            # reverse DNS query, sent to the network for any address /etc/hosts
+            # does not list (127.0.0.3, ::1). A loopback fake asks nobody.
+            socketserver.TCPServer.server_bind(self)
+            host, port = self.server_address[:2]
+            self.server_name, self.server_port = str(host), int(port)
+
         def handle_error(self, request: Any, client_address: Any) -> None:
             # Clients that hang up (timeouts, cancelled races) are expected here.
             import sys

@@ -42,9 +42,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import ccxt
-from ccxt.base.exchange import BaseExchange
 
-from . import _classify
+from . import _classify, _drift
+from ._ccxt_compat import BaseExchange
 from ._families import families_of
 from ._family import AddressFamily, check_family, pin_async, pin_sync
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
@@ -97,22 +97,21 @@ class _RetriedByCcxt(metaclass=_RetryableMeta):
 _fetch2s: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
-def _fetch2(func: object) -> Callable[..., Any] | None:
+def _fetch2(cls: type, func: object) -> Callable[..., Any] | None:
     """
     Return ccxt's own ``fetch2``, its retry loop never retrying an `IPRejection`.
 
     The loop retries ``isinstance(e, OperationFailed)``, looked up in the
     module's globals only when a request failed. The copy shares ccxt's code
     object, defaults and behaviour; only that global is rebound. None when
-    *func* does not look like that loop (a future ccxt), so it is kept as is.
+    *func* does not look like that loop (a future ccxt): it is kept as is, and
+    a warning says what that costs.
     """
-    if not isinstance(func, types.FunctionType):
+    problem = _drift.fetch2_problem(func)
+    if problem is not None:
+        _drift.fetch2_unrecognised(cls, func, problem)
         return None
-    names = func.__code__.co_names
-    if "OperationFailed" not in names or func.__globals__.get("OperationFailed") is not (
-        ccxt.OperationFailed
-    ):
-        return None
+    assert isinstance(func, types.FunctionType)  # noqa: S101 - checked by fetch2_problem
     found = _fetch2s.get(func)
     if found is None:
         # A snapshot of ccxt's module globals: fetch2 reads nothing else there.
@@ -292,7 +291,7 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
             key = id(func)
             if key not in wrapped:
                 is_async = asyncio.iscoroutinefunction(func)
-                if name == "fetch":
+                if name == "fetch" and _drift.fetch_fits(cls, func):
                     guard = guard_fetch_async if is_async else guard_fetch_sync
                 else:
                     guard = guard_async if is_async else guard_sync
@@ -301,8 +300,10 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
         # handle_http_status_code is not wrapped: its exceptions carry method,
         # URL, status and body in their text, which fetch()'s guard classifies
         # before ccxt's retry loop sees them.
-        namespace["handle_errors"] = _handle_errors(cls.handle_errors)  # type: ignore[attr-defined]
-        fetch2 = _fetch2(getattr(cls, "fetch2", None))
+        handle_errors = getattr(cls, "handle_errors", None)
+        if _drift.handle_errors_fits(cls, handle_errors):
+            namespace["handle_errors"] = _handle_errors(handle_errors)  # type: ignore[arg-type]
+        fetch2 = _fetch2(cls, getattr(cls, "fetch2", None))
         if fetch2 is not None:
             namespace["fetch2"] = fetch2
         subclass = type(cls.__name__, (cls,), namespace)

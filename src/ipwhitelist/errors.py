@@ -8,6 +8,7 @@ The tree, with the ccxt class each one also is::
         ├── IPNotWhitelisted also ccxt.PermissionDenied (⊂ AuthenticationError ⊂ ExchangeError)
         ├── IPBanned         also ccxt.DDoSProtection (⊂ NetworkError); .banned_until
         └── GeoRestricted    also ccxt.RestrictedLocation (⊂ OperationRejected ⊂ ExchangeError)
+                             (ccxt < 4.4.98 has no RestrictedLocation: there, OperationRejected)
 
 Each class also subclasses the ccxt exception that existing bot code most plausibly
 catches for that case, so old ``except ccxt.…`` handlers keep working.
@@ -23,6 +24,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import ccxt
+
+from ._ccxt_compat import RestrictedLocation
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -121,14 +124,15 @@ class IPBanned(IPRejection, ccxt.DDoSProtection):  # type: ignore[misc]
         return self.diagnosis.banned_until
 
 
-class GeoRestricted(IPRejection, ccxt.RestrictedLocation):  # type: ignore[misc]
+class GeoRestricted(IPRejection, RestrictedLocation):  # type: ignore[misc]
     """
     The exchange refuses service to the location (country/jurisdiction) of this IP.
 
     Also a `ccxt.RestrictedLocation` (hence `ccxt.OperationRejected` and
     `ccxt.ExchangeError`). Never a `ccxt.NetworkError`, although ccxt raises
     Binance's HTTP 451 as `ccxt.ExchangeNotAvailable`: no retry can change where
-    the server is.
+    the server is. ccxt releases before 4.4.98 have no ``RestrictedLocation``;
+    with those, it is a `ccxt.OperationRejected`, that class's parent.
 
     Added in *0.1.0*.
     """
