@@ -15,11 +15,17 @@ family the exchange sees a decision instead of the resolver's.
   connector with ``family=AF_INET`` or ``AF_INET6``.
 
 Websocket connections of ccxt.pro are not pinned.
+
+Other threads may be calling through the client while it is pinned or
+unpinned: the session's adapter table is never changed in place (requests
+looks it up on every call, and a half-changed table means "No connection
+adapters were found"); a complete new table replaces it in one assignment.
 """
 
 from __future__ import annotations
 
 import socket
+from collections import OrderedDict
 from typing import Any, Literal, TypeAlias
 
 AddressFamily: TypeAlias = Literal[4, 6]
@@ -37,23 +43,44 @@ def check_family(family: object) -> AddressFamily | None:
 
 
 def pin_sync(exchange: Any, family: AddressFamily | None) -> None:
-    """Mount family-pinned adapters on a sync client's requests session (or restore)."""
+    """
+    Mount family-pinned adapters on a sync client's requests session (or restore).
+
+    Callers serialise pinning and unpinning of one client (`wrap` holds a
+    lock); calls through the client need no lock, see the module docstring.
+    """
     session: Any = getattr(exchange, "session", None)
     adapters = getattr(session, "adapters", None)
     if session is None or adapters is None:
         return
-    saved = exchange.__dict__.get(_ADAPTERS)
-    if saved is not None:
-        # Re-pinning or unpinning starts from the user's own adapters.
-        adapters.clear()
-        adapters.update(saved)
-        del exchange.__dict__[_ADAPTERS]
+    # Re-pinning or unpinning starts from the user's own adapters. pop():
+    # a second unpin finds nothing to restore and does nothing.
+    saved = exchange.__dict__.pop(_ADAPTERS, None)
+    own = adapters if saved is None else saved
     if family is None:
+        if saved is not None:
+            session.adapters = OrderedDict(saved)
         return
-    exchange.__dict__[_ADAPTERS] = dict(adapters)
+    exchange.__dict__[_ADAPTERS] = dict(own)
     adapter = _pinned_adapter(family)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
+    session.adapters = mounted(own, {"https://": adapter, "http://": adapter})
+
+
+def mounted(adapters: Any, mounts: dict[str, Any]) -> OrderedDict[str, Any]:
+    """
+    A copy of a requests adapter table with *mounts* added, as ``Session.mount`` orders it.
+
+    Assign the result to ``session.adapters``: requests reads the table on every
+    call, so replacing it in one step never shows a thread a table without an
+    adapter for a prefix, while ``Session.mount`` moves entries one by one.
+    """
+    table: OrderedDict[str, Any] = OrderedDict(adapters)
+    for prefix, adapter in mounts.items():
+        table[prefix] = adapter
+        # Longest prefix first, the order requests' get_adapter() relies on.
+        for key in [k for k in table if len(k) < len(prefix)]:
+            table.move_to_end(key)
+    return table
 
 
 def _pinned_adapter(family: AddressFamily) -> Any:

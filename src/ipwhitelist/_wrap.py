@@ -65,6 +65,9 @@ _BASE = "__ipwhitelist_base__"
 _checked: weakref.WeakSet[BaseException] = weakref.WeakSet()
 _classes: dict[type, type] = {}
 _classes_lock = threading.Lock()
+# Serialises wrap()/unwrap() of clients (class, settings, pinned adapters move
+# together); calls through a client never take it.
+_swap_lock = threading.Lock()
 
 # The HTTP method every REST request goes through (fetch2(), request() and so
 # every implicit API method call it), plus what `has` does not list. fetch2
@@ -380,16 +383,17 @@ def wrap(
         # A registry documents several keys: the client's own (matched by its
         # key's fingerprint) is the list that counts; none documented = unknown.
         settings = attrs.evolve(settings, whitelist=bind(exchange))
-    cls = type(exchange)
-    if _BASE not in cls.__dict__:
-        has = getattr(exchange, "has", None)
-        unified = [k for k in has if isinstance(k, str)] if isinstance(has, dict) else []
-        exchange.__class__ = _wrapped_class(cls, unified)
-    exchange.__dict__[_STATE] = settings
-    if asyncio.iscoroutinefunction(type(exchange).fetch):
-        pin_async(exchange, settings.family)
-    else:
-        pin_sync(exchange, settings.family)
+    with _swap_lock:
+        cls = type(exchange)
+        if _BASE not in cls.__dict__:
+            has = getattr(exchange, "has", None)
+            unified = [k for k in has if isinstance(k, str)] if isinstance(has, dict) else []
+            exchange.__class__ = _wrapped_class(cls, unified)
+        exchange.__dict__[_STATE] = settings
+        if asyncio.iscoroutinefunction(type(exchange).fetch):
+            pin_async(exchange, settings.family)
+        else:
+            pin_sync(exchange, settings.family)
     return exchange
 
 
@@ -397,17 +401,20 @@ def unwrap(exchange: E) -> E:
     """
     Undo `wrap`: the same object, with its original class and no instrumentation.
 
-    Unwrapping a client that is not wrapped does nothing.
+    Unwrapping a client that is not wrapped does nothing. Other threads may
+    keep calling through the client meanwhile: each call runs either wrapped
+    or not, and always finds a connection adapter.
 
     Added in *0.1.0*.
     """
-    cls = type(exchange)
-    base = cls.__dict__.get(_BASE)
-    if base is not None:
-        exchange.__class__ = base
-        pin_sync(exchange, None)
-        pin_async(exchange, None)
-    getattr(exchange, "__dict__", {}).pop(_STATE, None)
+    with _swap_lock:
+        cls = type(exchange)
+        base = cls.__dict__.get(_BASE)
+        if base is not None:
+            exchange.__class__ = base
+            pin_sync(exchange, None)
+            pin_async(exchange, None)
+        getattr(exchange, "__dict__", {}).pop(_STATE, None)
     return exchange
 
 
