@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
-import random
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
+
+from ._fork import ForkSafeLock, ForkSafeRandom, reset_in_child
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -194,10 +195,16 @@ class EgressDetector:
         self._transport = transport
         self._async_transport = async_transport
         self._cache: dict[tuple[str | None, str | None], tuple[float, EgressReport]] = {}
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._inflight: dict[tuple[int, str | None, str | None], asyncio.Task[EgressReport]] = {}
         #: Number of lookups actually sent (not served from the cache).
         self.lookups = 0
+        reset_in_child(self)
+
+    def _after_fork_in_child(self) -> None:
+        # Lookups in flight belonged to the parent's threads and event loops;
+        # the cache holds answers, which are still this host's.
+        self._inflight = {}
 
     def invalidate(self) -> None:
         """Forget cached answers: the next call looks up again."""
@@ -461,7 +468,7 @@ def _async_retrying(collector: _Collector) -> tenacity.AsyncRetrying:
     return tenacity.AsyncRetrying(**_retry_settings(collector))
 
 
-_JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
+_JITTER = ForkSafeRandom()  # jitter, not cryptography
 _ATTEMPTS = 2
 
 
@@ -556,7 +563,7 @@ class _Collector:
 
 
 _default: EgressDetector | None = None
-_default_lock = threading.Lock()
+_default_lock = ForkSafeLock()
 
 
 def default_detector() -> EgressDetector | None:

@@ -10,9 +10,10 @@ the quiet window logs again, with the count of what it suppressed.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING, Protocol
+
+from ._fork import ForkSafeLock
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -60,7 +61,7 @@ class IncidentLog:
     def __init__(self, window: float = 300.0, level: int = logging.ERROR) -> None:
         self.window = window
         self.level = level
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         # incident key -> (logged at, repeats since)
         self._seen: dict[tuple[str, str, str | None, str | None], tuple[float, int]] = {}
 
@@ -112,7 +113,7 @@ class RejectionCounter:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._counts: dict[tuple[str, str], int] = {}
 
     def __call__(self, diagnosis: Diagnosis) -> None:
@@ -129,7 +130,7 @@ class RejectionCounter:
 
 
 _hooks: tuple[OnRejectionHook, ...] = (IncidentLog(),)
-_hooks_lock = threading.Lock()
+_hooks_lock = ForkSafeLock()
 
 
 def set_on_rejection_hooks(hooks: Iterable[OnRejectionHook]) -> None:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import threading
 import types
 import weakref
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -47,6 +46,7 @@ from ccxt.base.exchange import BaseExchange
 from . import _classify
 from ._families import families_of
 from ._family import AddressFamily, check_family, pin_async, pin_sync
+from ._fork import ForkSafeLock
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
 from ._mapping import Settings, reject
 from ._whitelist import WhitelistLike, to_whitelist
@@ -64,10 +64,10 @@ _BASE = "__ipwhitelist_base__"
 # through without classifying them again.
 _checked: weakref.WeakSet[BaseException] = weakref.WeakSet()
 _classes: dict[type, type] = {}
-_classes_lock = threading.Lock()
+_classes_lock = ForkSafeLock()
 # Serialises wrap()/unwrap() of clients (class, settings, pinned adapters move
 # together); calls through a client never take it.
-_swap_lock = threading.Lock()
+_swap_lock = ForkSafeLock()
 
 # The HTTP method every REST request goes through (fetch2(), request() and so
 # every implicit API method call it), plus what `has` does not list. fetch2
