@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
-from ._redact import redact_patterns, strip_query
+from ._redact import redact_patterns, strip_query, without_userinfo
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -44,6 +44,16 @@ def _to_strs(values: Iterable[str]) -> tuple[str, ...]:
 
 def _to_redacted(value: str) -> str:
     return redact_patterns(value)
+
+
+def _to_redacted_line(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = redact_patterns(without_userinfo(value))
+    return text if len(text) <= _LINE_CAP else text[: _LINE_CAP - 1] + "…"
+
+
+_LINE_CAP = 600
 
 
 def _to_redacted_url(value: str | None) -> str | None:
@@ -104,7 +114,11 @@ class Diagnosis:
         message: The exchange's message, redacted.
         reported_ip: The IP the exchange said it saw, parsed from its message.
         egress_ips: Public IPs detected for this host (IPv4 and/or IPv6); empty
-            when detection was off or failed.
+            when detection was disabled or failed.
+        egress_error: Why egress detection found no address, one short reason
+            per provider (``"https://api.ipify.org: timed out after 2.0 s; …"``);
+            ``None`` when it found one or when detection was disabled
+            (``egress_ips`` then empty too).
         address_family: 4 or 6, the IP version the failing request used, when
             known: from the IP the exchange reported, or from the client's
             pinned family (``wrap(family=...)``).
@@ -131,6 +145,7 @@ class Diagnosis:
     message: str = attrs.field(default="", converter=_to_redacted)
     reported_ip: IPAddress | None = attrs.field(default=None, converter=_to_ip)
     egress_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_to_ips)
+    egress_error: str | None = attrs.field(default=None, converter=_to_redacted_line)
     address_family: int | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.in_((4, 6)))
     )
@@ -173,13 +188,16 @@ class Diagnosis:
         if self.endpoint:
             lines.append(f"  request:         {self.endpoint}")
         lines.append(f"  IP it saw:       {self.reported_ip or 'not stated by the exchange'}")
-        egress = ", ".join(map(str, self.egress_ips)) or "unknown (detection off or failed)"
-        lines.append(f"  egress IP(s):    {egress}")
+        lines.append(f"  egress IP(s):    {self._egress_line()}")
         if self.address_family is not None:
             lines.append(f"  request used:    IPv{self.address_family}")
         if self.whitelisted is None and self.reported_ip is None and not self.egress_ips:
             # Without an address there was nothing to compare, whitelist or not.
-            lines.append(f"  documented list: {_NOTHING_TO_COMPARE}")
+            detection = "failed" if self.egress_error else "disabled"
+            lines.append(
+                f"  documented list: not compared: no IP known (none stated, egress detection "
+                f"{detection})"
+            )
         else:
             lines.append(f"  documented list: {_WHITELISTED[self.whitelisted]}")
         if self.banned_until is not None:
@@ -195,13 +213,19 @@ class Diagnosis:
             lines.append(f"Rule source: {self.source}")
         return "\n".join(lines)
 
+    def _egress_line(self) -> str:
+        if self.egress_ips:
+            return ", ".join(map(str, self.egress_ips))
+        if self.egress_error:
+            return f"unknown (egress detection failed: {self.egress_error})"
+        return "unknown (egress detection disabled)"
+
 
 _WHITELISTED = {
     True: "on the documented whitelist",
     False: "NOT on the documented whitelist",
     None: "no documented whitelist to compare with (pass whitelist= to wrap())",
 }
-_NOTHING_TO_COMPARE = "not compared: no IP known (none stated, egress detection off or failed)"
 
 
 def _serialize(_inst: object, _field: object, value: Any) -> Any:

@@ -103,3 +103,13 @@ def credentials_of(exchange: object) -> tuple[str, ...]:
         if isinstance(value, str) and value:
             values.append(value)
     return tuple(values)
+
+
+# scheme://user:password@ (or scheme://user@) in any URL: proxies carry their
+# credentials there.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]+@")
+
+
+def without_userinfo(text: str) -> str:
+    """Replace the ``user:password@`` part of every URL in *text*, keeping scheme, host and port."""
+    return _USERINFO.sub(rf"\1{REDACTED}@", text)
