@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, TypeAlias
 
 import attrs
 
@@ -210,6 +210,31 @@ class EgressDetector:
         # Lookups in flight belonged to the parent's threads and event loops;
         # the cache holds answers, which are still this host's.
         self._inflight = {}
+
+    # -- pickling: wrapped clients carry their detector ---------------------------
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        # The process-wide default unpickles as the loading process's default
+        # (which IPWHITELIST_EGRESS may turn off there); any other by its settings.
+        if self is _default:
+            return (default_detector, ())
+        return super().__reduce_ex__(protocol)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only the configuration: the lock cannot travel, and cached answers
+        # belong to this host and this moment.
+        state = dict(self.__dict__)
+        for name in ("_lock", "_cache", "_inflight"):
+            del state[name]
+        state["lookups"] = 0
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache = {}
+        self._lock = ForkSafeLock()
+        self._inflight = {}
+        reset_in_child(self)
 
     def invalidate(self) -> None:
         """Forget cached answers: the next call looks up again."""

@@ -28,6 +28,9 @@ import socket
 from collections import OrderedDict
 from typing import Any, Literal, TypeAlias
 
+# ccxt's sync clients are built on requests, so it is loaded already.
+from requests.adapters import HTTPAdapter
+
 AddressFamily: TypeAlias = Literal[4, 6]
 
 _ADAPTERS = "_ipwhitelist_adapters"
@@ -94,22 +97,33 @@ def source_adapter(address: str) -> Any:
     The family's wildcard address pins the family; a loopback address such as
     127.0.0.2 plays "the egress IP changed" in the demo and the examples.
     """
-    from requests.adapters import HTTPAdapter
+    return SourceAdapter(address)
 
-    source = (address, 0)
 
-    class SourceAdapter(HTTPAdapter):
-        """Binds every connection (direct or to a proxy) to one source address."""
+class SourceAdapter(HTTPAdapter):
+    """
+    Binds every connection (direct or to a proxy) to one source address.
 
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["source_address"] = source
-            super().init_poolmanager(*args, **kwargs)
+    A module-level class with the address in its pickled state, so that a
+    pinned client pickles (requests pickles a session with its adapters).
+    """
 
-        def proxy_manager_for(self, proxy: Any, **kwargs: Any) -> Any:
-            kwargs["source_address"] = source
-            return super().proxy_manager_for(proxy, **kwargs)
+    __attrs__ = [*HTTPAdapter.__attrs__, "source"]  # noqa: RUF012 - requests' pickling list
 
-    return SourceAdapter()
+    def __init__(self, address: str) -> None:
+        # Before HTTPAdapter.__init__, which builds the pool manager.
+        self.source = (address, 0)
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Build the pool manager with the source address set."""
+        kwargs["source_address"] = self.source
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: Any, **kwargs: Any) -> Any:
+        """Build a proxy's pool manager with the source address set."""
+        kwargs["source_address"] = self.source
+        return super().proxy_manager_for(proxy, **kwargs)
 
 
 def pin_async(exchange: Any, family: AddressFamily | None) -> None:
@@ -148,4 +162,18 @@ def pin_async(exchange: Any, family: AddressFamily | None) -> None:
         )
         return result
 
+    open._ipwhitelist_pin = True  # type: ignore[attr-defined]
     exchange.__dict__["open"] = open
+
+
+def without_pin_hooks(state: dict[str, Any]) -> dict[str, Any]:
+    """
+    A client's instance state without the async pin's ``open`` override.
+
+    The override is a closure bound to one client: a copy or an unpickled
+    client gets its own when it is wrapped again.
+    """
+    hook = state.get("open")
+    if getattr(hook, "_ipwhitelist_pin", False):
+        state = {k: v for k, v in state.items() if k != "open"}
+    return state

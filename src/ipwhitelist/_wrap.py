@@ -29,15 +29,19 @@ The wrapped class runs ccxt's own ``fetch2`` code with that one name bound to a
 class that excludes `IPRejection`: an IP rejection leaves the loop at once,
 anything else is retried exactly as ccxt does, and a successful call runs the
 very same bytecode as before.
+
+A wrapped client pickles as its ccxt class does and unpickles wrapped again
+with the same settings (`_rewrap`); ``copy`` and ``deepcopy`` go the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copyreg
 import functools
 import types
 import weakref
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar
 
 import attrs
 import ccxt
@@ -45,7 +49,7 @@ from ccxt.base.exchange import BaseExchange
 
 from . import _classify
 from ._families import families_of
-from ._family import AddressFamily, check_family, pin_async, pin_sync
+from ._family import AddressFamily, check_family, pin_async, pin_sync, without_pin_hooks
 from ._fork import ForkSafeLock
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
 from ._mapping import Settings, reject
@@ -306,9 +310,49 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
         fetch2 = _fetch2(getattr(cls, "fetch2", None))
         if fetch2 is not None:
             namespace["fetch2"] = fetch2
+        namespace["__reduce_ex__"] = _reduce_ex
         subclass = type(cls.__name__, (cls,), namespace)
         _classes[cls] = subclass
         return subclass
+
+
+def _reduce_ex(self: Any, _protocol: SupportsIndex) -> tuple[Any, ...]:
+    """
+    Pickle (and copy) a wrapped client as its ccxt class, plus the wrap() settings.
+
+    The generated class cannot be found by name, so the pickle names the
+    ccxt class and `_rewrap` wraps the restored client again. The state is
+    ccxt's own (its ``__dict__``) without the per-client async hook, so the
+    pickle holds nothing beyond ccxt's own pickle and the settings (detector
+    configuration, whitelist, family).
+    """
+    state = without_pin_hooks({k: v for k, v in vars(self).items() if k != _STATE})
+    return (_rewrap, (type(self).__dict__[_BASE], state, _settings(self)))
+
+
+def _rewrap(base: type[Any], state: dict[str, Any], settings: Settings | None) -> Any:
+    """Restore a pickled wrapped client: ccxt's object, wrapped again with *settings*."""
+    # What pickle's default reconstruction does (copyreg.__newobj__, then the dict).
+    exchange: Any = copyreg.__newobj__(base)  # type: ignore[attr-defined]
+    exchange.__dict__.update(state)
+    if settings is not None:  # pragma: no branch - None only if pickled during an unwrap()
+        with _swap_lock:
+            _install(exchange, settings)
+    return exchange
+
+
+def _install(exchange: Any, settings: Settings) -> None:
+    """Swap in the wrapped class and *settings*, pin the family; under `_swap_lock`."""
+    cls = type(exchange)
+    if _BASE not in cls.__dict__:
+        has = getattr(exchange, "has", None)
+        unified = [k for k in has if isinstance(k, str)] if isinstance(has, dict) else []
+        exchange.__class__ = _wrapped_class(cls, unified)
+    exchange.__dict__[_STATE] = settings
+    if asyncio.iscoroutinefunction(type(exchange).fetch):
+        pin_async(exchange, settings.family)
+    else:
+        pin_sync(exchange, settings.family)
 
 
 def _detector(egress: bool | EgressDetector) -> EgressDetector | None:
@@ -350,6 +394,12 @@ def wrap(
     clients. Returns the same object: identity, ``isinstance`` checks and every
     attribute are preserved. Wrapping again only replaces the options.
 
+    A wrapped client pickles as the ccxt client does (the pickle adds the
+    options, no credential) and unpickles wrapped, with the same options: the
+    same `EgressDetector` configuration with an empty cache (the default
+    detector becomes the loading process's default), whitelist and family.
+    ``copy.copy`` and ``copy.deepcopy`` give wrapped clients too.
+
     Args:
         exchange: A ccxt client instance.
         egress: ``True`` looks up the public egress IP when (and only when) a
@@ -384,16 +434,7 @@ def wrap(
         # key's fingerprint) is the list that counts; none documented = unknown.
         settings = attrs.evolve(settings, whitelist=bind(exchange))
     with _swap_lock:
-        cls = type(exchange)
-        if _BASE not in cls.__dict__:
-            has = getattr(exchange, "has", None)
-            unified = [k for k in has if isinstance(k, str)] if isinstance(has, dict) else []
-            exchange.__class__ = _wrapped_class(cls, unified)
-        exchange.__dict__[_STATE] = settings
-        if asyncio.iscoroutinefunction(type(exchange).fetch):
-            pin_async(exchange, settings.family)
-        else:
-            pin_sync(exchange, settings.family)
+        _install(exchange, settings)
     return exchange
 
 
