@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -476,6 +477,15 @@ class TestOutcomes:
             assert state.secret not in err
             assert "Traceback" not in err
             assert "whitelist does not allow" not in err  # the incident: stdout has it
+
+    def test_a_broken_log_record_never_reaches_the_caller(self, monkeypatch):
+        """The CLI's log handler follows logging's contract: a failing record is not raised."""
+        from ipwhitelist._cli import _LogToStderr
+
+        monkeypatch.setattr(logging, "raiseExceptions", False)
+        record = logging.LogRecord("ipwhitelist", logging.ERROR, __file__, 1, "%d", ("x",), None)
+
+        _LogToStderr().handle(record)
 
     def test_audit_wrong_secret(self, bybit, capsys, monkeypatch):
         """A non-IP refusal is reported as such, exit 1, without the secret."""

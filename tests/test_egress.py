@@ -67,8 +67,22 @@ class TestValidation:
             ((302, b""), "HTTP 302"),
             ((500, b"8.8.8.8"), "HTTP 500"),
             (httpx.ConnectError("refused"), "connect failed: refused"),
+            (httpx.ConnectError(""), "connect failed: no reason given"),
+            (httpx.ConnectTimeout("slow"), "connect timed out after 0."),
+            (httpx.ReadTimeout("slow"), ": timed out after 0."),
         ],
-        ids=["private", "loopback", "garbage", "huge", "redirect", "500", "reset"],
+        ids=[
+            "private",
+            "loopback",
+            "garbage",
+            "huge",
+            "redirect",
+            "500",
+            "reset",
+            "refused-silently",
+            "connect-timeout",
+            "read-timeout",
+        ],
     )
     def test_bad_answers_are_rejected(self, run, answer, reason):
         """Private/loopback IPs, garbage, huge bodies, redirects, errors give no IP."""

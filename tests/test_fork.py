@@ -140,11 +140,15 @@ def test_child_works_while_every_package_lock_is_held():
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with contextlib.ExitStack() as stack:
-            for lock in locks:
-                stack.enter_context(lock)
-            holding.set()
+        for lock in locks:
+            lock.acquire()
+        try:
+            if all(lock.locked() for lock in locks):
+                holding.set()
             release.wait(BOUND)
+        finally:
+            for lock in reversed(locks):
+                lock.release()
 
     def child() -> bool:
         detector = ipwhitelist.EgressDetector(

@@ -206,7 +206,7 @@ class EgressDetector:
         self.lookups = 0
         reset_in_child(self)
 
-    def _after_fork_in_child(self) -> None:
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - forked child (test_fork)
         # Lookups in flight belonged to the parent's threads and event loops;
         # the cache holds answers, which are still this host's.
         self._inflight = {}
@@ -510,7 +510,7 @@ def _reason(error: BaseException, elapsed: float) -> str:
     if isinstance(error, httpx.TimeoutException):
         return f"timed out after {elapsed:.1f} s"
     if isinstance(error, httpx.ConnectError):
-        return f"connect failed: {error or 'no reason given'}"
+        return f"connect failed: {str(error) or 'no reason given'}"
     if isinstance(error, EgressError):
         return str(error)
     return f"{type(error).__name__}: {error}"

@@ -132,9 +132,11 @@ def pin_async(exchange: Any, family: AddressFamily | None) -> None:
 
     ccxt calls ``open()`` before every request, so only pinned clients get an
     override, as an instance attribute; everyone else keeps ccxt's own.
+    Re-pinning replaces the override in one store, so a concurrent call never
+    sees ccxt's own ``open()`` in between (its unpinned session would stay).
     """
-    exchange.__dict__.pop("open", None)
     if family is None:
+        exchange.__dict__.pop("open", None)
         return
     base_open = type(exchange).open
 

@@ -39,7 +39,7 @@ def reset_in_child(obj: AfterFork) -> None:
     _registered.add(obj)
 
 
-def _in_child() -> None:
+def _in_child() -> None:  # pragma: no cover - forked child (test_fork)
     # The child has one thread: nothing else touches the set while it is walked.
     for obj in list(_registered):
         obj._after_fork_in_child()
@@ -58,7 +58,7 @@ class ForkSafeLock:
         self._lock = threading.Lock()
         reset_in_child(self)
 
-    def _after_fork_in_child(self) -> None:
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - forked child (test_fork)
         self._lock = threading.Lock()
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
@@ -97,7 +97,7 @@ class ForkSafeRandom(random.Random):
         super().__init__()
         reset_in_child(self)
 
-    def _after_fork_in_child(self) -> None:
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - forked child (test_fork)
         self.seed()
 
 

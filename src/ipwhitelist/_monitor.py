@@ -119,7 +119,7 @@ class EgressMonitor:
         self._task: asyncio.Task[None] | None = None
         reset_in_child(self)
 
-    def _after_fork_in_child(self) -> None:
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - forked child (test_fork)
         # The watching thread was not copied into the child: the monitor is
         # stopped there, and the child may start its own.
         self._stop = threading.Event()
