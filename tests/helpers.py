@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
 from ipwhitelist._fake import Reply, Request, point_at
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 API_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
@@ -192,3 +194,30 @@ def replay_at_ban_time(monkeypatch: Any, banned_until_ms: int | None) -> None:
 
         sent = datetime.fromtimestamp(banned_until_ms / 1000 - 60, UTC)
         monkeypatch.setattr(_bans, "_now", lambda: sent)
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """
+    The URL of a loopback server that accepts connections and never answers.
+
+    The kernel completes the handshakes (nobody calls accept()), the request
+    is sent, and the answer never comes: a provider that hangs.
+    """
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as listener:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+
+
+@contextmanager
+def blackhole() -> Iterator[str]:
+    """
+    The URL of a loopback port whose connects hang, as behind a firewall that drops packets.
+
+    A listener with a backlog of 0 and one connection never accepted has a full
+    queue: Linux drops further SYNs, so connect() waits until its own timeout.
+    """
+    with (
+        socket.create_server(("127.0.0.1", 0), backlog=0) as listener,
+        socket.create_connection(listener.getsockname()),
+    ):
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"

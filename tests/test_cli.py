@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import ipwhitelist
 from ipwhitelist._cli import main
 from ipwhitelist._demo import DEMO_KEY, DEMO_SECRET, run
 from ipwhitelist._fake import FakeServer, Reply
@@ -346,7 +348,7 @@ class TestAgainstFakeExchanges:
         assert 1 == refused.returncode
         assert "10010" == json.loads(refused.stdout)["diagnosis"]["code"]
         assert 1 == quiet.returncode
-        assert "" == quiet.stdout
+        assert ("", "") == (quiet.stdout, quiet.stderr)
         for done in (ok, refused, quiet):
             self._assert_no_secret(done, state)
 
@@ -471,6 +473,40 @@ class TestOutcomes:
         data = json.loads(capsys.readouterr().out)
         assert 1 == code
         assert "ip_not_whitelisted" == data["rejection"]["kind"]
+
+    @pytest.mark.parametrize("quiet", [False, True])
+    def test_check_logs_library_errors_unless_quiet(self, bybit, capsys, quiet):
+        """The CLI shows the library's errors on stderr in one line, not the incident; -q none."""
+        state, config = bybit
+        state.allowed_ips = ["203.0.113.7"]
+
+        def broken_hook(_diagnosis):
+            raise RuntimeError(f"hook bug near {state.secret}")
+
+        ipwhitelist.set_on_rejection_hooks([ipwhitelist.IncidentLog(), broken_hook])
+        quiet_flag = ["-q"] if quiet else []
+
+        code = main(["check", "bybit", *quiet_flag, "--no-egress", "--config", config])
+
+        err = capsys.readouterr().err
+        assert 1 == code
+        if quiet:
+            assert "" == err
+        else:
+            assert "ipwhitelist: error: on-rejection hook" in err
+            assert "(RuntimeError: hook bug near " in err
+            assert state.secret not in err
+            assert "Traceback" not in err
+            assert "whitelist does not allow" not in err  # the incident: stdout has it
+
+    def test_a_broken_log_record_never_reaches_the_caller(self, monkeypatch):
+        """The CLI's log handler follows logging's contract: a failing record is not raised."""
+        from ipwhitelist._cli import _LogToStderr
+
+        monkeypatch.setattr(logging, "raiseExceptions", False)
+        record = logging.LogRecord("ipwhitelist", logging.ERROR, __file__, 1, "%d", ("x",), None)
+
+        _LogToStderr().handle(record)
 
     def test_audit_wrong_secret(self, bybit, capsys, monkeypatch):
         """A non-IP refusal is reported as such, exit 1, without the secret."""

@@ -104,6 +104,30 @@ class TestDiagnosis:
         assert "not compared: no IP known" in str(make(whitelisted=None))
         assert "pass whitelist=" in str(make(whitelisted=None, egress_ips=["203.0.113.7"]))
 
+    def test_str_tells_disabled_from_failed_egress_detection(self):
+        """Without egress IPs, the text says whether detection was off or why it failed."""
+        disabled = make()
+        failed = make(egress_error="https://api.ipify.org: timed out after 2.0 s")
+
+        assert "egress IP(s):    unknown (egress detection disabled)" in str(disabled)
+        assert "none stated, egress detection disabled" in str(disabled)
+        assert (
+            "egress IP(s):    unknown (egress detection failed: "
+            "https://api.ipify.org: timed out after 2.0 s)"
+        ) in str(failed)
+        assert "none stated, egress detection failed" in str(failed)
+        assert (None, "https://api.ipify.org: timed out after 2.0 s") == (
+            disabled.to_dict()["egress_error"],
+            failed.to_dict()["egress_error"],
+        )
+
+    def test_egress_error_is_redacted_and_capped(self):
+        """egress_error goes through the redactor and is one bounded line."""
+        d = make(egress_error=f"proxy http://u:{API_KEY}@proxy.test: refused " + "x" * 5000)
+
+        assert API_KEY not in str(d)
+        assert len(d.egress_error) <= 600
+
     def test_secrets_never_stored(self):
         """message and endpoint are redacted whatever the caller passes."""
         d = make(

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import ccxt
 import httpx
 import pytest
 
 import ipwhitelist
+from helpers import B2015, CREDENTIALS, CannedAdapter, blackhole, mount, silent_server
 from ipwhitelist import EgressDetector, Provider
 from ipwhitelist._egress import default_detector
 from ipwhitelist._fake import FakeServer, Reply
@@ -59,9 +67,23 @@ class TestValidation:
             ((200, b"1" * 5000), "larger than"),
             ((302, b""), "HTTP 302"),
             ((500, b"8.8.8.8"), "HTTP 500"),
-            (httpx.ConnectError("refused"), "ConnectError"),
+            (httpx.ConnectError("refused"), "connect failed: refused"),
+            (httpx.ConnectError(""), "connect failed: no reason given"),
+            (httpx.ConnectTimeout("slow"), "connect timed out after 0."),
+            (httpx.ReadTimeout("slow"), ": timed out after 0."),
         ],
-        ids=["private", "loopback", "garbage", "huge", "redirect", "500", "reset"],
+        ids=[
+            "private",
+            "loopback",
+            "garbage",
+            "huge",
+            "redirect",
+            "500",
+            "reset",
+            "refused-silently",
+            "connect-timeout",
+            "read-timeout",
+        ],
     )
     def test_bad_answers_are_rejected(self, run, answer, reason):
         """Private/loopback IPs, garbage, huge bodies, redirects, errors give no IP."""
@@ -309,6 +331,13 @@ class TestProxy:
         assert () == report.ips
         assert "proxy" in report.errors[0]
 
+    def test_bad_proxy_error_has_no_password(self, run):
+        """The proxy's credentials never reach the report (it flows into diagnoses)."""
+        report = run(EgressDetector(["http://a.test/"]), proxy="ftp://bot:hunter2-pw@proxy.test:1")
+
+        assert "hunter2-pw" not in report.errors[0]
+        assert "ftp://***@proxy.test:1" in report.errors[0]
+
 
 def test_default_detector_switch(monkeypatch):
     """IPWHITELIST_EGRESS=off disables the default detector; otherwise one is shared."""
@@ -505,3 +534,160 @@ class TestLoopbackProviders:
             report = run(d)
 
         assert "198.51.100.77" == str(report.ipv4)
+
+
+class TestFailureReasons:
+    """Every provider that gave no address says why, in one line of ``errors``."""
+
+    def test_silent_and_blackholed_providers_time_out(self, run):
+        """A provider that never answers and one whose connect hangs both report a timeout."""
+        with silent_server() as silent, blackhole() as hole:
+            report = run(EgressDetector([silent, hole], timeout=0.5))
+
+        assert () == report.ips
+        assert 2 == len(report.errors)
+        for url in (silent, hole):
+            (error,) = (e for e in report.errors if e.startswith(f"{url}: "))
+            assert re.fullmatch(
+                r"(connect )?timed out after \d+\.\d s", error.removeprefix(f"{url}: ")
+            )
+
+    def test_refused_connect_says_connect_failed(self, run):
+        """Nothing listening: "connect failed: <reason>"."""
+        report = run(EgressDetector(["http://127.0.0.1:9/ip"], timeout=1))
+
+        assert report.errors[0].startswith("http://127.0.0.1:9/ip: connect failed: ")
+
+    def test_a_decided_race_lists_no_loser(self, run):
+        """A provider still running after the answer was not needed: it is no failure."""
+        with (
+            silent_server() as silent,
+            FakeServer(default=lambda r: Reply(body="198.51.100.2")) as s,
+        ):
+            report = run(EgressDetector([silent, f"{s.url}/ip"], allow_private=True, timeout=3))
+
+        assert ("198.51.100.2", ()) == (str(report.ipv4), report.errors)
+
+    def test_the_missing_family_times_out_after_the_grace(self, run):
+        """An IPv6 provider that does not answer within the grace period is reported."""
+        with (
+            silent_server() as silent,
+            FakeServer(default=lambda r: Reply(body="198.51.100.2")) as s,
+        ):
+            d = EgressDetector(
+                [Provider(url=f"{s.url}/ip", family=4), Provider(url=silent, family=6)],
+                allow_private=True,
+                grace=0.1,
+                timeout=3,
+            )
+            report = run(d)
+
+        assert 1 == len(report.errors)
+        assert report.errors[0].startswith(f"{silent}: timed out after")
+
+
+class TestDiagnosisSaysWhy:
+    """A rejection's diagnosis tells "egress detection disabled" from "failed: <reasons>"."""
+
+    @staticmethod
+    def _reject(egress):
+        client = ipwhitelist.wrap(
+            mount(ccxt.binance(CREDENTIALS), CannedAdapter(401, B2015)), egress=egress
+        )
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            client.private_get_account()
+        return info.value
+
+    def test_disabled(self):
+        """egress=False: no lookup, and the diagnosis says detection is disabled."""
+        diagnosis = self._reject(egress=False).diagnosis
+
+        assert ((), None) == (diagnosis.egress_ips, diagnosis.egress_error)
+        assert "unknown (egress detection disabled)" in str(diagnosis)
+
+    def test_failed(self):
+        """Every provider failed: each one's reason is in the diagnosis."""
+        with silent_server() as silent:
+            detector = EgressDetector([silent, "http://127.0.0.1:9/"], timeout=0.5)
+            rejection = self._reject(detector)
+
+        diagnosis = rejection.diagnosis
+        assert () == diagnosis.egress_ips
+        assert f"{silent}: timed out after" in diagnosis.egress_error
+        assert "http://127.0.0.1:9/: connect failed: " in diagnosis.egress_error
+        assert "unknown (egress detection failed: " in str(diagnosis)
+        assert "egress: unknown (detection failed)" in str(rejection)
+
+    def test_lookup_that_raises(self):
+        """A detector that raises is a failed detection, named by the exception class."""
+
+        class Broken(EgressDetector):
+            def detect(self, *args, **kwargs):
+                raise RuntimeError("bug")
+
+        diagnosis = self._reject(Broken(["https://a.test/"])).diagnosis
+
+        assert "the lookup raised RuntimeError (see the log)" == diagnosis.egress_error
+
+
+_EXIT_SCRIPT = """
+import json, sys, time
+sys.path.insert(0, sys.argv[2])
+import ccxt, httpx, ipwhitelist
+from helpers import B2015, CannedAdapter, blackhole, mount, silent_server
+
+BUDGET = float(sys.argv[1])
+
+
+class Stuck(httpx.HTTPTransport):
+    # A worker stuck past every timeout, as in a resolver that does not answer.
+    def handle_request(self, request):
+        if request.url.host == "stuck.test":
+            time.sleep(BUDGET * 40)
+            raise httpx.ConnectError("the resolver gave up")
+        return super().handle_request(request)
+
+
+with silent_server() as silent, blackhole() as hole:
+    detector = ipwhitelist.EgressDetector(
+        [silent, hole, "http://stuck.test/"], timeout=BUDGET, transport=Stuck()
+    )
+    client = ccxt.binance({"apiKey": "k" * 64, "secret": "s" * 64})
+    ipwhitelist.wrap(mount(client, CannedAdapter(401, B2015)), egress=detector)
+    start = time.monotonic()
+    try:
+        client.private_get_account()
+    except ipwhitelist.IPNotWhitelisted as exc:
+        diagnosis = exc.diagnosis
+    cost = time.monotonic() - start
+print(json.dumps({"cost": cost, "egress_error": getattr(diagnosis, "egress_error", None)}))
+print(time.time())
+"""
+
+
+class TestFirewalledHost:
+    """Egress on a host whose firewall drops or swallows the lookups."""
+
+    BUDGET = 0.5
+
+    def test_nothing_holds_the_process_after_the_budget(self):
+        """A rejection costs about the budget, and the process exits right after its work."""
+        done = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", _EXIT_SCRIPT, str(self.BUDGET), str(Path(__file__).parent)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "IPWHITELIST_EGRESS": "on"},
+        )
+        exited = time.time()
+
+        assert 0 == done.returncode, done.stderr
+        first, last = done.stdout.splitlines()
+        outcome = json.loads(first)
+        # Generous ratios of the budget, never tight timings: the stuck worker
+        # held the exit for 39 budgets before; interpreter teardown under load
+        # takes a few tenths of a second.
+        assert outcome["cost"] < 4 * self.BUDGET
+        assert exited - float(last) < 10 * self.BUDGET
+        assert "timed out after" in outcome["egress_error"]

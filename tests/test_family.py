@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import sys
+import threading
 
 import ccxt
 import ccxt.async_support
@@ -144,3 +146,76 @@ def test_async_pin_is_per_instance_and_undone_by_unwrap(v4):
     assert "open" not in vars(plain)
     ipwhitelist.unwrap(pinned)
     assert "open" not in vars(pinned)
+
+
+class TestConcurrentSwap:
+    """Wrapping and unwrapping a pinned client while other threads call through it."""
+
+    @pytest.fixture(autouse=True)
+    def _switch_often(self):
+        # Switch threads every microsecond instead of every 5 ms, so a window
+        # in which the session has no adapter is hit, not left to luck.
+        before = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        yield
+        sys.setswitchinterval(before)
+
+    CALLERS = 6
+    CALLS = 100  # per caller: bounded work, a few seconds at most
+    BOUND = 30.0  # seconds: generous, only reached on a deadlock
+
+    def test_calls_never_fail_while_the_pin_is_swapped(self, v4):
+        """Calls on other threads never find the session without an adapter."""
+        client = make_client(ccxt, "binance", v4.url)
+        failures: list[BaseException] = []
+        done = threading.Event()
+
+        def call() -> None:
+            for _ in range(self.CALLS):
+                try:
+                    client.private_get_account()
+                except Exception as exc:
+                    failures.append(exc)
+
+        def swap() -> None:
+            while not done.is_set():
+                ipwhitelist.wrap(client, egress=False, family=4)
+                ipwhitelist.unwrap(client)
+
+        swapper = threading.Thread(target=swap, daemon=True)
+        callers = [threading.Thread(target=call, daemon=True) for _ in range(self.CALLERS)]
+        swapper.start()
+        for thread in callers:
+            thread.start()
+        for thread in callers:
+            thread.join(self.BOUND)
+        done.set()
+        swapper.join(self.BOUND)
+
+        assert [] == [f"{type(e).__name__}: {e}" for e in failures]
+        assert self.CALLERS * self.CALLS == len(v4.requests)
+
+    def test_concurrent_unwraps_do_not_raise(self, v4):
+        """Threads unwrapping the same pinned client at once all succeed."""
+        client = make_client(ccxt, "binance", v4.url)
+        original = dict(client.session.adapters)
+        errors: list[BaseException] = []
+
+        def unwrap(gate: threading.Barrier) -> None:
+            gate.wait(self.BOUND)
+            try:
+                ipwhitelist.unwrap(client)
+            except Exception as exc:
+                errors.append(exc)
+
+        for _ in range(300):
+            ipwhitelist.wrap(client, egress=False, family=4)
+            barrier = threading.Barrier(4)
+            threads = [threading.Thread(target=unwrap, args=(barrier,)) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(self.BOUND)
+
+            assert [] == errors
+            assert original == dict(client.session.adapters)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import subprocess
+import sys
 import tracemalloc
 
 import ccxt
@@ -256,3 +258,41 @@ class TestIncidentMemory:
         """An incident log that remembers nothing is a configuration mistake."""
         with pytest.raises(ValueError, match="max_incidents"):
             ipwhitelist.IncidentLog(max_incidents=0)
+
+
+class TestLoggingWithoutConfiguration:
+    """The library follows the logging HOWTO: no output unless the application asks for it."""
+
+    SCRIPT = """
+import ipwhitelist
+from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+
+def broken_hook(diagnosis):
+    raise RuntimeError("a hook bug")
+
+ipwhitelist.set_on_rejection_hooks([ipwhitelist.IncidentLog(), broken_hook])
+with fake_exchange("bybit", FakeKeyState(allowed_ips=["203.0.113.7"])) as fake:
+    client = ipwhitelist.wrap(fake.client(), egress=False)
+    try:
+        client.fetch_balance()
+    except ipwhitelist.IPNotWhitelisted:
+        print("rejected")
+"""
+
+    def test_a_rejection_prints_nothing_on_stderr(self):
+        """With no logging configured, a rejection (and a failing hook) writes nothing to stderr."""
+        done = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", self.SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+        assert ("rejected\n", "", 0) == (done.stdout, done.stderr, done.returncode)
+
+    def test_the_package_logger_has_a_null_handler(self):
+        """The ``ipwhitelist`` logger carries a NullHandler, so Python's last resort stays silent."""
+        handlers = logging.getLogger("ipwhitelist").handlers
+
+        assert any(isinstance(h, logging.NullHandler) for h in handlers)

@@ -13,6 +13,7 @@ exchange = ipwhitelist.wrap(ccxt.binance({"apiKey": ..., "secret": ...}))
 
 from __future__ import annotations
 
+import logging as _logging
 import typing as _typing
 
 from ._decorators import diagnose, diagnosing
@@ -50,6 +51,12 @@ if _typing.TYPE_CHECKING:
     from ._recovery import PositionCheck, RecoveryReview, areview_positions, review_positions
     from ._registry import KeyEntry, Migration, Registry, RegistryError
     from ._retry import retry_unless_ip_rejection
+
+# The logging HOWTO for libraries: the application decides where records go.
+# Without this, Python's last-resort handler prints warnings and errors (the
+# first record of every incident) on stderr of an application that configured
+# no logging at all.
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 # Loaded on first use: the egress detector (threads, providers) and the
 # tenacity integration are not needed to wrap a client.

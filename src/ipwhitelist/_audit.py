@@ -244,8 +244,10 @@ def _result(
 ) -> KeyAudit:
     facts = parse_response(plan.family, response, plan.now)
     egress_ips = tuple(str(ip) for ip in report.ips) if report is not None else ()
-    if failed is None and report is not None and not egress_ips:
-        failed = "; ".join(report.errors) or "no provider answered"
+    if failed is None and report is not None:
+        from ._egress import failure  # loaded: the report comes from there
+
+        failed = failure(report)
     return KeyAudit(
         exchange=str(getattr(exchange, "id", plan.family)),
         endpoint=plan.endpoint,

@@ -16,9 +16,9 @@ nobody prints every traceback.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
+from ._fork import ForkSafeLock
 from ._redact import MAX_INPUT, escape_controls, needles_for, redact_patterns, remove_needles
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class _StandIn:
 
 
 _classes: dict[type[BaseException], type[BaseException] | None] = {}
-_classes_lock = threading.Lock()
+_classes_lock = ForkSafeLock()
 
 
 def _stand_in_class(cls: type[BaseException]) -> type[BaseException] | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -70,6 +71,7 @@ class _Out:
 
         self.as_json = as_json
         self.secrets = tuple(s for s in secrets if s)
+        _log.secrets = self.secrets
         no_color = no_color or bool(os.environ.get("NO_COLOR"))
         self.console = Console(no_color=no_color, highlight=False, soft_wrap=True)
         self.err = Console(stderr=True, no_color=no_color, highlight=False, soft_wrap=True)
@@ -110,6 +112,38 @@ class _Out:
         if self.as_json or not self.err.is_terminal:
             return contextlib.nullcontext()
         return self.err.status(text)
+
+
+class _LogToStderr(logging.Handler):
+    """
+    The command line's log output: the library's warnings and errors, one redacted line each.
+
+    Incident records are left out: every command prints the diagnosis itself.
+    No traceback: the exception's class and message close the line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.secrets: tuple[str, ...] = ()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not hasattr(record, "ipwhitelist_incident") and super().filter(record)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from ._redact import redact
+
+        try:
+            message = record.getMessage().removeprefix("ipwhitelist: ")
+            text = f"ipwhitelist: {record.levelname.lower()}: {message}"
+            exc = record.exc_info[1] if record.exc_info else None
+            if exc is not None:
+                text += f" ({type(exc).__name__}: {exc})"
+            click.echo(redact(text, self.secrets), err=True)
+        except Exception:  # noqa: BLE001 - logging's own contract for a failing handler
+            self.handleError(record)
+
+
+_log = _LogToStderr()
 
 
 def _fail(message: str) -> NoReturn:
@@ -448,6 +482,8 @@ def check(
     """
     from . import check as run_check
 
+    if quiet:
+        _log.setLevel(logging.CRITICAL + 1)
     cfg, reg = _context(config, registry)
     target = _one_target(exchange, cfg)
     out = _Out(
@@ -773,6 +809,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     Exit codes: 0 all good, 1 a problem was found, 2 usage or configuration
     error, 3 could not determine (network).
     """
+    logger = logging.getLogger("ipwhitelist")
+    _log.setLevel(logging.WARNING)
+    _log.secrets = ()
+    logger.addHandler(_log)
+    try:
+        return _main(argv)
+    finally:
+        logger.removeHandler(_log)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except SystemExit as exc:

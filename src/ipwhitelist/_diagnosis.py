@@ -52,6 +52,7 @@ CAPS = {
     "ccxt_error": 128,
     "source": 512,
     "item": 512,  # each evidence and remediation line, a hint's summary and fix
+    "egress_error": 600,  # one short reason per provider
 }
 MAX_ITEMS = 32
 
@@ -86,6 +87,10 @@ def _to_ccxt_error(value: object) -> str | None:
 
 def _to_source(value: object) -> str | None:
     return _optional(value, CAPS["source"])
+
+
+def _to_egress_error(value: object) -> str | None:
+    return _optional(value, CAPS["egress_error"])
 
 
 def _to_endpoint(value: object) -> str | None:
@@ -155,7 +160,11 @@ class Diagnosis:
         reported_ip: The IP the exchange said it saw, parsed from its own words
             (its message, never ccxt's request URL).
         egress_ips: Public IPs detected for this host (IPv4 and/or IPv6); empty
-            when detection was off or failed.
+            when detection was disabled or failed.
+        egress_error: Why egress detection found no address, one short reason
+            per provider (``"https://api.ipify.org: timed out after 2.0 s; …"``);
+            ``None`` when it found one or when detection was disabled
+            (``egress_ips`` then empty too).
         address_family: 4 or 6, the IP version the failing request used, when
             known: from the IP the exchange reported, or from the client's
             pinned family (``wrap(family=...)``).
@@ -183,6 +192,7 @@ class Diagnosis:
     message: str = attrs.field(default="", converter=_to_message)
     reported_ip: IPAddress | None = attrs.field(default=None, converter=_to_ip)
     egress_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_to_ips)
+    egress_error: str | None = attrs.field(default=None, converter=_to_egress_error)
     address_family: int | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.in_((4, 6)))
     )
@@ -227,13 +237,16 @@ class Diagnosis:
         if self.endpoint:
             lines.append(f"  request:         {self.endpoint}")
         lines.append(f"  IP it saw:       {self.reported_ip or 'not stated by the exchange'}")
-        egress = ", ".join(map(str, self.egress_ips)) or "unknown (detection off or failed)"
-        lines.append(f"  egress IP(s):    {egress}")
+        lines.append(f"  egress IP(s):    {self._egress_line()}")
         if self.address_family is not None:
             lines.append(f"  request used:    IPv{self.address_family}")
         if self.whitelisted is None and self.reported_ip is None and not self.egress_ips:
             # Without an address there was nothing to compare, whitelist or not.
-            lines.append(f"  documented list: {_NOTHING_TO_COMPARE}")
+            detection = "failed" if self.egress_error else "disabled"
+            lines.append(
+                f"  documented list: not compared: no IP known (none stated, egress detection "
+                f"{detection})"
+            )
         else:
             lines.append(f"  documented list: {_WHITELISTED[self.whitelisted]}")
         if self.banned_until is not None:
@@ -250,13 +263,19 @@ class Diagnosis:
         # Each line escaped: a newline inside a field cannot start a line of its own.
         return human_lines(lines)
 
+    def _egress_line(self) -> str:
+        if self.egress_ips:
+            return ", ".join(map(str, self.egress_ips))
+        if self.egress_error:
+            return f"unknown (egress detection failed: {self.egress_error})"
+        return "unknown (egress detection disabled)"
+
 
 _WHITELISTED = {
     True: "on the documented whitelist",
     False: "NOT on the documented whitelist",
     None: "no documented whitelist to compare with (pass whitelist= to wrap())",
 }
-_NOTHING_TO_COMPARE = "not compared: no IP known (none stated, egress detection off or failed)"
 
 
 def _serialize(_inst: object, _field: object, value: Any) -> Any:

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import inspect
 import logging
-import threading
 import types
 
 import ccxt
+
+from ._fork import ForkSafeLock
 
 logger = logging.getLogger("ipwhitelist")
 
@@ -44,7 +45,7 @@ FETCH_SIGNATURE = (
 
 # Strong references: ccxt's functions live as long as the process anyway.
 _warned: set[tuple[object, str]] = set()
-_warned_lock = threading.Lock()
+_warned_lock = ForkSafeLock()
 
 
 def _parameters(func: object) -> list[inspect.Parameter] | None:

@@ -3,7 +3,9 @@ Public egress-IP detection: ask independent "what is my IP" services, first vali
 
 Bounded in every dimension: a total time budget, a response-size cap, no
 redirects, strict address validation, a TTL cache and single-flight so that a
-burst of rejections causes one lookup.
+burst of rejections causes one lookup. Sync lookups run in daemon threads:
+one stuck where no timeout reaches (the resolver, a connect the firewall
+swallows) is abandoned at the budget and never holds the process at exit.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
-import random
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, TypeAlias
 
 import attrs
 
 from ._address import parse_ip
+from ._fork import ForkSafeLock, ForkSafeRandom, reset_in_child
 from ._redact import MAX_INPUT, redact, redact_url, url_secrets
 
 if TYPE_CHECKING:
@@ -102,7 +104,9 @@ class EgressReport:
         ipv6: The IPv6 egress address, if found.
         provider: URL of the provider whose answer came first, if any.
         elapsed: Seconds the lookup took (0.0 for a cached answer's original lookup time).
-        errors: One line per provider that failed, for troubleshooting.
+        errors: One line per provider that gave no address and whose answer
+            was still wanted, saying why ("timed out after 2.0 s",
+            "connect failed: …", "HTTP 503", …).
         answers: Every ``(provider URL, address)`` answer received; in
             agreement mode, one per provider that answered.
 
@@ -205,10 +209,41 @@ class EgressDetector:
         self._transport = transport
         self._async_transport = async_transport
         self._cache: dict[tuple[str | None, str | None], tuple[float, EgressReport]] = {}
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._inflight: dict[tuple[int, str | None, str | None], asyncio.Task[EgressReport]] = {}
         #: Number of lookups actually sent (not served from the cache).
         self.lookups = 0
+        reset_in_child(self)
+
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - forked child (test_fork)
+        # Lookups in flight belonged to the parent's threads and event loops;
+        # the cache holds answers, which are still this host's.
+        self._inflight = {}
+
+    # -- pickling: wrapped clients carry their detector ---------------------------
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        # The process-wide default unpickles as the loading process's default
+        # (which IPWHITELIST_EGRESS may turn off there); any other by its settings.
+        if self is _default:
+            return (default_detector, ())
+        return super().__reduce_ex__(protocol)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only the configuration: the lock cannot travel, and cached answers
+        # belong to this host and this moment.
+        state = dict(self.__dict__)
+        for name in ("_lock", "_cache", "_inflight"):
+            del state[name]
+        state["lookups"] = 0
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache = {}
+        self._lock = ForkSafeLock()
+        self._inflight = {}
+        reset_in_child(self)
 
     def invalidate(self) -> None:
         """Forget cached answers: the next call looks up again."""
@@ -329,22 +364,22 @@ class EgressDetector:
         try:
             client = httpx.Client(transport=self._transport, **self._client_kwargs(proxy))  # type: ignore[arg-type]
         except (ValueError, ImportError, httpx.HTTPError) as exc:
-            return EgressReport(errors=(redact(f"proxy {proxy!r}: {exc}", url_secrets(proxy)),))
-        pool = ThreadPoolExecutor(max_workers=len(self.providers), thread_name_prefix="egress")
+            return _unusable_proxy(proxy, exc)
+        futures: dict[Future[IPAddress], Provider] = {}
         try:
-            futures: dict[Future[IPAddress], Provider] = {
-                pool.submit(self._retry_sync, client, p, collector): p for p in self.providers
-            }
-            pending = set(futures)
+            for p in self.providers:
+                futures[_spawn(self._retry_sync, client, p, collector)] = p
+            pending: set[Future[IPAddress]] = set(futures)
             while pending and (remaining := collector.remaining()) > 0:
                 done, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
                 for future in done:
                     collector.add(futures[future], future.exception(), future)
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-            # Stragglers still running finish on their own timeouts; closing the
-            # client under them only makes them fail sooner.
+            # Stragglers are abandoned: those in httpx finish on their own
+            # timeouts (closing the client under them makes them fail sooner),
+            # any other is a daemon thread that the process does not wait for.
             client.close()
+        collector.unfinished(futures[f] for f in pending)
         return collector.report()
 
     # -- async -----------------------------------------------------------------
@@ -408,7 +443,7 @@ class EgressDetector:
                 **self._client_kwargs(proxy),  # type: ignore[arg-type]
             )
         except (ValueError, ImportError, httpx.HTTPError) as exc:
-            return EgressReport(errors=(redact(f"proxy {proxy!r}: {exc}", url_secrets(proxy)),))
+            return _unusable_proxy(proxy, exc)
         async with client:
             tasks: dict[asyncio.Future[IPAddress], Provider] = {
                 asyncio.ensure_future(self._retry_async(client, p, collector)): p
@@ -426,7 +461,71 @@ class EgressDetector:
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
+        collector.unfinished(tasks[t] for t in pending)
         return collector.report()
+
+
+def _unusable_proxy(proxy: str | None, exc: Exception) -> EgressReport:
+    # The report reaches diagnoses and logs: never the proxy's password.
+    return EgressReport(errors=(redact(f"proxy {proxy!r}: {exc}", url_secrets(proxy)),))
+
+
+def _spawn(
+    func: Callable[[httpx.Client, Provider, _Collector], IPAddress],
+    client: httpx.Client,
+    provider: Provider,
+    collector: _Collector,
+) -> Future[IPAddress]:
+    """
+    Run one provider's lookup in a daemon thread; its outcome lands in the returned future.
+
+    Not a ThreadPoolExecutor: the interpreter joins a pool's workers at exit,
+    so one stuck in the resolver or in a connect the firewall swallows kept
+    the process alive seconds after the budget.
+    """
+    future: Future[IPAddress] = Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            result = func(client, provider, collector)
+        except BaseException as exc:  # noqa: BLE001 - handed over to the waiting caller
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    threading.Thread(target=run, name="ipwhitelist-egress", daemon=True).start()
+    return future
+
+
+def failure(report: EgressReport) -> str | None:
+    """
+    Why a lookup found no address, in one line (``None`` when it found one).
+
+    The providers' own reasons, by host: the diagnosis shows this line.
+    """
+    if report.ips:
+        return None
+    reasons = "; ".join(report.errors) or "no provider answered"
+    return reasons if len(reasons) <= _FAILURE_CAP else reasons[: _FAILURE_CAP - 1] + "…"
+
+
+_FAILURE_CAP = 600
+
+
+def _reason(error: BaseException, elapsed: float) -> str:
+    """One provider's failure in a few words: timeouts and refused connects by name."""
+    import httpx
+
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"connect timed out after {elapsed:.1f} s"
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out after {elapsed:.1f} s"
+    if isinstance(error, httpx.ConnectError):
+        return f"connect failed: {str(error) or 'no reason given'}"
+    if isinstance(error, EgressError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def _remaining(deadline: float) -> float:
@@ -475,7 +574,7 @@ def _async_retrying(collector: _Collector) -> tenacity.AsyncRetrying:
     return tenacity.AsyncRetrying(**_retry_settings(collector))
 
 
-_JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
+_JITTER = ForkSafeRandom()  # jitter, not cryptography
 _ATTEMPTS = 2
 
 
@@ -529,7 +628,7 @@ class _Collector:
             self._running[provider.family] -= 1
         shown = redact_url(provider.url)
         if error is not None:
-            text = f"{shown}: {type(error).__name__}: {error}"
+            text = f"{shown}: {_reason(error, time.monotonic() - self._start)}"
             self.errors.append(redact(text[:MAX_INPUT], self._secrets)[:300])
             return
         ip = outcome.result()
@@ -542,6 +641,19 @@ class _Collector:
             if not self._agreement:
                 # Give the other family a short grace period, never past the budget.
                 self._deadline = min(self._deadline, time.monotonic() + self._grace)
+
+    def unfinished(self, providers: Iterable[Provider]) -> None:
+        """
+        Record the providers still running when the race ended, if their answer was wanted.
+
+        Nothing found: each one timed out. Otherwise only those declared for a
+        family still missing (the others were no longer needed).
+        """
+        elapsed = time.monotonic() - self._start
+        for provider in providers:
+            if self.found and (provider.family is None or provider.family in self.found):
+                continue
+            self.errors.append(f"{provider.url}: timed out after {elapsed:.1f} s"[:300])
 
     def url_for(self, provider: Provider) -> str:
         """The URL to request: through a URL-prefix proxy (ccxt ``proxyUrl``) if any."""
@@ -575,7 +687,7 @@ class _Collector:
 
 
 _default: EgressDetector | None = None
-_default_lock = threading.Lock()
+_default_lock = ForkSafeLock()
 
 
 def default_detector() -> EgressDetector | None:

@@ -201,11 +201,13 @@ def _is_async(client: Any) -> bool:
 
 def bind_source(client: Any, address: str) -> Any:
     """Make a sync ccxt client's connections leave from *address* (e.g. ``127.0.0.2``)."""
-    from ._family import source_adapter
+    from ._family import mounted, source_adapter
 
     adapter = source_adapter(address)
-    client.session.mount("http://", adapter)
-    client.session.mount("https://", adapter)
+    # One assignment: the bot's other threads may be calling through the client.
+    client.session.adapters = mounted(
+        client.session.adapters, {"http://": adapter, "https://": adapter}
+    )
     return client
 
 

@@ -15,12 +15,21 @@ family the exchange sees a decision instead of the resolver's.
   connector with ``family=AF_INET`` or ``AF_INET6``.
 
 Websocket connections of ccxt.pro are not pinned.
+
+Other threads may be calling through the client while it is pinned or
+unpinned: the session's adapter table is never changed in place (requests
+looks it up on every call, and a half-changed table means "No connection
+adapters were found"); a complete new table replaces it in one assignment.
 """
 
 from __future__ import annotations
 
 import socket
+from collections import OrderedDict
 from typing import Any, Literal, TypeAlias
+
+# ccxt's sync clients are built on requests, so it is loaded already.
+from requests.adapters import HTTPAdapter
 
 AddressFamily: TypeAlias = Literal[4, 6]
 
@@ -37,23 +46,44 @@ def check_family(family: object) -> AddressFamily | None:
 
 
 def pin_sync(exchange: Any, family: AddressFamily | None) -> None:
-    """Mount family-pinned adapters on a sync client's requests session (or restore)."""
+    """
+    Mount family-pinned adapters on a sync client's requests session (or restore).
+
+    Callers serialise pinning and unpinning of one client (`wrap` holds a
+    lock); calls through the client need no lock, see the module docstring.
+    """
     session: Any = getattr(exchange, "session", None)
     adapters = getattr(session, "adapters", None)
     if session is None or adapters is None:
         return
-    saved = exchange.__dict__.get(_ADAPTERS)
-    if saved is not None:
-        # Re-pinning or unpinning starts from the user's own adapters.
-        adapters.clear()
-        adapters.update(saved)
-        del exchange.__dict__[_ADAPTERS]
+    # Re-pinning or unpinning starts from the user's own adapters. pop():
+    # a second unpin finds nothing to restore and does nothing.
+    saved = exchange.__dict__.pop(_ADAPTERS, None)
+    own = adapters if saved is None else saved
     if family is None:
+        if saved is not None:
+            session.adapters = OrderedDict(saved)
         return
-    exchange.__dict__[_ADAPTERS] = dict(adapters)
+    exchange.__dict__[_ADAPTERS] = dict(own)
     adapter = _pinned_adapter(family)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
+    session.adapters = mounted(own, {"https://": adapter, "http://": adapter})
+
+
+def mounted(adapters: Any, mounts: dict[str, Any]) -> OrderedDict[str, Any]:
+    """
+    A copy of a requests adapter table with *mounts* added, as ``Session.mount`` orders it.
+
+    Assign the result to ``session.adapters``: requests reads the table on every
+    call, so replacing it in one step never shows a thread a table without an
+    adapter for a prefix, while ``Session.mount`` moves entries one by one.
+    """
+    table: OrderedDict[str, Any] = OrderedDict(adapters)
+    for prefix, adapter in mounts.items():
+        table[prefix] = adapter
+        # Longest prefix first, the order requests' get_adapter() relies on.
+        for key in [k for k in table if len(k) < len(prefix)]:
+            table.move_to_end(key)
+    return table
 
 
 def _pinned_adapter(family: AddressFamily) -> Any:
@@ -67,22 +97,33 @@ def source_adapter(address: str) -> Any:
     The family's wildcard address pins the family; a loopback address such as
     127.0.0.2 plays "the egress IP changed" in the demo and the examples.
     """
-    from requests.adapters import HTTPAdapter
+    return SourceAdapter(address)
 
-    source = (address, 0)
 
-    class SourceAdapter(HTTPAdapter):
-        """Binds every connection (direct or to a proxy) to one source address."""
+class SourceAdapter(HTTPAdapter):
+    """
+    Binds every connection (direct or to a proxy) to one source address.
 
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["source_address"] = source
-            super().init_poolmanager(*args, **kwargs)
+    A module-level class with the address in its pickled state, so that a
+    pinned client pickles (requests pickles a session with its adapters).
+    """
 
-        def proxy_manager_for(self, proxy: Any, **kwargs: Any) -> Any:
-            kwargs["source_address"] = source
-            return super().proxy_manager_for(proxy, **kwargs)
+    __attrs__ = [*HTTPAdapter.__attrs__, "source"]  # noqa: RUF012 - requests' pickling list
 
-    return SourceAdapter()
+    def __init__(self, address: str) -> None:
+        # Before HTTPAdapter.__init__, which builds the pool manager.
+        self.source = (address, 0)
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Build the pool manager with the source address set."""
+        kwargs["source_address"] = self.source
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: Any, **kwargs: Any) -> Any:
+        """Build a proxy's pool manager with the source address set."""
+        kwargs["source_address"] = self.source
+        return super().proxy_manager_for(proxy, **kwargs)
 
 
 def pin_async(exchange: Any, family: AddressFamily | None) -> None:
@@ -91,9 +132,11 @@ def pin_async(exchange: Any, family: AddressFamily | None) -> None:
 
     ccxt calls ``open()`` before every request, so only pinned clients get an
     override, as an instance attribute; everyone else keeps ccxt's own.
+    Re-pinning replaces the override in one store, so a concurrent call never
+    sees ccxt's own ``open()`` in between (its unpinned session would stay).
     """
-    exchange.__dict__.pop("open", None)
     if family is None:
+        exchange.__dict__.pop("open", None)
         return
     base_open = type(exchange).open
 
@@ -121,4 +164,18 @@ def pin_async(exchange: Any, family: AddressFamily | None) -> None:
         )
         return result
 
+    open._ipwhitelist_pin = True  # type: ignore[attr-defined]
     exchange.__dict__["open"] = open
+
+
+def without_pin_hooks(state: dict[str, Any]) -> dict[str, Any]:
+    """
+    A client's instance state without the async pin's ``open`` override.
+
+    The override is a closure bound to one client: a copy or an unpickled
+    client gets its own when it is wrapped again.
+    """
+    hook = state.get("open")
+    if getattr(hook, "_ipwhitelist_pin", False):
+        state = {k: v for k, v in state.items() if k != "open"}
+    return state

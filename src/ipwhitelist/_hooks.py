@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import TYPE_CHECKING, Protocol
 
+from ._fork import ForkSafeLock
 from ._incidents import DEFAULT_MAX_INCIDENTS, IncidentKey, Incidents, incident_key
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ class RejectionCounter:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._counts: dict[tuple[str, str], int] = {}
 
     def __call__(self, diagnosis: Diagnosis) -> None:
@@ -163,7 +163,7 @@ def _default_hooks() -> tuple[OnRejectionHook, ...]:
 
 
 _hooks: tuple[OnRejectionHook, ...] = _default_hooks()
-_hooks_lock = threading.Lock()
+_hooks_lock = ForkSafeLock()
 
 
 def set_on_rejection_hooks(hooks: Iterable[OnRejectionHook]) -> None:

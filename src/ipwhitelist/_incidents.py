@@ -15,12 +15,13 @@ new incident). A host whose egress changes constantly cannot grow it.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
+
+from ._fork import ForkSafeLock
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -95,7 +96,7 @@ class Incidents:
             raise ValueError("max_incidents must be at least 1")
         self.window = window
         self.max_incidents = max_incidents
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         # Least recently seen first: eviction pops from the front.
         self._open: OrderedDict[IncidentKey, _Entry] = OrderedDict()
 

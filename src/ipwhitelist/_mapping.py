@@ -176,6 +176,7 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         message=response.message or response.body,
         reported_ip=match.reported_ip,
         egress_ips=egress_ips,
+        egress_error=_egress_error(pending, egress),
         address_family=match.reported_ip.version
         if match.reported_ip is not None
         else pending.settings.family,
@@ -196,6 +197,25 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     )
 
 
+def _egress_error(pending: _Pending, egress: EgressReport | None) -> str | None:
+    """Why the lookup found no address; ``None`` when it found one or was disabled."""
+    if pending.settings.egress is None:
+        return None
+    if egress is None:
+        # complete_sync/async replace this diagnosis once the lookup is done.
+        return "not looked up yet"
+    # Already loaded: the settings' detector comes from that module.
+    from ._egress import failure
+
+    return failure(egress)
+
+
+def _lookup_raised(exc: Exception) -> EgressReport:
+    from ._egress import EgressReport  # already loaded, as in _egress_error
+
+    return EgressReport(errors=(f"the lookup raised {type(exc).__name__} (see the log)",))
+
+
 def _message(diagnosis: Diagnosis) -> str:
     # One line for logs that print str(exc); the full story is str(exc.diagnosis).
     parts = [diagnosis.headline]
@@ -205,6 +225,8 @@ def _message(diagnosis: Diagnosis) -> str:
         parts.append(f"IP seen by the exchange: {diagnosis.reported_ip}")
     if diagnosis.egress_ips:
         parts.append(f"egress: {', '.join(map(str, diagnosis.egress_ips))}")
+    elif diagnosis.egress_error:
+        parts.append("egress: unknown (detection failed)")
     if diagnosis.whitelisted is not None:
         parts.append(
             "on the documented whitelist"
@@ -355,7 +377,7 @@ def _minimal(
         )
 
 
-def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport | None) -> None:
+def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport) -> None:
     diagnosis = _safe_diagnose(pending, egress)
     rejection.diagnosis = diagnosis
     rejection.args = (_message(diagnosis),)
@@ -381,9 +403,9 @@ def complete_sync(rejection: IPRejection) -> None:
         return
     try:
         report = pending.settings.egress.detect(pending.proxy, url_prefix=pending.url_prefix)
-    except Exception:
+    except Exception as exc:
         logger.exception("ipwhitelist: egress lookup failed")
-        report = None
+        report = _lookup_raised(exc)
     _finish(rejection, pending, report)
 
 
@@ -394,9 +416,9 @@ async def complete_async(rejection: IPRejection) -> None:
         return
     try:
         report = await pending.settings.egress.adetect(pending.proxy, url_prefix=pending.url_prefix)
-    except Exception:
+    except Exception as exc:
         logger.exception("ipwhitelist: egress lookup failed")
-        report = None
+        report = _lookup_raised(exc)
     _finish(rejection, pending, report)
 
 

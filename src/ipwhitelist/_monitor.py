@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from ._diagnosis import IPAddress, _to_ips
+from ._fork import ForkSafeRandom, reset_in_child
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._whitelist import WhitelistLike
 
 logger = logging.getLogger("ipwhitelist")
-_JITTER = random.Random()  # noqa: S311 - scheduling jitter, not cryptography
+_JITTER = ForkSafeRandom()  # scheduling jitter, not cryptography
 
 
 @attrs.frozen(kw_only=True)
@@ -83,7 +83,9 @@ class EgressMonitor:
 
     Use it as ``with EgressMonitor(...):`` (a daemon thread) or
     ``async with EgressMonitor(...):`` (a task on the running loop); both stop
-    the watcher on exit.
+    the watcher on exit. A process forked while the thread runs (a preforking
+    server's worker) gets the monitor stopped: the thread is not copied into
+    the child, which may `start` its own.
 
     Added in *0.1.0*.
     """
@@ -120,6 +122,13 @@ class EgressMonitor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._task: asyncio.Task[None] | None = None
+        reset_in_child(self)
+
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - forked child (test_fork)
+        # The watching thread was not copied into the child: the monitor is
+        # stopped there, and the child may start its own.
+        self._stop = threading.Event()
+        self._thread = None
 
     # -- one check (shared logic) -----------------------------------------------
 

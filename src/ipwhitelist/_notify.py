@@ -23,6 +23,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._fork import ForkSafeLock
 from ._incidents import DEFAULT_MAX_INCIDENTS, Incidents
 from ._notify_message import Note, check_note, egress_note, incident_note, recovery_note
 from ._redact import remove_values
@@ -176,7 +177,7 @@ class NotifyHook:
             self._services = tuple(_scheme(u) for u in found)
         self.attach = attach
         self.queue_size = queue_size
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._queue: queue.Queue[object] = queue.Queue(queue_size)
         self._worker: threading.Thread | None = None
         self._pid = os.getpid()
@@ -355,7 +356,7 @@ class EnvironmentNotify:
 
     def __init__(self, urls: str) -> None:
         self._urls = urls
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._hook: NotifyHook | None = None
         self._broken = False
         self._pending: list[tuple[str, Any]] = []

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import _hooks
+from ._fork import ForkSafeLock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,7 +34,7 @@ BASE_MARKER = "__ipwhitelist_base__"
 # The wrapped class an armed class disarms to.
 _ARMED = "__ipwhitelist_armed__"
 
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 _armed_classes: dict[type, type] = {}
 
 

@@ -29,16 +29,19 @@ The wrapped class runs ccxt's own ``fetch2`` code with that one name bound to a
 class that excludes `IPRejection`: an IP rejection leaves the loop at once,
 anything else is retried exactly as ccxt does, and a successful call runs the
 very same bytecode as before.
+
+A wrapped client pickles as its ccxt class does and unpickles wrapped again
+with the same settings (`_rewrap`); ``copy`` and ``deepcopy`` go the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copyreg
 import functools
-import threading
 import types
 import weakref
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar
 
 import attrs
 import ccxt
@@ -46,7 +49,8 @@ import ccxt
 from . import _classify, _drift
 from ._ccxt_compat import BaseExchange
 from ._families import families_of
-from ._family import AddressFamily, check_family, pin_async, pin_sync
+from ._family import AddressFamily, check_family, pin_async, pin_sync, without_pin_hooks
+from ._fork import ForkSafeLock
 from ._guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
 from ._mapping import Settings, reject
 from ._sdk import adapter_for, unwrap_sdk, wrap_sdk
@@ -65,7 +69,10 @@ _STATE = "_ipwhitelist_settings"
 # through without classifying them again.
 _checked: weakref.WeakSet[BaseException] = weakref.WeakSet()
 _classes: dict[type, type] = {}
-_classes_lock = threading.Lock()
+_classes_lock = ForkSafeLock()
+# Serialises wrap()/unwrap() of clients (class, settings, pinned adapters move
+# together); calls through a client never take it.
+_swap_lock = ForkSafeLock()
 
 # The HTTP method every REST request goes through (fetch2(), request() and so
 # every implicit API method call it), plus what `has` does not list. fetch2
@@ -306,9 +313,49 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
         fetch2 = _fetch2(cls, getattr(cls, "fetch2", None))
         if fetch2 is not None:
             namespace["fetch2"] = fetch2
+        namespace["__reduce_ex__"] = _reduce_ex
         subclass = type(cls.__name__, (cls,), namespace)
         _classes[cls] = subclass
         return subclass
+
+
+def _reduce_ex(self: Any, _protocol: SupportsIndex) -> tuple[Any, ...]:
+    """
+    Pickle (and copy) a wrapped client as its ccxt class, plus the wrap() settings.
+
+    The generated class cannot be found by name, so the pickle names the
+    ccxt class and `_rewrap` wraps the restored client again. The state is
+    ccxt's own (its ``__dict__``) without the per-client async hook, so the
+    pickle holds nothing beyond ccxt's own pickle and the settings (detector
+    configuration, whitelist, family).
+    """
+    state = without_pin_hooks({k: v for k, v in vars(self).items() if k != _STATE})
+    return (_rewrap, (type(self).__dict__[_BASE], state, _settings(self)))
+
+
+def _rewrap(base: type[Any], state: dict[str, Any], settings: Settings | None) -> Any:
+    """Restore a pickled wrapped client: ccxt's object, wrapped again with *settings*."""
+    # What pickle's default reconstruction does (copyreg.__newobj__, then the dict).
+    exchange: Any = copyreg.__newobj__(base)  # type: ignore[attr-defined]
+    exchange.__dict__.update(state)
+    if settings is not None:  # pragma: no branch - None only if pickled during an unwrap()
+        with _swap_lock:
+            _install(exchange, settings)
+    return exchange
+
+
+def _install(exchange: Any, settings: Settings) -> None:
+    """Swap in the wrapped class and *settings*, pin the family; under `_swap_lock`."""
+    cls = type(exchange)
+    if _BASE not in cls.__dict__:
+        has = getattr(exchange, "has", None)
+        unified = [k for k in has if isinstance(k, str)] if isinstance(has, dict) else []
+        exchange.__class__ = _wrapped_class(cls, unified)
+    exchange.__dict__[_STATE] = settings
+    if asyncio.iscoroutinefunction(type(exchange).fetch):
+        pin_async(exchange, settings.family)
+    else:
+        pin_sync(exchange, settings.family)
 
 
 def _detector(egress: bool | EgressDetector) -> EgressDetector | None:
@@ -361,6 +408,12 @@ def wrap(
     client the exception raised is also the SDK's own exception class. Returns
     the same object: identity, ``isinstance`` checks and every attribute are
     preserved. Wrapping again only replaces the options.
+
+    A wrapped client pickles as the ccxt client does (the pickle adds the
+    options, no credential) and unpickles wrapped, with the same options: the
+    same `EgressDetector` configuration with an empty cache (the default
+    detector becomes the loading process's default), whitelist and family.
+    ``copy.copy`` and ``copy.deepcopy`` give wrapped clients too.
 
     Args:
         exchange: A ccxt client instance, or an SDK client.
@@ -416,16 +469,8 @@ def wrap(
         settings = _bound(make_settings(egress, whitelist), sdk.view(exchange))
         return wrap_sdk(sdk, exchange, settings, raise_returned=raise_returned)  # type: ignore[no-any-return]
     settings = _bound(make_settings(egress, whitelist, family), exchange)
-    cls = type(exchange)
-    if _BASE not in cls.__dict__:
-        has = getattr(exchange, "has", None)
-        unified = [k for k in has if isinstance(k, str)] if isinstance(has, dict) else []
-        exchange.__class__ = _wrapped_class(cls, unified)
-    exchange.__dict__[_STATE] = settings
-    if asyncio.iscoroutinefunction(type(exchange).fetch):
-        pin_async(exchange, settings.family)
-    else:
-        pin_sync(exchange, settings.family)
+    with _swap_lock:
+        _install(exchange, settings)
     return exchange
 
 
@@ -433,20 +478,23 @@ def unwrap(exchange: E) -> E:
     """
     Undo `wrap`: the same object, with its original class and no instrumentation.
 
-    Unwrapping a client that is not wrapped does nothing.
+    Unwrapping a client that is not wrapped does nothing. Other threads may
+    keep calling through the client meanwhile: each call runs either wrapped
+    or not, and always finds a connection adapter.
 
     Added in *0.1.0*.
     """
-    cls = type(exchange)
     sdk = None if isinstance(exchange, BaseExchange) else adapter_for(exchange)
     if sdk is not None:
         return unwrap_sdk(sdk, exchange)  # type: ignore[no-any-return]
-    base = cls.__dict__.get(_BASE)
-    if base is not None:
-        exchange.__class__ = base
-        pin_sync(exchange, None)
-        pin_async(exchange, None)
-    getattr(exchange, "__dict__", {}).pop(_STATE, None)
+    with _swap_lock:
+        cls = type(exchange)
+        base = cls.__dict__.get(_BASE)
+        if base is not None:
+            exchange.__class__ = base
+            pin_sync(exchange, None)
+            pin_async(exchange, None)
+        getattr(exchange, "__dict__", {}).pop(_STATE, None)
     return exchange
 
 

@@ -21,6 +21,7 @@ except ipwhitelist.IPNotWhitelisted as exc:
     confidence: ipwhitelist.Confidence = d.confidence
     data: dict[str, object] = d.to_dict()
     hints: tuple[ipwhitelist.Hint, ...] = d.hints
+    egress_error: str | None = d.egress_error
 except ipwhitelist.IPBanned as ban:
     until = ban.banned_until
 except (ipwhitelist.GeoRestricted, errors.IPRejection) as other:

@@ -22,12 +22,12 @@ import difflib
 import importlib
 import pkgutil
 import re
-import threading
 from typing import TYPE_CHECKING
 
 import attrs
 
 from .._diagnosis import CONFIDENCES, KINDS, Confidence, Kind
+from .._fork import ForkSafeLock
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -114,7 +114,7 @@ class _Registry:
     """Built-in and user rules, indexed by exchange; user rules take precedence."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._user: list[Rule] = []
         self._by_exchange: dict[str, tuple[Rule, ...]] = {}
         self._builtin: tuple[Rule, ...] = ()

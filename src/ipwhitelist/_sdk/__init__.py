@@ -24,9 +24,9 @@ package; their module paths below it differ.
 from __future__ import annotations
 
 import importlib
-import threading
 from typing import TYPE_CHECKING, Any
 
+from .._fork import ForkSafeLock
 from ._base import BASE, RETURNED, STATE, Adapter, settings_of, wrapped_class
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ _PREFIXES = {
 _ADAPTERS = ("_python_binance", "_connector", "_modular", "_pybit", "_okx")
 
 _by_class: dict[type, Adapter | None] = {}
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 
 
 def _adapter_module(module: str) -> str | None:

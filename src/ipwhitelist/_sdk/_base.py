@@ -15,13 +15,13 @@ object stays the same and `unwrap` swaps the class back.
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from .. import _classify
 from .._families import families_of_id
+from .._fork import ForkSafeLock
 from .._guard import guard_async, guard_returned_async, guard_returned_sync, guard_sync
 from .._mapping import Settings, reject
 from .._redact import credentials_of, redact
@@ -38,7 +38,7 @@ STATE = "_ipwhitelist_settings"
 RETURNED = "_ipwhitelist_raise_returned"
 
 _classes: dict[tuple[type, str], type] = {}
-_classes_lock = threading.Lock()
+_classes_lock = ForkSafeLock()
 
 
 @attrs.frozen(kw_only=True)

@@ -20,9 +20,9 @@ pickle, and its request carries the API key in a header.
 from __future__ import annotations
 
 import importlib
-import threading
 from typing import Any
 
+from .._fork import ForkSafeLock
 from .._redact import redact
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
@@ -40,7 +40,7 @@ _ALIASES = {alias: module for module, alias in MODULES.items()}
 _KINDS: dict[str, type[IPRejection]] = {
     cls.__name__: cls for cls in (IPNotWhitelisted, IPBanned, GeoRestricted)
 }
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 _PLAIN = (str, int, float, bool, type(None))
 _MAX_DEPTH = 4
 
