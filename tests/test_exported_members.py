@@ -31,3 +31,32 @@ def test_every_public_name_is_documented():
         obj = getattr(ipwhitelist, name)
         if isinstance(obj, type) or inspect.isfunction(obj):
             assert obj.__doc__, name
+
+
+def test_type_checking_imports_match_the_table():
+    """The imports type checkers see name each public name from the module the table gives."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(ipwhitelist.__file__).read_text(encoding="utf-8"))
+    guarded = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+    )
+    seen = {
+        alias.name: "." * node.level + (node.module or "")
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.asname == alias.name
+    }
+
+    assert {name: module for name, (module, _) in ipwhitelist._PUBLIC.items()} == seen
+
+
+def test_dir_is_the_public_names():
+    """dir(ipwhitelist) lists the public names (lazy ones too) and no private helper."""
+    listed = [n for n in dir(ipwhitelist) if not n.startswith("__")]
+
+    assert sorted(ipwhitelist.__all__) == listed

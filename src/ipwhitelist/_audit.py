@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
     from ._egress import EgressDetector, EgressReport
 
+__all__ = ["AuditUnsupported", "KeyAudit", "audit", "audit_async"]
+
 
 def _strings(value: Iterable[str] | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(value)

@@ -24,6 +24,8 @@ from ._redact import MAX_INPUT, escape_controls, needles_for, redact_patterns, r
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+__all__ = ["RedactedError", "stand_in"]
+
 _CHAIN_DEPTH = 8
 # Enough of ccxt's message (which holds the exchange's whole body) for a traceback.
 _SHOWN = 4096

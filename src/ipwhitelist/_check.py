@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from ._diagnosis import Diagnosis
     from ._probe import EgressOption
 
+__all__ = ["CheckReport", "CheckResult", "Outcome", "Verdict", "check"]
+
 Outcome = Literal["pass", "fail", "unknown"]
 Verdict = Literal["ok", "problem", "unverified"]
 

@@ -26,6 +26,17 @@ if TYPE_CHECKING:
 
     from ._diagnosis import IPAddress
 
+__all__ = [
+    "MAX_SCAN",
+    "Match",
+    "Response",
+    "find_ip",
+    "match",
+    "parse_body",
+    "response_from_exception",
+    "response_from_http",
+]
+
 # Nested error objects are unpacked at most this deep.
 _MAX_DEPTH = 2
 

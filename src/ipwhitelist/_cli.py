@@ -29,6 +29,25 @@ if TYPE_CHECKING:
     from ._cli_config import Config
     from ._registry import Registry
 
+__all__ = [
+    "EXIT_OK",
+    "EXIT_PROBLEM",
+    "EXIT_UNKNOWN",
+    "EXIT_USAGE",
+    "audit",
+    "check",
+    "cli",
+    "demo",
+    "doctor",
+    "egress",
+    "explain",
+    "fingerprint",
+    "main",
+    "migrate",
+    "paste",
+    "report",
+]
+
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2

@@ -25,6 +25,18 @@ if TYPE_CHECKING:
 
     from ._registry import Registry
 
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Target",
+    "exchanges_in_environment",
+    "from_environment",
+    "load_config",
+    "load_registry",
+    "notify_urls",
+    "targets",
+]
+
 _CREDENTIAL_ENV = {
     "apiKey": ("APIKEY", "API_KEY", "KEY"),
     "secret": ("SECRET", "API_SECRET", "SECRET_KEY"),

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from ._egress import EgressDetector
     from ._whitelist import WhitelistLike
 
+__all__ = ["diagnose", "diagnosing"]
+
 P = ParamSpec("P")
 R = TypeVar("R")
 

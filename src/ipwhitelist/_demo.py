@@ -20,6 +20,16 @@ from ._family import source_adapter
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+__all__ = [
+    "DEMO_KEY",
+    "DEMO_SECRET",
+    "NEW_IP",
+    "OLD_IP",
+    "fake_binance_futures",
+    "run",
+    "use_color",
+]
+
 DEMO_KEY = "demo-api-key-not-a-secret-0000000000000000000000000000000000000000"
 DEMO_SECRET = "demo-secret-not-a-secret-00000000000000000000000000000000000000000"
 OLD_IP = "127.0.0.1"

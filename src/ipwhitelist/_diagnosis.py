@@ -15,6 +15,18 @@ from ._redact import escape_controls, human_lines, scrub, without_query
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+__all__ = [
+    "CAPS",
+    "CONFIDENCES",
+    "KINDS",
+    "MAX_ITEMS",
+    "Confidence",
+    "Diagnosis",
+    "Hint",
+    "IPAddress",
+    "Kind",
+]
+
 Kind: TypeAlias = Literal["ip_not_whitelisted", "ip_banned", "geo_restricted"]
 Confidence: TypeAlias = Literal["confirmed", "likely", "possible"]
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -26,6 +26,17 @@ import ccxt
 
 from ._fork import ForkSafeLock
 
+__all__ = [
+    "FETCH_SIGNATURE",
+    "HANDLE_ERRORS_ARITY",
+    "fetch2_problem",
+    "fetch2_unrecognised",
+    "fetch_fits",
+    "forget_warnings",
+    "handle_errors_fits",
+    "warn_once",
+]
+
 logger = logging.getLogger("ipwhitelist")
 
 _P = inspect.Parameter

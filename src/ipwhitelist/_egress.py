@@ -32,6 +32,19 @@ if TYPE_CHECKING:
 
     from ._diagnosis import IPAddress
 
+__all__ = [
+    "DEFAULT_PROVIDERS",
+    "EgressDetector",
+    "EgressError",
+    "EgressReport",
+    "Family",
+    "Provider",
+    "adetect_egress",
+    "default_detector",
+    "detect_egress",
+    "failure",
+]
+
 Family: TypeAlias = Literal[4, 6]
 
 

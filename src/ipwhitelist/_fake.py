@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
+__all__ = ["FakeServer", "Reply", "Request", "Route", "point_at"]
+
 
 @attrs.frozen(kw_only=True)
 class Request:

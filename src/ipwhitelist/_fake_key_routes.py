@@ -50,6 +50,15 @@ if TYPE_CHECKING:
     from ._fake import Request
     from ._fake_keys import FakeKeyState, Routes
 
+__all__ = [
+    "bitget_account_info",
+    "bitget_routes",
+    "gate_account_detail",
+    "gate_routes",
+    "kucoin_key_info",
+    "kucoin_routes",
+]
+
 # -- KuCoin --------------------------------------------------------------------
 
 

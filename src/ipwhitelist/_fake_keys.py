@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
     from ._fake import Request
 
+__all__ = ["FAKE_API_KEY", "FAKE_PASSWORD", "FAKE_SECRET", "FakeKeyState", "Routes"]
+
 # Public by design, like the demo's: they only ever open a loopback fake.
 FAKE_API_KEY = "fake-api-key-not-a-secret-000000000000000000000000000000000000000000"
 FAKE_SECRET = "fake-secret-not-a-secret-0000000000000000000000000000000000000000000"  # noqa: S105

@@ -54,6 +54,15 @@ if TYPE_CHECKING:
     from ._fake import Request, Route
     from ._fake_keys import FakeKeyState, Routes
 
+__all__ = [
+    "binance_restrictions",
+    "binance_routes",
+    "bybit_key_info",
+    "bybit_routes",
+    "okx_config",
+    "okx_routes",
+]
+
 # -- Binance -------------------------------------------------------------------
 
 _B2015 = {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}

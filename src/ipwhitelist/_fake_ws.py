@@ -24,6 +24,37 @@ from aiohttp import web
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+__all__ = [
+    "BINANCE_2015",
+    "BINANCE_ERRORS",
+    "BINANCE_WS_API",
+    "BYBIT_CONNECT",
+    "BYBIT_ERRORS",
+    "BYBIT_TRADE",
+    "BYBIT_UNMATCHED_IP",
+    "BYBIT_UNMATCHED_IP_SOURCE",
+    "OKX_LOGIN",
+    "OKX_REST_ERRORS",
+    "OKX_WS_ERRORS",
+    "FakeWsServer",
+    "Frame",
+    "Message",
+    "Responder",
+    "binance_error",
+    "binance_result",
+    "bybit_echoing_auth_failure",
+    "bybit_private_auth",
+    "bybit_subscribed",
+    "bybit_trade_auth",
+    "bybit_trade_op",
+    "bybit_wallet",
+    "okx_error_event",
+    "okx_login_ok",
+    "okx_op_failure",
+    "okx_op_success",
+    "point_ws_at",
+]
+
 
 @attrs.frozen(kw_only=True)
 class Message:

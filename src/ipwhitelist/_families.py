@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 
+__all__ = ["families_of", "families_of_class", "families_of_id"]
+
 
 @functools.cache
 def families_of_class(cls: type) -> tuple[str, ...]:

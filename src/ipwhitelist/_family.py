@@ -31,6 +31,17 @@ from typing import Any, Literal, TypeAlias
 # ccxt's sync clients are built on requests, so it is loaded already.
 from requests.adapters import HTTPAdapter
 
+__all__ = [
+    "AddressFamily",
+    "SourceAdapter",
+    "check_family",
+    "mounted",
+    "pin_async",
+    "pin_sync",
+    "source_adapter",
+    "without_pin_hooks",
+]
+
 AddressFamily: TypeAlias = Literal[4, 6]
 
 _ADAPTERS = "_ipwhitelist_adapters"

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+__all__ = ["locked", "replace_with_backup", "target_of", "write_atomic"]
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no advisory locks, see above

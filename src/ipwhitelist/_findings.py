@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
     from ._restrictions import Facts, Family
 
+__all__ = ["Finding", "Network", "Severity", "judge"]
+
 Severity: TypeAlias = Literal["critical", "warning", "info"]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+__all__ = ["FINGERPRINT", "fingerprint", "matches"]
+
 _PREFIX = "sha256:"
 _LENGTH = 8
 FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{8,64}$")

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from types import TracebackType
 
+__all__ = ["AfterFork", "ForkSafeLock", "ForkSafeRandom", "reset_in_child"]
+
 
 class AfterFork(Protocol):
     """An object that resets its own per-process state in a forked child."""

@@ -20,6 +20,19 @@ from .errors import IPRejection
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+__all__ = [
+    "Catch",
+    "Classifier",
+    "Inspector",
+    "Raises",
+    "guard_async",
+    "guard_fetch_async",
+    "guard_fetch_sync",
+    "guard_returned_async",
+    "guard_returned_sync",
+    "guard_sync",
+]
+
 #: Turns (the call's positional arguments, the ccxt error) into a rejection or None.
 Classifier: TypeAlias = "Callable[[tuple[Any, ...], BaseException], IPRejection | None]"
 #: The exception classes a guard hands to its classifier (an SDK's own classes too).

@@ -20,6 +20,14 @@ from ._diagnosis import Hint, IPAddress
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
+__all__ = [
+    "address_hints",
+    "client_hints",
+    "environment_hints",
+    "network_interfaces",
+    "process_hints",
+]
+
 _SERVERLESS: tuple[tuple[str, str, str], ...] = (
     (
         "AWS_LAMBDA_FUNCTION_NAME",

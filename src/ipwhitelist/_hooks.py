@@ -22,6 +22,16 @@ if TYPE_CHECKING:
 
     from ._diagnosis import Diagnosis
 
+__all__ = [
+    "IncidentLog",
+    "OnRejectionHook",
+    "RejectionCounter",
+    "emit",
+    "emit_recovery",
+    "get_on_rejection_hooks",
+    "set_on_rejection_hooks",
+]
+
 
 logger = logging.getLogger("ipwhitelist")
 

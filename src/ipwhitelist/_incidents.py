@@ -28,6 +28,16 @@ if TYPE_CHECKING:
 
     from ._diagnosis import Diagnosis, IPAddress
 
+__all__ = [
+    "DEFAULT_MAX_INCIDENTS",
+    "Closed",
+    "IncidentKey",
+    "Incidents",
+    "Occurrence",
+    "incident_ip",
+    "incident_key",
+]
+
 #: (exchange, kind, code, IP): what makes two rejections the same incident.
 IncidentKey: TypeAlias = tuple[str, str, str | None, str | None]
 

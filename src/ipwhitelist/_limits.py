@@ -17,6 +17,8 @@ from ._families import families_of_id
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+__all__ = ["ExchangeLimits", "limits_for"]
+
 
 @attrs.frozen(kw_only=True)
 class ExchangeLimits:

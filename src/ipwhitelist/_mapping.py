@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from ._family import AddressFamily
     from ._whitelist import SupportsAllows
 
+__all__ = [
+    "Settings",
+    "complete_async",
+    "complete_sync",
+    "diagnose_match",
+    "needs_egress",
+    "proxy_of",
+    "reject",
+    "url_prefix_of",
+]
+
 logger = logging.getLogger("ipwhitelist")
 
 _CLASSES: dict[str, type[IPRejection]] = {

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from ._diagnosis import IPAddress
     from ._probe import EgressOption
 
+__all__ = ["MIGRATION_STEPS", "MigrationError", "MigrationStatus", "Step", "migrate"]
+
 Step = Literal["add", "confirm-new", "switch", "confirm-switch", "remove-old"]
 
 #: The steps of a migration, in order.

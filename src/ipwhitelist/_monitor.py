@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from ._egress import EgressDetector, EgressReport
     from ._whitelist import WhitelistLike
 
+__all__ = ["EgressChange", "EgressMonitor"]
+
 logger = logging.getLogger("ipwhitelist")
 _JITTER = ForkSafeRandom()  # scheduling jitter, not cryptography
 

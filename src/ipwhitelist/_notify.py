@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ._diagnosis import Diagnosis
     from ._monitor import EgressChange
 
+__all__ = ["ENV_VAR", "EnvironmentNotify", "NotifyHook", "build_apprise", "split_urls"]
+
 logger = logging.getLogger("ipwhitelist")
 
 ENV_VAR = "IPWHITELIST_NOTIFY"

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from ._incidents import Closed, Occurrence
     from ._monitor import EgressChange
 
+__all__ = ["Note", "check_note", "egress_note", "incident_note", "printable", "recovery_note"]
+
 _SHORT: dict[str, str] = {
     "ip_not_whitelisted": "IP not on the API key's whitelist",
     "ip_banned": "IP banned",

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
     from ._diagnosis import Diagnosis
 
+__all__ = ["EVENT_NAME", "METRIC_NAME", "OpenTelemetryHook"]
+
 #: The counter's name, and the name of the span event.
 METRIC_NAME = "ipwhitelist.rejections"
 EVENT_NAME = "ipwhitelist.ip_rejection"

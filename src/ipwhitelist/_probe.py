@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from ._diagnosis import IPAddress
     from ._egress import EgressDetector, EgressReport
 
+__all__ = ["EgressOption", "egress_ips", "signed_read"]
+
 #: What `check`/`migrate` accept for ``egress=``: look it up (``True``), don't
 #: (``False``), a report or detector to use, or the addresses themselves.
 EgressOption: TypeAlias = "bool | EgressReport | EgressDetector | Iterable[str]"

@@ -19,6 +19,8 @@ from ._redact import human_lines
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+__all__ = ["PositionCheck", "RecoveryReview", "areview_positions", "assess", "review_positions"]
+
 # ccxt's unified order types and exchange-specific ones that are stops.
 _STOP_TYPES = frozenset(
     {

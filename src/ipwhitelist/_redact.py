@@ -29,6 +29,25 @@ from urllib.parse import quote, quote_plus, unquote, urlsplit
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+__all__ = [
+    "MAX_INPUT",
+    "REDACTED",
+    "credentials_of",
+    "escape_controls",
+    "human_lines",
+    "known_secrets",
+    "needles_for",
+    "redact",
+    "redact_patterns",
+    "redact_url",
+    "remove_needles",
+    "remove_values",
+    "scrub",
+    "strip_query",
+    "url_secrets",
+    "without_query",
+]
+
 REDACTED = "***"
 
 logger = logging.getLogger("ipwhitelist")

@@ -12,6 +12,8 @@ from ._limits import limits_for
 if TYPE_CHECKING:
     from ._address import IPAddress, IPNetwork
 
+__all__ = ["ENVIRONMENTS", "Environment", "KeyEntry", "Migration", "RegistryError", "entry_text"]
+
 Environment = Literal["prod", "staging", "dev", "test"]
 ENVIRONMENTS: tuple[str, ...] = get_args(Environment)
 

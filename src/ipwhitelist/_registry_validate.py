@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from ._address import IPAddress, IPNetwork
 
+__all__ = ["Validator"]
+
 _KEY_FIELDS = ("ips", "environment", "fingerprint", "notes", "migration")
 _MIGRATION_FIELDS = ("to", "from", "step")
 _SETTINGS = ("version", "allow_private")

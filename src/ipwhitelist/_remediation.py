@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._diagnosis import IPAddress, Kind
 
+__all__ = ["key_page", "steps"]
+
 # Where the key's whitelist is edited, by family root id.
 _KEY_PAGES = {
     "binance": "Binance > Account > API Management > Edit restrictions > "

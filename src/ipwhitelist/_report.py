@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     from ._registry import Registry
 
+__all__ = ["build"]
+
 _PACKAGES = ("ipwhitelist", "ccxt", "httpx", "tenacity", "attrs", "aiohttp", "requests")
 _LOG_LINES = 20
 _LOG_TAIL_BYTES = 1 << 20

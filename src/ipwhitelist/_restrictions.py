@@ -79,6 +79,8 @@ import ccxt
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+__all__ = ["Facts", "Family", "parse_response"]
+
 Family: TypeAlias = Literal["binance", "bybit", "okx", "kucoin", "bitget", "gate"]
 
 _METHODS: dict[Family, tuple[str, str]] = {

@@ -6,6 +6,8 @@ import tenacity
 
 from .errors import IPRejection
 
+__all__ = ["retry_unless_ip_rejection"]
+
 #: Retry on exceptions except `IPRejection` (and never on success). Combine it
 #: with your own condition, e.g. ``retry_if_exception_type(ccxt.NetworkError)
 #: & retry_unless_ip_rejection``: an `IPBanned` is a ``ccxt.DDoSProtection``,

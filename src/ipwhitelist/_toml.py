@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import tomlkit
 
+__all__ = ["MAX_DEPTH", "loads", "nesting", "parse_document"]
+
 #: The deepest nesting of arrays and inline tables accepted (a registry needs 3).
 MAX_DEPTH = 32
 

@@ -28,6 +28,8 @@ from ._fork import ForkSafeLock
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+__all__ = ["BASE_MARKER", "arm"]
+
 #: The attribute `wrap()` puts on its generated classes (the original class).
 #: An armed class carries it too, so `unwrap()` and `is_wrapped()` work unchanged.
 BASE_MARKER = "__ipwhitelist_base__"

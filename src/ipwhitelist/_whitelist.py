@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
     from ._diagnosis import IPAddress
 
+__all__ = [
+    "IPNetwork",
+    "SupportsAllows",
+    "Whitelist",
+    "WhitelistLike",
+    "documented_for",
+    "to_whitelist",
+]
+
 IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 

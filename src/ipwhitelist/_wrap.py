@@ -63,6 +63,8 @@ if TYPE_CHECKING:
 
     from ._egress import EgressDetector
 
+__all__ = ["is_wrapped", "make_settings", "unwrap", "wrap"]
+
 _STATE = "_ipwhitelist_settings"
 
 # Exceptions already classified as "not an IP rejection": outer layers let them

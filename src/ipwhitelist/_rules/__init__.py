@@ -32,6 +32,17 @@ from .._fork import ForkSafeLock
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+__all__ = [
+    "ANY_EXCHANGE",
+    "REGISTRY",
+    "Rule",
+    "check_sources",
+    "dialects_of",
+    "register_rule",
+    "rules",
+    "unregister_rule",
+]
+
 #: Exchange value for rules that apply to every exchange (e.g. HTTP 451).
 ANY_EXCHANGE = "*"
 

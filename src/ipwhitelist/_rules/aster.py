@@ -13,6 +13,8 @@ ccxt's mapped class, never as ``DDoSProtection``.
 
 from __future__ import annotations
 
+__all__ = ["DIALECTS", "RULES", "TITLE"]
+
 TITLE = "Aster"
 
 # Aster's futures API documents Binance's error codes and texts.

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Binance"
 
 _SPOT_ERRORS = "https://developers.binance.com/docs/binance-spot-api-docs/errors"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "BingX"
 
 _SWAP_ERRORS = "https://bingx-api.github.io/docs/#/en-us/swapV2/base-info.html"

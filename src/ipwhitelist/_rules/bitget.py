@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Bitget"
 
 # A copy of https://www.bitget.com/api-doc/common/error-code kept in a repository.

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Bithumb"
 
 _ERRORS = (

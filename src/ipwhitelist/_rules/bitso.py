@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Bitso"
 
 _AUTH_ERRORS = "https://docs.bitso.com/bitso-api/docs/authentication-error-02-http-401"

@@ -12,6 +12,8 @@ tells the IP refusal apart from a bad signature.
 
 from __future__ import annotations
 
+__all__ = ["DIALECTS", "RULES", "TITLE"]
+
 TITLE = "BitTrade"
 
 # ccxt's map for BitTrade holds HTX's spot err-codes; its handle_errors reads

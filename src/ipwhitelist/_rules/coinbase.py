@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Coinbase"
 
 # Sourced reasons for having no rules are above; add a rule with its source

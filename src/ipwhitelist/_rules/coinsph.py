@@ -13,6 +13,8 @@ address.
 
 from __future__ import annotations
 
+__all__ = ["DIALECTS", "RULES", "TITLE"]
+
 TITLE = "Coins.ph"
 
 _ERRORS = "https://coins-docs.github.io/errors/"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Crypto.com"
 
 # A copy of "Response and Reason Codes" of exchange-docs.crypto.com (Exchange v1).

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Delta Exchange"
 
 RULES = (

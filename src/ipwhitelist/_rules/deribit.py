@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Deribit"
 
 # A copy of the RPC error table of docs.deribit.com (API v2.1.1).

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "DigiFinex"
 
 RULES = (

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "dYdX"
 
 RULES = (

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Foxbit"
 
 _CCXT = "https://github.com/ccxt/ccxt/blob/master/python/ccxt/foxbit.py"

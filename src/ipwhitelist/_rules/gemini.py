@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Gemini"
 
 # Sourced reasons for having no rules are above; add a rule with its source

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from . import ANY_EXCHANGE, Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Every exchange"
 
 RULES = (

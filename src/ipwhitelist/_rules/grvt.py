@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "GRVT"
 
 RULES = (

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "HollaEx"
 
 _KIT_MESSAGES = "https://github.com/hollaex/hollaex-kit/blob/master/server/messages.js"

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "HTX"
 
 _IN_THE_WILD = "https://github.com/HuobiRDCenter/huobi_Python/issues/110"

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Kraken Futures"
 
 # Sourced reasons for having no rules are above; add a rule with its source

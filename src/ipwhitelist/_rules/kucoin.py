@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "KuCoin"
 
 _GATEWAY_ERRORS = "https://www.kucoin.com/docs-new/error-code/websocket"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "OKX"
 
 _ERRORS = "https://www.okx.com/docs-v5/en/#error-code-rest-api-general-class"

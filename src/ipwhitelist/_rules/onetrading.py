@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "One Trading"
 
 _CCXT = "https://github.com/ccxt/ccxt/blob/master/python/ccxt/onetrading.py"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Paradex"
 
 _WS_ERRORS = "https://docs.paradex.trade/ws/general-information/error-handling"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "Polymarket"
 
 RULES = (

@@ -14,6 +14,8 @@ rule types -2015 either way, with the same confidence handling as on Binance.
 
 from __future__ import annotations
 
+__all__ = ["DIALECTS", "RULES", "TITLE"]
+
 TITLE = "Tokocrypto"
 
 # ccxt's map for Tokocrypto is Binance's error table, each code with Binance's text.

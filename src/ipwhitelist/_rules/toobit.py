@@ -13,6 +13,8 @@ key setting, not a refusal of the request's address.
 
 from __future__ import annotations
 
+__all__ = ["DIALECTS", "RULES", "TITLE"]
+
 TITLE = "Toobit"
 
 _ERRORS = "https://toobit-docs.github.io/apidocs/spot/v1/en/#error-codes"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "WEEX"
 
 _PASSIVBOT = "https://github.com/enarjord/passivbot/pull/1397"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from . import Rule
 
+__all__ = ["RULES", "TITLE"]
+
 TITLE = "XT.com"
 
 _ERRORS = "https://github.com/xt-com/xt-api/blob/main/_documentation/errorCode.md"

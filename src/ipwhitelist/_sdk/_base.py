@@ -32,6 +32,22 @@ if TYPE_CHECKING:
 
     from ..errors import IPRejection
 
+__all__ = [
+    "BASE",
+    "RETURNED",
+    "STATE",
+    "Adapter",
+    "ClientView",
+    "Returned",
+    "binance_id",
+    "proxy_in",
+    "response_of",
+    "retyped",
+    "settings_of",
+    "text_of",
+    "wrapped_class",
+]
+
 # The same keys as ccxt clients use (`_wrap`), so `is_wrapped` reads both.
 BASE = "__ipwhitelist_base__"
 STATE = "_ipwhitelist_settings"

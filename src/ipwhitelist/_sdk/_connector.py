@@ -25,6 +25,8 @@ from ._base import Adapter, ClientView, binance_id, proxy_in, response_of, text_
 if TYPE_CHECKING:
     from .. import _classify
 
+__all__ = ["ADAPTER", "Connector"]
+
 
 class Connector(Adapter):
     """The binance-connector adapter."""

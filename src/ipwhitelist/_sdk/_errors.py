@@ -26,6 +26,8 @@ from .._fork import ForkSafeLock
 from .._redact import redact
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
+__all__ = ["MODULES", "combined", "sdk_base", "snapshot"]
+
 # The modules whose exception classes may be combined, by a short alias used
 # in the combined class's name. Only these are imported when unpickling.
 MODULES = {

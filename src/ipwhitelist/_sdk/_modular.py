@@ -40,6 +40,8 @@ from ._base import (
 if TYPE_CHECKING:
     from .. import _classify
 
+__all__ = ["ADAPTER", "Modular"]
+
 # The HTTP status each class stands for (binance_common/utils.py, send_request).
 _STATUS = {
     "BadRequestError": 400,

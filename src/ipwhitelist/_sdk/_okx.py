@@ -28,6 +28,8 @@ from ._base import Adapter, ClientView, Returned, response_of, text_of
 if TYPE_CHECKING:
     from .. import _classify
 
+__all__ = ["ADAPTER", "Okx"]
+
 _OK = frozenset({"0", 0, None, ""})
 
 

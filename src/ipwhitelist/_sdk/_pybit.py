@@ -31,6 +31,8 @@ from ._base import Adapter, ClientView, Returned, proxy_in, response_of, text_of
 if TYPE_CHECKING:
     from .. import _classify
 
+__all__ = ["ADAPTER", "Pybit"]
+
 # pybit's request text: f"{method} {path}: {params}".
 _REQUEST = re.compile(r"^([A-Z]+) (\S+): ")
 

@@ -27,6 +27,8 @@ from ._base import Adapter, ClientView, binance_id, proxy_in, response_of, text_
 if TYPE_CHECKING:
     from .. import _classify
 
+__all__ = ["ADAPTER", "PythonBinance", "is_api_exception"]
+
 _WS_METHODS = {"_ws_api_request": "ws_api", "_ws_futures_api_request": "ws_future"}
 
 

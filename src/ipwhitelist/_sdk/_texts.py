@@ -33,6 +33,8 @@ import attrs
 
 from .._classify import MAX_SCAN
 
+__all__ = ["Read", "read", "shapes"]
+
 _PYTHON_BINANCE = re.compile(r"APIError\(code=(-?\d+)\):\s*(.*)", re.DOTALL)
 _PYBIT = re.compile(r"^(.*?)\s*\(ErrCode: (-?\d+)\)(?: \(ErrTime: [^)]*\))?", re.DOTALL)
 # pybit's own texts for a failed HTTP request (``message.capitalize()``).

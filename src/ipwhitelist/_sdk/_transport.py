@@ -25,6 +25,8 @@ import attrs
 
 from .._classify import MAX_SCAN
 
+__all__ = ["Recorded", "attach_httpx", "attach_requests", "detach", "take"]
+
 _local = threading.local()
 
 
