@@ -39,10 +39,10 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 import ipwhitelist
-from ipwhitelist import _classify
-from ipwhitelist._fake import FakeServer, Reply, point_at
-from ipwhitelist._families import families_of_id
-from ipwhitelist._mapping import Settings, reject
+from ipwhitelist._client.mapping import Settings, reject
+from ipwhitelist._core import classify as _classify
+from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._testing.fake import FakeServer, Reply, point_at
 
 KEY = "k" * 64
 SECRET = "s" * 64

@@ -16,8 +16,8 @@ import sys
 import ccxt.async_support as ccxt
 
 import ipwhitelist
-from ipwhitelist._demo import DEMO_KEY, DEMO_SECRET, OLD_IP, fake_binance_futures
-from ipwhitelist._fake import point_at
+from ipwhitelist._cli.demo import DEMO_KEY, DEMO_SECRET, OLD_IP, fake_binance_futures
+from ipwhitelist._testing.fake import point_at
 
 
 async def strategy(name: str, exchange: ccxt.Exchange, rounds: int) -> str:

@@ -28,8 +28,8 @@ from freqtrade.resolvers import ExchangeResolver
 from freqtrade_launcher import install
 
 import ipwhitelist
-from ipwhitelist._fake import Reply, Request, point_at
-from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
+from ipwhitelist._testing.fake import Reply, Request, point_at
 
 BOT_IP = "127.0.0.1"  # the address the bot's requests come from
 OTHER_IP = "127.0.0.2"

@@ -20,9 +20,9 @@ import sys
 import ccxt
 
 import ipwhitelist
-from ipwhitelist._demo import DEMO_KEY, DEMO_SECRET, NEW_IP, OLD_IP, fake_binance_futures
-from ipwhitelist._fake import point_at
-from ipwhitelist._family import source_adapter
+from ipwhitelist._cli.demo import DEMO_KEY, DEMO_SECRET, NEW_IP, OLD_IP, fake_binance_futures
+from ipwhitelist._client.ipversion import source_adapter
+from ipwhitelist._testing.fake import point_at
 
 # The tick at which the server's egress IP changes.
 EGRESS_CHANGES_AT = 3

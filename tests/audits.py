@@ -8,9 +8,9 @@ import ccxt
 
 import ipwhitelist
 from helpers import CREDENTIALS
-from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
-from ipwhitelist._findings import judge
-from ipwhitelist._restrictions import parse_response
+from ipwhitelist._keys.findings import judge
+from ipwhitelist._keys.restrictions import parse_response
+from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HERE = "127.0.0.1"

@@ -30,9 +30,9 @@ from typing import Any
 
 import attrs
 
-from ipwhitelist._classify import parse_body
-from ipwhitelist._families import families_of_id
-from ipwhitelist._rules import dialects_of
+from ipwhitelist._core.classify import parse_body
+from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.rules import dialects_of
 
 DATA = Path(__file__).parent / "data"
 #: How each exchange answers an error (see the file's header).

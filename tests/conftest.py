@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 import ipwhitelist
 import netguard
 from helpers import make_client
-from ipwhitelist._fake import FakeServer
+from ipwhitelist._testing.fake import FakeServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -7,7 +7,7 @@ import socket
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
-from ipwhitelist._fake import Reply, Request, point_at
+from ipwhitelist._testing.fake import Reply, Request, point_at
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -190,7 +190,7 @@ def replay_at_ban_time(monkeypatch: Any, banned_until_ms: int | None) -> None:
     if banned_until_ms:
         from datetime import UTC, datetime
 
-        from ipwhitelist import _bans
+        from ipwhitelist._core import bans as _bans
 
         sent = datetime.fromtimestamp(banned_until_ms / 1000 - 60, UTC)
         monkeypatch.setattr(_bans, "_now", lambda: sent)

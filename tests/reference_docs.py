@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 import ccxt
 
 import ipwhitelist
-from ipwhitelist import _rules
-from ipwhitelist._families import families_of_id
-from ipwhitelist._limits import _LIMITS
-from ipwhitelist._restrictions import _METHODS as AUDIT_ENDPOINTS
-from ipwhitelist._sdk import adapters
+import ipwhitelist._exchanges as _rules
+from ipwhitelist._client.sdk import adapters
+from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._keys.restrictions import _METHODS as AUDIT_ENDPOINTS
+from ipwhitelist._whitelist.limits import _LIMITS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "reference"
 BEGIN = "<!-- BEGIN GENERATED: edit the code, then run `make reference` -->"

@@ -17,7 +17,7 @@ import ccxt.async_support
 
 import ipwhitelist
 from helpers import CREDENTIALS, CannedAdapter, mount
-from ipwhitelist._fake import FakeServer, Reply, point_at
+from ipwhitelist._testing.fake import FakeServer, Reply, point_at
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

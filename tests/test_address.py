@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipwhitelist._address import parse_ip, parse_network, unmap
+from ipwhitelist._core.address import parse_ip, parse_network, unmap
 
 
 class TestParseIp:

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 import ipwhitelist
 from audits import ELSEWHERE, HERE, NOW, codes, finding, judge_any, key, run
 from helpers import CREDENTIALS
-from ipwhitelist._egress import EgressDetector, EgressReport
-from ipwhitelist._fake import FakeServer, Reply
-from ipwhitelist._fake_exchanges import afake_exchange, fake_exchange
-from ipwhitelist._restrictions import parse_response
+from ipwhitelist._egress.detector import EgressDetector, EgressReport
+from ipwhitelist._keys.restrictions import parse_response
+from ipwhitelist._testing.exchanges import afake_exchange, fake_exchange
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 EXCHANGES = ["binance", "bybit", "okx"]
 ENDPOINTS = {
@@ -306,7 +306,8 @@ class TestEgress:
                 return EgressReport(ipv4=HERE)
 
         monkeypatch.setattr(
-            "ipwhitelist._egress.default_detector", lambda: Recording(["http://127.0.0.1:9/"])
+            "ipwhitelist._egress.detector.default_detector",
+            lambda: Recording(["http://127.0.0.1:9/"]),
         )
         with fake_exchange("okx", key(allowed_ips=[HERE])) as fake:
             client = fake.client(httpProxy=fake.url)  # the fake also serves proxy requests
@@ -330,7 +331,7 @@ class TestErrors:
     def test_unsupported_exchange_before_any_request(self):
         """Kraken has no known restriction endpoint: AuditUnsupported, no request sent."""
         with FakeServer() as server:
-            client = ipwhitelist._fake.point_at(ccxt.kraken(dict(CREDENTIALS)), server.url)
+            client = ipwhitelist._testing.fake.point_at(ccxt.kraken(dict(CREDENTIALS)), server.url)
             with pytest.raises(ipwhitelist.AuditUnsupported) as info:
                 ipwhitelist.audit(client, egress=False)
 

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 import ipwhitelist
 from audits import ELSEWHERE, HERE, NOW, codes, finding, judge_any, key, run
 from helpers import CREDENTIALS, make_client
-from ipwhitelist._cli import main
-from ipwhitelist._egress import EgressReport
-from ipwhitelist._fake import FakeServer, Reply
-from ipwhitelist._fake_exchanges import afake_exchange, fake_exchange
+from ipwhitelist._cli.main import main
+from ipwhitelist._egress.detector import EgressReport
+from ipwhitelist._testing.exchanges import afake_exchange, fake_exchange
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 EXCHANGES = ["kucoin", "bitget", "gate"]
 ENDPOINTS = {

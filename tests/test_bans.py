@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import body_of
-from ipwhitelist import _classify
-from ipwhitelist._bans import MAX_BAN, find_banned_until, retry_after_seconds
+from ipwhitelist._core import classify as _classify
+from ipwhitelist._core.bans import MAX_BAN, find_banned_until, retry_after_seconds
 
 # When Binance sent "IP banned until 1659761931230": a minute before that end.
 SENT = datetime(2022, 8, 6, 4, 57, 51, tzinfo=UTC)

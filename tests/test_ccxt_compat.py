@@ -15,7 +15,7 @@ from ccxt.base import exchange as base_exchange
 
 import ipwhitelist
 from ccxt_versions import VERSION, needs_ccxt
-from ipwhitelist import _ccxt_compat
+from ipwhitelist._core import ccxt_compat as _ccxt_compat
 
 ROOT = Path(__file__).parent.parent
 

@@ -21,8 +21,8 @@ import requests
 
 import ipwhitelist
 from helpers import B2015, CREDENTIALS, CannedAdapter, body_of, canned, make_client, mount
-from ipwhitelist import _wrap
-from ipwhitelist._fake import FakeServer
+from ipwhitelist._client import wrap as _wrap
+from ipwhitelist._testing.fake import FakeServer
 
 RETRIES = 3
 DELAY_MS = 7

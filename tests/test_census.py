@@ -30,7 +30,7 @@ import census
 import ipwhitelist
 import replay
 from census import WAIVERS, lineage, waiver_of
-from ipwhitelist._families import families_of_id
+from ipwhitelist._core.lineage import families_of_id
 
 ENTRIES = census.census()
 

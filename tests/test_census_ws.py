@@ -34,8 +34,9 @@ import pytest
 import census
 import ipwhitelist
 from helpers import CREDENTIALS, spot_market
-from ipwhitelist._fake import point_at
-from ipwhitelist._fake_ws import (
+from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._testing.fake import point_at
+from ipwhitelist._testing.ws import (
     FakeWsServer,
     binance_error,
     bybit_trade_auth,
@@ -43,7 +44,6 @@ from ipwhitelist._fake_ws import (
     okx_op_failure,
     point_ws_at,
 )
-from ipwhitelist._families import families_of_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -7,7 +7,7 @@ import traceback
 
 import ccxt
 
-from ipwhitelist._chain import RedactedError, stand_in
+from ipwhitelist._core.chain import RedactedError, stand_in
 
 SIGNATURE = "c0ffee" * 10 + "abcd"  # 64 hex digits
 URL = f"https://api.binance.com/api/v3/account?timestamp=1&signature={SIGNATURE}"

@@ -15,7 +15,7 @@ import pytest
 
 import ipwhitelist
 from ipwhitelist import MigrationError, Registry, check, fingerprint, migrate
-from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
 
 OLD, NEW, ELSEWHERE = "127.0.0.1", "127.0.0.2", "127.0.0.3"
 
@@ -159,7 +159,7 @@ class TestCheck:
     def test_exchange_unreachable_is_exit_3(self):
         """Nothing listening: the positive test is unknown, exit 3, quickly."""
         client = ccxt.bybit({"apiKey": "k" * 18, "secret": "s" * 36, "timeout": 2000})
-        ipwhitelist._fake.point_at(client, "http://127.0.0.1:9")
+        ipwhitelist._testing.fake.point_at(client, "http://127.0.0.1:9")
 
         report = check(client, egress=False)
 
@@ -169,7 +169,7 @@ class TestCheck:
     def test_nothing_verified_is_not_ok(self):
         """Unreachable exchange: verdict 'unverified', ok False, in the API, str() and JSON."""
         client = ccxt.bybit({"apiKey": "k" * 18, "secret": "s" * 36, "timeout": 2000})
-        ipwhitelist._fake.point_at(client, "http://127.0.0.1:9")
+        ipwhitelist._testing.fake.point_at(client, "http://127.0.0.1:9")
 
         report = check(client, egress=False)
 
@@ -343,7 +343,7 @@ class TestProbe:
         import httpx
 
         from ipwhitelist import EgressDetector, EgressReport
-        from ipwhitelist._probe import egress_ips
+        from ipwhitelist._keys.probe import egress_ips
 
         client = ccxt.bybit()
         assert () == egress_ips(client, False)  # noqa: FBT003

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import body_of
-from ipwhitelist import _classify
-from ipwhitelist._address import parse_ip
-from ipwhitelist._classify import find_ip, parse_body
+from ipwhitelist._core import classify as _classify
+from ipwhitelist._core.address import parse_ip
+from ipwhitelist._core.classify import find_ip, parse_body
 from strategies import ips, messages_with_ip
 
 # Characters that glue onto an address and make one longer token.
@@ -257,7 +257,7 @@ class TestMatch:
     )
     def test_rules(self, exchange, status, body, kind):
         """Each built-in rule matches its response, across the exchange family."""
-        from ipwhitelist._families import families_of_id
+        from ipwhitelist._core.lineage import families_of_id
 
         found = respond(exchange, body, status, families_of_id(exchange))
 
@@ -379,7 +379,7 @@ class TestFromException:
 class TestFamilies:
     def test_unknown_id_is_its_own_family(self):
         """An id ccxt does not know still classifies with generic rules."""
-        from ipwhitelist._families import families_of, families_of_id
+        from ipwhitelist._core.lineage import families_of, families_of_id
 
         class Client:
             id = "binanceusdm"
@@ -394,6 +394,6 @@ class TestFamilies:
 
     def test_key_page_fallback(self):
         """Exchanges without a known key page get a generic pointer."""
-        from ipwhitelist._remediation import key_page
+        from ipwhitelist._core.advice import key_page
 
         assert "API key management page" in key_page(("kraken",))

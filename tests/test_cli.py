@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import ipwhitelist
-from ipwhitelist._cli import main
-from ipwhitelist._demo import DEMO_KEY, DEMO_SECRET, run
-from ipwhitelist._fake import FakeServer, Reply
+from ipwhitelist._cli.demo import DEMO_KEY, DEMO_SECRET, run
+from ipwhitelist._cli.main import main
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 _DOC_JSON = re.compile(r"JSON \(`ipwhitelist\.(\w+)/1`\): `(\{.*?\})`", re.DOTALL)
 
@@ -327,7 +327,7 @@ class TestAgainstFakeExchanges:
 
     def test_check_json_ok_and_refused(self, tmp_path):
         """check --json: schema, outcomes, exit 0 when allowed, 1 when refused."""
-        from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+        from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
 
         state = FakeKeyState(allowed_ips=["127.0.0.1"])
         with fake_exchange("bybit", state) as fake:
@@ -354,7 +354,7 @@ class TestAgainstFakeExchanges:
 
     def test_audit_and_doctor(self, tmp_path):
         """audit --json reports the key; doctor prints a verdict table; no secret anywhere."""
-        from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+        from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
 
         state = FakeKeyState(allowed_ips=["127.0.0.1"], can_withdraw=True)
         with fake_exchange("okx", state) as fake:
@@ -415,7 +415,7 @@ class TestAgainstFakeExchanges:
 
     def test_migrate_start_and_resume(self, tmp_path):
         """migrate --to starts (exit 1, paste list), the registry records it, a rerun resumes."""
-        from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+        from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
 
         registry = tmp_path / "r.toml"
         registry.write_text('allow_private = true\n[bybit.main]\nips = ["127.0.0.1"]\n', "utf-8")
@@ -453,7 +453,7 @@ class TestOutcomes:
 
     @pytest.fixture
     def bybit(self, tmp_path, monkeypatch):
-        from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+        from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
 
         state = FakeKeyState(allowed_ips=["127.0.0.1"])
         with fake_exchange("bybit", state) as fake:
@@ -501,7 +501,7 @@ class TestOutcomes:
 
     def test_a_broken_log_record_never_reaches_the_caller(self, monkeypatch):
         """The CLI's log handler follows logging's contract: a failing record is not raised."""
-        from ipwhitelist._cli import _LogToStderr
+        from ipwhitelist._cli.main import _LogToStderr
 
         monkeypatch.setattr(logging, "raiseExceptions", False)
         record = logging.LogRecord("ipwhitelist", logging.ERROR, __file__, 1, "%d", ("x",), None)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ipwhitelist._cli import cli
+from ipwhitelist._cli.main import cli
 
 REFERENCE = (Path(__file__).parents[1] / "docs" / "reference" / "cli.md").read_text("utf-8")
 

@@ -23,7 +23,7 @@ import pytest
 
 import ipwhitelist
 from helpers import CREDENTIALS, body_of
-from ipwhitelist._fake import FakeServer, Reply
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 TASKS = 1000
 THREADS = 64

@@ -19,11 +19,11 @@ import ccxt
 import pytest
 
 import ipwhitelist
+import ipwhitelist._exchanges as _rules
 import replay
 from ccxt_versions import VERSION
 from helpers import replay_at_ban_time
-from ipwhitelist import _rules
-from ipwhitelist._families import families_of_id
+from ipwhitelist._core.lineage import families_of_id
 
 CORPUS = [
     entry

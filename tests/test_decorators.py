@@ -190,7 +190,7 @@ class TestAsyncTwins:
     @pytest.mark.asyncio
     async def test_async_egress_lookup_in_decorator(self):
         """@diagnose on async def looks the egress up asynchronously."""
-        from ipwhitelist._fake import FakeServer, Reply
+        from ipwhitelist._testing.fake import FakeServer, Reply
 
         with FakeServer(default=lambda r: Reply(body="198.51.100.3")) as echo:
             detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)

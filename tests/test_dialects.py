@@ -9,11 +9,11 @@ import ccxt
 import pytest
 
 import ipwhitelist
+import ipwhitelist._exchanges as _rules
 import replay
 from helpers import B2015
-from ipwhitelist import _rules
-from ipwhitelist._families import families_of_id
-from ipwhitelist._rules import REGISTRY, dialects_of
+from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.rules import REGISTRY, dialects_of
 
 # Binance's dialect, spoken by exchanges whose ccxt class is not a binance subclass.
 BINANCE_SPEAKERS = ("aster", "coinsph", "tokocrypto", "toobit")

@@ -162,7 +162,7 @@ def test_tutorial_shows_the_demo_as_it_runs():
     """The demo output quoted in the tutorial is what `ipwhitelist demo --no-color` prints."""
     import io
 
-    from ipwhitelist._demo import run
+    from ipwhitelist._cli.demo import run
 
     out = io.StringIO()
     assert 0 == run(out, color=False)

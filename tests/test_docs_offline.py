@@ -9,7 +9,7 @@ world that stands in for those:
 * every ccxt class the sample builds (``ccxt.binance(...)``,
   ``ccxt.pro.bybit(...)``) is aimed at a loopback fake that checks the key,
   the client's real source address and ccxt's signature
-  (`ipwhitelist._fake_exchanges`, `ipwhitelist._fake_ws`, `ipwhitelist._demo`);
+  (`ipwhitelist._testing.exchanges`, `ipwhitelist._testing.ws`, `ipwhitelist._cli.demo`);
 * egress lookups ask a loopback what-is-my-IP service, which answers with the
   address the request came from;
 * any other httpx request goes to an `httpx.MockTransport` that refuses it,
@@ -44,10 +44,9 @@ import httpx
 import pytest
 
 import ipwhitelist
-from ipwhitelist import _egress
-from ipwhitelist._demo import DEMO_KEY, DEMO_SECRET, fake_binance_futures
-from ipwhitelist._fake import FakeServer, Reply, Request, point_at
-from ipwhitelist._fake_exchanges import (
+from ipwhitelist._cli.demo import DEMO_KEY, DEMO_SECRET, fake_binance_futures
+from ipwhitelist._egress import detector as _egress
+from ipwhitelist._testing.exchanges import (
     FAKE_API_KEY,
     FAKE_SECRET,
     FakeExchange,
@@ -55,8 +54,9 @@ from ipwhitelist._fake_exchanges import (
     binance_routes,
     fake_exchange,
 )
-from ipwhitelist._fake_routes import _binance_signed
-from ipwhitelist._fake_ws import (
+from ipwhitelist._testing.fake import FakeServer, Reply, Request, point_at
+from ipwhitelist._testing.routes import _binance_signed
+from ipwhitelist._testing.ws import (
     BYBIT_UNMATCHED_IP,
     FakeWsServer,
     Message,

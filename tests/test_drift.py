@@ -23,7 +23,7 @@ import pytest
 
 import ipwhitelist
 from helpers import B2015, CREDENTIALS, CannedAdapter, CannedSession, body_of, mount
-from ipwhitelist import _drift
+from ipwhitelist._client import drift as _drift
 
 OK = (200, body_of({"balances": []}))
 B1021 = body_of({"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."})

@@ -20,8 +20,8 @@ import pytest
 import ipwhitelist
 from helpers import B2015, CREDENTIALS, CannedAdapter, blackhole, mount, silent_server
 from ipwhitelist import EgressDetector, Provider
-from ipwhitelist._egress import default_detector
-from ipwhitelist._fake import FakeServer, Reply
+from ipwhitelist._egress.detector import default_detector
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 
 def mock(answers):

@@ -12,7 +12,7 @@ import pytest
 
 import ipwhitelist
 from helpers import B2015, body_of, canned, make_client
-from ipwhitelist._fake import FakeServer
+from ipwhitelist._testing.fake import FakeServer
 
 OK = body_of({"balances": []})
 

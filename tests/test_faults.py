@@ -17,7 +17,7 @@ import pytest
 
 import ipwhitelist
 from helpers import make_client
-from ipwhitelist._fake import FakeServer, Reply
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 CLOUDFLARE_403 = (
     "<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>"

@@ -132,8 +132,8 @@ def _package_locks() -> list[object]:
 def test_child_works_while_every_package_lock_is_held():
     """With every lock of the package held by a parent thread, the child wraps, rejects and logs."""
     # Their locks exist once they are imported.
-    import ipwhitelist._egress
-    import ipwhitelist._monitor
+    import ipwhitelist._egress.detector
+    import ipwhitelist._ops.monitor
 
     client = ccxt.binance({"apiKey": "k" * 64, "secret": "s" * 64})
     locks = _package_locks()
@@ -204,7 +204,7 @@ def test_child_can_start_the_monitor_the_parent_runs():
 
 def test_child_draws_its_own_jitter():
     """The monitor's scheduling jitter differs between parent and child (no fleet in lockstep)."""
-    from ipwhitelist import _monitor
+    from ipwhitelist._ops import monitor as _monitor
 
     read, write = os.pipe()
 

@@ -30,10 +30,14 @@ from hypothesis import strategies as st
 
 import ipwhitelist
 from helpers import API_KEY, B2015, CREDENTIALS, CannedAdapter, body_of, canned, make_client, mount
-from ipwhitelist import _classify, _hints, _mapping, _redact, _remediation
-from ipwhitelist._families import families_of_id
-from ipwhitelist._mapping import Settings, reject
-from ipwhitelist._rules import Rule
+from ipwhitelist._client import mapping as _mapping
+from ipwhitelist._client.mapping import Settings, reject
+from ipwhitelist._core import advice as _remediation
+from ipwhitelist._core import classify as _classify
+from ipwhitelist._core import redact as _redact
+from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.rules import Rule
+from ipwhitelist._egress import hints as _hints
 from strategies import IP_TEMPLATES, api_keys, ips
 
 # One implicit private REST method per exchange: no market loading, one request.
@@ -361,8 +365,9 @@ _CHILD = textwrap.dedent(
     """
     import faulthandler, json, re, sys
     import ccxt, ipwhitelist
-    from ipwhitelist import _classify, _redact
-    from ipwhitelist._families import families_of_id
+    from ipwhitelist._core import classify as _classify
+    from ipwhitelist._core import redact as _redact
+    from ipwhitelist._core.lineage import families_of_id
 
     SIZE, HANG = 1_000_000, float(sys.argv[1])
     specs, cross = json.loads(sys.stdin.read())

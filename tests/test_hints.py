@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from ipwhitelist._hints import address_hints, client_hints, environment_hints
+from ipwhitelist._egress.hints import address_hints, client_hints, environment_hints
 
 
 def names(hints):

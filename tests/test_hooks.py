@@ -155,7 +155,7 @@ class TestHooks:
 
     def test_hook_runs_after_the_egress_lookup(self):
         """With an egress detector, the hook sees the finished diagnosis (with the egress IP)."""
-        from ipwhitelist._fake import FakeServer, Reply
+        from ipwhitelist._testing.fake import FakeServer, Reply
 
         seen = []
         ipwhitelist.set_on_rejection_hooks([seen.append])
@@ -265,7 +265,7 @@ class TestLoggingWithoutConfiguration:
 
     SCRIPT = """
 import ipwhitelist
-from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
 
 def broken_hook(diagnosis):
     raise RuntimeError("a hook bug")

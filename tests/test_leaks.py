@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 
 import ipwhitelist
 from helpers import API_KEY, SECRET, CannedAdapter, body_of, canned, mount
-from ipwhitelist._chain import RedactedError
-from ipwhitelist._cli import main
-from ipwhitelist._fake import FakeServer, Reply
-from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+from ipwhitelist._cli.main import main
+from ipwhitelist._core.chain import RedactedError
+from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
+from ipwhitelist._testing.fake import FakeServer, Reply
 from strategies import CONTROLS, ENCODINGS, api_keys, encodings, passphrases, surrounding
 
 PASSWORD = "pr0xy-Pa55w0rd-xyz"
@@ -360,7 +360,7 @@ class TestTracebacks:
 
     def test_stand_in_failure_hides_the_chain(self, monkeypatch, caplog):
         """If the stand-in cannot be built, the rejection shows no chain (and says why in the log)."""
-        from ipwhitelist import _mapping
+        from ipwhitelist._client import mapping as _mapping
 
         def broken(*_args):
             raise RuntimeError("injected")
@@ -410,7 +410,7 @@ class TestTracebacks:
         server.default = canned(401, B2015)
 
         async def main() -> BaseException:
-            client = ipwhitelist._fake.point_at(
+            client = ipwhitelist._testing.fake.point_at(
                 ccxt.async_support.binance(
                     {"apiKey": API_KEY, "secret": SECRET, "enableRateLimit": False}
                 ),

@@ -6,8 +6,8 @@ import pytest
 
 import ipwhitelist
 from helpers import body_of, canned
-from ipwhitelist import _mapping
-from ipwhitelist._fake import FakeServer, Reply
+from ipwhitelist._client import mapping as _mapping
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 B2015 = body_of({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
 
@@ -25,7 +25,7 @@ def test_diagnosis_failure_degrades_to_minimal(server, sync_client, monkeypatch,
     def broken(*_a, **_k):
         raise RuntimeError("hint bug")
 
-    monkeypatch.setattr(_mapping._hints, "process_hints", broken)
+    monkeypatch.setattr(_mapping.hints, "process_hints", broken)
 
     with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
         client.private_get_account()
@@ -122,10 +122,10 @@ class TestConfidence:
 
     @staticmethod
     def diagnose(exchange, body, *, egress=(), whitelist=None, authenticated=False):
-        from ipwhitelist import _classify
-        from ipwhitelist._egress import EgressReport
-        from ipwhitelist._mapping import Settings, _Pending, diagnose_match
-        from ipwhitelist._whitelist import to_whitelist
+        from ipwhitelist._client.mapping import Settings, _Pending, diagnose_match
+        from ipwhitelist._core import classify as _classify
+        from ipwhitelist._egress.detector import EgressReport
+        from ipwhitelist._whitelist.whitelist import to_whitelist
 
         response = _classify.response_from_http(exchange, (exchange,), http_status=401, body=body)
         match = _classify.match(response)

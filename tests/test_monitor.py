@@ -10,7 +10,7 @@ import time
 import pytest
 
 import ipwhitelist
-from ipwhitelist._fake import FakeServer, Reply
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 
 @pytest.fixture

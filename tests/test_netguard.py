@@ -17,7 +17,7 @@ import pytest
 import requests
 
 import netguard
-from ipwhitelist._fake import FakeServer
+from ipwhitelist._testing.fake import FakeServer
 
 # TEST-NET-1 (RFC 5737) and a reserved name (RFC 2606): never a real peer, and
 # the guard refuses them before any packet is sent.

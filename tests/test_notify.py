@@ -20,7 +20,7 @@ import pytest
 
 import ipwhitelist
 from helpers import B2015, CannedAdapter, CannedSession, body_of, mount
-from ipwhitelist._fake import FakeServer, Reply
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 OK = body_of({"makerCommission": 10, "balances": []})
 CONFIG = {"apiKey": "k" * 64, "secret": "s" * 64, "enableRateLimit": False}
@@ -489,7 +489,7 @@ notify(d)
 class TestDoctor:
     def test_doctor_notify_sends_a_test_message(self, endpoint, monkeypatch, capsys):
         """`ipwhitelist doctor --notify` delivers a test message and prints no URL."""
-        from ipwhitelist._cli import main
+        from ipwhitelist._cli.main import main
 
         monkeypatch.setenv("IPWHITELIST_NOTIFY", json_url(endpoint))
 
@@ -505,7 +505,7 @@ class TestDoctor:
 
     def test_doctor_notify_from_the_config_file(self, endpoint, monkeypatch, tmp_path, capsys):
         """The config file's [notify] urls are used when the environment names none."""
-        from ipwhitelist._cli import main
+        from ipwhitelist._cli.main import main
 
         monkeypatch.delenv("IPWHITELIST_NOTIFY", raising=False)
         config = tmp_path / "ipwhitelist.toml"
@@ -520,7 +520,7 @@ class TestDoctor:
 
     def test_doctor_notify_failure_exits_1(self, monkeypatch, capsys):
         """A service that refuses the message: exit 1, and the URL's token is not printed."""
-        from ipwhitelist._cli import main
+        from ipwhitelist._cli.main import main
 
         with FakeServer(default=lambda _r: Reply(status=500)) as server:
             monkeypatch.setenv("IPWHITELIST_NOTIFY", json_url(server))
@@ -544,7 +544,7 @@ class TestDoctor:
         self, monkeypatch, tmp_path, capsys, config, env, message
     ):
         """Missing, unknown or malformed notification settings are usage errors (exit 2)."""
-        from ipwhitelist._cli import main
+        from ipwhitelist._cli.main import main
 
         monkeypatch.setenv("IPWHITELIST_NOTIFY", env)
         path = tmp_path / "ipwhitelist.toml"
@@ -557,7 +557,7 @@ class TestDoctor:
 
     def test_config_urls_as_one_string(self, tmp_path):
         """[notify] urls may also be one space-separated string, like the variable."""
-        from ipwhitelist._cli_config import load_config
+        from ipwhitelist._cli.config import load_config
 
         path = tmp_path / "ipwhitelist.toml"
         path.write_text('[notify]\nurls = "json://127.0.0.1/a json://127.0.0.1/b"\n')
@@ -568,7 +568,7 @@ class TestDoctor:
 class TestEnvironmentHook:
     def test_forwards_rejections_and_recoveries_once_built(self, endpoint):
         """The IPWHITELIST_NOTIFY hook builds its NotifyHook off-thread, then forwards everything."""
-        from ipwhitelist._notify import EnvironmentNotify
+        from ipwhitelist._ops.notify import EnvironmentNotify
 
         hook = EnvironmentNotify(json_url(endpoint))
         hook(diagnosis())  # builds the NotifyHook in a thread; this one waits for it

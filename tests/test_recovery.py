@@ -125,7 +125,7 @@ def test_read_only_calls():
 
 def test_nothing_open():
     """No positions: an empty review that says so."""
-    review = ipwhitelist._recovery.assess("binanceusdm", [], [])
+    review = ipwhitelist._ops.recovery.assess("binanceusdm", [], [])
 
     assert ((), 0) == (review.unprotected, review.open_orders)
 
@@ -193,7 +193,7 @@ _STOP = {
 
 
 def _binance_futures(request):
-    from ipwhitelist._fake import Reply
+    from ipwhitelist._testing.fake import Reply
 
     if request.path == "/fapi/v1/exchangeInfo":
         return Reply.json(
@@ -227,7 +227,7 @@ def _binance_futures(request):
 def test_end_to_end_against_loopback_binance_futures():
     """Real ccxt parsing: the long with a reduce-only stop is protected, the short is not; only GETs."""
     from helpers import make_client
-    from ipwhitelist._fake import FakeServer
+    from ipwhitelist._testing.fake import FakeServer
 
     with FakeServer(default=_binance_futures) as server:
         client = make_client(

@@ -17,7 +17,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ipwhitelist import Diagnosis, Hint
-from ipwhitelist._redact import (
+from ipwhitelist._core.redact import (
     REDACTED,
     escape_controls,
     redact,
@@ -307,7 +307,7 @@ class TestUrls:
 
     def test_url_secrets(self):
         """The password of a URL, raw and decoded; nothing for URLs without one or unparsable."""
-        from ipwhitelist._redact import url_secrets
+        from ipwhitelist._core.redact import url_secrets
 
         assert ("p%40ss", "p@ss") == url_secrets("http://u:p%40ss@h:1")
         assert () == url_secrets("http://h:1")
@@ -317,7 +317,7 @@ class TestUrls:
 
     def test_client_proxies_are_credentials(self):
         """A client's proxy passwords are searched for like its keys."""
-        from ipwhitelist._redact import credentials_of
+        from ipwhitelist._core.redact import credentials_of
 
         client = ccxt.binance({"apiKey": "k" * 20, "httpsProxy": "http://u:hunter22@p:1"})
         client.proxies = {"http": "socks5://u:other-pass@p:2", "https": None}
@@ -356,7 +356,7 @@ class TestEscape:
 
 
 def _corpus_texts():
-    from ipwhitelist import _classify
+    from ipwhitelist._core import classify as _classify
 
     for path in sorted(CORPUS.glob("*.json")):
         for entry in json.loads(path.read_text("utf-8")):
@@ -392,7 +392,7 @@ class TestBenign:
 
     def test_library_words_unchanged(self, monkeypatch):
         """Every line the library writes into diagnoses of the corpus passes the redactor unchanged."""
-        from ipwhitelist import _diagnosis
+        from ipwhitelist._core import diagnosis as _diagnosis
 
         monkeypatch.setattr(_diagnosis, "scrub", lambda text, _cap: text)
         lines = {
@@ -413,10 +413,11 @@ class TestBenign:
 
 def _diagnoses_of_corpus():
     """The diagnosis of every IP rejection in the corpus, with and without egress and a whitelist."""
-    from ipwhitelist import EgressReport, _classify
-    from ipwhitelist._families import families_of_id
-    from ipwhitelist._mapping import Settings, diagnose_match, reject
-    from ipwhitelist._whitelist import to_whitelist
+    from ipwhitelist import EgressReport
+    from ipwhitelist._client.mapping import Settings, diagnose_match, reject
+    from ipwhitelist._core import classify as _classify
+    from ipwhitelist._core.lineage import families_of_id
+    from ipwhitelist._whitelist.whitelist import to_whitelist
 
     settings = (Settings(), Settings(whitelist=to_whitelist(["198.51.100.0/24"])))
     egress = (None, EgressReport(ipv4="203.0.113.9", ipv6="2001:db8::9"))
@@ -440,8 +441,8 @@ def _diagnoses_of_corpus():
 
 
 def _pending(response, settings):
-    from ipwhitelist import _classify
-    from ipwhitelist._mapping import _Pending
+    from ipwhitelist._client.mapping import _Pending
+    from ipwhitelist._core import classify as _classify
 
     match = _classify.match(response)
     return _Pending(
@@ -576,8 +577,8 @@ class TestThroughTheMapping:
 
 def _outputs(key: str, secret: str, passphrase: str) -> tuple[str, ...]:
     from helpers import body_of
-    from ipwhitelist import _classify
-    from ipwhitelist._mapping import Settings, reject
+    from ipwhitelist._client.mapping import Settings, reject
+    from ipwhitelist._core import classify as _classify
 
     class Client:
         id = "okx"

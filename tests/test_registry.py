@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import ipwhitelist
 from helpers import API_KEY, CREDENTIALS, canned
 from ipwhitelist import Registry, RegistryError, fingerprint
-from ipwhitelist._limits import _LIMITS
+from ipwhitelist._whitelist.limits import _LIMITS
 from ipwhitelist.registry import limits_for
 
 GOOD = """\
@@ -294,7 +294,7 @@ def test_wrap_with_registry_uses_the_clients_own_key(good):
     client = ccxt.binance(dict(CREDENTIALS))
     ipwhitelist.wrap(client, egress=False, whitelist=reg)
     # The bound entry is the one whose fingerprint matches the client's key.
-    from ipwhitelist._wrap import _settings
+    from ipwhitelist._client.wrap import _settings
 
     bound = _settings(client).whitelist
     assert bound is not None
@@ -305,7 +305,7 @@ def test_wrap_with_registry_uses_the_clients_own_key(good):
 def test_wrap_accepts_a_toml_path(good):
     """A .toml path given to wrap() is loaded as a registry."""
     client = ipwhitelist.wrap(ccxt.okx(dict(CREDENTIALS)), egress=False, whitelist=str(good))
-    from ipwhitelist._wrap import _settings
+    from ipwhitelist._client.wrap import _settings
 
     assert _settings(client).whitelist.allows("okx", ipaddress.ip_address("203.0.113.8"))
 

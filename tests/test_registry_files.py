@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ipwhitelist import Registry, RegistryError
-from ipwhitelist._cli import main
+from ipwhitelist._cli.main import main
 from strategies import registry_entries, registry_texts, small_networks
 
 DEEP = 50_000

@@ -10,7 +10,7 @@ import pytest
 import ipwhitelist
 from helpers import body_of, canned
 from ipwhitelist import Rule
-from ipwhitelist._rules import check_sources
+from ipwhitelist._core.rules import check_sources
 
 
 @pytest.fixture

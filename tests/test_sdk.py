@@ -13,7 +13,7 @@ from binance.exceptions import BinanceAPIException
 
 import ipwhitelist
 from helpers import API_KEY, B2015, SECRET, CannedAdapter
-from ipwhitelist._sdk import adapter_for
+from ipwhitelist._client.sdk import adapter_for
 from sdks import binance_loop  # noqa: F401 - an autouse fixture
 
 

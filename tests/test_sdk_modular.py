@@ -19,7 +19,7 @@ from binance_sdk_spot.spot import Spot
 
 import ipwhitelist
 from helpers import API_KEY, B2015, SECRET, CannedAdapter, body_of, replay_at_ban_time
-from ipwhitelist._fake_ws import FakeWsServer
+from ipwhitelist._testing.ws import FakeWsServer
 from sdks import KINDS, Tally, corpus, ids, no_secret
 
 BINANCE = corpus("binance")

@@ -18,7 +18,7 @@ from pybit.unified_trading import HTTP
 
 import ipwhitelist
 from helpers import API_KEY, SECRET, CannedAdapter, body_of
-from ipwhitelist._sdk import adapter_for
+from ipwhitelist._client.sdk import adapter_for
 from sdks import KINDS, Tally, corpus, ids, no_secret
 
 BYBIT = corpus("bybit")

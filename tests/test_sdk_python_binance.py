@@ -27,8 +27,8 @@ from helpers import (
     canned,
     replay_at_ban_time,
 )
-from ipwhitelist._fake import FakeServer
-from ipwhitelist._fake_ws import FakeWsServer
+from ipwhitelist._testing.fake import FakeServer
+from ipwhitelist._testing.ws import FakeWsServer
 from sdks import (  # binance_loop: an autouse fixture
     KINDS,
     Tally,

@@ -13,8 +13,8 @@ from pybit.exceptions import FailedRequestError, InvalidRequestError
 
 import test_cli
 from helpers import body_of
-from ipwhitelist._cli import main
-from ipwhitelist._sdk._texts import read, shapes
+from ipwhitelist._cli.main import main
+from ipwhitelist._client.sdk.texts import read, shapes
 from test_cli import _run, documented_keys
 
 MESSAGE = "Invalid API-key, IP, or permissions for action."
@@ -125,7 +125,7 @@ class TestExplain:
 class TestDoctor:
     def test_sdk_shapes_of_a_refused_key(self, tmp_path):
         """doctor on a Bybit key refused by IP shows how pybit reports it."""
-        from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+        from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
 
         state = FakeKeyState(allowed_ips=["203.0.113.7"])
         helper = test_cli.TestAgainstFakeExchanges

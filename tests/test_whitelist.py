@@ -11,7 +11,7 @@ from hypothesis import given
 import ipwhitelist
 from helpers import canned
 from ipwhitelist import Whitelist
-from ipwhitelist._whitelist import to_whitelist
+from ipwhitelist._whitelist.whitelist import to_whitelist
 from strategies import ips
 
 

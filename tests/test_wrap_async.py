@@ -13,7 +13,7 @@ import pytest_asyncio
 
 import ipwhitelist
 from helpers import body_of, canned, make_client, public_ok
-from ipwhitelist._fake import FakeServer, Reply
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 pytestmark = pytest.mark.asyncio
 

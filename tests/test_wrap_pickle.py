@@ -19,7 +19,7 @@ import pytest
 
 import ipwhitelist
 from helpers import API_KEY, B2015, CREDENTIALS, SECRET, CannedAdapter, mount
-from ipwhitelist._egress import default_detector
+from ipwhitelist._egress.detector import default_detector
 
 MODULES = [ccxt, ccxt.async_support, ccxt.pro]
 IDS = ["sync", "async", "pro"]
@@ -31,7 +31,7 @@ def roundtrip(client):
 
 def settings_of(client):
     """What a user can observe of a client's wrap() options."""
-    from ipwhitelist._wrap import _settings
+    from ipwhitelist._client.wrap import _settings
 
     settings = _settings(client)
     detector = settings.egress
@@ -79,7 +79,7 @@ class TestPickle:
 
         restored = roundtrip(client)
 
-        from ipwhitelist._wrap import _settings
+        from ipwhitelist._client.wrap import _settings
 
         assert _settings(restored).egress is default_detector()
 

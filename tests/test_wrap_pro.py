@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 import ipwhitelist
-from ipwhitelist._fake_ws import BYBIT_UNMATCHED_IP
+from ipwhitelist._testing.ws import BYBIT_UNMATCHED_IP
 
 pytestmark = pytest.mark.asyncio
 

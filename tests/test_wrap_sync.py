@@ -21,7 +21,7 @@ from helpers import (
     mount,
     public_ok,
 )
-from ipwhitelist._fake import FakeServer, Reply
+from ipwhitelist._testing.fake import FakeServer, Reply
 
 B2015 = body_of({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
 B2015_FUTURES = body_of(
@@ -528,7 +528,7 @@ class TestEntryPoints:
         client = ipwhitelist.wrap(
             ccxt.binance({"apiKey": API_KEY, "secret": SECRET, "timeout": 2000}), egress=False
         )
-        from ipwhitelist._fake import point_at
+        from ipwhitelist._testing.fake import point_at
 
         point_at(client, "http://127.0.0.1:9")
 
@@ -601,7 +601,7 @@ class TestWrapContract:
         """A non-IP ccxt error is re-raised as the very same object."""
         server.default = canned(400, "{}")
         client = _Raising({"apiKey": API_KEY, "secret": SECRET, "enableRateLimit": False})
-        from ipwhitelist._fake import point_at
+        from ipwhitelist._testing.fake import point_at
 
         point_at(client, server.url)
         client.prepared = ccxt.InvalidOrder("binance nope")

@@ -1,7 +1,7 @@
 """
 ccxt.pro websocket rejections, end to end against a loopback websocket fake.
 
-Real ccxt.pro clients connect to `ipwhitelist._fake_ws.FakeWsServer`; their own
+Real ccxt.pro clients connect to `ipwhitelist._testing.ws.FakeWsServer`; their own
 receive loop, futures and error handlers turn the exchanges' rejection frames
 (sources at each frame builder in ``_fake_ws``) into ccxt exceptions, and the
 wrapped ``watch_*`` / ``*_ws`` methods must raise the typed ones. Every await
@@ -21,8 +21,8 @@ import pytest_asyncio
 
 import ipwhitelist
 from helpers import API_KEY, CREDENTIALS, PASSWORD, SECRET, spot_market
-from ipwhitelist._fake import point_at
-from ipwhitelist._fake_ws import (
+from ipwhitelist._testing.fake import point_at
+from ipwhitelist._testing.ws import (
     BINANCE_2015,
     BYBIT_UNMATCHED_IP,
     FakeWsServer,

@@ -20,63 +20,67 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     # For type checkers only: the same names as `_PUBLIC` below (a test
     # compares them), imported where they are defined.
-    from ._audit import AuditUnsupported as AuditUnsupported
-    from ._audit import KeyAudit as KeyAudit
-    from ._audit import audit as audit
-    from ._audit import audit_async as audit_async
-    from ._check import CheckReport as CheckReport
-    from ._check import CheckResult as CheckResult
-    from ._check import check as check
-    from ._decorators import diagnose as diagnose
-    from ._decorators import diagnosing as diagnosing
-    from ._diagnosis import Confidence as Confidence
-    from ._diagnosis import Diagnosis as Diagnosis
-    from ._diagnosis import Hint as Hint
-    from ._diagnosis import Kind as Kind
-    from ._egress import DEFAULT_PROVIDERS as DEFAULT_PROVIDERS
-    from ._egress import EgressDetector as EgressDetector
-    from ._egress import EgressReport as EgressReport
-    from ._egress import Provider as Provider
-    from ._egress import adetect_egress as adetect_egress
-    from ._egress import detect_egress as detect_egress
-    from ._findings import Finding as Finding
-    from ._fingerprint import fingerprint as fingerprint
-    from ._hooks import IncidentLog as IncidentLog
-    from ._hooks import OnRejectionHook as OnRejectionHook
-    from ._hooks import RejectionCounter as RejectionCounter
-    from ._hooks import get_on_rejection_hooks as get_on_rejection_hooks
-    from ._hooks import set_on_rejection_hooks as set_on_rejection_hooks
-    from ._limits import ExchangeLimits as ExchangeLimits
-    from ._limits import limits_for as limits_for
-    from ._migrate import MIGRATION_STEPS as MIGRATION_STEPS
-    from ._migrate import MigrationError as MigrationError
-    from ._migrate import MigrationStatus as MigrationStatus
-    from ._migrate import migrate as migrate
-    from ._monitor import EgressChange as EgressChange
-    from ._monitor import EgressMonitor as EgressMonitor
-    from ._notify import NotifyHook as NotifyHook
-    from ._otel import OpenTelemetryHook as OpenTelemetryHook
-    from ._recovery import PositionCheck as PositionCheck
-    from ._recovery import RecoveryReview as RecoveryReview
-    from ._recovery import areview_positions as areview_positions
-    from ._recovery import review_positions as review_positions
-    from ._registry import KeyEntry as KeyEntry
-    from ._registry import Migration as Migration
-    from ._registry import Registry as Registry
-    from ._registry import RegistryError as RegistryError
-    from ._retry import retry_unless_ip_rejection as retry_unless_ip_rejection
-    from ._rules import Rule as Rule
-    from ._rules import register_rule as register_rule
-    from ._rules import rules as rules
-    from ._rules import unregister_rule as unregister_rule
-    from ._whitelist import Whitelist as Whitelist
-    from ._wrap import is_wrapped as is_wrapped
-    from ._wrap import unwrap as unwrap
-    from ._wrap import wrap as wrap
+    from ._client.decorators import diagnose as diagnose
+    from ._client.decorators import diagnosing as diagnosing
+    from ._client.wrap import is_wrapped as is_wrapped
+    from ._client.wrap import unwrap as unwrap
+    from ._client.wrap import wrap as wrap
+    from ._core.diagnosis import Confidence as Confidence
+    from ._core.diagnosis import Diagnosis as Diagnosis
+    from ._core.diagnosis import Hint as Hint
+    from ._core.diagnosis import Kind as Kind
+    from ._core.hooks import IncidentLog as IncidentLog
+    from ._core.hooks import OnRejectionHook as OnRejectionHook
+    from ._core.hooks import RejectionCounter as RejectionCounter
+    from ._core.hooks import get_on_rejection_hooks as get_on_rejection_hooks
+    from ._core.hooks import set_on_rejection_hooks as set_on_rejection_hooks
+    from ._core.rules import Rule as Rule
+    from ._core.rules import register_rule as register_rule
+    from ._core.rules import rules as rules
+    from ._core.rules import unregister_rule as unregister_rule
+    from ._egress.detector import DEFAULT_PROVIDERS as DEFAULT_PROVIDERS
+    from ._egress.detector import EgressDetector as EgressDetector
+    from ._egress.detector import EgressReport as EgressReport
+    from ._egress.detector import Provider as Provider
+    from ._egress.detector import adetect_egress as adetect_egress
+    from ._egress.detector import detect_egress as detect_egress
+    from ._keys.audit import AuditUnsupported as AuditUnsupported
+    from ._keys.audit import KeyAudit as KeyAudit
+    from ._keys.audit import audit as audit
+    from ._keys.audit import audit_async as audit_async
+    from ._keys.check import CheckReport as CheckReport
+    from ._keys.check import CheckResult as CheckResult
+    from ._keys.check import check as check
+    from ._keys.findings import Finding as Finding
+    from ._keys.migrate import MIGRATION_STEPS as MIGRATION_STEPS
+    from ._keys.migrate import MigrationError as MigrationError
+    from ._keys.migrate import MigrationStatus as MigrationStatus
+    from ._keys.migrate import migrate as migrate
+    from ._ops.monitor import EgressChange as EgressChange
+    from ._ops.monitor import EgressMonitor as EgressMonitor
+    from ._ops.notify import NotifyHook as NotifyHook
+    from ._ops.otel import OpenTelemetryHook as OpenTelemetryHook
+    from ._ops.recovery import PositionCheck as PositionCheck
+    from ._ops.recovery import RecoveryReview as RecoveryReview
+    from ._ops.recovery import areview_positions as areview_positions
+    from ._ops.recovery import review_positions as review_positions
+    from ._ops.retry import retry_unless_ip_rejection as retry_unless_ip_rejection
+    from ._whitelist.fingerprint import fingerprint as fingerprint
+    from ._whitelist.limits import ExchangeLimits as ExchangeLimits
+    from ._whitelist.limits import limits_for as limits_for
+    from ._whitelist.registry import KeyEntry as KeyEntry
+    from ._whitelist.registry import Migration as Migration
+    from ._whitelist.registry import Registry as Registry
+    from ._whitelist.registry import RegistryError as RegistryError
+    from ._whitelist.whitelist import Whitelist as Whitelist
     from .errors import GeoRestricted as GeoRestricted
     from .errors import IPBanned as IPBanned
     from .errors import IPNotWhitelisted as IPNotWhitelisted
     from .errors import IPRejection as IPRejection
+
+# The exchange modules plug their rule tables into the core's registry (the
+# core knows no exchange): before any name below can classify a response.
+from . import _exchanges  # noqa: F401
 
 _EAGER, _LAZY = True, False
 
@@ -86,68 +90,68 @@ _EAGER, _LAZY = True, False
 #: and `import ipwhitelist` stays cheap. `__all__` and `dir()` come from here.
 _PUBLIC: dict[str, tuple[str, bool]] = {
     # Wrapping, and the exceptions it raises.
-    "wrap": ("._wrap", _EAGER),
-    "unwrap": ("._wrap", _EAGER),
-    "is_wrapped": ("._wrap", _EAGER),
-    "diagnose": ("._decorators", _EAGER),
-    "diagnosing": ("._decorators", _EAGER),
+    "wrap": ("._client.wrap", _EAGER),
+    "unwrap": ("._client.wrap", _EAGER),
+    "is_wrapped": ("._client.wrap", _EAGER),
+    "diagnose": ("._client.decorators", _EAGER),
+    "diagnosing": ("._client.decorators", _EAGER),
     "IPRejection": (".errors", _EAGER),
     "IPNotWhitelisted": (".errors", _EAGER),
     "IPBanned": (".errors", _EAGER),
     "GeoRestricted": (".errors", _EAGER),
-    "Diagnosis": ("._diagnosis", _EAGER),
-    "Confidence": ("._diagnosis", _EAGER),
-    "Hint": ("._diagnosis", _EAGER),
-    "Kind": ("._diagnosis", _EAGER),
+    "Diagnosis": ("._core.diagnosis", _EAGER),
+    "Confidence": ("._core.diagnosis", _EAGER),
+    "Hint": ("._core.diagnosis", _EAGER),
+    "Kind": ("._core.diagnosis", _EAGER),
     # Rules and hooks.
-    "Rule": ("._rules", _EAGER),
-    "rules": ("._rules", _EAGER),
-    "register_rule": ("._rules", _EAGER),
-    "unregister_rule": ("._rules", _EAGER),
-    "OnRejectionHook": ("._hooks", _EAGER),
-    "IncidentLog": ("._hooks", _EAGER),
-    "RejectionCounter": ("._hooks", _EAGER),
-    "get_on_rejection_hooks": ("._hooks", _EAGER),
-    "set_on_rejection_hooks": ("._hooks", _EAGER),
-    "Whitelist": ("._whitelist", _EAGER),
+    "Rule": ("._core.rules", _EAGER),
+    "rules": ("._core.rules", _EAGER),
+    "register_rule": ("._core.rules", _EAGER),
+    "unregister_rule": ("._core.rules", _EAGER),
+    "OnRejectionHook": ("._core.hooks", _EAGER),
+    "IncidentLog": ("._core.hooks", _EAGER),
+    "RejectionCounter": ("._core.hooks", _EAGER),
+    "get_on_rejection_hooks": ("._core.hooks", _EAGER),
+    "set_on_rejection_hooks": ("._core.hooks", _EAGER),
+    "Whitelist": ("._whitelist.whitelist", _EAGER),
     # Egress detection.
-    "detect_egress": ("._egress", _LAZY),
-    "adetect_egress": ("._egress", _LAZY),
-    "EgressDetector": ("._egress", _LAZY),
-    "EgressReport": ("._egress", _LAZY),
-    "Provider": ("._egress", _LAZY),
-    "DEFAULT_PROVIDERS": ("._egress", _LAZY),
+    "detect_egress": ("._egress.detector", _LAZY),
+    "adetect_egress": ("._egress.detector", _LAZY),
+    "EgressDetector": ("._egress.detector", _LAZY),
+    "EgressReport": ("._egress.detector", _LAZY),
+    "Provider": ("._egress.detector", _LAZY),
+    "DEFAULT_PROVIDERS": ("._egress.detector", _LAZY),
     # The documented whitelist.
-    "Registry": ("._registry", _LAZY),
-    "RegistryError": ("._registry", _LAZY),
-    "KeyEntry": ("._registry", _LAZY),
-    "Migration": ("._registry", _LAZY),
-    "ExchangeLimits": ("._limits", _LAZY),
-    "limits_for": ("._limits", _LAZY),
-    "fingerprint": ("._fingerprint", _LAZY),
+    "Registry": ("._whitelist.registry", _LAZY),
+    "RegistryError": ("._whitelist.registry", _LAZY),
+    "KeyEntry": ("._whitelist.registry", _LAZY),
+    "Migration": ("._whitelist.registry", _LAZY),
+    "ExchangeLimits": ("._whitelist.limits", _LAZY),
+    "limits_for": ("._whitelist.limits", _LAZY),
+    "fingerprint": ("._whitelist.fingerprint", _LAZY),
     # Keys: audit, pre-live check, migration.
-    "audit": ("._audit", _LAZY),
-    "audit_async": ("._audit", _LAZY),
-    "KeyAudit": ("._audit", _LAZY),
-    "AuditUnsupported": ("._audit", _LAZY),
-    "Finding": ("._findings", _LAZY),
-    "check": ("._check", _LAZY),
-    "CheckReport": ("._check", _LAZY),
-    "CheckResult": ("._check", _LAZY),
-    "migrate": ("._migrate", _LAZY),
-    "MigrationStatus": ("._migrate", _LAZY),
-    "MigrationError": ("._migrate", _LAZY),
-    "MIGRATION_STEPS": ("._migrate", _LAZY),
+    "audit": ("._keys.audit", _LAZY),
+    "audit_async": ("._keys.audit", _LAZY),
+    "KeyAudit": ("._keys.audit", _LAZY),
+    "AuditUnsupported": ("._keys.audit", _LAZY),
+    "Finding": ("._keys.findings", _LAZY),
+    "check": ("._keys.check", _LAZY),
+    "CheckReport": ("._keys.check", _LAZY),
+    "CheckResult": ("._keys.check", _LAZY),
+    "migrate": ("._keys.migrate", _LAZY),
+    "MigrationStatus": ("._keys.migrate", _LAZY),
+    "MigrationError": ("._keys.migrate", _LAZY),
+    "MIGRATION_STEPS": ("._keys.migrate", _LAZY),
     # Operations: monitoring, recovery, retries, integrations.
-    "EgressMonitor": ("._monitor", _LAZY),
-    "EgressChange": ("._monitor", _LAZY),
-    "review_positions": ("._recovery", _LAZY),
-    "areview_positions": ("._recovery", _LAZY),
-    "RecoveryReview": ("._recovery", _LAZY),
-    "PositionCheck": ("._recovery", _LAZY),
-    "retry_unless_ip_rejection": ("._retry", _LAZY),
-    "NotifyHook": ("._notify", _LAZY),
-    "OpenTelemetryHook": ("._otel", _LAZY),
+    "EgressMonitor": ("._ops.monitor", _LAZY),
+    "EgressChange": ("._ops.monitor", _LAZY),
+    "review_positions": ("._ops.recovery", _LAZY),
+    "areview_positions": ("._ops.recovery", _LAZY),
+    "RecoveryReview": ("._ops.recovery", _LAZY),
+    "PositionCheck": ("._ops.recovery", _LAZY),
+    "retry_unless_ip_rejection": ("._ops.retry", _LAZY),
+    "NotifyHook": ("._ops.notify", _LAZY),
+    "OpenTelemetryHook": ("._ops.otel", _LAZY),
 }
 
 __all__ = sorted(_PUBLIC)  # noqa: PLE0605 - derived from the one table

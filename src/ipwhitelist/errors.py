@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import ccxt
 
-from ._ccxt_compat import RestrictedLocation
+from ._core.ccxt_compat import RestrictedLocation
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ._diagnosis import Diagnosis
+    from ._core.diagnosis import Diagnosis
 
 __all__ = ["GeoRestricted", "IPBanned", "IPNotWhitelisted", "IPRejection"]
 

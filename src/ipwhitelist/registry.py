@@ -7,9 +7,16 @@ exists so ``from ipwhitelist.registry import Registry`` reads as documented.
 
 from __future__ import annotations
 
-from ._fingerprint import fingerprint
-from ._limits import ExchangeLimits, limits_for
-from ._registry import ENVIRONMENTS, Environment, KeyEntry, Migration, Registry, RegistryError
+from ._whitelist.fingerprint import fingerprint
+from ._whitelist.limits import ExchangeLimits, limits_for
+from ._whitelist.registry import (
+    ENVIRONMENTS,
+    Environment,
+    KeyEntry,
+    Migration,
+    Registry,
+    RegistryError,
+)
 
 __all__ = [
     "ENVIRONMENTS",

@@ -24,8 +24,8 @@ from freqtrade.exchange import Exchange
 from freqtrade.resolvers import ExchangeResolver
 
 import ipwhitelist
-from ipwhitelist._fake import FakeServer, Reply, point_at
-from ipwhitelist._fake_exchanges import FakeKeyState, fake_exchange
+from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
+from ipwhitelist._testing.fake import FakeServer, Reply, point_at
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BOT_IP = "127.0.0.1"

@@ -1,0 +1,3 @@
+"""The ``ipwhitelist`` command line."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The ccxt (and SDK) integration: wrapping, the guards, the mapping of errors."""
+
+__all__: list[str] = []

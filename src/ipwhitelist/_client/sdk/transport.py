@@ -1,0 +1,142 @@
+"""
+Recover what an SDK drops, from its own HTTP session.
+
+pybit turns every non-200 answer into "HTTP status code is not 200." without
+the body; Binance's modular SDKs keep neither the HTTP status nor the body
+(they put Binance's error code where the status goes); python-okx returns the
+JSON without the status. A response hook on the SDK's own session (requests'
+``hooks["response"]``, httpx's ``event_hooks["response"]``) keeps the last
+response of each thread, per session, so the classifier sees status, headers
+and body.
+
+One slot per thread: a bot thread makes one request at a time, and the SDK
+raises (or returns) right after its response arrives, before any other request
+on that thread. The slot names its session, and a reader takes it only for
+the session and status it expects, so a response of another client (or one
+that was never turned into an error) is not mistaken for this one.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import attrs
+
+from ..._core.classify import MAX_SCAN
+
+__all__ = ["Recorded", "attach_httpx", "attach_requests", "detach", "take"]
+
+_local = threading.local()
+
+
+@attrs.frozen(kw_only=True)
+class Recorded:
+    """One response, as the session's hook saw it."""
+
+    session: int
+    status: int | None
+    url: str | None
+    method: str | None
+    headers: Any = attrs.field(repr=False)
+    # The requests hook reads a failed response's body; httpx runs hooks
+    # before reading, so its response object is kept and read when classified.
+    body: str | None = attrs.field(default=None, repr=False)
+    response: Any = attrs.field(default=None, repr=False)
+
+    def text(self) -> str | None:
+        """The body (at most `MAX_SCAN` characters), read now if needed."""
+        if self.body is not None:
+            return self.body
+        response = self.response
+        try:
+            raw = response.content if response is not None else None
+        except Exception:  # noqa: BLE001 - a body that cannot be read is no body
+            return None
+        return raw[:MAX_SCAN].decode("utf-8", "replace") if isinstance(raw, bytes) else None
+
+
+def _requests_hook(session: Any, failures_only: bool) -> Any:
+    key = id(session)
+
+    def hook(response: Any, *_args: Any, **_kwargs: Any) -> None:
+        status = response.status_code
+        if failures_only and 200 <= status < 300:  # noqa: PLR2004
+            return
+        try:
+            # requests runs hooks before it reads the body; the SDK reads it
+            # right after (no stream), so reading it here costs nothing extra.
+            content = response.content
+        except Exception:  # noqa: BLE001 - the SDK meets the same failure right after
+            content = None
+        request = response.request
+        _local.slot = Recorded(
+            session=key,
+            status=status,
+            url=response.url,
+            method=getattr(request, "method", None),
+            headers=response.headers,
+            body=content[:MAX_SCAN].decode("utf-8", "replace") if content is not None else None,
+        )
+
+    hook.__ipwhitelist__ = True  # type: ignore[attr-defined]
+    return hook
+
+
+def _httpx_hook(session: Any) -> Any:
+    key = id(session)
+
+    def hook(response: Any) -> None:
+        # Every response passes here (python-okx returns errors with any
+        # status): keep the object, read it only if it is classified.
+        _local.slot = (key, response)
+
+    hook.__ipwhitelist__ = True  # type: ignore[attr-defined]
+    return hook
+
+
+def attach_requests(session: Any, *, failures_only: bool = True) -> None:
+    """Record *session*'s responses (failed ones only by default); once per session."""
+    hooks = getattr(session, "hooks", None)
+    found = hooks.get("response") if isinstance(hooks, dict) else None
+    if isinstance(found, list) and not any(getattr(h, "__ipwhitelist__", False) for h in found):
+        found.append(_requests_hook(session, failures_only))
+
+
+def attach_httpx(client: Any) -> None:
+    """Record every response of an httpx client; once per client."""
+    hooks = getattr(client, "event_hooks", None)
+    found = hooks.get("response") if isinstance(hooks, dict) else None
+    if isinstance(found, list) and not any(getattr(h, "__ipwhitelist__", False) for h in found):
+        found.append(_httpx_hook(client))
+
+
+def detach(session: Any) -> None:
+    """Remove the hooks `attach_requests` / `attach_httpx` installed."""
+    for name in ("hooks", "_event_hooks"):
+        hooks = getattr(session, name, None)
+        found = hooks.get("response") if isinstance(hooks, dict) else None
+        if isinstance(found, list):
+            found[:] = [h for h in found if not getattr(h, "__ipwhitelist__", False)]
+
+
+def take(session: Any, status: int | None = None) -> Recorded | None:
+    """This thread's last response on *session* (with *status*, if given), taken once."""
+    found: Recorded | tuple[int, Any] | None = getattr(_local, "slot", None)
+    if isinstance(found, tuple):
+        key, response = found
+        request = response.request
+        found = Recorded(
+            session=key,
+            status=response.status_code,
+            url=str(request.url),
+            method=request.method,
+            headers=response.headers,
+            response=response,
+        )
+    if found is None or found.session != id(session):
+        return None
+    if status is not None and found.status != status:
+        return None
+    _local.slot = None
+    return found

@@ -1,0 +1,300 @@
+"""The `Diagnosis` value object: what an IP rejection means and how to fix it."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+import attrs
+
+from .address import parse_ip
+from .redact import escape_controls, human_lines, scrub, without_query
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "CAPS",
+    "CONFIDENCES",
+    "KINDS",
+    "MAX_ITEMS",
+    "Confidence",
+    "Diagnosis",
+    "Hint",
+    "IPAddress",
+    "Kind",
+]
+
+Kind: TypeAlias = Literal["ip_not_whitelisted", "ip_banned", "geo_restricted"]
+Confidence: TypeAlias = Literal["confirmed", "likely", "possible"]
+IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+KINDS: tuple[Kind, ...] = ("ip_not_whitelisted", "ip_banned", "geo_restricted")
+CONFIDENCES: tuple[Confidence, ...] = ("confirmed", "likely", "possible")
+
+_HEADLINES: dict[Kind, str] = {
+    "ip_not_whitelisted": "the API key's IP whitelist does not allow the IP this request came from",
+    "ip_banned": "the exchange has banned this IP address",
+    "geo_restricted": "the exchange refuses service to this IP's location",
+}
+
+
+def _to_ip(value: str | IPAddress | None) -> IPAddress | None:
+    # parse_ip: no scope id; ::ffff:a.b.c.d is the IPv4 address it maps.
+    if value is None:
+        return None
+    return parse_ip(value)
+
+
+def _to_ips(values: Iterable[str | IPAddress]) -> tuple[IPAddress, ...]:
+    # Order is kept (first = the address that answered first) and repeats
+    # dropped, after unmapping (::ffff:a.b.c.d and a.b.c.d are one address).
+    return tuple(dict.fromkeys(parse_ip(v) for v in values))
+
+
+# Caps on the text a diagnosis holds (docs/explanation/redaction.md lists them):
+# enough for any real exchange message, too little for a whole HTML page.
+CAPS = {
+    "exchange": 64,
+    "code": 64,
+    "message": 1024,
+    "endpoint": 512,
+    "ccxt_error": 128,
+    "source": 512,
+    "item": 512,  # each evidence and remediation line, a hint's summary and fix
+    "egress_error": 600,  # one short reason per provider
+}
+MAX_ITEMS = 32
+
+
+# Every text field's converter runs the same step, `scrub`, with its cap
+# (mypy's attrs plugin wants named functions, hence one per cap).
+
+
+def _optional(value: object, cap: int) -> str | None:
+    return None if value is None else scrub(str(value), cap)
+
+
+def _to_exchange(value: object) -> str:
+    return scrub(str(value), CAPS["exchange"])
+
+
+def _to_message(value: object) -> str:
+    return scrub(str(value), CAPS["message"])
+
+
+def _to_line(value: object) -> str:
+    return scrub(str(value), CAPS["item"])
+
+
+def _to_code(value: object) -> str | None:
+    return _optional(value, CAPS["code"])
+
+
+def _to_ccxt_error(value: object) -> str | None:
+    return _optional(value, CAPS["ccxt_error"])
+
+
+def _to_source(value: object) -> str | None:
+    return _optional(value, CAPS["source"])
+
+
+def _to_egress_error(value: object) -> str | None:
+    return _optional(value, CAPS["egress_error"])
+
+
+def _to_endpoint(value: object) -> str | None:
+    # Query strings hold signatures: cut before the step every field runs.
+    return None if value is None else scrub(without_query(str(value)), CAPS["endpoint"])
+
+
+def _to_items(values: Iterable[object]) -> tuple[str, ...]:
+    return tuple(_to_line(v) for v in islice(values, MAX_ITEMS))
+
+
+def _to_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@attrs.frozen(kw_only=True)
+class Hint:
+    """
+    A clue about the environment that explains why the egress IP is not what the user expects.
+
+    Attributes:
+        name: A stable identifier, such as ``"kubernetes"`` or ``"ipv6_egress"``.
+        summary: What was noticed, in one line.
+        fix: The consequence and what to do about it, in one line.
+
+    Added in *0.1.0*.
+    """
+
+    name: str = attrs.field(converter=_to_exchange)
+    summary: str = attrs.field(converter=_to_line)
+    fix: str = attrs.field(converter=_to_line)
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the hint as a JSON-safe dict."""
+        return {"name": self.name, "summary": self.summary, "fix": self.fix}
+
+
+def _to_hints(values: Iterable[Hint]) -> tuple[Hint, ...]:
+    return tuple(islice(values, MAX_ITEMS))
+
+
+@attrs.frozen(kw_only=True)
+class Diagnosis:
+    """
+    What an IP rejection means and the steps that restore trading.
+
+    Instances are immutable and hold no secret: every text field goes through
+    one redaction step when the instance is created, whatever the caller
+    passes, and is cut to a fixed length. Text is stored as the exchange sent
+    it (control characters included, for JSON); ``str()`` and `headline`
+    show control characters as escapes.
+
+    Attributes:
+        exchange: The ccxt id of the exchange, e.g. ``"binanceusdm"``.
+        kind: ``"ip_not_whitelisted"``, ``"ip_banned"`` or ``"geo_restricted"``.
+        confidence: ``"confirmed"``, ``"likely"`` or ``"possible"``: how sure we are
+            that the IP is the cause (Binance's -2015 alone is only ``"possible"``).
+        code: The exchange's error code as a string, if it sent one.
+        http_status: The HTTP status of the response, if known.
+        message: The exchange's message, redacted.
+        reported_ip: The IP the exchange said it saw, parsed from its own words
+            (its message, never ccxt's request URL).
+        egress_ips: Public IPs detected for this host (IPv4 and/or IPv6); empty
+            when detection was disabled or failed.
+        egress_error: Why egress detection found no address, one short reason
+            per provider (``"https://api.ipify.org: timed out after 2.0 s; …"``);
+            ``None`` when it found one or when detection was disabled
+            (``egress_ips`` then empty too).
+        address_family: 4 or 6, the IP version the failing request used, when
+            known: from the IP the exchange reported, or from the client's
+            pinned family (``wrap(family=...)``).
+        whitelisted: ``True``/``False`` if the IP the exchange saw (or, failing
+            that, the egress IPs) is/is not on the documented whitelist; ``None``
+            when there is no documented whitelist or no IP to check.
+        hints: Environment clues (serverless, containers, proxies, IPv6, …).
+        evidence: Why the confidence is what it is, one reason per line.
+        remediation: The ordered steps that restore trading.
+        banned_until: When a ban ends, as stated by the exchange; ``None``
+            when unknown (not stated, already past, or implausibly far ahead).
+        endpoint: Method and URL of the failing request, without its query string.
+        ccxt_error: The name of the ccxt exception class that was raised.
+        source: Where the matching rule comes from (an exchange doc or issue URL).
+        at: When the rejection was diagnosed (UTC).
+
+    Added in *0.1.0*.
+    """
+
+    exchange: str = attrs.field(converter=_to_exchange)
+    kind: Kind = attrs.field(validator=attrs.validators.in_(KINDS))
+    confidence: Confidence = attrs.field(validator=attrs.validators.in_(CONFIDENCES))
+    code: str | None = attrs.field(default=None, converter=_to_code)
+    http_status: int | None = None
+    message: str = attrs.field(default="", converter=_to_message)
+    reported_ip: IPAddress | None = attrs.field(default=None, converter=_to_ip)
+    egress_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_to_ips)
+    egress_error: str | None = attrs.field(default=None, converter=_to_egress_error)
+    address_family: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.in_((4, 6)))
+    )
+    whitelisted: bool | None = None
+    hints: tuple[Hint, ...] = attrs.field(default=(), converter=_to_hints)
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=_to_items)
+    remediation: tuple[str, ...] = attrs.field(default=(), converter=_to_items)
+    banned_until: datetime | None = attrs.field(default=None, converter=_to_utc)
+    endpoint: str | None = attrs.field(default=None, converter=_to_endpoint)
+    ccxt_error: str | None = attrs.field(default=None, converter=_to_ccxt_error)
+    source: str | None = attrs.field(default=None, converter=_to_source)
+    at: datetime = attrs.field(factory=_now, converter=_to_utc)
+
+    @property
+    def headline(self) -> str:
+        """One line: what happened, where, and how sure we are."""
+        return escape_controls(
+            f"{self.exchange}: {_HEADLINES[self.kind]} (confidence: {self.confidence})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """
+        Return the diagnosis as a JSON-safe dict.
+
+        IP addresses become strings, datetimes ISO 8601 strings, tuples lists.
+        """
+        return attrs.asdict(self, value_serializer=_serialize)
+
+    def __str__(self) -> str:
+        lines = [f"IP rejection from {self.headline}"]
+        said = " ".join(
+            part
+            for part in (
+                f"code {self.code}" if self.code is not None else "",
+                f"HTTP {self.http_status}" if self.http_status is not None else "",
+            )
+            if part
+        )
+        lines.append(
+            f"  exchange said:   {self.message or '(no message)'}" + (f" [{said}]" if said else "")
+        )
+        if self.endpoint:
+            lines.append(f"  request:         {self.endpoint}")
+        lines.append(f"  IP it saw:       {self.reported_ip or 'not stated by the exchange'}")
+        lines.append(f"  egress IP(s):    {self._egress_line()}")
+        if self.address_family is not None:
+            lines.append(f"  request used:    IPv{self.address_family}")
+        if self.whitelisted is None and self.reported_ip is None and not self.egress_ips:
+            # Without an address there was nothing to compare, whitelist or not.
+            detection = "failed" if self.egress_error else "disabled"
+            lines.append(
+                f"  documented list: not compared: no IP known (none stated, egress detection "
+                f"{detection})"
+            )
+        else:
+            lines.append(f"  documented list: {_WHITELISTED[self.whitelisted]}")
+        if self.banned_until is not None:
+            lines.append(f"  banned until:    {self.banned_until.isoformat()}")
+        lines.extend(f"  evidence:        {reason}" for reason in self.evidence)
+        for hint in self.hints:
+            lines.append(f"  environment:     {hint.summary}")
+            lines.append(f"                   -> {hint.fix}")
+        if self.remediation:
+            lines.append("To restore trading:")
+            lines.extend(f"  {n}. {step}" for n, step in enumerate(self.remediation, 1))
+        if self.source:
+            lines.append(f"Rule source: {self.source}")
+        # Each line escaped: a newline inside a field cannot start a line of its own.
+        return human_lines(lines)
+
+    def _egress_line(self) -> str:
+        if self.egress_ips:
+            return ", ".join(map(str, self.egress_ips))
+        if self.egress_error:
+            return f"unknown (egress detection failed: {self.egress_error})"
+        return "unknown (egress detection disabled)"
+
+
+_WHITELISTED = {
+    True: "on the documented whitelist",
+    False: "NOT on the documented whitelist",
+    None: "no documented whitelist to compare with (pass whitelist= to wrap())",
+}
+
+
+def _serialize(_inst: object, _field: object, value: Any) -> Any:
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value

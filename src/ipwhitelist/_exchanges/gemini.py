@@ -1,0 +1,23 @@
+"""
+Gemini: a "Trusted IPs" allowlist, but no documented reason for a refusal.
+
+Covers ccxt ``gemini``. Errors are ``{"result": "error", "reason":
+"<CamelCase>", "message": ...}``, with the HTTP status giving the class (400
+malformed or authentication, 403 missing role, 429 rate limit). Gemini
+documents no ``reason`` for a refused IP, so there are no rules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .._core.rules import Rule
+
+__all__ = ["RULES", "TITLE"]
+
+TITLE = "Gemini"
+
+# Sourced reasons for having no rules are above; add a rule with its source
+# once the exchange documents (or a user quotes) the response.
+RULES: tuple[Rule, ...] = ()

@@ -1,0 +1,382 @@
+"""
+Fake Binance, Bybit and OKX: signed key-restriction endpoints plus what ``load_markets`` needs.
+
+Each ``*_routes(state)`` returns a route table for a `FakeServer`; the signed
+routes check, like the exchange, the API key, the client's real TCP source
+address against ``state.allowed_ips``, and the signature ccxt computed (then,
+on OKX, the passphrase), and answer with the exchange's own error body at the
+first failure. Timestamps and receive windows are not checked. Markets and
+currencies are empty lists.
+
+What each fake answers (everything else is a 404):
+
+* Binance: public ``GET /api/v3/{exchangeInfo,ping,time}``,
+  ``/fapi/v1/exchangeInfo``, ``/dapi/v1/exchangeInfo``; signed
+  ``GET /sapi/v1/account/apiRestrictions``, ``GET /api/v3/account`` (spot
+  balance), and ``GET /sapi/v1/capital/config/getall`` and
+  ``/sapi/v1/margin/{,isolated/}allPairs`` (for ``load_markets``).
+* Bybit v5: public ``GET /v5/market/{instruments-info,time}``; signed
+  ``GET /v5/user/query-api``, ``GET /v5/account/{info,wallet-balance}``,
+  ``GET /v5/asset/coin/query-info`` (for ``load_markets``).
+* OKX v5: public ``GET /api/v5/public/{instruments,time}``; signed
+  ``GET /api/v5/account/{config,balance}``, ``GET /api/v5/asset/currencies``.
+
+Error bodies, as the exchanges document them (codes and messages from the
+linked pages; where a page gives no HTTP status, the fake's choice is marked):
+
+* Binance (https://developers.binance.com/docs/binance-spot-api-docs/errors):
+  unknown key or IP not allowed: HTTP 401 ``-2015`` "Invalid API-key, IP, or
+  permissions for action."; bad signature: ``-1022`` "Signature for this
+  request is not valid." (HTTP 400: the fake's choice).
+* Bybit (https://bybit-exchange.github.io/docs/v5/error): ``10003`` invalid
+  key, ``10004`` "Error sign, please check your signature generation
+  algorithm.", ``10010`` "Unmatched IP, please check your API key's bound IP
+  addresses.", in the v5 envelope (HTTP 200: the fake's choice).
+* OKX (https://www.okx.com/docs-v5/en/#error-code-rest-api-general-class),
+  HTTP 401: ``50111`` "Invalid OK-ACCESS-KEY.", ``50110`` "Your IP {ip} is not
+  included in your API key's IP whitelist.", ``50113`` "Invalid signature.",
+  ``50105`` 'Request header "OK-ACCESS-PASSPHRASE" incorrect.'.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .fake import Reply
+from .keys import _hmac, _iso, _ms, _now_ms, _raw_query
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .fake import Request, Route
+    from .keys import FakeKeyState, Routes
+
+__all__ = [
+    "binance_restrictions",
+    "binance_routes",
+    "bybit_key_info",
+    "bybit_routes",
+    "okx_config",
+    "okx_routes",
+]
+
+# -- Binance -------------------------------------------------------------------
+
+_B2015 = {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}
+_B1022 = {"code": -1022, "msg": "Signature for this request is not valid."}
+
+
+def _binance_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Route:
+    def route(request: Request) -> Reply:
+        if request.headers.get("x-mbx-apikey") != state.api_key:
+            return Reply.json(_B2015, 401)
+        if not state.allows(request.client_ip):
+            return Reply.json(_B2015, 401)
+        signed = _raw_query(request, drop="signature")
+        expected = _hmac(state.secret, signed).hex()
+        got = request.query.get("signature", [""])[0]
+        if not hmac.compare_digest(expected, got):
+            return Reply.json(_B1022, 400)
+        return Reply.json(answer(request))
+
+    return route
+
+
+def binance_restrictions(state: FakeKeyState) -> dict[str, Any]:
+    """The body of ``GET /sapi/v1/account/apiRestrictions`` for *state*."""
+    body: dict[str, Any] = {
+        "ipRestrict": bool(state.allowed_ips),
+        "createTime": _ms(state.created_at),
+        "enableReading": state.can_read,
+        "enableWithdrawals": state.can_withdraw,
+        "enableInternalTransfer": False,
+        "enableMargin": False,
+        "enableFutures": state.can_trade,
+        "permitsUniversalTransfer": False,
+        "enableVanillaOptions": False,
+        "enableFixApiTrade": False,
+        "enableFixReadOnly": False,
+        "enableSpotAndMarginTrading": state.can_trade,
+        "enablePortfolioMarginTrading": False,
+    }
+    if state.expires_at is not None:
+        body["tradingAuthorityExpirationTime"] = _ms(state.expires_at)
+    return body
+
+
+def binance_routes(state: FakeKeyState) -> Routes:
+    """Routes of a fake Binance (spot host, ``sapi`` and the futures exchange info)."""
+    info = lambda _r: {"timezone": "UTC", "serverTime": _now_ms(), "symbols": []}  # noqa: E731
+
+    def account(_request: Request) -> dict[str, Any]:
+        return {
+            "makerCommission": 10,
+            "takerCommission": 10,
+            "canTrade": state.can_trade,
+            "canWithdraw": state.can_withdraw,
+            "canDeposit": True,
+            "updateTime": _now_ms(),
+            "accountType": "SPOT",
+            "balances": [
+                {"asset": asset, "free": free, "locked": "0"}
+                for asset, free in state.balance.items()
+            ],
+            "permissions": ["SPOT"],
+        }
+
+    public = {
+        "/api/v3/exchangeInfo": info,
+        "/fapi/v1/exchangeInfo": info,
+        "/dapi/v1/exchangeInfo": info,
+        "/api/v3/ping": lambda _r: {},
+        "/api/v3/time": lambda _r: {"serverTime": _now_ms()},
+    }
+    signed = {
+        "/sapi/v1/account/apiRestrictions": lambda _r: binance_restrictions(state),
+        "/sapi/v1/capital/config/getall": lambda _r: [],
+        "/sapi/v1/margin/allPairs": lambda _r: [],
+        "/sapi/v1/margin/isolated/allPairs": lambda _r: [],
+        "/api/v3/account": account,
+    }
+    routes: Routes = {("GET", p): _public(a) for p, a in public.items()}
+    routes |= {("GET", p): _binance_signed(state, a) for p, a in signed.items()}
+    return routes
+
+
+def _public(answer: Callable[[Request], Any]) -> Route:
+    return lambda request: Reply.json(answer(request))
+
+
+# -- Bybit ---------------------------------------------------------------------
+
+
+def _bybit(ret_code: int, ret_msg: str, result: Any = None) -> Reply:
+    return Reply.json(
+        {
+            "retCode": ret_code,
+            "retMsg": ret_msg,
+            "result": {} if result is None else result,
+            "retExtInfo": {},
+            "time": _now_ms(),
+        }
+    )
+
+
+def _bybit_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Route:
+    def route(request: Request) -> Reply:
+        headers = request.headers
+        if headers.get("x-bapi-api-key") != state.api_key:
+            return _bybit(
+                10003,
+                "API key is invalid. Check whether the key and domain are matched, there are "
+                "4 env: mainnet, testnet, mainnet-demo, testnet-demo",
+            )
+        if not state.allows(request.client_ip):
+            return _bybit(10010, "Unmatched IP, please check your API key's bound IP addresses.")
+        payload = request.body.decode() if request.method == "POST" else _raw_query(request)
+        auth = (
+            headers.get("x-bapi-timestamp", "")
+            + state.api_key
+            + headers.get("x-bapi-recv-window", "")
+            + payload
+        )
+        expected = _hmac(state.secret, auth).hex()
+        if not hmac.compare_digest(expected, headers.get("x-bapi-sign", "")):
+            return _bybit(10004, "Error sign, please check your signature generation algorithm.")
+        return _bybit(0, "OK", answer(request))
+
+    return route
+
+
+def bybit_key_info(state: FakeKeyState) -> dict[str, Any]:
+    """The ``result`` of ``GET /v5/user/query-api`` for *state*, the key included as Bybit does."""
+    trade = ["Order", "Position"] if state.can_trade else []
+    wallet = (["AccountTransfer"] if state.can_trade else []) + (
+        ["Withdraw"] if state.can_withdraw else []
+    )
+    expires = state.expires_at
+    days = max(0, (expires - datetime.now(UTC)).days) if expires is not None else 0
+    return {
+        "id": "13770661",
+        "note": "ipwhitelist fake",
+        "apiKey": state.api_key,
+        "readOnly": 0 if state.can_trade or state.can_withdraw else 1,
+        "secret": "",
+        "permissions": {
+            "ContractTrade": trade,
+            "Spot": ["SpotTrade"] if state.can_trade else [],
+            "Wallet": wallet,
+            "Options": [],
+            "Derivatives": [],
+            "CopyTrading": [],
+            "BlockTrade": [],
+            "Exchange": [],
+            "NFT": [],
+            "Earn": [],
+        },
+        "ips": list(state.allowed_ips) or ["*"],
+        "type": 1,
+        "deadlineDay": days,
+        "expiredAt": _iso(expires) if expires is not None else "",
+        "createdAt": _iso(state.created_at),
+        "unified": 0,
+        "uta": 1,
+        "userID": 24617703,
+        "inviterID": 0,
+        "vipLevel": "No VIP",
+        "mktMakerLevel": "0",
+        "affiliateID": 0,
+        "rsaPublicKey": "",
+        "isMaster": True,
+        "parentUid": "0",
+        "kycLevel": "LEVEL_1",
+        "kycRegion": "",
+    }
+
+
+def bybit_routes(state: FakeKeyState) -> Routes:
+    """Routes of a fake Bybit v5."""
+
+    def instruments(request: Request) -> dict[str, Any]:
+        category = request.query.get("category", ["spot"])[0]
+        return {"category": category, "list": [], "nextPageCursor": ""}
+
+    def wallet(_request: Request) -> dict[str, Any]:
+        coins = [
+            {
+                "coin": coin,
+                "equity": free,
+                "walletBalance": free,
+                "locked": "0",
+                "totalOrderIM": "0",
+                "totalPositionIM": "0",
+                "borrowAmount": "0",
+                "spotBorrow": "0",
+            }
+            for coin, free in state.balance.items()
+        ]
+        return {"list": [{"accountType": "UNIFIED", "coin": coins}]}
+
+    account_info = {
+        "marginMode": "REGULAR_MARGIN",
+        "updatedTime": "1697078946000",
+        "unifiedMarginStatus": 5,
+        "dcpStatus": "OFF",
+        "timeWindow": 10,
+        "smpGroup": 0,
+        "isMasterTrader": False,
+        "spotHedgingStatus": "OFF",
+    }
+    routes: Routes = {
+        ("GET", "/v5/market/instruments-info"): lambda r: _bybit(0, "OK", instruments(r)),
+        ("GET", "/v5/market/time"): lambda _r: _bybit(
+            0, "OK", {"timeSecond": str(_now_ms() // 1000), "timeNano": str(_now_ms() * 10**6)}
+        ),
+    }
+    signed = {
+        "/v5/user/query-api": lambda _r: bybit_key_info(state),
+        "/v5/account/info": lambda _r: account_info,
+        "/v5/account/wallet-balance": wallet,
+        "/v5/asset/coin/query-info": lambda _r: {"rows": []},
+    }
+    routes |= {("GET", p): _bybit_signed(state, a) for p, a in signed.items()}
+    return routes
+
+
+# -- OKX -----------------------------------------------------------------------
+
+
+def _okx_error(code: str, msg: str) -> Reply:
+    return Reply.json({"msg": msg, "code": code, "data": []}, 401)
+
+
+def _okx_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Route:
+    def route(request: Request) -> Reply:
+        headers = request.headers
+        if headers.get("ok-access-key") != state.api_key:
+            return _okx_error("50111", "Invalid OK-ACCESS-KEY.")
+        if not state.allows(request.client_ip):
+            return _okx_error(
+                "50110",
+                f"Your IP {request.client_ip} is not included in your API key's IP whitelist.",
+            )
+        query = _raw_query(request)
+        prehash = (
+            headers.get("ok-access-timestamp", "")
+            + request.method
+            + request.path
+            + (f"?{query}" if query else "")
+            + request.body.decode()
+        )
+        expected = base64.b64encode(_hmac(state.secret, prehash)).decode()
+        if not hmac.compare_digest(expected, headers.get("ok-access-sign", "")):
+            return _okx_error("50113", "Invalid signature.")
+        if headers.get("ok-access-passphrase") != state.password:
+            return _okx_error("50105", 'Request header "OK-ACCESS-PASSPHRASE" incorrect.')
+        return Reply.json({"code": "0", "msg": "", "data": answer(request)})
+
+    return route
+
+
+def okx_config(state: FakeKeyState) -> dict[str, Any]:
+    """``data[0]`` of ``GET /api/v5/account/config`` for *state*."""
+    perm = [
+        name
+        for name, on in (
+            ("read_only", state.can_read),
+            ("trade", state.can_trade),
+            ("withdraw", state.can_withdraw),
+        )
+        if on
+    ]
+    return {
+        "uid": "44705892343619584",
+        "mainUid": "44705892343619584",
+        "acctLv": "2",
+        "posMode": "net_mode",
+        "autoLoan": False,
+        "greeksType": "PA",
+        "level": "Lv1",
+        "levelTmp": "",
+        "ctIsoMode": "automatic",
+        "mgnIsoMode": "automatic",
+        "spotOffsetType": "",
+        "roleType": "0",
+        "traderInsts": [],
+        "spotRoleType": "0",
+        "spotTraderInsts": [],
+        "opAuth": "0",
+        "kycLv": "1",
+        "label": "ipwhitelist fake",
+        "ip": ",".join(state.allowed_ips),
+        "perm": ",".join(perm),
+    }
+
+
+def okx_routes(state: FakeKeyState) -> Routes:
+    """Routes of a fake OKX v5."""
+
+    def balance(_request: Request) -> list[dict[str, Any]]:
+        details = [
+            {"ccy": ccy, "eq": free, "cashBal": free, "availBal": free, "frozenBal": "0"}
+            for ccy, free in state.balance.items()
+        ]
+        return [{"uTime": str(_now_ms()), "totalEq": "0", "details": details}]
+
+    def public(data: Callable[[Request], Any]) -> Route:
+        return lambda request: Reply.json({"code": "0", "msg": "", "data": data(request)})
+
+    routes: Routes = {
+        ("GET", "/api/v5/public/instruments"): public(lambda _r: []),
+        ("GET", "/api/v5/public/time"): public(lambda _r: [{"ts": str(_now_ms())}]),
+    }
+    signed = {
+        "/api/v5/account/config": lambda _r: [okx_config(state)],
+        "/api/v5/account/balance": balance,
+        "/api/v5/asset/currencies": lambda _r: [],
+    }
+    routes |= {("GET", p): _okx_signed(state, a) for p, a in signed.items()}
+    return routes
