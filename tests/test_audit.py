@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 import ipwhitelist
 from audits import ELSEWHERE, HERE, NOW, codes, finding, judge_any, key, run
 from helpers import CREDENTIALS
-from ipwhitelist._egress.detector import EgressDetector, EgressReport
+from ipwhitelist._egress.detector import EgressDetector
+from ipwhitelist._egress.report import EgressReport
 from ipwhitelist._keys.restrictions import parse_response
 from ipwhitelist._testing.exchanges import afake_exchange, fake_exchange
 from ipwhitelist._testing.fake import FakeServer, Reply

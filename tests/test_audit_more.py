@@ -15,7 +15,7 @@ import ipwhitelist
 from audits import ELSEWHERE, HERE, NOW, codes, finding, judge_any, key, run
 from helpers import CREDENTIALS, make_client
 from ipwhitelist._cli.main import main
-from ipwhitelist._egress.detector import EgressReport
+from ipwhitelist._egress.report import EgressReport
 from ipwhitelist._testing.exchanges import afake_exchange, fake_exchange
 from ipwhitelist._testing.fake import FakeServer, Reply
 

@@ -501,7 +501,7 @@ class TestOutcomes:
 
     def test_a_broken_log_record_never_reaches_the_caller(self, monkeypatch):
         """The CLI's log handler follows logging's contract: a failing record is not raised."""
-        from ipwhitelist._cli.main import _LogToStderr
+        from ipwhitelist._cli.common import LogToStderr as _LogToStderr
 
         monkeypatch.setattr(logging, "raiseExceptions", False)
         record = logging.LogRecord("ipwhitelist", logging.ERROR, __file__, 1, "%d", ("x",), None)

@@ -60,3 +60,16 @@ def test_dir_is_the_public_names():
     listed = [n for n in dir(ipwhitelist) if not n.startswith("__")]
 
     assert sorted(ipwhitelist.__all__) == listed
+
+
+def test_public_modules_hold_the_same_objects():
+    """ipwhitelist.egress and ipwhitelist.registry re-export the package's own objects."""
+    import ipwhitelist.egress
+    import ipwhitelist.registry
+
+    for module in (ipwhitelist.egress, ipwhitelist.registry):
+        shared = [n for n in module.__all__ if n in ipwhitelist.__all__]
+
+        assert shared
+        for name in shared:
+            assert getattr(ipwhitelist, name) is getattr(module, name), name

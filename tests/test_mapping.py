@@ -124,7 +124,7 @@ class TestConfidence:
     def diagnose(exchange, body, *, egress=(), whitelist=None, authenticated=False):
         from ipwhitelist._client.mapping import Settings, _Pending, diagnose_match
         from ipwhitelist._core import classify as _classify
-        from ipwhitelist._egress.detector import EgressReport
+        from ipwhitelist._egress.report import EgressReport
         from ipwhitelist._whitelist.whitelist import to_whitelist
 
         response = _classify.response_from_http(exchange, (exchange,), http_status=401, body=body)

@@ -317,7 +317,7 @@ class TestUrls:
 
     def test_client_proxies_are_credentials(self):
         """A client's proxy passwords are searched for like its keys."""
-        from ipwhitelist._core.redact import credentials_of
+        from ipwhitelist._client.introspect import credentials_of
 
         client = ccxt.binance({"apiKey": "k" * 20, "httpsProxy": "http://u:hunter22@p:1"})
         client.proxies = {"http": "socks5://u:other-pass@p:2", "https": None}

@@ -38,12 +38,12 @@ if _typing.TYPE_CHECKING:
     from ._core.rules import register_rule as register_rule
     from ._core.rules import rules as rules
     from ._core.rules import unregister_rule as unregister_rule
-    from ._egress.detector import DEFAULT_PROVIDERS as DEFAULT_PROVIDERS
     from ._egress.detector import EgressDetector as EgressDetector
-    from ._egress.detector import EgressReport as EgressReport
-    from ._egress.detector import Provider as Provider
     from ._egress.detector import adetect_egress as adetect_egress
     from ._egress.detector import detect_egress as detect_egress
+    from ._egress.providers import DEFAULT_PROVIDERS as DEFAULT_PROVIDERS
+    from ._egress.providers import Provider as Provider
+    from ._egress.report import EgressReport as EgressReport
     from ._keys.audit import AuditUnsupported as AuditUnsupported
     from ._keys.audit import KeyAudit as KeyAudit
     from ._keys.audit import audit as audit
@@ -118,9 +118,9 @@ _PUBLIC: dict[str, tuple[str, bool]] = {
     "detect_egress": ("._egress.detector", _LAZY),
     "adetect_egress": ("._egress.detector", _LAZY),
     "EgressDetector": ("._egress.detector", _LAZY),
-    "EgressReport": ("._egress.detector", _LAZY),
-    "Provider": ("._egress.detector", _LAZY),
-    "DEFAULT_PROVIDERS": ("._egress.detector", _LAZY),
+    "EgressReport": ("._egress.report", _LAZY),
+    "Provider": ("._egress.providers", _LAZY),
+    "DEFAULT_PROVIDERS": ("._egress.providers", _LAZY),
     # The documented whitelist.
     "Registry": ("._whitelist.registry", _LAZY),
     "RegistryError": ("._whitelist.registry", _LAZY),

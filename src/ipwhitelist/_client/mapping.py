@@ -9,21 +9,23 @@ egress lookup on the rejection path only and finish the diagnosis.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from .._core import advice, classify, hooks
+from .._core import assess, classify, hooks
 from .._core.chain import stand_in
-from .._core.diagnosis import Confidence, Diagnosis, IPAddress
-from .._core.redact import credentials_of, escape_controls, known_secrets
+from .._core.redact import known_secrets
 from .._egress import hints
+from .._egress.report import EgressReport, failure
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 from . import watch
+from .introspect import credentials_of, proxy_of, url_prefix_of
 
 if TYPE_CHECKING:
-    from .._egress.detector import EgressDetector, EgressReport
-    from .._whitelist.whitelist import SupportsAllows
+    from .._core.assess import SupportsAllows
+    from .._core.diagnosis import Diagnosis
+    from .._egress.detector import EgressDetector
     from .ipversion import AddressFamily
 
 __all__ = [
@@ -32,9 +34,7 @@ __all__ = [
     "complete_sync",
     "diagnose_match",
     "needs_egress",
-    "proxy_of",
     "reject",
-    "url_prefix_of",
 ]
 
 logger = logging.getLogger("ipwhitelist")
@@ -44,7 +44,6 @@ _CLASSES: dict[str, type[IPRejection]] = {
     "ip_banned": IPBanned,
     "geo_restricted": GeoRestricted,
 }
-_RANK: dict[Confidence, int] = {"possible": 0, "likely": 1, "confirmed": 2}
 
 
 @attrs.frozen(kw_only=True)
@@ -69,83 +68,6 @@ class _Pending:
     client: object = attrs.field(default=None, repr=False)
 
 
-def _raise_to(level: Confidence, to: Confidence) -> Confidence:
-    return to if _RANK[to] > _RANK[level] else level
-
-
-def _allows(whitelist: SupportsAllows, exchange: str, ip: IPAddress) -> bool:
-    return bool(whitelist.allows(exchange, ip))
-
-
-def _membership(
-    whitelist: SupportsAllows | None,
-    exchange: str,
-    seen: tuple[IPAddress, ...],
-    evidence: list[str],
-) -> tuple[bool | None, bool]:
-    """Whether *seen* is on the documented whitelist, and whether only partly."""
-    if whitelist is None or not seen:
-        return None, False
-    missing = [ip for ip in seen if not _allows(whitelist, exchange, ip)]
-    if missing:
-        evidence.append(f"{', '.join(map(str, missing))} is not on the documented whitelist")
-    else:
-        evidence.append(f"{', '.join(map(str, seen))} is on the documented whitelist")
-    return not missing, 0 < len(missing) < len(seen)
-
-
-def _assess(
-    pending: _Pending, egress_ips: tuple[IPAddress, ...]
-) -> tuple[Confidence, bool | None, list[str]]:
-    """Decide confidence and whitelist membership from the evidence at hand."""
-    match = pending.match
-    rule = match.rule
-    confidence: Confidence = rule.confidence
-    evidence: list[str] = []
-    if match.reported_ip is not None:
-        evidence.append(f"the exchange's message names the IP it saw: {match.reported_ip}")
-        if egress_ips and match.reported_ip not in egress_ips:
-            evidence.append(
-                f"the exchange saw {match.reported_ip} but this host's egress is "
-                f"{', '.join(map(str, egress_ips))}: a proxy, NAT pool, VPN or the other "
-                "address family stands between them"
-            )
-    if pending.already_authenticated:
-        # Only Binance's ccxt classes turn -2015 into DDoSProtection after a
-        # success; elsewhere the option is the user's and ccxt's class stays.
-        trap = " (ccxt raised the rejection as DDoSProtection)"
-        evidence.append(
-            "this client authenticated successfully earlier in this process, so the key and "
-            "secret were valid then" + (trap if pending.ccxt_error == "DDoSProtection" else "")
-        )
-    # The IP the exchange names is the one it saw; failing that, our egress IPs
-    # are candidates (on a dual-stack host we cannot tell which family it used).
-    seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
-    whitelisted, partial = _membership(
-        pending.settings.whitelist, match.response.exchange, seen, evidence
-    )
-    if rule.kind != "ip_not_whitelisted":
-        return confidence, whitelisted, evidence
-    if whitelisted is False and partial:
-        evidence.append(
-            "another egress address is on the list: the cause is confirmed only if the "
-            "exchange is reached over the missing address's family"
-        )
-        confidence = _raise_to(confidence, "likely")
-    elif whitelisted is False:
-        confidence = "confirmed"
-    elif whitelisted is True and rule.confidence == "confirmed":
-        evidence.append(
-            "the exchange refuses an IP that the documented whitelist allows: the key's "
-            "actual list on the exchange differs from the documented one"
-        )
-    elif whitelisted is True:
-        evidence.append("so the key, its secret or its permissions are the more likely cause")
-    elif match.reported_ip is not None or pending.already_authenticated:
-        confidence = _raise_to(confidence, "likely")
-    return confidence, whitelisted, evidence
-
-
 def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     """Assess the evidence and build the diagnosis (pure)."""
     # The diagnosis's converters remove the client's credentials from every
@@ -156,19 +78,15 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
 
 def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     match = pending.match
-    response = match.response
-    rule = match.rule
     egress_ips = egress.ips if egress is not None else ()
     whitelist = pending.settings.whitelist
-    confidence, whitelisted, evidence = _assess(pending, egress_ips)
-    seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
-    # Act on the address the exchange named; else on an egress address that is
-    # not on the documented list (on a dual-stack host, the one that needs adding).
-    act_on = seen[0] if seen else None
-    if match.reported_ip is None and whitelist is not None:
-        act_on = next(
-            (ip for ip in egress_ips if not whitelist.allows(response.exchange, ip)), act_on
-        )
+    evidence = assess.Evidence(
+        match=match,
+        whitelist=whitelist,
+        already_authenticated=pending.already_authenticated,
+        ccxt_error=pending.ccxt_error,
+        egress_ips=egress_ips,
+    )
     found = (
         *hints.address_hints(
             match.reported_ip,
@@ -179,34 +97,11 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         *hints.client_hints(pending.proxy or pending.url_prefix),
         *hints.process_hints(),
     )
-    endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
-    return Diagnosis(
-        exchange=response.exchange,
-        kind=rule.kind,
-        confidence=confidence,
-        code=response.code,
-        http_status=response.http_status,
-        message=response.message or response.body,
-        reported_ip=match.reported_ip,
-        egress_ips=egress_ips,
+    return assess.diagnosis(
+        evidence,
         egress_error=_egress_error(pending, egress),
-        address_family=match.reported_ip.version
-        if match.reported_ip is not None
-        else pending.settings.family,
-        whitelisted=whitelisted,
+        address_family=pending.settings.family,
         hints=found,
-        evidence=evidence,
-        remediation=advice.steps(
-            rule.kind,
-            response.families,
-            act_on,
-            ambiguous=confidence != "confirmed" and rule.kind == "ip_not_whitelisted",
-            reported=match.reported_ip is not None,
-        ),
-        banned_until=match.banned_until,
-        endpoint=endpoint,
-        ccxt_error=pending.ccxt_error,
-        source=rule.source,
     )
 
 
@@ -217,37 +112,11 @@ def _egress_error(pending: _Pending, egress: EgressReport | None) -> str | None:
     if egress is None:
         # complete_sync/async replace this diagnosis once the lookup is done.
         return "not looked up yet"
-    # Already loaded: the settings' detector comes from that module.
-    from .._egress.detector import failure
-
     return failure(egress)
 
 
 def _lookup_raised(exc: Exception) -> EgressReport:
-    from .._egress.detector import EgressReport  # already loaded, as in _egress_error
-
     return EgressReport(errors=(f"the lookup raised {type(exc).__name__} (see the log)",))
-
-
-def _message(diagnosis: Diagnosis) -> str:
-    # One line for logs that print str(exc); the full story is str(exc.diagnosis).
-    parts = [diagnosis.headline]
-    if diagnosis.message:
-        parts.append(f"exchange said: {diagnosis.message}")
-    if diagnosis.reported_ip is not None:
-        parts.append(f"IP seen by the exchange: {diagnosis.reported_ip}")
-    if diagnosis.egress_ips:
-        parts.append(f"egress: {', '.join(map(str, diagnosis.egress_ips))}")
-    elif diagnosis.egress_error:
-        parts.append("egress: unknown (detection failed)")
-    if diagnosis.whitelisted is not None:
-        parts.append(
-            "on the documented whitelist"
-            if diagnosis.whitelisted
-            else "NOT on the documented whitelist"
-        )
-    # One line, whatever the exchange's message holds: log lines cannot be forged.
-    return escape_controls("; ".join(parts))
 
 
 def reject(
@@ -279,7 +148,7 @@ def reject(
         # A client whose attributes raise: its credentials are unknown, so the
         # diagnosis cannot be redacted by value and quotes nothing from the exchange.
         logger.exception("ipwhitelist: reading the client failed; using a minimal diagnosis")
-        diagnosis = _minimal(match, type(exc).__name__ if exc is not None else None, None)
+        diagnosis = assess.minimal(match, type(exc).__name__ if exc is not None else None, None)
         _emit(diagnosis, exchange)
         return _rejection(diagnosis, exc, ())
     # A fresh cached egress answer needs no I/O: finish the diagnosis now and
@@ -297,7 +166,9 @@ def reject(
 def _rejection(
     diagnosis: Diagnosis, exc: BaseException | None, secrets: tuple[str, ...]
 ) -> IPRejection:
-    rejection = _CLASSES[diagnosis.kind](_message(diagnosis), diagnosis=diagnosis, original=exc)
+    rejection = _CLASSES[diagnosis.kind](
+        assess.message(diagnosis), diagnosis=diagnosis, original=exc
+    )
     try:
         # What tracebacks show: every raise site raises the rejection from it.
         rejection.__cause__ = stand_in(exc, secrets)
@@ -350,50 +221,13 @@ def _safe_diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     except Exception:
         # Diagnosis building must never turn a rejection into a crash.
         logger.exception("ipwhitelist: building the diagnosis failed; using a minimal one")
-        return _minimal(pending.match, pending.ccxt_error, pending.secrets)
-
-
-_DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
-
-
-def _minimal(
-    match: classify.Match, ccxt_error: str | None, secrets: tuple[str, ...] | None
-) -> Diagnosis:
-    """What the rule alone says; *secrets* ``None`` means the credentials are unknown."""
-    response = match.response
-    rule = match.rule
-    try:
-        with known_secrets(secrets or ()):
-            return Diagnosis(
-                exchange=response.exchange,
-                kind=rule.kind,
-                confidence=rule.confidence,
-                code=response.code,
-                http_status=response.http_status,
-                message=response.message if secrets is not None else "",
-                reported_ip=match.reported_ip,
-                banned_until=match.banned_until,
-                evidence=(_DEGRADED,),
-                ccxt_error=ccxt_error,
-                source=rule.source,
-            )
-    except Exception:
-        # Even the exchange's own words failed to convert (redaction, a
-        # malformed field): keep only what the rule itself states.
-        logger.exception("ipwhitelist: the minimal diagnosis failed; using the rule alone")
-        return Diagnosis(
-            exchange=str(response.exchange),
-            kind=rule.kind,
-            confidence=rule.confidence,
-            evidence=(_DEGRADED,),
-            source=rule.source,
-        )
+        return assess.minimal(pending.match, pending.ccxt_error, pending.secrets)
 
 
 def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport) -> None:
     diagnosis = _safe_diagnose(pending, egress)
     rejection.diagnosis = diagnosis
-    rejection.args = (_message(diagnosis),)
+    rejection.args = (assess.message(diagnosis),)
     _emit(diagnosis, pending.client)
 
 
@@ -433,34 +267,3 @@ async def complete_async(rejection: IPRejection) -> None:
         logger.exception("ipwhitelist: egress lookup failed")
         report = _lookup_raised(exc)
     _finish(rejection, pending, report)
-
-
-def url_prefix_of(exchange: Any) -> str | None:
-    """Ccxt's URL-prefix proxy (``proxyUrl``, ``proxy_url``, legacy ``proxy``), if set."""
-    for name in ("proxyUrl", "proxy_url", "proxy"):
-        value = getattr(exchange, name, None)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-def proxy_of(exchange: Any) -> str | None:
-    """The proxy URL a ccxt client sends requests through, if any."""
-    for name in (
-        "httpsProxy",
-        "https_proxy",
-        "httpProxy",
-        "http_proxy",
-        "socksProxy",
-        "socks_proxy",
-        "aiohttp_proxy",
-    ):
-        value = getattr(exchange, name, None)
-        if isinstance(value, str) and value:
-            return value
-    proxies = getattr(exchange, "proxies", None)
-    if isinstance(proxies, dict):
-        value = proxies.get("https") or proxies.get("http")
-        if isinstance(value, str) and value:
-            return value
-    return None

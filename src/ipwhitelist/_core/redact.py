@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_INPUT",
     "REDACTED",
-    "credentials_of",
     "escape_controls",
     "human_lines",
     "known_secrets",
@@ -316,34 +315,6 @@ def url_secrets(url: str | None) -> tuple[str, ...]:
     except ValueError:
         return ()
     return (password, unquote(password)) if password else ()
-
-
-_PROXY_SETTINGS = (
-    "httpsProxy",
-    "https_proxy",
-    "httpProxy",
-    "http_proxy",
-    "socksProxy",
-    "socks_proxy",
-    "aiohttp_proxy",
-    "proxyUrl",
-    "proxy_url",
-    "proxy",
-)
-
-
-def credentials_of(exchange: object) -> tuple[str, ...]:
-    """The credential values of a ccxt client, proxy passwords included (only searched for)."""
-    values = []
-    for name in ("apiKey", "secret", "password", "privateKey", "token", "twofa", "uid", "login"):
-        value = getattr(exchange, name, None)
-        if isinstance(value, str) and value:
-            values.append(value)
-    proxies = getattr(exchange, "proxies", None)
-    urls = [getattr(exchange, name, None) for name in _PROXY_SETTINGS]
-    urls += list(proxies.values()) if isinstance(proxies, dict) else []
-    values += [s for url in urls if isinstance(url, str) for s in url_secrets(url)]
-    return tuple(values)
 
 
 @contextlib.contextmanager

@@ -11,162 +11,34 @@ swallows) is abandoned at the budget and never holds the process at exit.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, TypeAlias
-
-import attrs
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 from .._core.address import parse_ip
-from .._core.fork import ForkSafeLock, ForkSafeRandom, reset_in_child
-from .._core.redact import MAX_INPUT, redact, redact_url, url_secrets
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
-
-    import httpx
-    import tenacity
-
-    from .._core.diagnosis import IPAddress
-
-__all__ = [
-    "DEFAULT_PROVIDERS",
-    "EgressDetector",
-    "EgressError",
-    "EgressReport",
-    "Family",
-    "Provider",
-    "adetect_egress",
-    "default_detector",
-    "detect_egress",
-    "failure",
-]
-
-Family: TypeAlias = Literal[4, 6]
-
-
-def _plain(body: str) -> str:
-    return body.strip()
-
-
-def _cloudflare_trace(body: str) -> str:
-    for line in body.splitlines():
-        key, _, value = line.partition("=")
-        if key == "ip":
-            return value.strip()
-    return ""
-
-
-@attrs.frozen(kw_only=True)
-class Provider:
-    """
-    A "what is my IP" service.
-
-    Attributes:
-        url: The URL to GET.
-        family: 4 or 6 if the service answers only over that family (its answer
-            must then be of that family), ``None`` for dual-stack services.
-        parse: Turns the response body into the address text.
-
-    Added in *0.1.0*.
-    """
-
-    url: str
-    family: Family | None = None
-    parse: Callable[[str], str] = _plain
-
-
-#: The default providers: independent operators (ipify, AWS, Cloudflare/icanhazip),
-#: separately for IPv4 and IPv6.
-DEFAULT_PROVIDERS: tuple[Provider, ...] = (
-    Provider(url="https://api.ipify.org", family=4),
-    Provider(url="https://checkip.amazonaws.com", family=4),
-    Provider(url="https://1.1.1.1/cdn-cgi/trace", family=4, parse=_cloudflare_trace),
-    Provider(url="https://ipv4.icanhazip.com", family=4),
-    Provider(url="https://api6.ipify.org", family=6),
-    Provider(url="https://ipv6.icanhazip.com", family=6),
+from .._core.fork import ForkSafeLock, reset_in_child
+from .._core.redact import url_secrets
+from .providers import DEFAULT_PROVIDERS, EgressError, Provider, to_provider
+from .race import (
+    Collector,
+    async_retrying,
+    check_deadline,
+    remaining,
+    retrying,
+    spawn,
+    unusable_proxy,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def _to_v4(value: str | ipaddress.IPv4Address | None) -> ipaddress.IPv4Address | None:
-    # parse_ip: an IPv4-mapped IPv6 address is the IPv4 address it maps.
-    ip = None if value is None else parse_ip(value)
-    if ip is not None and not isinstance(ip, ipaddress.IPv4Address):
-        raise ValueError(f"ipv4 must be an IPv4 address, not {value!r}")
-    return ip
+    import httpx
 
+    from .._core.diagnosis import IPAddress
+    from .report import EgressReport
 
-def _to_v6(value: str | ipaddress.IPv6Address | None) -> ipaddress.IPv6Address | None:
-    # An IPv4-mapped address is IPv4 egress, and a scope id is not an address.
-    ip = None if value is None else parse_ip(value)
-    if ip is not None and not isinstance(ip, ipaddress.IPv6Address):
-        raise ValueError(f"ipv6 must be an IPv6 address, not {value!r} (IPv4)")
-    return ip
-
-
-@attrs.frozen(kw_only=True)
-class EgressReport:
-    """
-    The public IPs this host uses to reach the internet.
-
-    Attributes:
-        ipv4: The IPv4 egress address, if found.
-        ipv6: The IPv6 egress address, if found.
-        provider: URL of the provider whose answer came first, if any.
-        elapsed: Seconds the lookup took (0.0 for a cached answer's original lookup time).
-        errors: One line per provider that gave no address and whose answer
-            was still wanted, saying why ("timed out after 2.0 s",
-            "connect failed: …", "HTTP 503", …).
-        answers: Every ``(provider URL, address)`` answer received; in
-            agreement mode, one per provider that answered.
-
-    Added in *0.1.0*.
-    """
-
-    ipv4: ipaddress.IPv4Address | None = attrs.field(default=None, converter=_to_v4)
-    ipv6: ipaddress.IPv6Address | None = attrs.field(default=None, converter=_to_v6)
-    provider: str | None = None
-    elapsed: float = 0.0
-    errors: tuple[str, ...] = ()
-    answers: tuple[tuple[str, IPAddress], ...] = ()
-
-    @property
-    def ips(self) -> tuple[IPAddress, ...]:
-        """The detected addresses, IPv4 first."""
-        return tuple(ip for ip in (self.ipv4, self.ipv6) if ip is not None)
-
-    @property
-    def distinct(self) -> tuple[IPAddress, ...]:
-        """Every distinct address the providers answered, in order of arrival."""
-        return tuple(dict.fromkeys(ip for _, ip in self.answers))
-
-    @property
-    def agreed(self) -> bool | None:
-        """
-        Whether all answers of each family name the same address.
-
-        ``None`` with fewer than two answers. ``False`` is a finding, not
-        noise: behind a NAT pool (Kubernetes nodes without a NAT gateway, cloud
-        NAT with several IPs, serverless) different connections leave from
-        different addresses, and each one must be on the key's whitelist.
-        """
-        if len(self.answers) < 2:  # noqa: PLR2004
-            return None
-        per_family: dict[int, set[IPAddress]] = {}
-        for _, ip in self.answers:
-            per_family.setdefault(ip.version, set()).add(ip)
-        return all(len(ips) == 1 for ips in per_family.values())
-
-
-class EgressError(Exception):
-    """A provider's answer was unusable (status, size, redirect, or not a public address)."""
-
-
-def _to_provider(value: str | Provider) -> Provider:
-    return value if isinstance(value, Provider) else Provider(url=value)
+__all__ = ["EgressDetector", "adetect_egress", "default_detector", "detect_egress"]
 
 
 class EgressDetector:
@@ -207,7 +79,7 @@ class EgressDetector:
         agreement: bool = False,
     ) -> None:
         self.providers: tuple[Provider, ...] = tuple(
-            map(_to_provider, DEFAULT_PROVIDERS if providers is None else providers)
+            map(to_provider, DEFAULT_PROVIDERS if providers is None else providers)
         )
         if not self.providers:
             raise ValueError("EgressDetector needs at least one provider")
@@ -332,19 +204,19 @@ class EgressDetector:
         return report
 
     def _retry_sync(
-        self, client: httpx.Client, provider: Provider, collector: _Collector
+        self, client: httpx.Client, provider: Provider, collector: Collector
     ) -> IPAddress:
-        for attempt in _retrying(collector):
+        for attempt in retrying(collector):
             with attempt:
                 return self._fetch_sync(client, provider, collector)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
     def _fetch_sync(
-        self, client: httpx.Client, provider: Provider, collector: _Collector
+        self, client: httpx.Client, provider: Provider, collector: Collector
     ) -> IPAddress:
         deadline = collector.deadline
         url = collector.url_for(provider)
-        with client.stream("GET", url, timeout=_remaining(deadline)) as response:
+        with client.stream("GET", url, timeout=remaining(deadline)) as response:
             body = b""
             if response.is_stream_consumed:  # an in-memory response, already read
                 body = response.content
@@ -356,11 +228,11 @@ class EgressDetector:
                     body += chunk
                     if len(body) > self.max_body or time.monotonic() > deadline:
                         break
-            _check_deadline(deadline)
+            check_deadline(deadline)
             return self._validate(provider, response.status_code, body)
 
-    def _collector(self, proxy: str | None, url_prefix: str | None) -> _Collector:
-        return _Collector(
+    def _collector(self, proxy: str | None, url_prefix: str | None) -> Collector:
+        return Collector(
             self.providers,
             time.monotonic(),
             self.timeout,
@@ -377,11 +249,11 @@ class EgressDetector:
         try:
             client = httpx.Client(transport=self._transport, **self._client_kwargs(proxy))  # type: ignore[arg-type]
         except (ValueError, ImportError, httpx.HTTPError) as exc:
-            return _unusable_proxy(proxy, exc)
+            return unusable_proxy(proxy, exc)
         futures: dict[Future[IPAddress], Provider] = {}
         try:
             for p in self.providers:
-                futures[_spawn(self._retry_sync, client, p, collector)] = p
+                futures[spawn(self._retry_sync, client, p, collector)] = p
             pending: set[Future[IPAddress]] = set(futures)
             while pending and (remaining := collector.remaining()) > 0:
                 done, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
@@ -422,19 +294,19 @@ class EgressDetector:
         return self._store((proxy, url_prefix), await self._race_async(proxy, url_prefix))
 
     async def _retry_async(
-        self, client: httpx.AsyncClient, provider: Provider, collector: _Collector
+        self, client: httpx.AsyncClient, provider: Provider, collector: Collector
     ) -> IPAddress:
-        async for attempt in _async_retrying(collector):
+        async for attempt in async_retrying(collector):
             with attempt:
                 return await self._fetch_async(client, provider, collector)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
     async def _fetch_async(
-        self, client: httpx.AsyncClient, provider: Provider, collector: _Collector
+        self, client: httpx.AsyncClient, provider: Provider, collector: Collector
     ) -> IPAddress:
         deadline = collector.deadline
         url = collector.url_for(provider)
-        async with client.stream("GET", url, timeout=_remaining(deadline)) as response:
+        async with client.stream("GET", url, timeout=remaining(deadline)) as response:
             body = b""
             if response.is_stream_consumed:
                 body = response.content
@@ -443,7 +315,7 @@ class EgressDetector:
                     body += chunk
                     if len(body) > self.max_body or time.monotonic() > deadline:
                         break
-            _check_deadline(deadline)
+            check_deadline(deadline)
             return self._validate(provider, response.status_code, body)
 
     async def _race_async(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
@@ -456,7 +328,7 @@ class EgressDetector:
                 **self._client_kwargs(proxy),  # type: ignore[arg-type]
             )
         except (ValueError, ImportError, httpx.HTTPError) as exc:
-            return _unusable_proxy(proxy, exc)
+            return unusable_proxy(proxy, exc)
         async with client:
             tasks: dict[asyncio.Future[IPAddress], Provider] = {
                 asyncio.ensure_future(self._retry_async(client, p, collector)): p
@@ -476,227 +348,6 @@ class EgressDetector:
                 await asyncio.gather(*pending, return_exceptions=True)
         collector.unfinished(tasks[t] for t in pending)
         return collector.report()
-
-
-def _unusable_proxy(proxy: str | None, exc: Exception) -> EgressReport:
-    # The report reaches diagnoses and logs: never the proxy's password.
-    return EgressReport(errors=(redact(f"proxy {proxy!r}: {exc}", url_secrets(proxy)),))
-
-
-def _spawn(
-    func: Callable[[httpx.Client, Provider, _Collector], IPAddress],
-    client: httpx.Client,
-    provider: Provider,
-    collector: _Collector,
-) -> Future[IPAddress]:
-    """
-    Run one provider's lookup in a daemon thread; its outcome lands in the returned future.
-
-    Not a ThreadPoolExecutor: the interpreter joins a pool's workers at exit,
-    so one stuck in the resolver or in a connect the firewall swallows kept
-    the process alive seconds after the budget.
-    """
-    future: Future[IPAddress] = Future()
-
-    def run() -> None:
-        future.set_running_or_notify_cancel()
-        try:
-            result = func(client, provider, collector)
-        except BaseException as exc:  # noqa: BLE001 - handed over to the waiting caller
-            future.set_exception(exc)
-        else:
-            future.set_result(result)
-
-    threading.Thread(target=run, name="ipwhitelist-egress", daemon=True).start()
-    return future
-
-
-def failure(report: EgressReport) -> str | None:
-    """
-    Why a lookup found no address, in one line (``None`` when it found one).
-
-    The providers' own reasons, by host: the diagnosis shows this line.
-    """
-    if report.ips:
-        return None
-    reasons = "; ".join(report.errors) or "no provider answered"
-    return reasons if len(reasons) <= _FAILURE_CAP else reasons[: _FAILURE_CAP - 1] + "…"
-
-
-_FAILURE_CAP = 600
-
-
-def _reason(error: BaseException, elapsed: float) -> str:
-    """One provider's failure in a few words: timeouts and refused connects by name."""
-    import httpx
-
-    if isinstance(error, httpx.ConnectTimeout):
-        return f"connect timed out after {elapsed:.1f} s"
-    if isinstance(error, httpx.TimeoutException):
-        return f"timed out after {elapsed:.1f} s"
-    if isinstance(error, httpx.ConnectError):
-        return f"connect failed: {str(error) or 'no reason given'}"
-    if isinstance(error, EgressError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
-
-
-def _remaining(deadline: float) -> float:
-    # httpx needs a positive timeout; a spent budget fails the request at once.
-    return max(0.001, deadline - time.monotonic())
-
-
-def _check_deadline(deadline: float) -> None:
-    if time.monotonic() > deadline:
-        raise EgressError("answer arrived after the time budget")
-
-
-def _retry_settings(collector: _Collector) -> dict[str, Any]:
-    """
-    One bounded, jittered retry of a provider on a dropped or refused connection.
-
-    Never past the lookup's budget, and never once the race is decided;
-    timeouts and bad answers are not retried (the race has other providers).
-    """
-    import httpx
-    import tenacity
-
-    return {
-        "stop": tenacity.stop_after_attempt(_ATTEMPTS)
-        | tenacity.stop_after_delay(max(0.0, collector.deadline - time.monotonic()))
-        | tenacity.stop_when_event_set(collector.decided),
-        # Our own generator: the global one belongs to the application (and to
-        # test frameworks that check nobody else draws from it).
-        "wait": lambda _state: _JITTER.uniform(0, 0.05),
-        "retry": tenacity.retry_if_exception_type(
-            (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)
-        ),
-        "reraise": True,
-    }
-
-
-def _retrying(collector: _Collector) -> tenacity.Retrying:
-    import tenacity
-
-    return tenacity.Retrying(**_retry_settings(collector))
-
-
-def _async_retrying(collector: _Collector) -> tenacity.AsyncRetrying:
-    import tenacity
-
-    return tenacity.AsyncRetrying(**_retry_settings(collector))
-
-
-_JITTER = ForkSafeRandom()  # jitter, not cryptography
-_ATTEMPTS = 2
-
-
-class _Collector:
-    """
-    Collects the race's answers and decides when to stop.
-
-    The race ends at the first answer unless a provider declared for the other
-    address family is still running; that one gets a short grace period. A
-    dual-stack provider (``family=None``) answers in one family only, so it is
-    never waited for after the first answer.
-    """
-
-    def __init__(
-        self,
-        providers: Sequence[Provider],
-        start: float,
-        timeout: float,
-        grace: float,
-        *,
-        agreement: bool = False,
-        url_prefix: str | None = None,
-        secrets: tuple[str, ...] = (),
-    ) -> None:
-        self._agreement = agreement
-        self._url_prefix = url_prefix
-        # The proxy's password: error texts may quote the proxy URL.
-        self._secrets = secrets
-        self._start = start
-        self.deadline = start + timeout
-        self._deadline = self.deadline
-        self._grace = grace
-        self._running: dict[int, int] = {}
-        for p in providers:
-            if p.family is not None:
-                self._running[p.family] = self._running.get(p.family, 0) + 1
-        self.found: dict[int, IPAddress] = {}
-        self.answers: list[tuple[str, IPAddress]] = []
-        self.first: str | None = None
-        self.errors: list[str] = []
-        #: Set when the race is over: stragglers must not retry.
-        self.decided = threading.Event()
-
-    def add(
-        self,
-        provider: Provider,
-        error: BaseException | None,
-        outcome: Future[IPAddress] | asyncio.Future[IPAddress],
-    ) -> None:
-        if provider.family is not None:
-            self._running[provider.family] -= 1
-        shown = redact_url(provider.url)
-        if error is not None:
-            text = f"{shown}: {_reason(error, time.monotonic() - self._start)}"
-            self.errors.append(redact(text[:MAX_INPUT], self._secrets)[:300])
-            return
-        ip = outcome.result()
-        self.answers.append((shown, ip))
-        if ip.version in self.found:
-            return
-        self.found[ip.version] = ip
-        if self.first is None:
-            self.first = shown
-            if not self._agreement:
-                # Give the other family a short grace period, never past the budget.
-                self._deadline = min(self._deadline, time.monotonic() + self._grace)
-
-    def unfinished(self, providers: Iterable[Provider]) -> None:
-        """
-        Record the providers still running when the race ended, if their answer was wanted.
-
-        Nothing found: each one timed out. Otherwise only those declared for a
-        family still missing (the others were no longer needed).
-        """
-        elapsed = time.monotonic() - self._start
-        for provider in providers:
-            if self.found and (provider.family is None or provider.family in self.found):
-                continue
-            self.errors.append(f"{provider.url}: timed out after {elapsed:.1f} s"[:300])
-
-    def url_for(self, provider: Provider) -> str:
-        """The URL to request: through a URL-prefix proxy (ccxt ``proxyUrl``) if any."""
-        return provider.url if not self._url_prefix else self._url_prefix + provider.url
-
-    def remaining(self) -> float:
-        # In agreement mode the race runs until every provider has answered
-        # (the caller stops when none is pending) or the budget is spent.
-        if (
-            not self._agreement
-            and self.found
-            and not any(
-                running and family not in self.found for family, running in self._running.items()
-            )
-        ):
-            return 0.0
-        return self._deadline - time.monotonic()
-
-    def report(self) -> EgressReport:
-        self.decided.set()
-        v4 = self.found.get(4)
-        v6 = self.found.get(6)
-        return EgressReport(
-            ipv4=v4 if isinstance(v4, ipaddress.IPv4Address) else None,
-            ipv6=v6 if isinstance(v6, ipaddress.IPv6Address) else None,
-            provider=self.first,
-            elapsed=time.monotonic() - self._start,
-            errors=tuple(self.errors),
-            answers=tuple(self.answers),
-        )
 
 
 _default: EgressDetector | None = None

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._client.decorators import diagnosing
+from .._client.introspect import credentials_of
 from .._core.lineage import families_of
-from .._core.redact import credentials_of, human_lines, redact
+from .._core.redact import human_lines, redact
 from .._whitelist.fingerprint import fingerprint
 from .findings import Finding, judge
 from .restrictions import _METHODS, Family, parse_response
@@ -28,7 +29,8 @@ from .restrictions import _METHODS, Family, parse_response
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .._egress.detector import EgressDetector, EgressReport
+    from .._egress.detector import EgressDetector
+    from .._egress.report import EgressReport
 
 __all__ = ["AuditUnsupported", "KeyAudit", "audit", "audit_async"]
 
@@ -201,7 +203,8 @@ def _plan(
     *,
     asynchronous: bool,
 ) -> _Plan:
-    from .._egress.detector import EgressDetector, EgressReport, default_detector
+    from .._egress.detector import EgressDetector, default_detector
+    from .._egress.report import EgressReport
 
     family = _family(exchange)
     is_async = asyncio.iscoroutinefunction(getattr(type(exchange), "fetch", None))
@@ -247,7 +250,7 @@ def _result(
     facts = parse_response(plan.family, response, plan.now)
     egress_ips = tuple(str(ip) for ip in report.ips) if report is not None else ()
     if failed is None and report is not None:
-        from .._egress.detector import failure  # loaded: the report comes from there
+        from .._egress.report import failure  # loaded: the report comes from there
 
         failed = failure(report)
     return KeyAudit(
@@ -314,7 +317,7 @@ def audit(
         response = getattr(exchange, plan.method)()
     report, failed = plan.report, None
     if plan.detector is not None:
-        from .._client.mapping import proxy_of, url_prefix_of
+        from .._client.introspect import proxy_of, url_prefix_of
 
         try:
             report = plan.detector.detect(proxy_of(exchange), url_prefix=url_prefix_of(exchange))
@@ -342,7 +345,7 @@ async def audit_async(
         response = await getattr(exchange, plan.method)()
     report, failed = plan.report, None
     if plan.detector is not None:
-        from .._client.mapping import proxy_of, url_prefix_of
+        from .._client.introspect import proxy_of, url_prefix_of
 
         try:
             report = await plan.detector.adetect(

@@ -9,7 +9,8 @@ from .._core.address import parse_ip
 
 if TYPE_CHECKING:
     from .._core.diagnosis import IPAddress
-    from .._egress.detector import EgressDetector, EgressReport
+    from .._egress.detector import EgressDetector
+    from .._egress.report import EgressReport
     from .audit import KeyAudit
 
 __all__ = ["EgressOption", "egress_ips", "signed_read"]
@@ -21,8 +22,10 @@ EgressOption: TypeAlias = "bool | EgressReport | EgressDetector | Iterable[str]"
 
 def egress_ips(exchange: Any, egress: EgressOption) -> tuple[IPAddress, ...]:
     """This host's egress addresses as the client reaches the exchange (its proxy)."""
-    from .._client.mapping import proxy_of, url_prefix_of
-    from .._egress.detector import EgressDetector, EgressError, EgressReport, default_detector
+    from .._client.introspect import proxy_of, url_prefix_of
+    from .._egress.detector import EgressDetector, default_detector
+    from .._egress.providers import EgressError
+    from .._egress.report import EgressReport
 
     if egress is False:
         return ()

@@ -24,7 +24,8 @@ from .._core.fork import ForkSafeRandom, reset_in_child
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from .._egress.detector import EgressDetector, EgressReport
+    from .._egress.detector import EgressDetector
+    from .._egress.report import EgressReport
     from .._whitelist.whitelist import WhitelistLike
 
 __all__ = ["EgressChange", "EgressMonitor"]

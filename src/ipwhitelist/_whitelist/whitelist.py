@@ -7,9 +7,10 @@ import ipaddress
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, TypeAlias
 
 from .._core.address import parse_ip, parse_network, unmap
+from .._core.assess import SupportsAllows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IPNetwork",
-    "SupportsAllows",
     "Whitelist",
     "WhitelistLike",
     "documented_for",
@@ -26,14 +26,6 @@ __all__ = [
 ]
 
 IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@runtime_checkable
-class SupportsAllows(Protocol):
-    """Anything that can say whether an exchange key allows an IP (e.g. a registry)."""
-
-    def allows(self, exchange: str, ip: IPAddress) -> bool:
-        """Return whether *ip* is documented as allowed for *exchange*."""
 
 
 WhitelistLike: TypeAlias = (

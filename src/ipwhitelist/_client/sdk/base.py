@@ -22,8 +22,9 @@ import attrs
 from ..._core import classify
 from ..._core.fork import ForkSafeLock
 from ..._core.lineage import families_of_id
-from ..._core.redact import credentials_of, redact
+from ..._core.redact import redact
 from ..guard import guard_async, guard_returned_async, guard_returned_sync, guard_sync
+from ..introspect import credentials_of
 from ..mapping import Settings, reject
 from .errors import combined, sdk_base, snapshot
 

@@ -1,0 +1,240 @@
+"""
+The assessment: how sure a rejection is, and the `Diagnosis` that says so.
+
+Pure: the rule that matched and the evidence at hand (the egress addresses,
+the documented whitelist, whether the client authenticated before) in;
+confidence, the reasons and the diagnosis out. The I/O that gathers the
+evidence (the egress lookup, the environment's hints) happens above, in the
+client layer, which hands its results in.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import attrs
+
+from . import advice
+from .diagnosis import Confidence, Diagnosis, Hint, IPAddress
+from .redact import escape_controls, known_secrets
+
+if TYPE_CHECKING:
+    from .classify import Match
+
+__all__ = [
+    "DEGRADED",
+    "Evidence",
+    "SupportsAllows",
+    "assess",
+    "diagnosis",
+    "message",
+    "minimal",
+]
+
+logger = logging.getLogger("ipwhitelist")
+
+_RANK: dict[Confidence, int] = {"possible": 0, "likely": 1, "confirmed": 2}
+
+
+@runtime_checkable
+class SupportsAllows(Protocol):
+    """Anything that can say whether an exchange key allows an IP (e.g. a registry)."""
+
+    def allows(self, exchange: str, ip: IPAddress) -> bool:
+        """Return whether *ip* is documented as allowed for *exchange*."""
+
+
+@attrs.frozen(kw_only=True)
+class Evidence:
+    """What is known about one rejection besides the exchange's response."""
+
+    match: Match
+    whitelist: SupportsAllows | None
+    already_authenticated: bool
+    ccxt_error: str | None
+    egress_ips: tuple[IPAddress, ...] = ()
+
+
+def _raise_to(level: Confidence, to: Confidence) -> Confidence:
+    return to if _RANK[to] > _RANK[level] else level
+
+
+def _allows(whitelist: SupportsAllows, exchange: str, ip: IPAddress) -> bool:
+    return bool(whitelist.allows(exchange, ip))
+
+
+def _membership(
+    whitelist: SupportsAllows | None,
+    exchange: str,
+    seen: tuple[IPAddress, ...],
+    evidence: list[str],
+) -> tuple[bool | None, bool]:
+    """Whether *seen* is on the documented whitelist, and whether only partly."""
+    if whitelist is None or not seen:
+        return None, False
+    missing = [ip for ip in seen if not _allows(whitelist, exchange, ip)]
+    if missing:
+        evidence.append(f"{', '.join(map(str, missing))} is not on the documented whitelist")
+    else:
+        evidence.append(f"{', '.join(map(str, seen))} is on the documented whitelist")
+    return not missing, 0 < len(missing) < len(seen)
+
+
+def assess(evidence: Evidence) -> tuple[Confidence, bool | None, list[str]]:
+    """Decide confidence and whitelist membership; also say why, one line per reason."""
+    match = evidence.match
+    egress_ips = evidence.egress_ips
+    rule = match.rule
+    confidence: Confidence = rule.confidence
+    reasons: list[str] = []
+    if match.reported_ip is not None:
+        reasons.append(f"the exchange's message names the IP it saw: {match.reported_ip}")
+        if egress_ips and match.reported_ip not in egress_ips:
+            reasons.append(
+                f"the exchange saw {match.reported_ip} but this host's egress is "
+                f"{', '.join(map(str, egress_ips))}: a proxy, NAT pool, VPN or the other "
+                "address family stands between them"
+            )
+    if evidence.already_authenticated:
+        # Only Binance's ccxt classes turn -2015 into DDoSProtection after a
+        # success; elsewhere the option is the user's and ccxt's class stays.
+        trap = " (ccxt raised the rejection as DDoSProtection)"
+        reasons.append(
+            "this client authenticated successfully earlier in this process, so the key and "
+            "secret were valid then" + (trap if evidence.ccxt_error == "DDoSProtection" else "")
+        )
+    # The IP the exchange names is the one it saw; failing that, our egress IPs
+    # are candidates (on a dual-stack host we cannot tell which family it used).
+    seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
+    whitelisted, partial = _membership(evidence.whitelist, match.response.exchange, seen, reasons)
+    if rule.kind != "ip_not_whitelisted":
+        return confidence, whitelisted, reasons
+    if whitelisted is False and partial:
+        reasons.append(
+            "another egress address is on the list: the cause is confirmed only if the "
+            "exchange is reached over the missing address's family"
+        )
+        confidence = _raise_to(confidence, "likely")
+    elif whitelisted is False:
+        confidence = "confirmed"
+    elif whitelisted is True and rule.confidence == "confirmed":
+        reasons.append(
+            "the exchange refuses an IP that the documented whitelist allows: the key's "
+            "actual list on the exchange differs from the documented one"
+        )
+    elif whitelisted is True:
+        reasons.append("so the key, its secret or its permissions are the more likely cause")
+    elif match.reported_ip is not None or evidence.already_authenticated:
+        confidence = _raise_to(confidence, "likely")
+    return confidence, whitelisted, reasons
+
+
+def diagnosis(
+    evidence: Evidence,
+    *,
+    egress_error: str | None,
+    address_family: int | None,
+    hints: tuple[Hint, ...],
+) -> Diagnosis:
+    """Assess *evidence* and build the diagnosis, with what the layers above found."""
+    match = evidence.match
+    response = match.response
+    rule = match.rule
+    egress_ips = evidence.egress_ips
+    whitelist = evidence.whitelist
+    confidence, whitelisted, reasons = assess(evidence)
+    seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
+    # Act on the address the exchange named; else on an egress address that is
+    # not on the documented list (on a dual-stack host, the one that needs adding).
+    act_on = seen[0] if seen else None
+    if match.reported_ip is None and whitelist is not None:
+        act_on = next(
+            (ip for ip in egress_ips if not whitelist.allows(response.exchange, ip)), act_on
+        )
+    endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
+    return Diagnosis(
+        exchange=response.exchange,
+        kind=rule.kind,
+        confidence=confidence,
+        code=response.code,
+        http_status=response.http_status,
+        message=response.message or response.body,
+        reported_ip=match.reported_ip,
+        egress_ips=egress_ips,
+        egress_error=egress_error,
+        address_family=match.reported_ip.version
+        if match.reported_ip is not None
+        else address_family,
+        whitelisted=whitelisted,
+        hints=hints,
+        evidence=reasons,
+        remediation=advice.steps(
+            rule.kind,
+            response.families,
+            act_on,
+            ambiguous=confidence != "confirmed" and rule.kind == "ip_not_whitelisted",
+            reported=match.reported_ip is not None,
+        ),
+        banned_until=match.banned_until,
+        endpoint=endpoint,
+        ccxt_error=evidence.ccxt_error,
+        source=rule.source,
+    )
+
+
+def message(diagnosis: Diagnosis) -> str:
+    """The exception's one-line message; the full story is ``str(exc.diagnosis)``."""
+    # One line for logs that print str(exc), whatever the exchange said.
+    parts = [diagnosis.headline]
+    if diagnosis.message:
+        parts.append(f"exchange said: {diagnosis.message}")
+    if diagnosis.reported_ip is not None:
+        parts.append(f"IP seen by the exchange: {diagnosis.reported_ip}")
+    if diagnosis.egress_ips:
+        parts.append(f"egress: {', '.join(map(str, diagnosis.egress_ips))}")
+    elif diagnosis.egress_error:
+        parts.append("egress: unknown (detection failed)")
+    if diagnosis.whitelisted is not None:
+        parts.append(
+            "on the documented whitelist"
+            if diagnosis.whitelisted
+            else "NOT on the documented whitelist"
+        )
+    # One line, whatever the exchange's message holds: log lines cannot be forged.
+    return escape_controls("; ".join(parts))
+
+
+DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
+
+
+def minimal(match: Match, ccxt_error: str | None, secrets: tuple[str, ...] | None) -> Diagnosis:
+    """What the rule alone says; *secrets* ``None`` means the credentials are unknown."""
+    response = match.response
+    rule = match.rule
+    try:
+        with known_secrets(secrets or ()):
+            return Diagnosis(
+                exchange=response.exchange,
+                kind=rule.kind,
+                confidence=rule.confidence,
+                code=response.code,
+                http_status=response.http_status,
+                message=response.message if secrets is not None else "",
+                reported_ip=match.reported_ip,
+                banned_until=match.banned_until,
+                evidence=(DEGRADED,),
+                ccxt_error=ccxt_error,
+                source=rule.source,
+            )
+    except Exception:
+        # Even the exchange's own words failed to convert (redaction, a
+        # malformed field): keep only what the rule itself states.
+        logger.exception("ipwhitelist: the minimal diagnosis failed; using the rule alone")
+        return Diagnosis(
+            exchange=str(response.exchange),
+            kind=rule.kind,
+            confidence=rule.confidence,
+            evidence=(DEGRADED,),
+            source=rule.source,
+        )
