@@ -9,9 +9,7 @@ the code disagree; ``make reference`` (this file run as a script) rewrites them.
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 import re
 import sys
 from collections import Counter
@@ -21,11 +19,10 @@ from urllib.parse import urlsplit
 import ccxt
 
 import ipwhitelist
-import ipwhitelist._exchanges as _rules
 from ipwhitelist._client.sdk import adapters
 from ipwhitelist._core.lineage import families_of_id
-from ipwhitelist._keys.restrictions import _METHODS as AUDIT_ENDPOINTS
-from ipwhitelist._whitelist.limits import _LIMITS
+from ipwhitelist._exchanges import all_limits, all_restrictions
+from ipwhitelist._exchanges import modules as exchange_modules
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "reference"
 BEGIN = "<!-- BEGIN GENERATED: edit the code, then run `make reference` -->"
@@ -33,18 +30,15 @@ END = "<!-- END GENERATED -->"
 KINDS = ("ip_not_whitelisted", "ip_banned", "geo_restricted")
 # The exchanges most bots run on come first; the rest follow by name.
 FIRST = ("binance", "bybit", "okx")
-# Names for exchanges with whitelist facts but no rule module (which has a TITLE).
-TITLES = {"whitebit": "WhiteBIT", "coinex": "CoinEx"}
 
 
 def modules() -> list[tuple[str, object]]:
-    """Rule modules in page order: the big three, the rest by title, every-exchange last."""
+    """Exchange modules in page order: the big three, the rest by title, every-exchange last."""
     found = []
-    for info in pkgutil.iter_modules(_rules.__path__):
-        module = importlib.import_module(f"{_rules.__name__}.{info.name}")
+    for name, module in exchange_modules().items():
         if not hasattr(module, "TITLE"):
-            raise RuntimeError(f"_rules/{info.name}.py needs a TITLE for the docs")
-        found.append((info.name, module))
+            raise RuntimeError(f"_exchanges/{name}.py needs a TITLE for the docs")
+        found.append((name, module))
 
     def order(item: tuple[str, object]) -> tuple[int, str]:
         name, module = item
@@ -112,7 +106,9 @@ def dialect_line(module: object) -> str:
 def rules_section() -> str:
     out: list[str] = []
     for _name, module in modules():
-        table = module.RULES  # type: ignore[attr-defined]
+        if not hasattr(module, "RULES"):
+            continue  # whitelist facts only: on the exchanges page
+        table = module.RULES
         out.append(f"## {module.TITLE}\n")  # type: ignore[attr-defined]
         doc = inspect.cleandoc(module.__doc__ or "")
         out.append(rst_to_md(doc) + "\n")
@@ -152,13 +148,12 @@ def _yes_no(value: bool | None) -> str:
 
 
 def exchanges_section() -> str:
-    # A row per rule module (named after the ccxt id it is written for), then
-    # the exchanges we only have whitelist facts for.
+    # A row per exchange module (named after the ccxt id it is written for).
     rows: dict[str, tuple[str, set[str], Counter[str]]] = {}
     for name, module in modules():
         if name == "generic":
             continue
-        table = module.RULES  # type: ignore[attr-defined]
+        table = getattr(module, "RULES", ())
         exchanges = {name, *(rule.exchange for rule in table)}
         # Rules that apply: its own and those of the dialects it speaks.
         spoken = dialects(module)
@@ -169,8 +164,6 @@ def exchanges_section() -> str:
             named = titles()
             title += f" ({', '.join(named.get(d, d) for d in spoken)} dialect)"
         rows[name] = (title, exchanges, counts)
-    for name in _LIMITS:
-        rows.setdefault(name, (TITLES.get(name, name), {name}, Counter()))
     header = (
         "| Exchange | ccxt ids | Per-key IP whitelist | Max entries | CIDR | IPv6 "
         "| Audit endpoint | Rules: not whitelisted / banned / geo | SDKs |"
@@ -179,16 +172,16 @@ def exchanges_section() -> str:
     order = sorted(rows, key=lambda n: (n not in FIRST, FIRST.index(n) if n in FIRST else 0, n))
     for name in order:
         title, exchanges, counts = rows[name]
-        limits = _LIMITS.get(name)
+        limits = all_limits().get(name)
         ids = sorted({i for exchange in exchanges for i in covered_ids(exchange)} or {name})
-        audit = AUDIT_ENDPOINTS.get(name)  # type: ignore[call-overload]
+        audit = all_restrictions().get(name)
         out.append(
             f"| {title} | {', '.join(f'`{i}`' for i in ids)} "
             f"| {_yes_no(limits.ip_whitelist if limits else None)} "
             f"| {limits.max_entries if limits and limits.max_entries else chr(0x2013)} "
             f"| {_yes_no(limits.cidr if limits else None)} "
             f"| {_yes_no(limits.ipv6 if limits else None)} "
-            f"| {f'`{audit[1]}`' if audit else chr(0x2013)} "
+            f"| {f'`{audit.endpoint}`' if audit else chr(0x2013)} "
             f"| {' / '.join(str(counts[k]) for k in KINDS)} "
             f"| {sdks_cell(ids)} |"
         )
@@ -196,7 +189,7 @@ def exchanges_section() -> str:
     out.append("Sources for the whitelist facts:")
     out.append("")
     for name in order:
-        limits = _LIMITS.get(name)
+        limits = all_limits().get(name)
         if limits and limits.sources:
             links = ", ".join(f"[{link_label(s)}]({s})" for s in limits.sources)
             out.append(f"- {rows[name][0]}: {links}")

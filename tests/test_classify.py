@@ -394,6 +394,6 @@ class TestFamilies:
 
     def test_key_page_fallback(self):
         """Exchanges without a known key page get a generic pointer."""
-        from ipwhitelist._core.advice import key_page
+        from ipwhitelist._exchanges import key_page
 
         assert "API key management page" in key_page(("kraken",))

@@ -79,6 +79,8 @@ def test_every_exchange_with_a_rule_module_is_in_the_corpus():
         for info in pkgutil.iter_modules(_rules.__path__)
         if info.name != "generic"
     }
+    # Exchange modules with whitelist facts only (no RULES) have nothing to replay.
+    modules = {name: module for name, module in modules.items() if hasattr(module, "RULES")}
     beyond_big_three = set(modules) - {"binance", "bybit", "okx"}
 
     assert len(beyond_big_three) >= 40

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import ipwhitelist
 from helpers import API_KEY, CREDENTIALS, canned
 from ipwhitelist import Registry, RegistryError, fingerprint
-from ipwhitelist._whitelist.limits import _LIMITS
+from ipwhitelist._exchanges import all_limits
 from ipwhitelist.registry import limits_for
 
 GOOD = """\
@@ -182,7 +182,7 @@ def test_limits_are_sourced_and_follow_families():
     assert limits_for("huobi") is limits_for("htx")
     assert limits_for("krakenfutures") is None
     assert limits_for("kraken").ip_whitelist
-    for limits in _LIMITS.values():
+    for limits in all_limits().values():
         assert limits.sources, limits.exchange
         assert all(source.startswith("https://") for source in limits.sources), limits.exchange
 

@@ -34,6 +34,8 @@ if _typing.TYPE_CHECKING:
     from ._core.hooks import RejectionCounter as RejectionCounter
     from ._core.hooks import get_on_rejection_hooks as get_on_rejection_hooks
     from ._core.hooks import set_on_rejection_hooks as set_on_rejection_hooks
+    from ._core.keyfacts import Finding as Finding
+    from ._core.limits import ExchangeLimits as ExchangeLimits
     from ._core.rules import Rule as Rule
     from ._core.rules import register_rule as register_rule
     from ._core.rules import rules as rules
@@ -44,6 +46,7 @@ if _typing.TYPE_CHECKING:
     from ._egress.providers import DEFAULT_PROVIDERS as DEFAULT_PROVIDERS
     from ._egress.providers import Provider as Provider
     from ._egress.report import EgressReport as EgressReport
+    from ._exchanges import limits_for as limits_for
     from ._keys.audit import AuditUnsupported as AuditUnsupported
     from ._keys.audit import KeyAudit as KeyAudit
     from ._keys.audit import audit as audit
@@ -51,7 +54,6 @@ if _typing.TYPE_CHECKING:
     from ._keys.check import CheckReport as CheckReport
     from ._keys.check import CheckResult as CheckResult
     from ._keys.check import check as check
-    from ._keys.findings import Finding as Finding
     from ._keys.migrate import MIGRATION_STEPS as MIGRATION_STEPS
     from ._keys.migrate import MigrationError as MigrationError
     from ._keys.migrate import MigrationStatus as MigrationStatus
@@ -66,8 +68,6 @@ if _typing.TYPE_CHECKING:
     from ._ops.recovery import review_positions as review_positions
     from ._ops.retry import retry_unless_ip_rejection as retry_unless_ip_rejection
     from ._whitelist.fingerprint import fingerprint as fingerprint
-    from ._whitelist.limits import ExchangeLimits as ExchangeLimits
-    from ._whitelist.limits import limits_for as limits_for
     from ._whitelist.registry import KeyEntry as KeyEntry
     from ._whitelist.registry import Migration as Migration
     from ._whitelist.registry import Registry as Registry
@@ -126,15 +126,15 @@ _PUBLIC: dict[str, tuple[str, bool]] = {
     "RegistryError": ("._whitelist.registry", _LAZY),
     "KeyEntry": ("._whitelist.registry", _LAZY),
     "Migration": ("._whitelist.registry", _LAZY),
-    "ExchangeLimits": ("._whitelist.limits", _LAZY),
-    "limits_for": ("._whitelist.limits", _LAZY),
+    "ExchangeLimits": ("._core.limits", _LAZY),
+    "limits_for": ("._exchanges", _LAZY),
     "fingerprint": ("._whitelist.fingerprint", _LAZY),
     # Keys: audit, pre-live check, migration.
     "audit": ("._keys.audit", _LAZY),
     "audit_async": ("._keys.audit", _LAZY),
     "KeyAudit": ("._keys.audit", _LAZY),
     "AuditUnsupported": ("._keys.audit", _LAZY),
-    "Finding": ("._keys.findings", _LAZY),
+    "Finding": ("._core.keyfacts", _LAZY),
     "check": ("._keys.check", _LAZY),
     "CheckReport": ("._keys.check", _LAZY),
     "CheckResult": ("._keys.check", _LAZY),

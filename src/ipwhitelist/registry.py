@@ -7,8 +7,9 @@ exists so ``from ipwhitelist.registry import Registry`` reads as documented.
 
 from __future__ import annotations
 
+from ._core.limits import ExchangeLimits
+from ._exchanges import limits_for
 from ._whitelist.fingerprint import fingerprint
-from ._whitelist.limits import ExchangeLimits, limits_for
 from ._whitelist.registry import (
     ENVIRONMENTS,
     Environment,

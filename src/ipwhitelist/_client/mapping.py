@@ -18,6 +18,7 @@ from .._core.chain import stand_in
 from .._core.redact import known_secrets
 from .._egress import hints
 from .._egress.report import EgressReport, failure
+from .._exchanges import key_page
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 from . import watch
 from .introspect import credentials_of, proxy_of, url_prefix_of
@@ -102,6 +103,7 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         egress_error=_egress_error(pending, egress),
         address_family=pending.settings.family,
         hints=found,
+        key_page=key_page(match.response.families),
     )
 
 

@@ -7,29 +7,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .diagnosis import IPAddress, Kind
 
-__all__ = ["key_page", "steps"]
-
-# Where the key's whitelist is edited, by family root id.
-_KEY_PAGES = {
-    "binance": "Binance > Account > API Management > Edit restrictions > "
-    "'Restrict access to trusted IPs only' (up to 30 IPs per key)",
-    "bybit": "Bybit > Account > API > Edit > 'Only IPs with permissions granted are allowed "
-    "to access the OpenAPI'",
-    "okx": "OKX > Profile > API keys > Edit > IP address whitelist",
-}
-
-
-def key_page(families: tuple[str, ...]) -> str:
-    """Where the user edits the key's IP whitelist on this exchange."""
-    for family in families:
-        if family in _KEY_PAGES:
-            return _KEY_PAGES[family]
-    return "the exchange's API key management page"
+__all__ = ["steps"]
 
 
 def steps(
     kind: Kind,
-    families: tuple[str, ...],
+    key_page: str,
     seen_ip: IPAddress | None,
     *,
     ambiguous: bool,
@@ -38,7 +21,9 @@ def steps(
     """
     Return the ordered remediation for a rejection.
 
-    *seen_ip* is the address to act on; *reported* says whether the exchange
+    *key_page* says where the exchange's key whitelist is edited (the
+    exchange module's ``KEY_PAGE``). *seen_ip* is the address to act on;
+    *reported* says whether the exchange
     named it (otherwise it is this host's egress, and is not quoted as what
     the exchange saw).
     """
@@ -82,7 +67,7 @@ def steps(
     )
     result = [
         first,
-        f"Compare it with the key's IP whitelist on the exchange: {key_page(families)}.",
+        f"Compare it with the key's IP whitelist on the exchange: {key_page}.",
         f"Add {ip} to the key's whitelist (add the new IP before removing an old one).",
         (
             "Find out why the IP changed (dynamic ISP address, new server, serverless or container "

@@ -136,6 +136,7 @@ def diagnosis(
     egress_error: str | None,
     address_family: int | None,
     hints: tuple[Hint, ...],
+    key_page: str,
 ) -> Diagnosis:
     """Assess *evidence* and build the diagnosis, with what the layers above found."""
     match = evidence.match
@@ -171,7 +172,7 @@ def diagnosis(
         evidence=reasons,
         remediation=advice.steps(
             rule.kind,
-            response.families,
+            key_page,
             act_on,
             ambiguous=confidence != "confirmed" and rule.kind == "ip_not_whitelisted",
             reported=match.reported_ip is not None,

@@ -11,9 +11,10 @@ alone because the docs do not say it blocks the IP.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "BingX"
 
@@ -60,4 +61,11 @@ RULES = (
             "after receiving 429 codes'."
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="bingx",
+    ip_whitelist=True,
+    max_entries=20,
+    sources=("https://bingx.pro/de-de/accounts/api",),
 )

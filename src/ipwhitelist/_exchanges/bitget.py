@@ -12,9 +12,16 @@ binding at all, which no address can fix.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .._core.keyfacts import Facts, Restrictions, Unexpected, entries, granted
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+if TYPE_CHECKING:
+    from datetime import datetime
+
+__all__ = ["LIMITS", "RESTRICTIONS", "RULES", "TITLE"]
 
 TITLE = "Bitget"
 
@@ -120,4 +127,63 @@ RULES = (
             "(Mainland China) and you do not have access to open positions."
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="bitget",
+    ip_whitelist=True,
+    # A copy of Bitget's API docs: withdrawals only from a whitelisted IP.
+    sources=("https://github.com/rosssaunders/coincise/blob/main/docs/bitget/authentication.md",),
+)
+
+
+# -- the key ------------------------------------------------------------------
+
+# GET /api/v2/spot/account/info, https://www.bitget.com/api-doc/spot/account/Get-Account-Info
+# (copied in
+# https://github.com/rosssaunders/coincise/blob/main/docs/bitget/endpoints/private/get_api_v2_spot_account_info.md):
+# ``data.ips`` ("IP whitelist", a string; the page shows one address, so
+# several are read as comma-separated, as KuCoin and OKX send them) and
+# ``data.authorities``, codes ending in ``r`` (read only) or ``w`` (read and
+# write): ``stow`` spot, ``smow`` margin, ``coow``/``cpow`` futures orders and
+# holdings, ``ttow`` copy trading, ``wwow`` "wallet withdrawl"; the page's
+# example shows ``["trade", "readonly"]``. No expiry is reported.
+
+# The documented authority codes (read-only ones end in "r"), the page
+# example's "trade" and "readonly", and the codes that trade.
+_NAMES = {
+    *("coor", "cpor", "stor", "smor", "ttor", "wtor", "taxr", "chor", "p2pr", "pllr"),
+    *("coow", "cpow", "stow", "smow", "ttow", "wtow", "wwow", "chow", "p2p", "pllw", "taxw"),
+    *("trade", "readonly"),
+}
+_TRADE = {"coow", "cpow", "stow", "smow", "ttow", "trade"}
+
+
+def _parse(response: object, _now: datetime) -> Facts:
+    data = response.get("data") if isinstance(response, dict) else None
+    if not isinstance(data, dict):
+        raise Unexpected("no data object")
+    authorities = data.get("authorities")
+    names = tuple(sorted(set(entries(authorities)))) if isinstance(authorities, list) else None
+    ips = data.get("ips")
+    allowed = (
+        tuple(entries([ips] if isinstance(ips, str) else ips))
+        if isinstance(ips, str | list)
+        else None
+    )
+    return Facts(
+        ip_restricted=None if allowed is None else bool(allowed),
+        allowed_ips=allowed,
+        can_read=True if names else None,  # every authority reads its area
+        can_trade=None if names is None else granted(names, _TRADE, _NAMES),
+        can_withdraw=None if names is None else granted(names, {"wwow"}, _NAMES),
+        permissions=names or (),
+        expires_at=None,
+    )
+
+
+RESTRICTIONS = Restrictions(
+    method="private_spot_get_v2_spot_account_info",
+    endpoint="GET /api/v2/spot/account/info",
+    parse=_parse,
 )

@@ -13,9 +13,10 @@ not about the address: a key of the wrong type (Club B) called the API.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Bithumb"
 
@@ -58,5 +59,14 @@ RULES = (
             "Legacy API (v1.2): 5600 '접속 차단된 IP입니다.' (this IP is blocked from access). "
             "5600 'Not Allow IP' is different: a non-Club-B key calling the Club B API."
         ),
+    ),
+)
+
+LIMITS = ExchangeLimits(
+    # NotAllowIP: the key's allowed client IPs.
+    exchange="bithumb",
+    ip_whitelist=True,
+    sources=(
+        "https://apidocs.bithumb.com/docs/api-%EC%A3%BC%EC%9A%94-%EC%97%90%EB%9F%AC-%EC%BD%94%EB%93%9C",
     ),
 )

@@ -10,9 +10,10 @@ published, so the rule matches the text in either envelope.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Bitstamp"
 
@@ -31,4 +32,10 @@ RULES = (
             "(ccxt maps it to PermissionDenied)."
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="bitstamp",
+    ip_whitelist=True,
+    sources=("https://blog.bitstamp.net/post/api-key-implementation/",),
 )

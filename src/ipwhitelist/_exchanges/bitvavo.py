@@ -9,9 +9,10 @@ of the two was banned, so it is only *likely* an IP ban.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Bitvavo"
 
@@ -37,5 +38,13 @@ RULES = (
             "105: Your IP or API key has been banned for not respecting the rate limit. "
             "The ban expires at ${expiryInMs}."
         ),
+    ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="bitvavo",
+    ip_whitelist=True,
+    sources=(
+        "https://support.bitvavo.com/l/en/article/on9e1brlqq-what-are-api-keys-and-how-do-i-make-one",
     ),
 )

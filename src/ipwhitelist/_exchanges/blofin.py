@@ -11,9 +11,10 @@ Requests" does not say so, so it is left alone.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "BloFin"
 
@@ -38,4 +39,11 @@ RULES = (
         source=_ERRORS,
         description="The 152406 message without its code (e.g. inside a batch's data items).",
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="blofin",
+    ip_whitelist=True,
+    max_entries=20,
+    sources=("https://github.com/blofin/blofin-api-docs/blob/main/index.md",),
 )

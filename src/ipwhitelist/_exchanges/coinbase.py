@@ -13,13 +13,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._core.limits import ExchangeLimits
+
 if TYPE_CHECKING:
     from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Coinbase"
 
 # Sourced reasons for having no rules are above; add a rule with its source
 # once the exchange documents (or a user quotes) the response.
 RULES: tuple[Rule, ...] = ()
+
+LIMITS = ExchangeLimits(
+    exchange="coinbase",
+    ip_whitelist=True,
+    # CDP keys: "IPs or CIDRs", "IPv4 and IPv6 supported", one entry at a time.
+    cidr=True,
+    ipv6=True,
+    sources=("https://docs.cdp.coinbase.com/get-started/authentication/security-best-practices",),
+)

@@ -13,7 +13,9 @@ address.
 
 from __future__ import annotations
 
-__all__ = ["DIALECTS", "RULES", "TITLE"]
+from .._core.limits import ExchangeLimits
+
+__all__ = ["DIALECTS", "LIMITS", "RULES", "TITLE"]
 
 TITLE = "Coins.ph"
 
@@ -22,3 +24,10 @@ _ERRORS = "https://coins-docs.github.io/errors/"
 DIALECTS = {"binance": _ERRORS}
 
 RULES = ()
+
+LIMITS = ExchangeLimits(
+    # -1023 BIND_IP_WHITE_LIST_FIRST: API use needs an IP whitelist.
+    exchange="coinsph",
+    ip_whitelist=True,
+    sources=("https://coins-docs.github.io/errors/",),
+)

@@ -8,9 +8,10 @@ name, and the address is not echoed. ccxt raises AuthenticationError for it.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Crypto.com"
 
@@ -29,5 +30,14 @@ RULES = (
         confidence="confirmed",
         source=_ERRORS,
         description="40103 IP_ILLEGAL (HTTP 401): IP address not whitelisted.",
+    ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="cryptocom",
+    ip_whitelist=True,
+    # A copy of the Exchange v1 docs' "Authentication" section.
+    sources=(
+        "https://github.com/rosssaunders/coincise/blob/c836b49695f84aa1216c5494ecc2f8063418da5b/docs/cryptocom/authentication.md",
     ),
 )

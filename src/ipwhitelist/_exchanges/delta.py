@@ -9,9 +9,10 @@ one). ccxt maps neither code and raises ExchangeError.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Delta Exchange"
 
@@ -42,5 +43,14 @@ RULES = (
             "{'code': 'ip_blocked_for_api_key', 'context': {'client_ip': ...}}: "
             "fixed by whitelisting the reported (often IPv6) address."
         ),
+    ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="delta",
+    ip_whitelist=True,
+    ipv6=True,
+    sources=(
+        "https://github.com/delta-exchange/slate/blob/7f0d2d00f05961c70a6fed755688b1b36ae6db20/source/includes/_authentication.md",
     ),
 )

@@ -10,9 +10,10 @@ unauthorized`` (bad signature or expired token), so only ``12005`` has a rule.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Deribit"
 
@@ -33,4 +34,10 @@ RULES = (
         source=_ERRORS,
         description="12005 country_is_banned: The country is banned (possibly via IP check).",
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="deribit",
+    ip_whitelist=True,
+    sources=("https://docs.deribit.com/api-reference/account-management/private-edit_api_key",),
 )

@@ -9,9 +9,10 @@ the region the request comes from under Derive's terms of service.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Derive"
 
@@ -43,4 +44,11 @@ RULES = (
             "`'16000': AuthenticationError`)"
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    # 14029: a session key's IP whitelist.
+    exchange="derive",
+    ip_whitelist=True,
+    sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/derive.py",),
 )

@@ -10,9 +10,10 @@ code, so the message has a rule of its own.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Foxbit"
 
@@ -40,4 +41,11 @@ RULES = (
         source=_CCXT,
         description="The 2005 message without its code (ccxt's exception text drops it).",
     ),
+)
+
+LIMITS = ExchangeLimits(
+    # 2005: the API key's trusted list of addresses.
+    exchange="foxbit",
+    ip_whitelist=True,
+    sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/foxbit.py",),
 )

@@ -10,9 +10,16 @@ whitelist: <ip>"). Gate documents no region or IP-ban label.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .._core.keyfacts import Facts, Finding, Restrictions, Unexpected, entries
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+if TYPE_CHECKING:
+    from datetime import datetime
+
+__all__ = ["LIMITS", "RESTRICTIONS", "RULES", "TITLE"]
 
 TITLE = "Gate"
 
@@ -40,4 +47,60 @@ RULES = (
         ),
         description="The IP_FORBIDDEN message without its label (e.g. relayed by an SDK).",
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="gate",
+    ip_whitelist=True,
+    sources=("https://github.com/gateio/gateapi-go/issues/3",),
+)
+
+
+# -- the key ------------------------------------------------------------------
+
+# GET /api/v4/account/detail,
+# https://www.gate.io/docs/developers/apiv4/en/#getaccountdetail-responses
+# (copied in
+# https://github.com/rosssaunders/coincise/blob/main/docs/gateio/endpoints/private/get_account_detail.md):
+# ``ip_whitelist`` (a list), ``currency_pairs``, ``user_id``, ``tier``,
+# ``key.mode`` and ``copy_trading_role``: not the key's permissions, which
+# stay unknown, and no expiry.
+
+
+def _parse(response: object, _now: datetime) -> Facts:
+    ips = response.get("ip_whitelist") if isinstance(response, dict) else None
+    if not isinstance(ips, list):
+        raise Unexpected("no ip_whitelist list")
+    allowed = tuple(entries(ips))
+    return Facts(
+        ip_restricted=bool(allowed),
+        allowed_ips=allowed,
+        can_read=None,
+        can_trade=None,
+        can_withdraw=None,
+        permissions=(),
+        expires_at=None,
+    )
+
+
+def _unrestricted(_facts: Facts, _now: datetime, where: str) -> list[Finding]:
+    # Gate's help centre: "If you opt for not binding, the API Key will allow access
+    # from any address and is valid for 90 days."
+    # https://www.gateex.org/help/guide/faq/17521/how-to-utilize-api
+    return [
+        Finding(
+            code="expires-without-ip",
+            severity="warning",
+            message="Gate keeps an API key without a bound IP valid for 90 days (Gate's "
+            "help centre); Gate's API reports no date for this key.",
+            fix=f"Bind the key to {where} before the 90 days are up.",
+        )
+    ]
+
+
+RESTRICTIONS = Restrictions(
+    method="private_account_get_detail",
+    endpoint="GET /api/v4/account/detail",
+    parse=_parse,
+    unrestricted=_unrestricted,
 )

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._core.limits import ExchangeLimits
+
 if TYPE_CHECKING:
     from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Gemini"
 
 # Sourced reasons for having no rules are above; add a rule with its source
 # once the exchange documents (or a user quotes) the response.
 RULES: tuple[Rule, ...] = ()
+
+LIMITS = ExchangeLimits(
+    exchange="gemini",
+    ip_whitelist=True,
+    # "IP Allowlist" with "Trusted IPs only", addresses added one at a time.
+    sources=("https://help.3commas.io/en/articles/5539049",),
+)

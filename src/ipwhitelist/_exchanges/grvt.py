@@ -8,9 +8,10 @@ access" is the refusal; GRVT documents no IP ban or region block code.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "GRVT"
 
@@ -27,4 +28,11 @@ RULES = (
             'PermissionDenied,  # "Your IP has not been whitelisted for access"`).'
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    # 1008: the key's IP whitelist.
+    exchange="grvt",
+    ip_whitelist=True,
+    sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/grvt.py",),
 )

@@ -12,9 +12,10 @@ rules for every exchange.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "HollaEx"
 
@@ -33,5 +34,16 @@ RULES = (
             "The IP address you are reaching this endpoint through is not allowed to "
             "access this endpoint'."
         ),
+    ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="hollaex",
+    ip_whitelist=True,
+    # Kit keys carry whitelisted_ips, matched with ip-range-check.
+    cidr=True,
+    sources=(
+        "https://github.com/hollaex/hollaex-kit/blob/master/server/api/swagger/user.yaml",
+        "https://github.com/hollaex/hollaex-kit/blob/master/server/tools/security.js",
     ),
 )

@@ -12,11 +12,15 @@ one that reuses the spot wording.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["ALIASES", "LIMITS", "RULES", "TITLE"]
 
 TITLE = "HTX"
+
+#: ccxt ids of the same account system outside ccxt's HTX lineage (Huobi's old name).
+ALIASES = ("huobi",)
 
 _IN_THE_WILD = "https://github.com/HuobiRDCenter/huobi_Python/issues/110"
 _IP_TEXT = r"incorrect ip address|ip地址错误"
@@ -42,4 +46,13 @@ RULES = (
         source="https://github.com/huobiapi/REST-API-demos/issues/9",
         description="The IP refusal text under another code or without one.",
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="htx",
+    ip_whitelist=True,
+    max_entries=20,
+    cidr=True,
+    ipv6=True,
+    sources=("https://www.htx.com/en-us/apikey/",),
 )

@@ -14,13 +14,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._core.limits import ExchangeLimits
+
 if TYPE_CHECKING:
     from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Kraken"
 
 # Sourced reasons for having no rules are above; add a rule with its source
 # once the exchange documents (or a user quotes) the response.
 RULES: tuple[Rule, ...] = ()
+
+LIMITS = ExchangeLimits(
+    exchange="kraken",
+    ip_whitelist=True,
+    sources=("https://docs.kraken.com/home/guides/quickstart",),
+)

@@ -12,9 +12,16 @@ is KuCoin's per-IP rate limit, which blocks the IP for 30 s.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .._core.keyfacts import Facts, Restrictions, Unexpected, entries, granted
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+if TYPE_CHECKING:
+    from datetime import datetime
+
+__all__ = ["LIMITS", "RESTRICTIONS", "RULES", "TITLE"]
 
 TITLE = "KuCoin"
 
@@ -129,4 +136,60 @@ RULES = (
             "('The owner of this website (api.kucoin.com) has banned you temporarily')."
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="kucoin",
+    ip_whitelist=True,
+    sources=("https://www.kucoin.com/support/360015102174",),
+)
+
+
+# -- the key ------------------------------------------------------------------
+
+# GET /api/v1/user/api-key (``kucoin`` and ``kucoinfutures``, whose private
+# host is the same),
+# https://www.kucoin.com/docs-new/rest/account-info/account-funding/get-apikey-info:
+# ``data.ipWhitelist`` (a comma-separated string, ``""`` when none is bound,
+# with the middle of each address masked: ``"203.**.154,103.**.34"`` in the
+# page's example; KuCoin's broker API masks the same way,
+# https://www.kucoin.com/docs-broker/3470563e0) and ``data.permission``
+# (``"General,Futures,Spot,Earn,InnerTransfer,Transfer,Margin"``). Field
+# names and values as in the ``GetApikeyInfoResp`` model KuCoin's SDK
+# generator writes from that page ("possible values: General, Spot, Margin,
+# Futures, InnerTransfer, Transfer, Earn"; read in a copy,
+# https://github.com/zainkhan-afk/kucoin-universal-sdk/blob/10c5124c787045740d03d3f6df3df9303889e0f4/sdk/python/kucoin_universal_sdk/generate/account/account/model_get_apikey_info_resp.py).
+# "Transfer" is the withdrawal permission: "This permission allows you to
+# withdraw assets ... To use this permission, you must enable IP Restriction"
+# (https://github.com/Kucoin/kucoin-api-docs/blob/master/source/localizable/index.html.md,
+# "API KEY PERMISSIONS"). No expiry is reported.
+
+# The documented permission names, and the ones that place orders.
+_NAMES = {"General", "Spot", "Margin", "Futures", "InnerTransfer", "Transfer", "Earn"}
+_TRADE = {"Spot", "Margin", "Futures"}
+
+
+def _parse(response: object, _now: datetime) -> Facts:
+    data = response.get("data") if isinstance(response, dict) else None
+    if not isinstance(data, dict):
+        raise Unexpected("no data object")
+    perm = data.get("permission")
+    names = tuple(sorted(set(entries([perm])))) if isinstance(perm, str) else None
+    ips = data.get("ipWhitelist")
+    allowed = tuple(entries([ips])) if isinstance(ips, str) else None
+    return Facts(
+        ip_restricted=None if allowed is None else bool(allowed),
+        allowed_ips=allowed,
+        can_read=None if names is None else granted(names, {"General"}, _NAMES),
+        can_trade=None if names is None else granted(names, _TRADE, _NAMES),
+        can_withdraw=None if names is None else granted(names, {"Transfer"}, _NAMES),
+        permissions=names or (),
+        expires_at=None,
+    )
+
+
+RESTRICTIONS = Restrictions(
+    method="private_get_user_api_key",
+    endpoint="GET /api/v1/user/api-key",
+    parse=_parse,
 )

@@ -11,9 +11,10 @@ is edited, not a request's address, and are left alone.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "MEXC"
 
@@ -51,4 +52,12 @@ RULES = (
         source="https://robotrade-ai.gitbook.io/untitled/guides/api-troubleshooting",
         description="The 700006 message without its code (e.g. relayed by another layer).",
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="mexc",
+    ip_whitelist=True,
+    # apiKeyInfo: "up to 20", "separated by commas".
+    max_entries=20,
+    sources=("https://www.mexc.in/api-docs/spot-v3/spot-account-trade/api-key-info",),
 )

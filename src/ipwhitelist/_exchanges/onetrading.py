@@ -11,9 +11,10 @@ list, so that match is only "possible".
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "One Trading"
 
@@ -42,4 +43,11 @@ RULES = (
         source=_CCXT,
         description="CLIENT_IP_BLOCKED (ccxt: `'CLIENT_IP_BLOCKED': PermissionDenied`).",
     ),
+)
+
+LIMITS = ExchangeLimits(
+    # INVALID_IP_RESTRICTION: the API key's IP restriction.
+    exchange="onetrading",
+    ip_whitelist=True,
+    sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/onetrading.py",),
 )

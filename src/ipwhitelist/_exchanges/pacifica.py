@@ -10,9 +10,10 @@ names a region, a country or a restriction is typed.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Pacifica"
 
@@ -28,4 +29,11 @@ RULES = (
         source="https://docs.pacifica.fi/api-documentation/api/error-codes",
         description="403 Forbidden: no access code/restricted region (a region refusal only).",
     ),
+)
+
+LIMITS = ExchangeLimits(
+    # agent/ip_whitelist/{list,add,remove,toggle}: an agent key's IP whitelist.
+    exchange="pacifica",
+    ip_whitelist=True,
+    sources=("https://github.com/ccxt/ccxt/blob/master/python/ccxt/pacifica.py",),
 )

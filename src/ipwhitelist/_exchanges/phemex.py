@@ -12,9 +12,10 @@ body of its own, so it is not typed.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Phemex"
 
@@ -31,4 +32,10 @@ RULES = (
             "the key is bound to other IP addresses (phemex/phemex-python-api#7)."
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="phemex",
+    ip_whitelist=True,
+    sources=("https://phemex.com/help-center/how-to-share-api-keys-from-Main-to-Sub",),
 )

@@ -10,9 +10,10 @@ documents no IP ban or region block response.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Poloniex"
 
@@ -35,4 +36,10 @@ RULES = (
             "and the request came from an address that is not among its trusted IPs."
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="poloniex",
+    ip_whitelist=True,
+    sources=("https://support.poloniex.com/hc/en-us/articles/360039541214",),
 )

@@ -13,7 +13,9 @@ key setting, not a refusal of the request's address.
 
 from __future__ import annotations
 
-__all__ = ["DIALECTS", "RULES", "TITLE"]
+from .._core.limits import ExchangeLimits
+
+__all__ = ["DIALECTS", "LIMITS", "RULES", "TITLE"]
 
 TITLE = "Toobit"
 
@@ -22,3 +24,10 @@ _ERRORS = "https://toobit-docs.github.io/apidocs/spot/v1/en/#error-codes"
 DIALECTS = {"binance": _ERRORS}
 
 RULES = ()
+
+LIMITS = ExchangeLimits(
+    # -1023 BIND_IP_WHITE_LIST_FIRST: API use needs an IP whitelist.
+    exchange="toobit",
+    ip_whitelist=True,
+    sources=("https://toobit-docs.github.io/apidocs/spot/v1/en/#error-codes",),
+)

@@ -10,9 +10,10 @@ ExchangeError.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "Upbit"
 
@@ -30,4 +31,11 @@ RULES = (
             "seen in English as 'This is not a verified IP.'"
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="upbit",
+    ip_whitelist=True,
+    max_entries=10,
+    sources=("https://docs.upbit.com/changelog/improved_ip_count",),
 )

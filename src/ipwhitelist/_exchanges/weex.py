@@ -11,9 +11,10 @@ block response.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "WEEX"
 
@@ -33,4 +34,12 @@ RULES = (
             "address of a dual-stack host whose IPv4 address is whitelisted."
         ),
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="weex",
+    ip_whitelist=True,
+    max_entries=10,
+    ipv6=False,
+    sources=("https://github.com/enarjord/passivbot/pull/1397",),
 )

@@ -12,9 +12,10 @@ turning off 2FA or after 14 days without use.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "WhiteBIT"
 
@@ -37,5 +38,14 @@ RULES = (
             "is disabled; 'the API key will be disabled if the request is received "
             "from unknown IP (if IP access restrictions are turned on)'."
         ),
+    ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="whitebit",
+    ip_whitelist=True,
+    max_entries=50,
+    sources=(
+        "https://docs.whitebit.com/api-reference/sub-accounts/create-sub-account-api-key-ip-address",
     ),
 )

@@ -11,9 +11,10 @@ carries no message, so the rule also looks for the code in the raw body.
 
 from __future__ import annotations
 
+from .._core.limits import ExchangeLimits
 from .._core.rules import Rule
 
-__all__ = ["RULES", "TITLE"]
+__all__ = ["LIMITS", "RULES", "TITLE"]
 
 TITLE = "XT.com"
 
@@ -38,4 +39,10 @@ RULES = (
         source=_ERRORS,
         description='AUTH_104 Unbound IP request in the spot body {"rc":1,"mc":"AUTH_104"}.',
     ),
+)
+
+LIMITS = ExchangeLimits(
+    exchange="xt",
+    ip_whitelist=True,
+    sources=("https://xtsupport.zendesk.com/hc/en-us/articles/900006868163",),
 )

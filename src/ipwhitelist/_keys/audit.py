@@ -3,8 +3,9 @@
 
 One signed, read-only GET per audit, through the client's own ccxt implicit
 method (so ccxt signs it, proxies it and maps its errors); nothing is ever
-changed on the exchange. The endpoints and their answers are described in
-`_restrictions`, the rules that judge them in `_findings`.
+changed on the exchange. Each endpoint and its answer are described in the
+exchange's module (``ipwhitelist/_exchanges/<id>.py``), the rules that judge
+them in `findings`.
 
 Parsing and judging are pure (`parse_response`, `judge`); only the I/O edge
 comes in twins.
@@ -22,13 +23,15 @@ from .._client.decorators import diagnosing
 from .._client.introspect import credentials_of
 from .._core.lineage import families_of
 from .._core.redact import human_lines, redact
+from .._exchanges import all_restrictions, title
 from .._whitelist.fingerprint import fingerprint
-from .findings import Finding, judge
-from .restrictions import _METHODS, Family, parse_response
+from .findings import judge
+from .restrictions import parse_response, reader_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from .._core.keyfacts import Finding, Restrictions
     from .._egress.detector import EgressDetector
     from .._egress.report import EgressReport
 
@@ -163,7 +166,7 @@ class AuditUnsupported(Exception):  # noqa: N818 - the public name is fixed by t
 
 @attrs.frozen(kw_only=True)
 class _Plan:
-    family: Family
+    family: str
     method: str
     endpoint: str
     documented: tuple[str, ...] | None
@@ -172,15 +175,16 @@ class _Plan:
     detector: EgressDetector | None
 
 
-def _family(exchange: object) -> Family:
-    for name in families_of(exchange):
-        if name in _METHODS:
-            return name
+def _reader(exchange: object) -> tuple[str, Restrictions]:
+    found = reader_for(families_of(exchange))
+    if found is not None:
+        return found
     exchange_id = getattr(exchange, "id", None) or type(exchange).__name__
+    *most, last = sorted(title(name) for name in all_restrictions())
     raise AuditUnsupported(
-        f"no key-restriction endpoint is known for {exchange_id!r}: audit() supports the "
-        "Binance family (binance, binanceusdm, binancecoinm, ...), Bybit, the OKX family, "
-        "KuCoin (kucoin, kucoinfutures), Bitget and Gate"
+        f"no key-restriction endpoint is known for {exchange_id!r}: audit() supports "
+        f"{', '.join(most)} and {last}, and the ccxt exchanges derived from them "
+        "(binanceusdm, kucoinfutures, ...)"
     )
 
 
@@ -206,7 +210,7 @@ def _plan(
     from .._egress.detector import EgressDetector, default_detector
     from .._egress.report import EgressReport
 
-    family = _family(exchange)
+    family, restrictions = _reader(exchange)
     is_async = asyncio.iscoroutinefunction(getattr(type(exchange), "fetch", None))
     if is_async != asynchronous:
         raise TypeError(
@@ -227,11 +231,10 @@ def _plan(
         report = egress
     elif egress is not False:
         raise TypeError(f"egress must be a bool, an EgressReport or an EgressDetector: {egress!r}")
-    method, endpoint = _METHODS[family]
     return _Plan(
         family=family,
-        method=method,
-        endpoint=endpoint,
+        method=restrictions.method,
+        endpoint=restrictions.endpoint,
         documented=_documented(documented),
         now=now.astimezone(UTC),
         report=report,

@@ -1,8 +1,9 @@
 """
-`Finding`, and the rules that judge a key's `Facts` into findings (pure).
+The rules that judge a key's `Facts` into `Finding` objects (pure).
 
 The rules: no IP restriction, withdrawals enabled, expiry (of the key or its
-trading permission, and the fate of keys without bound IPs), this host's
+trading permission, and what the exchange's module says becomes of keys
+without bound IPs), this host's
 egress missing from the whitelist, drift from the documented whitelist, the
 exchange's entry limit, and CIDR ranges too broad to restrict anything.
 `judge` runs them all and sorts the findings, most severe first.
@@ -18,64 +19,18 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal, TypeAlias
-
-import attrs
+from typing import TYPE_CHECKING, TypeAlias
 
 from .._core.address import parse_ip, parse_network
-from .._whitelist.limits import limits_for
+from .._core.keyfacts import Facts, Finding, Restrictions, when
+from .._exchanges import all_restrictions, limits_for, title
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .restrictions import Facts, Family
 
-__all__ = ["Finding", "Network", "Severity", "judge"]
+__all__ = ["judge"]
 
-Severity: TypeAlias = Literal["critical", "warning", "info"]
-
-
-@attrs.frozen(kw_only=True)
-class Finding:
-    """
-    One problem with a key, with what to do about it.
-
-    Attributes:
-        code: A stable identifier: ``no-ip-restriction``, ``withdrawals-enabled``,
-            ``key-expiring``, ``expires-without-ip``, ``deleted-without-ip``,
-            ``egress-not-allowed``, ``registry-drift``, ``near-limit``,
-            ``broad-cidr``, ``masked-ips`` or ``egress-unknown``.
-        severity: ``"critical"`` (trading is or will be broken, or funds are
-            exposed), ``"warning"`` or ``"info"``.
-        message: What is wrong, with the addresses, dates and counts.
-        fix: What to do.
-
-    Added in *0.1.0*.
-    """
-
-    code: str
-    severity: Severity
-    message: str
-    fix: str
-
-    def to_dict(self) -> dict[str, str]:
-        """A JSON-safe dict."""
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-            "fix": self.fix,
-        }
-
-
-_NAMES: dict[str, str] = {
-    "binance": "Binance",
-    "bybit": "Bybit",
-    "okx": "OKX",
-    "kucoin": "KuCoin",
-    "bitget": "Bitget",
-    "gate": "Gate",
-}
 _RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 _EXPIRY_WARNING = timedelta(days=14)
 _EXPIRY_CRITICAL = timedelta(days=3)
@@ -83,7 +38,6 @@ _NEAR_LIMIT = 0.8
 # Narrower than a /24 (IPv4) or a /48 (IPv6, a typical site allocation) is
 # what one customer plausibly owns; anything broader lets others through.
 _MIN_PREFIX = {4: 24, 6: 48}
-_READ_ONLY = {"enableReading", "enableFixReadOnly"}
 
 Network: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -125,16 +79,6 @@ def _canonical(entry: str) -> str:
 
 def _join(values: Iterable[str]) -> str:
     return ", ".join(values) or "none"
-
-
-def _when(moment: datetime, now: datetime) -> str:
-    left = moment - now
-    date = f"{moment:%Y-%m-%d %H:%M} UTC"
-    if left <= timedelta(0):
-        return f"on {date}, which has passed"
-    if left.days:
-        return f"on {date}, in {left.days} day(s)"
-    return f"on {date}, in {left.seconds // 3600} hour(s)"
 
 
 def _where(egress_ips: tuple[str, ...]) -> str:
@@ -179,115 +123,26 @@ def _restriction(name: str, facts: Facts, where: str) -> list[Finding]:
     return findings
 
 
-def _expiry(family: Family, facts: Facts, now: datetime, where: str) -> list[Finding]:
+def _expiry(restrictions: Restrictions, facts: Facts, now: datetime, where: str) -> list[Finding]:
     findings = []
     expires = facts.expires_at
-    what = (
-        "the key's Spot & Margin trading permission expires"
-        if family == "binance"
-        else "the key expires"
-    )
+    what = restrictions.expiring
     if expires is not None and expires - now <= _EXPIRY_WARNING:
-        unbound = facts.ip_restricted is False
-        if family == "binance" and unbound:
-            # IP-restricted keys keep the permission: Binance announcement (2021-07-08),
-            # https://www.binance.com/en-IN/support/announcement/cda0a4b53da04396b5d27881e93abf78
-            fix = (
-                f"Restrict the key to {where}: Binance does not expire the trading permission "
-                "of keys with trusted IPs. Then enable Spot & Margin trading again."
-            )
-        elif family == "binance":
-            fix = "Enable Spot & Margin trading again on the key's page before then."
-        elif family == "bybit" and unbound:
-            # expiredAt is set "only for those api key with no IP bound or the password
-            # has been changed": https://bybit-exchange.github.io/docs/v5/user/apikey-info
-            fix = (
-                f"Bind the key to {where}, or create a new key before then: Bybit sets no "
-                "expiry date on keys with bound IPs unless the password changed."
-            )
-        else:
-            fix = "Create a new key before then and switch the bot to it."
+        fix = restrictions.expiry_fix(facts, where) or (
+            "Create a new key before then and switch the bot to it."
+        )
         findings.append(
             Finding(
                 code="key-expiring",
                 severity="critical" if expires - now <= _EXPIRY_CRITICAL else "warning",
-                message=f"{what[0].upper()}{what[1:]} {_when(expires, now)}.",
+                message=f"{what[0].upper()}{what[1:]} {when(expires, now)}.",
                 fix=fix,
             )
         )
-    if facts.ip_restricted is not False:
-        return findings
-    if family == "binance" and expires is not None:
-        # Same announcement: "valid for 30 days from the activation time" without trusted IPs.
-        findings.append(
-            Finding(
-                code="expires-without-ip",
-                severity="warning",
-                message="Binance keeps the Spot & Margin trading permission of a key without "
-                f"trusted IPs for 30 days: this key's expires {_when(expires, now)}.",
-                fix=f"Restrict the key to {where}; the permission then no longer expires.",
-            )
-        )
-    if family == "bybit":
-        # Third-party reports put the lifetime of unbound keys at 3 months:
-        # https://github.com/ScavengerBot/ScavengerBot/issues/48
-        findings.append(
-            Finding(
-                code="expires-without-ip",
-                severity="warning",
-                message="Bybit sets an expiry date on keys without bound IPs: "
-                + (
-                    f"this key expires {_when(expires, now)}."
-                    if expires is not None
-                    else "users report 3 months; Bybit reported no date for this key."
-                ),
-                fix=f"Bind the key to {where}; it then stops expiring.",
-            )
-        )
-    if family == "binance" and any(p not in _READ_ONLY for p in facts.permissions):
-        # Users quote Binance's key page (not its API docs):
-        # https://github.com/freqtrade/freqtrade/issues/13089
-        findings.append(
-            Finding(
-                code="deleted-without-ip",
-                severity="warning",
-                message="Binance's API management page warns that a key with no IP restriction "
-                "and any permission other than Reading will be deleted (reported by users; "
-                "not in Binance's API documentation).",
-                fix=f"Restrict the key to {where} before Binance deletes it.",
-            )
-        )
-    if family == "okx" and (facts.can_trade or facts.can_withdraw):
-        # Third-party report citing OKX's help centre, not OKX's API docs:
-        # https://www.quotaguard.com/blog/okx-api-key-14-day-deletion-static-ip-fix
-        findings.append(
-            Finding(
-                code="deleted-without-ip",
-                severity="warning",
-                message="OKX deletes keys that can trade or withdraw and have no bound IP after "
-                "14 days without use (third-party report citing OKX's help centre; not in "
-                "OKX's API documentation).",
-                fix=f"Bind the key to {where} before OKX deletes it.",
-            )
-        )
+    if facts.ip_restricted is False:
+        # What this exchange does to keys without an IP restriction (its module says).
+        findings.extend(restrictions.unrestricted(facts, now, where))
     return findings
-
-
-def _gate_expiry(family: Family, facts: Facts, where: str) -> list[Finding]:
-    if family != "gate" or facts.ip_restricted is not False:
-        return []
-    # Gate's help centre: "If you opt for not binding, the API Key will allow access
-    # from any address and is valid for 90 days."
-    # https://www.gateex.org/help/guide/faq/17521/how-to-utilize-api
-    return [
-        Finding(
-            code="expires-without-ip",
-            severity="warning",
-            message="Gate keeps an API key without a bound IP valid for 90 days (Gate's "
-            "help centre); Gate's API reports no date for this key.",
-            fix=f"Bind the key to {where} before the 90 days are up.",
-        )
-    ]
 
 
 def _egress_findings(
@@ -364,7 +219,7 @@ def _list_findings(
                     "the truth.",
                 )
             )
-    # Entry limits and their sources live in _limits.py.
+    # Entry limits and their sources live in the exchange's module.
     limits = limits_for(exchange_id)
     if (
         limits is not None
@@ -434,7 +289,7 @@ def _mask_findings(
 
 
 def judge(
-    family: Family,
+    family: str,
     exchange_id: str,
     facts: Facts,
     *,
@@ -443,13 +298,17 @@ def judge(
     documented: tuple[str, ...] | None,
     now: datetime,
 ) -> tuple[Finding, ...]:
-    """Every finding for *facts* (pure), most severe first."""
-    name = _NAMES[family]
+    """
+    Every finding for *facts* (pure), most severe first.
+
+    *family* names the exchange module that declares the endpoint.
+    """
+    restrictions = all_restrictions()[family]
+    name = title(family)
     where = _where(egress_ips)
     findings = [
         *_restriction(name, facts, where),
-        *_expiry(family, facts, now, where),
-        *_gate_expiry(family, facts, where),
+        *_expiry(restrictions, facts, now, where),
         *_egress_findings(facts, egress_ips, egress_error),
         *_list_findings(name, exchange_id, facts, documented),
         *_mask_findings(name, facts, egress_ips, documented),

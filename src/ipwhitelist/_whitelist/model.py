@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import attrs
 
 from .._core.address import parse_ip
-from .limits import limits_for
+from .._exchanges import limits_for
 
 if TYPE_CHECKING:
     from .._core.address import IPAddress, IPNetwork

@@ -14,8 +14,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .._core.address import parse_network
+from .._exchanges import limits_for
 from .fingerprint import FINGERPRINT
-from .limits import limits_for
 from .model import ENVIRONMENTS, KeyEntry, Migration, RegistryError, entry_text
 
 if TYPE_CHECKING:
