@@ -155,12 +155,35 @@ def _context_manager(n: int) -> None:
             raise ccxt.AuthenticationError("binance " + B2015)
 
 
+def _sdk_returned(n: int) -> weakref.ref[Any]:
+    # python-okx returns OKX's error as data: the returned-result guard raises it (opt-in).
+    import httpx
+    from okx.Account import AccountAPI
+
+    body = body_of(
+        {
+            "code": "50110",
+            "msg": "Your IP 203.0.113.7 is not included in your API key's IP whitelist.",
+            "data": [],
+        }
+    )
+    client = AccountAPI("k" * 32, SECRET, "p" * 8, flag="0")
+    client._transport = httpx.MockTransport(lambda _: httpx.Response(200, content=body.encode()))
+    client._mounts = {}
+    ipwhitelist.wrap(client, egress=False, raise_returned=True)
+    for _ in range(n):
+        with contextlib.suppress(ipwhitelist.IPRejection):
+            client._request("GET", "/api/v5/account/balance", {})
+    return weakref.ref(client)
+
+
 PATHS = {
     "handle-errors": _handle_errors,
     "status-map": _status_map,
     "async": _async,
     "diagnose": _decorator,
     "diagnosing": _context_manager,
+    "sdk-returned": _sdk_returned,
 }
 
 
@@ -195,7 +218,7 @@ def test_rejections_create_no_reference_cycles(path):
 
 
 @pytest.mark.usefixtures("no_gc")
-@pytest.mark.parametrize("path", ["handle-errors", "status-map", "async"])
+@pytest.mark.parametrize("path", ["handle-errors", "status-map", "async", "sdk-returned"])
 def test_client_freed_without_the_cycle_collector(path):
     """Once caught rejections are gone, dropping the client frees it at once (no gc pass)."""
     ref = PATHS[path](20)

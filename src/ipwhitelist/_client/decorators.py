@@ -12,14 +12,13 @@ from .._core import classify
 from .._core.lineage import families_of, families_of_id
 from .._whitelist.whitelist import documented_for
 from ..errors import IPRejection
-from .guard import guard_async, guard_sync
-from .mapping import Settings, complete_async, complete_sync, needs_egress, reject
+from .guard import Classifier, guard_async, guard_sync, throw, typed_async, typed_sync
+from .mapping import Settings, reject
 from .sdk import adapter_for, rejection_for
 from .wrap import make_settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import TracebackType
 
     from .._egress.detector import EgressDetector
     from .._whitelist.whitelist import WhitelistLike
@@ -60,6 +59,13 @@ def _rejection(
     # ccxt prefixes its messages with the exchange id: let the text say which.
     response = classify.response_from_exception(exc, None, ())
     return reject(exc, response, settings=_documented(settings, response.exchange))
+
+
+def _classifier(exchange: str | object | None, settings: Settings) -> Classifier:
+    def classify(_args: tuple[Any, ...], exc: BaseException) -> IPRejection | None:
+        return _rejection(exc, exchange, settings)
+
+    return classify
 
 
 def _documented(settings: Settings, exchange: object) -> Settings:
@@ -110,10 +116,7 @@ def diagnose(
 
     Added in *0.1.0*.
     """
-    settings = make_settings(egress, whitelist)
-
-    def classifier(_args: tuple[Any, ...], exc: BaseException) -> IPRejection | None:
-        return _rejection(exc, exchange, settings)
+    classifier = _classifier(exchange, make_settings(egress, whitelist))
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         # Every exception is offered to the classifier: the SDKs' own classes
@@ -151,57 +154,19 @@ class diagnosing:  # noqa: N801 - used like a function, as contextlib's are
         egress: bool | EgressDetector = True,
         whitelist: WhitelistLike | None = None,
     ) -> None:
-        self._exchange = exchange
-        self._settings = make_settings(egress, whitelist)
+        self._classify = _classifier(exchange, make_settings(egress, whitelist))
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            return
-        if isinstance(exc, IPRejection):
-            if needs_egress(exc):
-                complete_sync(exc)
-            return
-        rejection = _rejection(exc, self._exchange, self._settings)
-        if rejection is not None:
-            complete_sync(rejection)
-            try:
-                # reject() made a redacted stand-in of exc the cause (docs: redaction).
-                raise rejection from rejection.__cause__
-            finally:
-                # The traceback holds this frame: without the del, the frame holds
-                # the rejection, a cycle that keeps the client alive until gc runs.
-                del rejection
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if exc is not None:
+            # Returning lets *exc* itself go on, unchanged.
+            throw(typed_sync(exc, self._classify, ()))
 
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            return
-        if isinstance(exc, IPRejection):
-            if needs_egress(exc):
-                await complete_async(exc)
-            return
-        rejection = _rejection(exc, self._exchange, self._settings)
-        if rejection is not None:
-            await complete_async(rejection)
-            try:
-                # reject() made a redacted stand-in of exc the cause (docs: redaction).
-                raise rejection from rejection.__cause__
-            finally:
-                # The traceback holds this frame: without the del, the frame holds
-                # the rejection, a cycle that keeps the client alive until gc runs.
-                del rejection
+    async def __aexit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if exc is not None:
+            throw(await typed_async(exc, self._classify, ()))

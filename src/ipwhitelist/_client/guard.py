@@ -1,10 +1,17 @@
 """
-The sync and async guards every instrumented callable runs in.
+The sync and async guards every instrumented callable runs in, and the one raise path.
 
-One pair serves `wrap()`'s methods and the `diagnose()` decorator: run the
-call; let a rejection that is already typed finish its egress lookup; hand any
-other ccxt error to *classify* and raise its verdict from the original, or
-re-raise the very same object when it is not an IP rejection.
+A guard runs the call; on an error it hands over to `typed_sync` /
+`typed_async`, which let a rejection that is already typed finish its egress
+lookup, or classify the error and finish the verdict's. `throw` then raises the
+typed rejection from its redacted cause; it is the only place that raises an
+`IPRejection` made from an exchange's error. When there is none, the guard's
+bare ``raise`` re-raises the very same object, its traceback untouched.
+
+The guards never hold the rejection in a local variable: the traceback of a
+raised exception holds every frame it passed, and a frame holding the
+exception is a reference cycle that keeps the client alive until the garbage
+collector runs. Only `throw` holds it, and drops it as it raises.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import ccxt
 
 from ..errors import IPRejection
-from .mapping import complete_async, complete_sync, needs_egress
+from .mapping import complete_async, complete_sync
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -31,12 +38,58 @@ __all__ = [
     "guard_returned_async",
     "guard_returned_sync",
     "guard_sync",
+    "throw",
+    "typed_async",
+    "typed_sync",
 ]
 
 #: Turns (the call's positional arguments, the ccxt error) into a rejection or None.
 Classifier: TypeAlias = "Callable[[tuple[Any, ...], BaseException], IPRejection | None]"
 #: The exception classes a guard hands to its classifier (an SDK's own classes too).
 Catch: TypeAlias = "type[BaseException] | tuple[type[BaseException], ...]"
+
+
+def throw(rejection: IPRejection | None) -> None:
+    """Raise *rejection* from its redacted cause, keeping no reference to it; return for None."""
+    if rejection is None:
+        return
+    try:
+        # reject() made a redacted stand-in of the original the cause (docs: redaction).
+        raise rejection from rejection.__cause__
+    finally:
+        # The traceback holds this frame: without the del, the frame holds the
+        # rejection, a cycle that keeps the client alive until gc runs.
+        del rejection
+
+
+def typed_sync(
+    exc: BaseException, classify: Classifier, args: tuple[Any, ...]
+) -> IPRejection | None:
+    """
+    The rejection to raise for *exc*, its egress looked up; ``None``: re-raise *exc* itself.
+
+    A rejection an inner layer already typed only gets its egress lookup.
+    """
+    if isinstance(exc, IPRejection):
+        complete_sync(exc)
+        return None
+    rejection = classify(args, exc)
+    if rejection is not None:
+        complete_sync(rejection)
+    return rejection
+
+
+async def typed_async(
+    exc: BaseException, classify: Classifier, args: tuple[Any, ...]
+) -> IPRejection | None:
+    """Async twin of `typed_sync`: the egress lookup is awaited, never blocking."""
+    if isinstance(exc, IPRejection):
+        await complete_async(exc)
+        return None
+    rejection = classify(args, exc)
+    if rejection is not None:
+        await complete_async(rejection)
+    return rejection
 
 
 def guard_sync(
@@ -48,22 +101,9 @@ def guard_sync(
     def guarded(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except IPRejection as exc:
-            if needs_egress(exc):
-                complete_sync(exc)
-            raise
         except catch as exc:
-            rejection = classify(args, exc)
-            if rejection is None:
-                raise
-            complete_sync(rejection)
-            try:
-                # reject() made a redacted stand-in of exc the cause (docs: redaction).
-                raise rejection from rejection.__cause__
-            finally:
-                # The traceback holds this frame: without the del, the frame holds
-                # the rejection, a cycle that keeps the client alive until gc runs.
-                del rejection
+            throw(typed_sync(exc, classify, args))
+            raise
 
     return guarded
 
@@ -77,22 +117,9 @@ def guard_async(
     async def guarded(*args: Any, **kwargs: Any) -> Any:
         try:
             return await fn(*args, **kwargs)
-        except IPRejection as exc:
-            if needs_egress(exc):
-                await complete_async(exc)
-            raise
         except catch as exc:
-            rejection = classify(args, exc)
-            if rejection is None:
-                raise
-            await complete_async(rejection)
-            try:
-                # reject() made a redacted stand-in of exc the cause (docs: redaction).
-                raise rejection from rejection.__cause__
-            finally:
-                # The traceback holds this frame: without the del, the frame holds
-                # the rejection, a cycle that keeps the client alive until gc runs.
-                del rejection
+            throw(await typed_async(exc, classify, args))
+            raise
 
     return guarded
 
@@ -111,22 +138,9 @@ def guard_fetch_sync(fn: Callable[..., Any], classify: Classifier) -> Callable[.
     ) -> Any:
         try:
             return fn(self, url, method, headers, body)
-        except IPRejection as exc:
-            if needs_egress(exc):
-                complete_sync(exc)
-            raise
         except ccxt.BaseError as exc:
-            rejection = classify((self,), exc)
-            if rejection is None:
-                raise
-            complete_sync(rejection)
-            try:
-                # reject() made a redacted stand-in of exc the cause (docs: redaction).
-                raise rejection from rejection.__cause__
-            finally:
-                # The traceback holds this frame: without the del, the frame holds
-                # the rejection, a cycle that keeps the client alive until gc runs.
-                del rejection
+            throw(typed_sync(exc, classify, (self,)))
+            raise
 
     return fetch
 
@@ -142,22 +156,9 @@ def guard_fetch_async(
     ) -> Any:
         try:
             return await fn(self, url, method, headers, body)
-        except IPRejection as exc:
-            if needs_egress(exc):
-                await complete_async(exc)
-            raise
         except ccxt.BaseError as exc:
-            rejection = classify((self,), exc)
-            if rejection is None:
-                raise
-            await complete_async(rejection)
-            try:
-                # reject() made a redacted stand-in of exc the cause (docs: redaction).
-                raise rejection from rejection.__cause__
-            finally:
-                # The traceback holds this frame: without the del, the frame holds
-                # the rejection, a cycle that keeps the client alive until gc runs.
-                del rejection
+            throw(await typed_async(exc, classify, (self,)))
+            raise
 
     return fetch
 
@@ -174,6 +175,26 @@ Inspector: TypeAlias = "Callable[[tuple[Any, ...], Any], IPRejection | None]"
 Raises: TypeAlias = "Callable[[tuple[Any, ...]], bool]"
 
 
+def _returned_sync(
+    rejection: IPRejection | None, raises: Raises, args: tuple[Any, ...]
+) -> IPRejection | None:
+    """Report a rejection returned as data; return it when the caller wants it raised."""
+    if rejection is None:
+        return None
+    complete_sync(rejection)
+    return rejection if raises(args) else None
+
+
+async def _returned_async(
+    rejection: IPRejection | None, raises: Raises, args: tuple[Any, ...]
+) -> IPRejection | None:
+    """Async twin of `_returned_sync`."""
+    if rejection is None:
+        return None
+    await complete_async(rejection)
+    return rejection if raises(args) else None
+
+
 def guard_returned_sync(
     fn: Callable[..., Any], inspect: Inspector, raises: Raises
 ) -> Callable[..., Any]:
@@ -182,17 +203,8 @@ def guard_returned_sync(
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         result = fn(*args, **kwargs)
-        rejection = inspect(args, result)
-        if rejection is None:
-            return result
-        complete_sync(rejection)
-        if not raises(args):
-            return result
-        try:
-            raise rejection
-        finally:
-            # As above: the traceback would hold the rejection in a cycle.
-            del rejection
+        throw(_returned_sync(inspect(args, result), raises, args))
+        return result
 
     return guarded
 
@@ -205,16 +217,7 @@ def guard_returned_async(
     @functools.wraps(fn)
     async def guarded(*args: Any, **kwargs: Any) -> Any:
         result = await fn(*args, **kwargs)
-        rejection = inspect(args, result)
-        if rejection is None:
-            return result
-        await complete_async(rejection)
-        if not raises(args):
-            return result
-        try:
-            raise rejection
-        finally:
-            # As above: the traceback would hold the rejection in a cycle.
-            del rejection
+        throw(await _returned_async(inspect(args, result), raises, args))
+        return result
 
     return guarded

@@ -13,8 +13,9 @@ from .._core.redact import url_secrets
 
 __all__ = ["credentials_of", "proxy_of", "url_prefix_of"]
 
-# Every ccxt setting that may hold a proxy URL (and so a proxy password).
-_SETTINGS = (
+# ccxt's proxy settings: the proxy a request goes through, in ccxt's order of
+# precedence, then the URL-prefix proxies (the target URL is appended).
+_PROXIES = (
     "httpsProxy",
     "https_proxy",
     "httpProxy",
@@ -22,49 +23,36 @@ _SETTINGS = (
     "socksProxy",
     "socks_proxy",
     "aiohttp_proxy",
-    "proxyUrl",
-    "proxy_url",
-    "proxy",
 )
+_PREFIXES = ("proxyUrl", "proxy_url", "proxy")
+_CREDENTIALS = ("apiKey", "secret", "password", "privateKey", "token", "twofa", "uid", "login")
+
+
+def _texts(exchange: object, names: tuple[str, ...]) -> list[str]:
+    """The non-empty string values of these attributes of *exchange*, in order."""
+    found = (getattr(exchange, name, None) for name in names)
+    return [value for value in found if isinstance(value, str) and value]
 
 
 def credentials_of(exchange: object) -> tuple[str, ...]:
     """The credential values of a ccxt client, proxy passwords included (only searched for)."""
-    values = []
-    for name in ("apiKey", "secret", "password", "privateKey", "token", "twofa", "uid", "login"):
-        value = getattr(exchange, name, None)
-        if isinstance(value, str) and value:
-            values.append(value)
     proxies = getattr(exchange, "proxies", None)
-    urls = [getattr(exchange, name, None) for name in _SETTINGS]
-    urls += list(proxies.values()) if isinstance(proxies, dict) else []
-    values += [s for url in urls if isinstance(url, str) for s in url_secrets(url)]
-    return tuple(values)
+    urls = [*_texts(exchange, _PROXIES + _PREFIXES)]
+    urls += [u for u in proxies.values() if isinstance(u, str)] if isinstance(proxies, dict) else []
+    return (*_texts(exchange, _CREDENTIALS), *(s for url in urls for s in url_secrets(url)))
 
 
 def url_prefix_of(exchange: Any) -> str | None:
     """Ccxt's URL-prefix proxy (``proxyUrl``, ``proxy_url``, legacy ``proxy``), if set."""
-    for name in ("proxyUrl", "proxy_url", "proxy"):
-        value = getattr(exchange, name, None)
-        if isinstance(value, str) and value:
-            return value
-    return None
+    found = _texts(exchange, _PREFIXES)
+    return found[0] if found else None
 
 
 def proxy_of(exchange: Any) -> str | None:
     """The proxy URL a ccxt client sends requests through, if any."""
-    for name in (
-        "httpsProxy",
-        "https_proxy",
-        "httpProxy",
-        "http_proxy",
-        "socksProxy",
-        "socks_proxy",
-        "aiohttp_proxy",
-    ):
-        value = getattr(exchange, name, None)
-        if isinstance(value, str) and value:
-            return value
+    found = _texts(exchange, _PROXIES)
+    if found:
+        return found[0]
     proxies = getattr(exchange, "proxies", None)
     if isinstance(proxies, dict):
         value = proxies.get("https") or proxies.get("http")

@@ -53,7 +53,7 @@ from .._core.lineage import families_of
 from .._whitelist.whitelist import WhitelistLike, documented_for, to_whitelist
 from ..errors import IPRejection
 from . import drift
-from .guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync
+from .guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync, throw
 from .ipversion import AddressFamily, check_family, pin_async, pin_sync, without_pin_hooks
 from .mapping import Settings, reject
 from .sdk import adapter_for, unwrap_sdk, wrap_sdk
@@ -256,28 +256,21 @@ def _handle_errors(func: Callable[..., Any]) -> Any:
                 request_headers,
                 request_body,
             )
-        except IPRejection:
-            raise
         except ccxt.BaseError as exc:
             # ccxt.pro calls handle_errors from its websocket receive loop
             # (Binance WebSocket API errors, OKX order ops, Hyperliquid and
             # Pacifica with url "") with the exchange's error code or 0 where
             # the HTTP status goes. One error there can reach several awaiting
-            # calls: each call's guard types it at its await.
-            if not _is_http_url(url):
+            # calls: each call's guard types it at its await. No egress lookup
+            # here, on async clients too: fetch()'s guard adds it.
+            if isinstance(exc, IPRejection) or not _is_http_url(url):
                 raise
-            rejection = _from_http(
-                self, exc, status=code, url=url, method=method, headers=headers, body=body
+            throw(
+                _from_http(
+                    self, exc, status=code, url=url, method=method, headers=headers, body=body
+                )
             )
-            if rejection is None:
-                raise
-            try:
-                # reject() made a redacted stand-in of exc the cause (docs: redaction).
-                raise rejection from rejection.__cause__
-            finally:
-                # The traceback holds this frame: without the del, the frame holds
-                # the rejection, a cycle that keeps the client alive until gc runs.
-                del rejection
+            raise
 
     return handle_errors
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ...errors import IPRejection
+    from . import transport
 
 __all__ = [
     "BASE",
@@ -323,6 +324,18 @@ def response_of(
         url=url if isinstance(url, str) else None,
         method=method.upper() if isinstance(method, str) else None,
         headers=headers,
+    )
+
+
+def recorded_response(exchange: str, recorded: transport.Recorded) -> classify.Response:
+    """What the SDK's transport recorded of the failed answer, as a response to classify."""
+    return response_of(
+        exchange,
+        status=recorded.status,
+        body=recorded.text(),
+        url=recorded.url,
+        method=recorded.method,
+        headers=recorded.headers,
     )
 
 

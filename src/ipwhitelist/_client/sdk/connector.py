@@ -20,7 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from . import transport
-from .base import Adapter, ClientView, binance_id, proxy_in, response_of, text_of
+from .base import Adapter, ClientView, binance_id, proxy_in, recorded_response, response_of, text_of
 
 if TYPE_CHECKING:
     from ..._core import classify
@@ -64,14 +64,7 @@ class Connector(Adapter):
         session = getattr(client, "session", None)
         recorded = transport.take(session, status) if session is not None else None
         if recorded is not None:
-            return response_of(
-                binance_id(recorded.url),
-                status=recorded.status,
-                body=recorded.text(),
-                url=recorded.url,
-                method=recorded.method,
-                headers=recorded.headers,
-            )
+            return recorded_response(binance_id(recorded.url), recorded)
         code = getattr(exc, "error_code", None)
         message = getattr(exc, "error_message", None) or getattr(exc, "message", None)
         body = json.dumps({"code": code, "msg": message}) if code is not None else message

@@ -32,6 +32,7 @@ from .base import (
     ClientView,
     Returned,
     binance_id,
+    recorded_response,
     response_of,
     settings_of,
     text_of,
@@ -205,14 +206,7 @@ class Modular(Adapter):
         session = getattr(client, "_session", None)
         recorded = transport.take(session, status) if session is not None else None
         if recorded is not None:
-            return response_of(
-                binance_id(recorded.url),
-                status=recorded.status,
-                body=recorded.text(),
-                url=recorded.url,
-                method=recorded.method,
-                headers=recorded.headers,
-            )
+            return recorded_response(binance_id(recorded.url), recorded)
         # Without the transport (`diagnosing`): Binance's code is in status_code.
         code, message = getattr(exc, "status_code", None), getattr(exc, "error_message", None)
         body = json.dumps({"code": code, "msg": message}) if isinstance(code, int) else ""

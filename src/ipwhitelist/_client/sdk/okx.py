@@ -23,7 +23,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from . import transport
-from .base import Adapter, ClientView, Returned, response_of, text_of
+from .base import Adapter, ClientView, Returned, recorded_response, response_of, text_of
 
 if TYPE_CHECKING:
     from ..._core import classify
@@ -77,14 +77,7 @@ class Okx(Adapter):
         recorded = transport.take(client)
         if recorded is None:
             return None
-        return response_of(
-            "okx",
-            status=recorded.status,
-            body=recorded.text(),
-            url=recorded.url,
-            method=recorded.method,
-            headers=recorded.headers,
-        )
+        return recorded_response("okx", recorded)
 
     def result(self, client: Any, result: Any) -> Returned | None:
         """An error dict: top-level ``code`` not "0", or an item's ``sCode``."""

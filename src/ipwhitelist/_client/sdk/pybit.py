@@ -26,7 +26,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from . import transport
-from .base import Adapter, ClientView, Returned, proxy_in, response_of, text_of
+from .base import Adapter, ClientView, Returned, proxy_in, recorded_response, response_of, text_of
 
 if TYPE_CHECKING:
     from ..._core import classify
@@ -88,14 +88,7 @@ class Pybit(Adapter):
             # No answer was recorded (a local failure, or `diagnosing` without
             # the client): the status alone, no body.
             return response_of("bybit", status=status, url=url, method=verb, headers=headers)
-        return response_of(
-            "bybit",
-            status=recorded.status,
-            body=recorded.text(),
-            url=recorded.url,
-            method=recorded.method,
-            headers=recorded.headers,
-        )
+        return recorded_response("bybit", recorded)
 
     def result(self, client: Any, result: Any) -> Returned | None:
         """A code of ``ignore_codes``, returned; else pybit raises ``InvalidRequestError``."""
