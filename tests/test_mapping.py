@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ipwhitelist
-from helpers import body_of, canned
+from helpers import CannedAdapter, body_of, canned, mount
 from ipwhitelist._client import mapping as _mapping
 from ipwhitelist._testing.fake import FakeServer, Reply
 
@@ -271,3 +271,32 @@ def test_reported_ip_differs_from_egress(server, sync_client):
         "saw 203.0.113.50 but this host's egress is 198.51.100.9" in e
         for e in info.value.diagnosis.evidence
     )
+
+
+UNMATCHED_IP = body_of(
+    {"retCode": 10010, "retMsg": "Unmatched IP, please check your API key's bound IP addresses."}
+)
+
+
+@pytest.mark.parametrize("sdk", [False, True], ids=["ccxt", "sdk"])
+def test_rejection_holds_only_its_declared_attributes(sync_client, sdk):
+    """The egress lookup's bookkeeping stays off the exception: only diagnosis and original."""
+    with FakeServer(default=lambda r: Reply(body="198.51.100.9")) as echo:
+        detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True)
+        if sdk:
+            from pybit.unified_trading import HTTP
+
+            client = HTTP(api_key="k" * 18, api_secret="s" * 36, retry_delay=0)
+            client.client.mount("https://", CannedAdapter(200, UNMATCHED_IP))
+            call = client.get_wallet_balance
+        else:
+            client = mount(sync_client("binance"), CannedAdapter(401, B2015))
+            call = client.private_get_account
+        ipwhitelist.wrap(client, egress=detector)
+
+        with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+            call()
+
+    own = {k for k in vars(info.value) if k.startswith("_") or k in {"diagnosis", "original"}}
+    assert {"diagnosis", "original"} == own
+    assert ("198.51.100.9",) == tuple(map(str, info.value.diagnosis.egress_ips))

@@ -9,6 +9,7 @@ egress lookup on the rejection path only and finish the diagnosis.
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import TYPE_CHECKING
 
 import attrs
@@ -34,11 +35,14 @@ __all__ = [
     "complete_async",
     "complete_sync",
     "diagnose_match",
-    "needs_egress",
     "reject",
 ]
 
 logger = logging.getLogger("ipwhitelist")
+
+# Rejections raised before their egress lookup, and what finishing them needs.
+# Weak: the bookkeeping lives and dies with the exception, and stays off it.
+_waiting: weakref.WeakKeyDictionary[IPRejection, _Pending] = weakref.WeakKeyDictionary()
 
 _CLASSES: dict[str, type[IPRejection]] = {
     "ip_not_whitelisted": IPNotWhitelisted,
@@ -159,7 +163,7 @@ def reject(
     diagnosis = _safe_diagnose(pending, cached)
     rejection = _rejection(diagnosis, exc, pending.secrets)
     if settings.egress is not None and cached is None:
-        rejection._ipw_pending = pending
+        _waiting[rejection] = pending
     else:
         _emit(diagnosis, exchange)
     return rejection
@@ -233,16 +237,8 @@ def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport) -> 
     _emit(diagnosis, pending.client)
 
 
-def needs_egress(rejection: IPRejection) -> bool:
-    """Whether *rejection* still waits for its egress lookup."""
-    return getattr(rejection, "_ipw_pending", None) is not None
-
-
 def _take(rejection: IPRejection) -> _Pending | None:
-    pending: _Pending | None = getattr(rejection, "_ipw_pending", None)
-    if pending is not None:
-        rejection._ipw_pending = None
-    return pending
+    return _waiting.pop(rejection, None)
 
 
 def complete_sync(rejection: IPRejection) -> None:

@@ -40,9 +40,11 @@ class _StandIn:
 
     __slots__ = ()
 
+    # Set on each stand-in by `_copy` (in the instance dict the exception class has).
+    _render: Callable[[], str] | None = None
+
     def __str__(self) -> str:
-        render: Callable[[], str] | None = getattr(self, "_ipw_render", None)
-        return render() if render is not None else ""
+        return self._render() if self._render is not None else ""
 
     def __repr__(self) -> str:
         return f"{type(self).__qualname__}({str(self)!r})"
@@ -103,7 +105,7 @@ def _copy(
         # stay on the original only.
         for name, value in vars(exc).items():
             setattr(copy, name, value if value is None or isinstance(value, bool | int) else None)
-        copy._ipw_render = render  # type: ignore[attr-defined]
+        copy._render = render  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - an exotic class gets the generic stand-in
         copy = RedactedError(f"{type(exc).__module__}.{type(exc).__qualname__}: {render()}")
     seen[id(exc)] = copy

@@ -26,7 +26,7 @@ from ..._core.redact import redact
 from ..guard import guard_async, guard_returned_async, guard_returned_sync, guard_sync
 from ..introspect import credentials_of
 from ..mapping import Settings, reject
-from .errors import combined, sdk_base, snapshot
+from .errors import combined, remember_snapshot, sdk_base, snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -239,7 +239,7 @@ class Adapter:
         sdk = sdk_base(type(exc))
         rejection = retyped(reject(exc, response, settings=settings, exchange=view), sdk)
         if rejection is not None:
-            rejection.__dict__["_ipw_snapshot"] = snapshot(exc, credentials_of(view))
+            remember_snapshot(rejection, snapshot(exc, credentials_of(view)))
         return rejection
 
     # -- instrumenting a client ---------------------------------------------------

@@ -20,13 +20,14 @@ pickle, and its request carries the API key in a header.
 from __future__ import annotations
 
 import importlib
+import weakref
 from typing import Any
 
 from ..._core.fork import ForkSafeLock
 from ..._core.redact import redact
 from ...errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 
-__all__ = ["MODULES", "combined", "sdk_base", "snapshot"]
+__all__ = ["MODULES", "combined", "remember_snapshot", "sdk_base", "snapshot"]
 
 # The modules whose exception classes may be combined, by a short alias used
 # in the combined class's name. Only these are imported when unpickling.
@@ -137,11 +138,22 @@ def snapshot(original: BaseException | None, secrets: tuple[str, ...]) -> tuple[
     )
 
 
-_OWN = frozenset({"original", "diagnosis", "_ipw_pending", "_ipw_snapshot"})
+_OWN = frozenset({"original", "diagnosis"})
+
+# What a pickle of each SDK rejection carries of its original (`snapshot`),
+# taken while the client's credentials were known. Weak, and off the exception.
+_snapshots: weakref.WeakKeyDictionary[IPRejection, tuple[Any, ...] | None] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def remember_snapshot(rejection: IPRejection, parts: tuple[Any, ...] | None) -> None:
+    """Keep what a pickle of *rejection* carries of its original (see `snapshot`)."""
+    _snapshots[rejection] = parts
 
 
 def _reduce(self: IPRejection) -> tuple[Any, ...]:
-    parts = self.__dict__.get("_ipw_snapshot") or snapshot(self.original, ())
+    parts = _snapshots.get(self) or snapshot(self.original, ())
     state = {k: _plain(v, ()) for k, v in vars(self).items() if k not in _OWN}
     return (_rebuild, (type(self), str(self), self.diagnosis, parts), state)
 
