@@ -41,7 +41,7 @@ from requests.structures import CaseInsensitiveDict
 import ipwhitelist
 from ipwhitelist._client.mapping import Settings, reject
 from ipwhitelist._core import classify as _classify
-from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.lineage import lineage_of_id
 from ipwhitelist._testing.fake import FakeServer, Reply, point_at
 
 KEY = "k" * 64
@@ -325,7 +325,7 @@ def bench_classification(repeat: int, n: int) -> list[dict[str, Any]]:
         for exchange in {r.exchange for r in ipwhitelist.rules()} - {"*"}
     }
     largest = max(sorted(tables), key=tables.__getitem__)
-    families = families_of_id(largest)
+    families = lineage_of_id(largest)
     miss = '{"code":"400003","msg":"API key does not exist or has expired"}'
 
     def classify_largest_near_miss() -> Any:

@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from ipwhitelist._core.classify import parse_body
-from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.lineage import lineage_of_id
 from ipwhitelist._core.rules import dialects_of
 
 DATA = Path(__file__).parent / "data"
@@ -221,12 +221,12 @@ def census(*, pro: bool = False) -> list[Entry]:
 
 def lineage(exchange: str) -> tuple[str, ...]:
     """The exchange, its ccxt ancestors, then the exchanges whose dialect it speaks."""
-    return (*families_of_id(exchange), *dialects_of(exchange))
+    return (*lineage_of_id(exchange), *dialects_of(exchange))
 
 
 def envelope_of(exchange: str) -> dict[str, Any]:
     """The exchange's REST error envelope (its own, else a ccxt ancestor's)."""
-    for family in families_of_id(exchange):
+    for family in lineage_of_id(exchange):
         if family in ENVELOPES:
             return dict(ENVELOPES[family])
     raise LookupError(

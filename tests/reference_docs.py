@@ -20,7 +20,7 @@ import ccxt
 
 import ipwhitelist
 from ipwhitelist._client.sdk import adapters
-from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.lineage import lineage_of_id
 from ipwhitelist._exchanges import all_limits, all_restrictions
 from ipwhitelist._exchanges import modules as exchange_modules
 
@@ -80,7 +80,7 @@ def link_label(url: str) -> str:
 
 def covered_ids(exchange: str) -> list[str]:
     """Every ccxt id whose family includes *exchange*."""
-    return sorted(i for i in ccxt.exchanges if exchange in families_of_id(i))
+    return sorted(i for i in ccxt.exchanges if exchange in lineage_of_id(i))
 
 
 def titles() -> dict[str, str]:

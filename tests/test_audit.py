@@ -1,4 +1,4 @@
-"""audit() and audit_async(): real ccxt signing against loopback Binance, Bybit and OKX fakes."""
+"""audit() and aaudit(): real ccxt signing against loopback Binance, Bybit and OKX fakes."""
 
 from __future__ import annotations
 
@@ -439,9 +439,9 @@ class TestErrors:
 @pytest.mark.parametrize("exchange_id", EXCHANGES)
 class TestAsync:
     async def test_clean_key_has_nothing_to_report(self, exchange_id):
-        """audit_async() over ccxt.async_support gives the same clean result."""
+        """aaudit() over ccxt.async_support gives the same clean result."""
         async with afake_exchange(exchange_id, key(allowed_ips=[HERE])) as fake:
-            result = await ipwhitelist.audit_async(
+            result = await ipwhitelist.aaudit(
                 fake.client(ccxt.async_support),
                 documented=[HERE],
                 egress=EgressReport(ipv4=HERE),
@@ -450,27 +450,40 @@ class TestAsync:
 
         assert ((), True) == (result.findings, result.ip_restricted)
 
+    async def test_audit_async_is_a_deprecated_alias(self, exchange_id):
+        """audit_async(), the old name, warns and still audits."""
+        async with afake_exchange(exchange_id, key(allowed_ips=[HERE])) as fake:
+            with pytest.warns(DeprecationWarning, match=r"use ipwhitelist\.aaudit\(\)"):
+                result = await ipwhitelist.audit_async(
+                    fake.client(ccxt.async_support),
+                    documented=[HERE],
+                    egress=EgressReport(ipv4=HERE),
+                    now=NOW,
+                )
+
+        assert ((), True) == (result.findings, result.ip_restricted)
+
     async def test_unrestricted_trading_key_is_critical(self, exchange_id):
         """The async twin finds the missing IP restriction."""
         async with afake_exchange(exchange_id, key()) as fake:
-            result = await ipwhitelist.audit_async(
+            result = await ipwhitelist.aaudit(
                 fake.client(ccxt.async_support), egress=False, now=NOW
             )
 
         assert "critical" == finding(result, "no-ip-restriction").severity
 
     async def test_ip_rejection_is_typed(self, exchange_id):
-        """An IP rejection during audit_async() is IPNotWhitelisted."""
+        """An IP rejection during aaudit() is IPNotWhitelisted."""
         async with afake_exchange(exchange_id, key(allowed_ips=[ELSEWHERE])) as fake:
             with pytest.raises(ipwhitelist.IPNotWhitelisted):
-                await ipwhitelist.audit_async(fake.client(ccxt.async_support), egress=False)
+                await ipwhitelist.aaudit(fake.client(ccxt.async_support), egress=False)
 
     async def test_wrong_secret_passes_through(self, exchange_id):
         """A bad signature stays ccxt's AuthenticationError."""
         async with afake_exchange(exchange_id, key(allowed_ips=[HERE])) as fake:
             client = fake.client(ccxt.async_support, secret="wrong-secret-0000")
             with pytest.raises(ccxt.AuthenticationError) as info:
-                await ipwhitelist.audit_async(client, egress=False)
+                await ipwhitelist.aaudit(client, egress=False)
 
         assert not isinstance(info.value, ipwhitelist.IPRejection)
 
@@ -478,11 +491,11 @@ class TestAsync:
         """The async lookup fills egress_ips; a sync client is refused before any request."""
         with echo_server() as echo:
             async with afake_exchange(exchange_id, key(allowed_ips=[HERE])) as fake:
-                result = await ipwhitelist.audit_async(
+                result = await ipwhitelist.aaudit(
                     fake.client(ccxt.async_support), egress=detector(echo), now=NOW
                 )
                 with pytest.raises(TypeError, match="async ccxt client"):
-                    await ipwhitelist.audit_async(fake.client(), egress=False)
+                    await ipwhitelist.aaudit(fake.client(), egress=False)
                 paths = [r.path for r in fake.server.requests]
 
         assert (HERE,) == result.egress_ips
@@ -498,7 +511,7 @@ async def test_async_raising_detector_does_not_fail_the_audit():
             raise RuntimeError("no route to the providers")
 
     async with afake_exchange("okx", key(allowed_ips=[HERE])) as fake:
-        result = await ipwhitelist.audit_async(
+        result = await ipwhitelist.aaudit(
             fake.client(ccxt.async_support), egress=Broken(["http://127.0.0.1:9/"]), now=NOW
         )
 

@@ -1,4 +1,4 @@
-"""audit() and audit_async() for KuCoin, Bitget and Gate: real ccxt signing against loopback fakes."""
+"""audit() and aaudit() for KuCoin, Bitget and Gate: real ccxt signing against loopback fakes."""
 
 from __future__ import annotations
 
@@ -298,9 +298,9 @@ def test_wrong_passphrase(exchange_id, code):
 @pytest.mark.parametrize("exchange_id", EXCHANGES)
 class TestAsync:
     async def test_restricted_key_with_egress_allowed(self, exchange_id):
-        """audit_async() over ccxt.async_support gives the same result."""
+        """aaudit() over ccxt.async_support gives the same result."""
         async with afake_exchange(exchange_id, key(allowed_ips=[HERE])) as fake:
-            result = await ipwhitelist.audit_async(
+            result = await ipwhitelist.aaudit(
                 fake.client(ccxt.async_support),
                 documented=[HERE],
                 egress=EgressReport(ipv4=HERE),
@@ -312,7 +312,7 @@ class TestAsync:
     async def test_unbound_trading_key_is_critical(self, exchange_id):
         """The async twin finds the missing IP restriction."""
         async with afake_exchange(exchange_id, key()) as fake:
-            result = await ipwhitelist.audit_async(
+            result = await ipwhitelist.aaudit(
                 fake.client(ccxt.async_support), egress=False, now=NOW
             )
 
@@ -323,14 +323,14 @@ class TestAsync:
         async with afake_exchange(exchange_id, key(allowed_ips=[HERE])) as fake:
             client = fake.client(ccxt.async_support, source="127.0.0.2")
             with pytest.raises(ipwhitelist.IPNotWhitelisted):
-                await ipwhitelist.audit_async(client, egress=False)
+                await ipwhitelist.aaudit(client, egress=False)
 
     async def test_wrong_secret_passes_through(self, exchange_id):
         """A bad signature stays ccxt's AuthenticationError."""
         async with afake_exchange(exchange_id, key(allowed_ips=[HERE])) as fake:
             client = fake.client(ccxt.async_support, secret="wrong-secret-0000")
             with pytest.raises(ccxt.AuthenticationError) as info:
-                await ipwhitelist.audit_async(client, egress=False)
+                await ipwhitelist.aaudit(client, egress=False)
 
         assert not isinstance(info.value, ipwhitelist.IPRejection)
 

@@ -30,7 +30,7 @@ import census
 import ipwhitelist
 import replay
 from census import WAIVERS, lineage, waiver_of
-from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.lineage import lineage_of_id
 
 ENTRIES = census.census()
 
@@ -163,7 +163,7 @@ async def test_async_agrees_with_the_waivers():
     # One entry per family: the sync test replays every ccxt id; a subclass
     # (binanceusdm, bybiteu, myokx ...) shares its ancestor's async code path.
     distinct = list(
-        {(families_of_id(e.exchange)[-1], e.map, e.key): e for e in reversed(ENTRIES)}.values()
+        {(lineage_of_id(e.exchange)[-1], e.map, e.key): e for e in reversed(ENTRIES)}.values()
     )
     kinds = await replay.kinds_async([case_of(e) for e in distinct])
     wrong = [

@@ -34,7 +34,7 @@ import pytest
 import census
 import ipwhitelist
 from helpers import CREDENTIALS, spot_market
-from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.lineage import lineage_of_id
 from ipwhitelist._testing.fake import point_at
 from ipwhitelist._testing.ws import (
     FakeWsServer,
@@ -141,7 +141,7 @@ SOCKETS = {
 
 
 def socket_of(exchange: str) -> Socket | None:
-    for family in families_of_id(exchange):
+    for family in lineage_of_id(exchange):
         if family in SOCKETS:
             return SOCKETS[family]
     return None
@@ -151,7 +151,7 @@ def socket_of(exchange: str) -> Socket | None:
 # bybiteu, myokx ...) inherit the same map and the same websocket handling.
 TYPED = list(
     {
-        (families_of_id(e.exchange)[-1], e.map, e.key): e
+        (lineage_of_id(e.exchange)[-1], e.map, e.key): e
         for e in reversed(census.census())
         if e.exchange in ccxt.pro.exchanges
         and socket_of(e.exchange) is not None
@@ -223,6 +223,6 @@ async def test_bad_signature_over_the_socket_passes_through(exchange):
 
 async def test_every_socket_exchange_has_typed_entries():
     """Each exchange driven here has census entries to send (the table is not stale)."""
-    driven = {families_of_id(e.exchange)[-1] for e in TYPED}
+    driven = {lineage_of_id(e.exchange)[-1] for e in TYPED}
 
     assert set(SOCKETS) == driven

@@ -257,9 +257,9 @@ class TestMatch:
     )
     def test_rules(self, exchange, status, body, kind):
         """Each built-in rule matches its response, across the exchange family."""
-        from ipwhitelist._core.lineage import families_of_id
+        from ipwhitelist._core.lineage import lineage_of_id
 
-        found = respond(exchange, body, status, families_of_id(exchange))
+        found = respond(exchange, body, status, lineage_of_id(exchange))
 
         assert found is not None
         assert kind == found.rule.kind
@@ -379,14 +379,14 @@ class TestFromException:
 class TestFamilies:
     def test_unknown_id_is_its_own_family(self):
         """An id ccxt does not know still classifies with generic rules."""
-        from ipwhitelist._core.lineage import families_of, families_of_id
+        from ipwhitelist._core.lineage import lineage_of, lineage_of_id
 
         class Client:
             id = "binanceusdm"
 
-        assert ("nope",) == families_of_id("nope")
-        assert ("binanceusdm", "binance") == families_of(Client())
-        assert () == families_of(object())
+        assert ("nope",) == lineage_of_id("nope")
+        assert ("binanceusdm", "binance") == lineage_of(Client())
+        assert () == lineage_of(object())
 
     def test_binance_nested_msg_that_is_not_json(self):
         """A Binance msg starting with '{' that is not JSON is kept as text."""

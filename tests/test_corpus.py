@@ -23,7 +23,7 @@ import ipwhitelist._exchanges as _rules
 import replay
 from ccxt_versions import VERSION
 from helpers import replay_at_ban_time
-from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.lineage import lineage_of_id
 
 CORPUS = [
     entry
@@ -72,7 +72,7 @@ def test_every_exchange_with_a_rule_module_is_in_the_corpus():
     """Each rule module's exchange has its IP rejections and at least 3 near-misses replayed."""
     by_family = collections.defaultdict(list)
     for entry in CORPUS:
-        for family in families_of_id(entry["exchange"]):
+        for family in lineage_of_id(entry["exchange"]):
             by_family[family].append(entry)
     modules = {
         info.name: importlib.import_module(f"{_rules.__name__}.{info.name}")
@@ -88,7 +88,7 @@ def test_every_exchange_with_a_rule_module_is_in_the_corpus():
         rules_here = [
             r
             for r in ipwhitelist.rules()
-            if r.exchange != "*" and name in families_of_id(r.exchange)
+            if r.exchange != "*" and name in lineage_of_id(r.exchange)
         ]
         entries = by_family[name]
         near_misses = [e for e in entries if e["expect"] is None]

@@ -12,7 +12,7 @@ import ipwhitelist
 import ipwhitelist._exchanges as _rules
 import replay
 from helpers import B2015
-from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.lineage import lineage_of_id
 from ipwhitelist._core.rules import REGISTRY, dialects_of
 
 # Binance's dialect, spoken by exchanges whose ccxt class is not a binance subclass.
@@ -44,7 +44,7 @@ class TestDeclarations:
         for name, spoken, source in declared:
             assert spoken in names, (name, spoken)
             assert source.startswith("https://"), (name, spoken)
-            assert spoken not in families_of_id(name), "a ccxt ancestor needs no dialect"
+            assert spoken not in lineage_of_id(name), "a ccxt ancestor needs no dialect"
 
     @pytest.mark.parametrize("exchange", BINANCE_SPEAKERS)
     def test_binance_speakers_get_binance_rules(self, exchange):

@@ -35,7 +35,7 @@ from ipwhitelist._client.mapping import Settings, reject
 from ipwhitelist._core import advice as _remediation
 from ipwhitelist._core import classify as _classify
 from ipwhitelist._core import redact as _redact
-from ipwhitelist._core.lineage import families_of_id
+from ipwhitelist._core.lineage import lineage_of_id
 from ipwhitelist._core.rules import Rule
 from ipwhitelist._egress import hints as _hints
 from strategies import IP_TEMPLATES, api_keys, ips
@@ -193,7 +193,7 @@ class TestClassifier:
         """Any response classifies without raising, and a match builds a full diagnosis."""
         response = _classify.response_from_http(
             exchange,
-            families_of_id(exchange),
+            lineage_of_id(exchange),
             http_status=status,
             body=body,
             url="https://api.example.test/v1/account",
@@ -238,7 +238,7 @@ class TestClassifier:
         }[shape]
         exc = error(text)
         response = _classify.response_from_exception(
-            exc, exchange if known else None, families_of_id(exchange) if known else ()
+            exc, exchange if known else None, lineage_of_id(exchange) if known else ()
         )
         with captured() as records:
             rejection = reject(exc, response, settings=Settings())
@@ -367,7 +367,7 @@ _CHILD = textwrap.dedent(
     import ccxt, ipwhitelist
     from ipwhitelist._core import classify as _classify
     from ipwhitelist._core import redact as _redact
-    from ipwhitelist._core.lineage import families_of_id
+    from ipwhitelist._core.lineage import lineage_of_id
 
     SIZE, HANG = 1_000_000, float(sys.argv[1])
     specs, cross = json.loads(sys.stdin.read())
@@ -383,13 +383,13 @@ _CHILD = textwrap.dedent(
         yield "parse_body", lambda: _classify.parse_body(text)
         yield "redact", lambda: _redact.redact(text[: _classify.MAX_SCAN], ["k" * 16])
         for ex, status in responses:
-            fams = families_of_id(ex)
+            fams = lineage_of_id(ex)
             yield f"match:{ex}:{status}", lambda ex=ex, fams=fams, status=status: _classify.match(
                 _classify.response_from_http(ex, fams, http_status=status, body=text))
         for ex in exchanges:
-            fams = families_of_id(ex) if ex != "*" else ("binance",)
+            fams = lineage_of_id(ex) if ex != "*" else ("binance",)
             yield f"match:{ex}:message", lambda ex=ex, fams=fams: _classify.match(
-                _classify.Response(exchange=ex, families=fams, message=text, body=text))
+                _classify.Response(exchange=ex, lineage=fams, message=text, body=text))
         exc = ccxt.AuthenticationError("binance GET https://x.test/ 401 Unauthorized " + text)
         yield "response_from_exception", lambda: _classify.match(
             _classify.response_from_exception(exc, None, ()))
@@ -500,7 +500,7 @@ class TestAdversarial:
 
         for body in bodies:
             for exchange, status in (("binance", 401), ("binance", 418), ("gate", 451)):
-                fams = families_of_id(exchange)
+                fams = lineage_of_id(exchange)
                 _classify.match(
                     _classify.response_from_http(exchange, fams, http_status=status, body=body)
                 )

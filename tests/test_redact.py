@@ -416,7 +416,7 @@ def _diagnoses_of_corpus():
     from ipwhitelist import EgressReport
     from ipwhitelist._client.mapping import Settings, diagnose_match, reject
     from ipwhitelist._core import classify as _classify
-    from ipwhitelist._core.lineage import families_of_id
+    from ipwhitelist._core.lineage import lineage_of_id
     from ipwhitelist._whitelist.whitelist import to_whitelist
 
     settings = (Settings(), Settings(whitelist=to_whitelist(["198.51.100.0/24"])))
@@ -425,7 +425,7 @@ def _diagnoses_of_corpus():
         for entry in json.loads(path.read_text("utf-8")):
             response = _classify.response_from_http(
                 entry["exchange"],
-                families_of_id(entry["exchange"]),
+                lineage_of_id(entry["exchange"]),
                 http_status=entry["http_status"],
                 body=entry.get("body"),
                 url=entry.get("url"),

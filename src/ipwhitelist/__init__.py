@@ -49,6 +49,7 @@ if _typing.TYPE_CHECKING:
     from ._exchanges import limits_for as limits_for
     from ._keys.audit import AuditUnsupported as AuditUnsupported
     from ._keys.audit import KeyAudit as KeyAudit
+    from ._keys.audit import aaudit as aaudit
     from ._keys.audit import audit as audit
     from ._keys.audit import audit_async as audit_async
     from ._keys.check import CheckReport as CheckReport
@@ -131,7 +132,8 @@ _PUBLIC: dict[str, tuple[str, bool]] = {
     "fingerprint": ("._whitelist.fingerprint", _LAZY),
     # Keys: audit, pre-live check, migration.
     "audit": ("._keys.audit", _LAZY),
-    "audit_async": ("._keys.audit", _LAZY),
+    "aaudit": ("._keys.audit", _LAZY),
+    "audit_async": ("._keys.audit", _LAZY),  # deprecated alias of aaudit
     "KeyAudit": ("._keys.audit", _LAZY),
     "AuditUnsupported": ("._keys.audit", _LAZY),
     "Finding": ("._core.keyfacts", _LAZY),

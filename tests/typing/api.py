@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import ccxt
+import ccxt.async_support
 
 import ipwhitelist
 from ipwhitelist import errors
@@ -39,6 +40,8 @@ async def use_async() -> ipwhitelist.EgressReport:
     """Async surface."""
     async with ipwhitelist.diagnosing(exchange="okx"):
         pass
+    audited: ipwhitelist.KeyAudit = await ipwhitelist.aaudit(ccxt.async_support.okx())
+    assert audited.ok is not None
     return await ipwhitelist.adetect_egress()
 
 

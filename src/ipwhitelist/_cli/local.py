@@ -185,7 +185,7 @@ def _explained(exchange: str, text: str) -> tuple[Any, Any]:
     """What `explain` reads in *text*: the response to classify, and the SDK text read."""
     from .._client.sdk.texts import read
     from .._core.classify import Response, parse_body
-    from .._core.lineage import families_of_id
+    from .._core.lineage import lineage_of_id
 
     sdk = read(text)
     code, message = parse_body(sdk.body if sdk is not None else text)
@@ -201,7 +201,7 @@ def _explained(exchange: str, text: str) -> tuple[Any, Any]:
         status = int(code)
     response = Response(
         exchange=exchange,
-        families=families_of_id(exchange),
+        lineage=lineage_of_id(exchange),
         code=code,
         message=message,
         body=sdk.body if sdk is not None else text,

@@ -9,7 +9,7 @@ import attrs
 import ccxt
 
 from .._core import classify
-from .._core.lineage import families_of, families_of_id
+from .._core.lineage import lineage_of, lineage_of_id
 from .._whitelist.whitelist import documented_for
 from ..errors import IPRejection
 from .guard import Classifier, guard_async, guard_sync, throw, typed_async, typed_sync
@@ -43,12 +43,12 @@ def _rejection(
         target = adapter.view(exchange) if adapter is not None else exchange
         return rejection_for(exc, exchange, _documented(settings, target))
     if isinstance(exchange, str):
-        response = classify.response_from_exception(exc, exchange, families_of_id(exchange))
+        response = classify.response_from_exception(exc, exchange, lineage_of_id(exchange))
         return reject(exc, response, settings=_documented(settings, exchange))
     if exchange is not None:
         exchange_id = getattr(exchange, "id", None)
         response = classify.response_from_exception(
-            exc, exchange_id if isinstance(exchange_id, str) else None, families_of(exchange)
+            exc, exchange_id if isinstance(exchange_id, str) else None, lineage_of(exchange)
         )
         return reject(
             exc,

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import socket
 from collections import OrderedDict
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 # ccxt's sync clients are built on requests, so it is loaded already.
 from requests.adapters import HTTPAdapter
 
+if TYPE_CHECKING:
+    from .._core.address import AddressFamily
+
 __all__ = [
-    "AddressFamily",
     "SourceAdapter",
     "check_family",
     "mounted",
@@ -41,8 +43,6 @@ __all__ = [
     "source_adapter",
     "without_pin_hooks",
 ]
-
-AddressFamily: TypeAlias = Literal[4, 6]
 
 _ADAPTERS = "_ipwhitelist_adapters"
 _WILDCARD = {4: "0.0.0.0", 6: "::"}  # noqa: S104 - a source address, nothing listens

@@ -25,10 +25,10 @@ from . import watch
 from .introspect import credentials_of, proxy_of, url_prefix_of
 
 if TYPE_CHECKING:
+    from .._core.address import AddressFamily
     from .._core.assess import SupportsAllows
     from .._core.diagnosis import Diagnosis
     from .._egress.detector import EgressDetector
-    from .ipversion import AddressFamily
 
 __all__ = [
     "Settings",
@@ -107,7 +107,7 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         egress_error=_egress_error(pending, egress),
         address_family=pending.settings.family,
         hints=found,
-        key_page=key_page(match.response.families),
+        key_page=key_page(match.response.lineage),
     )
 
 

@@ -49,12 +49,12 @@ import ccxt
 from .._core import classify
 from .._core.ccxt_compat import BaseExchange
 from .._core.fork import ForkSafeLock
-from .._core.lineage import families_of
+from .._core.lineage import lineage_of
 from .._whitelist.whitelist import WhitelistLike, documented_for, to_whitelist
 from ..errors import IPRejection
 from . import drift
 from .guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync, throw
-from .ipversion import AddressFamily, check_family, pin_async, pin_sync, without_pin_hooks
+from .ipversion import check_family, pin_async, pin_sync, without_pin_hooks
 from .mapping import Settings, reject
 from .sdk import adapter_for, unwrap_sdk, wrap_sdk
 from .watch import BASE_MARKER as _BASE
@@ -62,6 +62,7 @@ from .watch import BASE_MARKER as _BASE
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from .._core.address import AddressFamily
     from .._egress.detector import EgressDetector
 
 __all__ = ["is_wrapped", "make_settings", "unwrap", "wrap"]
@@ -171,7 +172,7 @@ def _from_exception(exchange: Any, exc: BaseException) -> IPRejection | None:
     settings = _settings(exchange)
     if settings is None or exc in _checked:
         return None
-    response = classify.response_from_exception(exc, exchange.id, families_of(exchange))
+    response = classify.response_from_exception(exc, exchange.id, lineage_of(exchange))
     return _verdict(exchange, exc, response, settings)
 
 
@@ -190,7 +191,7 @@ def _from_http(
         return None
     response = classify.response_from_http(
         exchange.id,
-        families_of(exchange),
+        lineage_of(exchange),
         http_status=status if isinstance(status, int) else None,
         body=body if isinstance(body, str) else None,
         url=url if isinstance(url, str) else None,

@@ -15,12 +15,14 @@ through `parse_ip` or `parse_network`, so the rules are the same everywhere:
 from __future__ import annotations
 
 import ipaddress
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
-__all__ = ["IPAddress", "IPNetwork", "parse_ip", "parse_network", "unmap"]
+__all__ = ["AddressFamily", "IPAddress", "IPNetwork", "parse_ip", "parse_network", "unmap"]
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: An IP version: 4 or 6 (the "address family"; a ccxt class's ancestors are its lineage).
+AddressFamily: TypeAlias = Literal[4, 6]
 
 # IPv4-mapped IPv6 addresses are ::ffff:0:0/96 (RFC 4291 section 2.5.5.2).
 _MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")

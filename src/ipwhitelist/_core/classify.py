@@ -111,7 +111,7 @@ class Response:
     """What is known about the failed response."""
 
     exchange: str
-    families: tuple[str, ...]
+    lineage: tuple[str, ...]
     http_status: int | None = None
     code: str | None = None
     message: str = ""
@@ -328,7 +328,7 @@ def match(response: Response) -> Match | None:
     """Return the first rule (user rules, then the most specific) matching *response*."""
     message = response.message[:MAX_SCAN]
     body = response.body[:MAX_SCAN]
-    for rule in REGISTRY.for_families(response.families):
+    for rule in REGISTRY.for_lineage(response.lineage):
         if rule.matches(response.code, response.http_status, message, body):
             text = message or body
             return Match(
@@ -344,7 +344,7 @@ def match(response: Response) -> Match | None:
 
 def response_from_http(
     exchange: str,
-    families: tuple[str, ...],
+    lineage: tuple[str, ...],
     *,
     http_status: int | None,
     body: str | None,
@@ -357,7 +357,7 @@ def response_from_http(
     retry_after = retry_after_seconds(headers) if headers else None
     return Response(
         exchange=exchange,
-        families=families,
+        lineage=lineage,
         http_status=http_status,
         code=code,
         message=message,
@@ -369,7 +369,7 @@ def response_from_http(
 
 
 def response_from_exception(
-    exc: BaseException, exchange: str | None, families: tuple[str, ...]
+    exc: BaseException, exchange: str | None, lineage: tuple[str, ...]
 ) -> Response:
     """
     Recover a `Response` from a ccxt exception's text.
@@ -381,7 +381,7 @@ def response_from_exception(
     only: ccxt's id, method, URL, status and reason phrase are taken apart, so
     the diagnosis never quotes them and no address is read from the URL.
     """
-    from .lineage import families_of_id
+    from .lineage import lineage_of_id
 
     text = str(exc)[:MAX_SCAN]
     http_status = url = method = None
@@ -397,9 +397,9 @@ def response_from_exception(
             http_status = int(found.group(2))
     if exchange is None:
         exchange = prefix or "unknown"
-        families = families_of_id(exchange) if prefix else ()
+        lineage = lineage_of_id(exchange) if prefix else ()
     if found is None:
-        said = _bare_message(text, (exchange, *families))
+        said = _bare_message(text, (exchange, *lineage))
     else:
         said = text[found.end() :]
         if http_status is not None:
@@ -409,7 +409,7 @@ def response_from_exception(
         message = said
     return Response(
         exchange=exchange,
-        families=families,
+        lineage=lineage,
         http_status=http_status,
         code=code,
         message=message,

@@ -1,14 +1,20 @@
-"""Map a ccxt exchange (class or id) to its family: its own id and its ccxt ancestors' ids."""
+"""
+A ccxt exchange's lineage: its own id and its ccxt ancestors' ids, most derived first.
+
+``binanceusdm`` derives from ``binance``: rules, limits and key facts written
+for ``binance`` apply to it. (The IP version, 4 or 6, is the *address family*:
+another word for another concept.)
+"""
 
 from __future__ import annotations
 
 import functools
 
-__all__ = ["families_of", "families_of_class", "families_of_id"]
+__all__ = ["lineage_of", "lineage_of_class", "lineage_of_id"]
 
 
 @functools.cache
-def families_of_class(cls: type) -> tuple[str, ...]:
+def lineage_of_class(cls: type) -> tuple[str, ...]:
     """
     Return the ccxt ids along *cls*'s MRO, most derived first.
 
@@ -25,21 +31,21 @@ def families_of_class(cls: type) -> tuple[str, ...]:
 
 
 @functools.cache
-def families_of_id(exchange_id: str) -> tuple[str, ...]:
-    """Return the family of a ccxt id; an id ccxt does not know is its own family."""
+def lineage_of_id(exchange_id: str) -> tuple[str, ...]:
+    """Return the lineage of a ccxt id; an id ccxt does not know is its own lineage."""
     import ccxt
 
     cls = getattr(ccxt, exchange_id, None)
     if isinstance(cls, type):
-        return families_of_class(cls) or (exchange_id,)
+        return lineage_of_class(cls) or (exchange_id,)
     return (exchange_id,)
 
 
-def families_of(exchange: object) -> tuple[str, ...]:
-    """Return the family of a ccxt client instance (falls back to its ``id``)."""
+def lineage_of(exchange: object) -> tuple[str, ...]:
+    """Return the lineage of a ccxt client instance (falls back to its ``id``)."""
     cls: type = type(exchange)
-    found = families_of_class(cls)
+    found = lineage_of_class(cls)
     if found:
         return found
     exchange_id = getattr(exchange, "id", None)
-    return families_of_id(exchange_id) if isinstance(exchange_id, str) else ()
+    return lineage_of_id(exchange_id) if isinstance(exchange_id, str) else ()

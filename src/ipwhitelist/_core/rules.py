@@ -156,14 +156,14 @@ class RuleRegistry:
         self._builtin, self._dialects = self._source()
         self._loaded = True
 
-    def dialects(self, families: tuple[str, ...]) -> tuple[str, ...]:
-        """The exchanges whose error dialect *families* speak (transitively), in order."""
+    def dialects(self, lineage: tuple[str, ...]) -> tuple[str, ...]:
+        """The exchanges whose error dialect *lineage* speak (transitively), in order."""
         self.all()
         found: list[str] = []
-        pending = list(families)
+        pending = list(lineage)
         while pending:
             for spoken in self._dialects.get(pending.pop(0), ()):
-                if spoken not in families and spoken not in found:
+                if spoken not in lineage and spoken not in found:
                     found.append(spoken)
                     pending.append(spoken)
         return tuple(found)
@@ -174,17 +174,17 @@ class RuleRegistry:
                 self._load()
         return (*self._user, *self._builtin)
 
-    def for_families(self, families: tuple[str, ...]) -> tuple[Rule, ...]:
-        """Rules for an exchange whose family (its id and ccxt ancestors) is *families*."""
-        key = ",".join(families)
+    def for_lineage(self, lineage: tuple[str, ...]) -> tuple[Rule, ...]:
+        """Rules for an exchange whose lineage (its id and ccxt ancestors) is *lineage*."""
+        key = ",".join(lineage)
         cached = self._by_exchange.get(key)
         if cached is not None:
             return cached
-        spoken = self.dialects(families)
+        spoken = self.dialects(lineage)
         # Own rules before a dialect's, and rules for every exchange last.
         origin = {
             **dict.fromkeys(spoken, 1),
-            **dict.fromkeys(families, 0),
+            **dict.fromkeys(lineage, 0),
             ANY_EXCHANGE: 2,
         }
         rules = [r for r in self.all() if r.exchange in origin]
@@ -271,16 +271,16 @@ def rules(exchange: str | None = None) -> tuple[Rule, ...]:
     """
     if exchange is None:
         return REGISTRY.all()
-    from .lineage import families_of_id
+    from .lineage import lineage_of_id
 
-    return REGISTRY.for_families(families_of_id(exchange))
+    return REGISTRY.for_lineage(lineage_of_id(exchange))
 
 
 def dialects_of(exchange: str) -> tuple[str, ...]:
     """The exchanges whose error dialect a ccxt id speaks beyond its ccxt ancestors."""
-    from .lineage import families_of_id
+    from .lineage import lineage_of_id
 
-    return REGISTRY.dialects(families_of_id(exchange))
+    return REGISTRY.dialects(lineage_of_id(exchange))
 
 
 def check_sources(all_rules: Iterable[Rule]) -> list[str]:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING
 
 import attrs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["DEFAULT_PROVIDERS", "EgressError", "Family", "Provider", "to_provider"]
+    from .._core.address import AddressFamily
 
-Family: TypeAlias = Literal[4, 6]
+__all__ = ["DEFAULT_PROVIDERS", "EgressError", "Provider", "to_provider"]
 
 
 def _plain(body: str) -> str:
@@ -41,7 +41,7 @@ class Provider:
     """
 
     url: str
-    family: Family | None = None
+    family: AddressFamily | None = None
     parse: Callable[[str], str] = _plain
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from .._core.fork import ForkSafeLock
 from .._core.limits import ExchangeLimits
-from .._core.lineage import families_of_id
+from .._core.lineage import lineage_of_id
 from .._core.rules import REGISTRY, Rule
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def limits_for(exchange: str) -> ExchangeLimits | None:
 
     Added in *0.1.0*.
     """
-    found = _declared((*families_of_id(exchange), *_aliased(exchange)), "LIMITS")
+    found = _declared((*lineage_of_id(exchange), *_aliased(exchange)), "LIMITS")
     return found[1] if found is not None and isinstance(found[1], ExchangeLimits) else None
 
 

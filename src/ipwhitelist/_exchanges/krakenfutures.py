@@ -1,7 +1,7 @@
 """
 Kraken Futures: keys have no documented IP restriction.
 
-Covers ccxt ``krakenfutures``, a family of its own in ccxt. Errors are
+Covers ccxt ``krakenfutures``, a lineage of its own in ccxt. Errors are
 ``{"result": "error", "error": "<camelCase>"}`` or an ``errors`` list of
 ``{code, message}``. Key creation offers only access levels, no IP list, so
 there are no rules; ``authenticationError``, ``apiLimitExceeded`` and nonce

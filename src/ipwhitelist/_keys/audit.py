@@ -1,5 +1,5 @@
 """
-`audit()` / `audit_async()`: ask the exchange how an API key is restricted, and judge it.
+`audit()` / `aaudit()`: ask the exchange how an API key is restricted, and judge it.
 
 One signed, read-only GET per audit, through the client's own ccxt implicit
 method (so ccxt signs it, proxies it and maps its errors); nothing is ever
@@ -14,6 +14,7 @@ comes in twins.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ import attrs
 
 from .._client.decorators import diagnosing
 from .._client.introspect import credentials_of
-from .._core.lineage import families_of
+from .._core.lineage import lineage_of
 from .._core.redact import human_lines, redact
 from .._exchanges import all_restrictions, title
 from .._whitelist.fingerprint import fingerprint
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from .._egress.detector import EgressDetector
     from .._egress.report import EgressReport
 
-__all__ = ["AuditUnsupported", "KeyAudit", "audit", "audit_async"]
+__all__ = ["AuditUnsupported", "KeyAudit", "aaudit", "audit", "audit_async"]
 
 
 def _strings(value: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -166,7 +167,8 @@ class AuditUnsupported(Exception):  # noqa: N818 - the public name is fixed by t
 
 @attrs.frozen(kw_only=True)
 class _Plan:
-    family: str
+    # The ccxt id along the client's lineage whose module declares the endpoint.
+    root: str
     method: str
     endpoint: str
     documented: tuple[str, ...] | None
@@ -176,7 +178,7 @@ class _Plan:
 
 
 def _reader(exchange: object) -> tuple[str, Restrictions]:
-    found = reader_for(families_of(exchange))
+    found = reader_for(lineage_of(exchange))
     if found is not None:
         return found
     exchange_id = getattr(exchange, "id", None) or type(exchange).__name__
@@ -210,13 +212,13 @@ def _plan(
     from .._egress.detector import EgressDetector, default_detector
     from .._egress.report import EgressReport
 
-    family, restrictions = _reader(exchange)
+    root, restrictions = _reader(exchange)
     is_async = asyncio.iscoroutinefunction(getattr(type(exchange), "fetch", None))
     if is_async != asynchronous:
         raise TypeError(
-            "audit_async() needs an async ccxt client (ccxt.async_support or ccxt.pro)"
+            "aaudit() needs an async ccxt client (ccxt.async_support or ccxt.pro)"
             if asynchronous
-            else "audit() needs a sync ccxt client; use `await audit_async(...)` for async ones"
+            else "audit() needs a sync ccxt client; use `await aaudit(...)` for async ones"
         )
     now = datetime.now(UTC) if now is None else now
     if now.tzinfo is None:
@@ -232,7 +234,7 @@ def _plan(
     elif egress is not False:
         raise TypeError(f"egress must be a bool, an EgressReport or an EgressDetector: {egress!r}")
     return _Plan(
-        family=family,
+        root=root,
         method=restrictions.method,
         endpoint=restrictions.endpoint,
         documented=_documented(documented),
@@ -250,14 +252,14 @@ def _key_fingerprint(exchange: object) -> str | None:
 def _result(
     exchange: Any, plan: _Plan, response: object, report: EgressReport | None, failed: str | None
 ) -> KeyAudit:
-    facts = parse_response(plan.family, response, plan.now)
+    facts = parse_response(plan.root, response, plan.now)
     egress_ips = tuple(str(ip) for ip in report.ips) if report is not None else ()
     if failed is None and report is not None:
         from .._egress.report import failure  # loaded: the report comes from there
 
         failed = failure(report)
     return KeyAudit(
-        exchange=str(getattr(exchange, "id", plan.family)),
+        exchange=str(getattr(exchange, "id", plan.root)),
         endpoint=plan.endpoint,
         fingerprint=_key_fingerprint(exchange),
         ip_restricted=facts.ip_restricted,
@@ -270,8 +272,8 @@ def _result(
         egress_ips=egress_ips,
         documented=plan.documented,
         findings=judge(
-            plan.family,
-            str(getattr(exchange, "id", plan.family)),
+            plan.root,
+            str(getattr(exchange, "id", plan.root)),
             facts,
             egress_ips=egress_ips,
             egress_error=failed,
@@ -292,8 +294,8 @@ def audit(
     Audit the API key of a sync ccxt client: one read-only request to the exchange.
 
     Args:
-        exchange: A ``ccxt`` client of the Binance family, Bybit, the OKX
-            family, KuCoin (``kucoin``, ``kucoinfutures``), Bitget or Gate,
+        exchange: A ``ccxt`` client of the Binance lineage, Bybit, the OKX
+            lineage, KuCoin (``kucoin``, ``kucoinfutures``), Bitget or Gate,
             wrapped or not.
         documented: The whitelist you documented for this key; compared with
             the exchange's list when the exchange reports one.
@@ -329,7 +331,7 @@ def audit(
     return _result(exchange, plan, response, report, failed)
 
 
-async def audit_async(
+async def aaudit(
     exchange: Any,
     *,
     documented: Iterable[str] | None = None,
@@ -357,3 +359,26 @@ async def audit_async(
         except Exception as exc:  # noqa: BLE001 - egress trouble must not fail the audit
             failed = redact(f"{type(exc).__name__}: {exc}", credentials_of(exchange))
     return _result(exchange, plan, response, report, failed)
+
+
+async def audit_async(
+    exchange: Any,
+    *,
+    documented: Iterable[str] | None = None,
+    egress: bool | EgressReport | EgressDetector = True,
+    now: datetime | None = None,
+) -> KeyAudit:
+    """
+    Deprecated alias of `aaudit`: the ``a`` prefix names every async twin.
+
+    Warns with ``DeprecationWarning``, then does what `aaudit` does.
+
+    Deprecated in *0.1.0*: use `aaudit`, as `adetect_egress` and
+    `areview_positions`.
+    """
+    warnings.warn(
+        "ipwhitelist.audit_async() is deprecated; use ipwhitelist.aaudit()",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return await aaudit(exchange, documented=documented, egress=egress, now=now)

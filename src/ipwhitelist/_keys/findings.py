@@ -289,7 +289,7 @@ def _mask_findings(
 
 
 def judge(
-    family: str,
+    root: str,
     exchange_id: str,
     facts: Facts,
     *,
@@ -301,10 +301,11 @@ def judge(
     """
     Every finding for *facts* (pure), most severe first.
 
-    *family* names the exchange module that declares the endpoint.
+    *root* is the ccxt id whose exchange module declares the endpoint (the
+    root of the client's lineage, such as ``"binance"``).
     """
-    restrictions = all_restrictions()[family]
-    name = title(family)
+    restrictions = all_restrictions()[root]
+    name = title(root)
     where = _where(egress_ips)
     findings = [
         *_restriction(name, facts, where),

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._core.lineage import families_of_id
+from .._core.lineage import lineage_of_id
 from .fake import FakeServer, point_at
 from .key_routes import (
     bitget_account_info,
@@ -117,10 +117,10 @@ _ROUTES = {
 
 
 def routes_for(exchange_id: str, state: FakeKeyState) -> Routes:
-    """The fake's routes for a ccxt id of a family `_ROUTES` knows."""
-    for family in families_of_id(exchange_id):
-        if family in _ROUTES:
-            return _ROUTES[family](state)
+    """The fake's routes for a ccxt id whose lineage `_ROUTES` knows."""
+    for member in lineage_of_id(exchange_id):
+        if member in _ROUTES:
+            return _ROUTES[member](state)
     raise ValueError(f"no fake for {exchange_id!r}; fakes exist for {', '.join(_ROUTES)}")
 
 
@@ -221,7 +221,7 @@ def fake_exchange(
     """
     Start a fake *exchange_id* on loopback.
 
-    Any ccxt id of the Binance, Bybit, OKX, KuCoin, Bitget or Gate family.
+    Any ccxt id of the Binance, Bybit, OKX, KuCoin, Bitget or Gate lineage.
 
     Raises:
         ValueError: There is no fake for *exchange_id*, or *host* is not loopback.

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._core import toml
-from .._core.lineage import families_of_id
+from .._core.lineage import lineage_of_id
 from .files import locked, replace_with_backup, target_of
 from .fingerprint import fingerprint, matches
 from .model import ENVIRONMENTS, Environment, KeyEntry, Migration, RegistryError
@@ -88,9 +88,9 @@ class Registry:
         return self._keys
 
     def keys_for(self, exchange: str) -> tuple[KeyEntry, ...]:
-        """The keys documented for *exchange* or its ccxt family."""
-        family = {*families_of_id(exchange), exchange}
-        return tuple(k for k in self._keys if k.exchange in family)
+        """The keys documented for *exchange* or its ccxt lineage."""
+        lineage = {*lineage_of_id(exchange), exchange}
+        return tuple(k for k in self._keys if k.exchange in lineage)
 
     def find(self, exchange: str, key: str | None = None) -> KeyEntry | None:
         """
@@ -131,7 +131,7 @@ class Registry:
         its list says nothing about this key.
 
         Args:
-            exchange: The ccxt id; entries of its ccxt family count too.
+            exchange: The ccxt id; entries of its ccxt lineage count too.
             api_key: The API key in use, if known (compared by fingerprint).
             label: The entry's label, when the caller names one.
 

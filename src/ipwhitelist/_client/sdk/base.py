@@ -21,7 +21,7 @@ import attrs
 
 from ..._core import classify
 from ..._core.fork import ForkSafeLock
-from ..._core.lineage import families_of_id
+from ..._core.lineage import lineage_of_id
 from ..._core.redact import redact
 from ..guard import guard_async, guard_returned_async, guard_returned_sync, guard_sync
 from ..introspect import credentials_of
@@ -234,7 +234,7 @@ class Adapter:
         if response is None:
             return None
         if forced is not None:
-            response = attrs.evolve(response, exchange=forced, families=families_of_id(forced))
+            response = attrs.evolve(response, exchange=forced, lineage=lineage_of_id(forced))
         view = self.view(holder) if holder is not None else ClientView(id=response.exchange)
         sdk = sdk_base(type(exc))
         rejection = retyped(reject(exc, response, settings=settings, exchange=view), sdk)
@@ -318,7 +318,7 @@ def response_of(
     """`classify.response_from_http` with the SDK's loosely typed values checked."""
     return classify.response_from_http(
         exchange,
-        families_of_id(exchange),
+        lineage_of_id(exchange),
         http_status=status if isinstance(status, int) and not isinstance(status, bool) else None,
         body=body if isinstance(body, str) else None,
         url=url if isinstance(url, str) else None,

@@ -129,9 +129,9 @@ def shapes(
 
     The inverse of `read`: a bot built on an SDK logs these texts, not ccxt's.
     """
-    from ..._core.lineage import families_of_id
+    from ..._core.lineage import lineage_of_id
 
-    family = set(families_of_id(exchange))
+    family = set(lineage_of_id(exchange))
     number = code if code is not None else "None"
     found: dict[str, str] = {}
     if "binance" in family:
