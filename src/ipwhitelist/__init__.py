@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib as _importlib
 import logging as _logging
+import os as _os
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
@@ -55,7 +56,6 @@ if _typing.TYPE_CHECKING:
     from ._keys.check import CheckReport as CheckReport
     from ._keys.check import CheckResult as CheckResult
     from ._keys.check import check as check
-    from ._keys.migrate import MIGRATION_STEPS as MIGRATION_STEPS
     from ._keys.migrate import MigrationError as MigrationError
     from ._keys.migrate import MigrationStatus as MigrationStatus
     from ._keys.migrate import migrate as migrate
@@ -69,6 +69,7 @@ if _typing.TYPE_CHECKING:
     from ._ops.recovery import review_positions as review_positions
     from ._ops.retry import retry_unless_ip_rejection as retry_unless_ip_rejection
     from ._whitelist.fingerprint import fingerprint as fingerprint
+    from ._whitelist.model import MIGRATION_STEPS as MIGRATION_STEPS
     from ._whitelist.registry import KeyEntry as KeyEntry
     from ._whitelist.registry import Migration as Migration
     from ._whitelist.registry import Registry as Registry
@@ -143,7 +144,7 @@ _PUBLIC: dict[str, tuple[str, bool]] = {
     "migrate": ("._keys.migrate", _LAZY),
     "MigrationStatus": ("._keys.migrate", _LAZY),
     "MigrationError": ("._keys.migrate", _LAZY),
-    "MIGRATION_STEPS": ("._keys.migrate", _LAZY),
+    "MIGRATION_STEPS": ("._whitelist.model", _LAZY),
     # Operations: monitoring, recovery, retries, integrations.
     "EgressMonitor": ("._ops.monitor", _LAZY),
     "EgressChange": ("._ops.monitor", _LAZY),
@@ -170,6 +171,15 @@ for _name, (_module, _eager) in _PUBLIC.items():
         _load(_name)
 del _name, _module, _eager
 
+# IPWHITELIST_NOTIFY turns notifications on for a bot left unchanged: its hook
+# joins the default ones here, the one module above every layer (the hooks are
+# core, notifications operations). The notify module loads only then, apprise
+# only at the first notification.
+if _os.environ.get("IPWHITELIST_NOTIFY", "").strip():
+    from ._ops.notify import notify_from_environment as _notify_from_environment
+
+    _notify_from_environment(_os.environ)
+
 # The logging HOWTO for libraries: the application decides where records go.
 # Without this, Python's last-resort handler prints warnings and errors (the
 # first record of every incident) on stderr of an application that configured
@@ -184,7 +194,7 @@ def __getattr__(name: str) -> _typing.Any:
         msg = f"module {__name__} has no attribute {name}"
         raise AttributeError(msg)
 
-    from importlib.metadata import version
+    from importlib.metadata import version  # noqa: PLC0415 - lazy: importlib.metadata costs milliseconds; only __version__ needs it
 
     return version("ipwhitelist")
 

@@ -81,7 +81,7 @@ class Out:
     """
 
     def __init__(self, *, as_json: bool, no_color: bool, secrets: Sequence[str] = ()) -> None:
-        from rich.console import Console
+        from rich.console import Console  # noqa: PLC0415 - lazy: rich loads with the first command that prints, not for --help
 
         self.as_json = as_json
         self.secrets = tuple(s for s in secrets if s)
@@ -107,7 +107,7 @@ class Out:
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         if self.as_json:
             return
-        from rich.table import Table
+        from rich.table import Table  # noqa: PLC0415 - lazy: as rich.console above
 
         table = Table(title=title, title_justify="left")
         for column in columns:
@@ -144,8 +144,6 @@ class LogToStderr(logging.Handler):
         return not hasattr(record, "ipwhitelist_incident") and super().filter(record)
 
     def emit(self, record: logging.LogRecord) -> None:
-        from .._core.redact import redact
-
         try:
             message = record.getMessage().removeprefix("ipwhitelist: ")
             text = f"ipwhitelist: {record.levelname.lower()}: {message}"

@@ -10,20 +10,24 @@ they would land in shell history and ``ps``.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import ccxt
 
+from .._client.urls import point_at
 from .._core import toml
+from .._ops.notify import ENV_VAR, split_urls
+from .._whitelist.registry import Registry, RegistryError
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Mapping
 
-    from .._whitelist.registry import Registry
 
 __all__ = [
     "Config",
@@ -85,10 +89,6 @@ class Target:
 
     def client(self, *, timeout: float) -> Any:
         """A real, sync ccxt client for this target."""
-        import ccxt
-
-        from .._client.urls import point_at
-
         cls = getattr(ccxt, self.exchange)
         config: dict[str, Any] = {
             k: self.settings[k]
@@ -125,8 +125,6 @@ def from_environment(exchange: str, environ: Mapping[str, str]) -> dict[str, str
 
 def exchanges_in_environment(environ: Mapping[str, str]) -> list[str]:
     """Ccxt ids with an API key in the environment, sorted."""
-    import ccxt
-
     found = set()
     for exchange in ccxt.exchanges:
         prefix = _env_name(exchange) + "_"
@@ -184,8 +182,6 @@ def load_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str])
 
 
 def _check_notify(file: Path, notify: object) -> tuple[str, ...]:
-    from .._ops.notify import split_urls
-
     if not isinstance(notify, dict) or set(notify) - {"urls"}:
         raise ConfigError(f'{file}: [notify] takes one field, urls = ["tgram://...", ...]')
     urls = notify.get("urls", [])
@@ -198,14 +194,10 @@ def _check_notify(file: Path, notify: object) -> tuple[str, ...]:
 
 def notify_urls(config: Config, environ: Mapping[str, str]) -> tuple[str, ...]:
     """The apprise URLs from ``IPWHITELIST_NOTIFY``, else from the config file's ``[notify]``."""
-    from .._ops.notify import ENV_VAR, split_urls
-
     return split_urls(environ.get(ENV_VAR, "")) or config.notify
 
 
 def _check_exchanges(file: Path, exchanges: object) -> dict[str, dict[str, Any]]:
-    import ccxt
-
     if not isinstance(exchanges, dict):
         raise ConfigError(f"{file}: 'exchanges' must be tables such as [exchanges.binance]")
     for exchange, body in exchanges.items():
@@ -231,12 +223,8 @@ def targets(exchanges: tuple[str, ...], config: Config, environ: Mapping[str, st
     Raises:
         ConfigError: An unknown exchange id, or nothing configured at all.
     """
-    import ccxt
-
     for exchange in exchanges:
         if exchange not in ccxt.exchanges:
-            import difflib
-
             near = difflib.get_close_matches(exchange, ccxt.exchanges, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ConfigError(f"unknown exchange {exchange!r} (not a ccxt id){hint}")
@@ -271,8 +259,6 @@ def load_registry(
     Raises:
         ConfigError: The file is missing or invalid (the message says where and why).
     """
-    from .._whitelist.registry import Registry, RegistryError
-
     name = path or environ.get("IPWHITELIST_REGISTRY") or config.registry
     if not name:
         return None

@@ -14,9 +14,15 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+import ccxt
+
 from .._client.ipversion import source_adapter
 from .._client.urls import point_at
+from .._client.wrap import wrap
+from .._core.hooks import get_on_rejection_hooks, set_on_rejection_hooks
+from .._egress.detector import EgressDetector
 from .._testing.fake import FakeServer, Reply, Request
+from ..errors import IPNotWhitelisted
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -133,8 +139,6 @@ _YOUR_TURN = (
 
 def run(out: TextIO | None = None, *, color: bool | None = None) -> int:
     """Run the offline demo; returns 0 when every step behaved as the story says."""
-    from .._core.hooks import get_on_rejection_hooks, set_on_rejection_hooks
-
     # The demo prints the diagnosis itself; the incident log would repeat it
     # on stderr, in the middle of the story.
     hooks = get_on_rejection_hooks()
@@ -146,12 +150,7 @@ def run(out: TextIO | None = None, *, color: bool | None = None) -> int:
 
 
 def _story(out: TextIO | None, color: bool | None) -> int:
-    import ccxt
-    import httpx
-
-    from .._client.wrap import wrap
-    from .._egress.detector import EgressDetector
-    from ..errors import IPNotWhitelisted
+    import httpx  # noqa: PLC0415 - lazy: `ipwhitelist demo` alone needs httpx here
 
     out = out or sys.stdout
     paint = _Painter(out, use_color(out) if color is None else color)

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from .._client.sdk.texts import shapes
 from .._core.redact import url_secrets
+from .._keys.audit import AuditUnsupported
+from .._keys.audit import audit as run_audit
+from .._keys.check import check as run_check
+from .._keys.migrate import MigrationError
+from .._keys.migrate import migrate as run_migrate
+from .._ops.notify import NotifyHook
 from .common import (
     CONFIG,
     EXIT_OK,
@@ -29,7 +36,7 @@ from .common import (
     outcomes,
     registry_entry,
 )
-from .config import targets
+from .config import notify_urls, targets
 
 if TYPE_CHECKING:
     from .config import Config
@@ -57,9 +64,6 @@ def audit(
     no_color: bool,
 ) -> None:
     """Read a key's real restrictions from the exchange (read-only) and judge them."""
-    from .._keys.audit import AuditUnsupported
-    from .._keys.audit import audit as run_audit
-
     cfg, reg = context(config, registry)
     target = one_target(exchange, cfg)
     out = Out(as_json=as_json, no_color=no_color, secrets=target.secrets)
@@ -109,8 +113,6 @@ def check(
     probe: exit 0 ready, 1 not (IP refused, key unrestricted, not documented),
     3 the exchange could not be reached.
     """
-    from .._keys.check import check as run_check
-
     if quiet:
         LOG.setLevel(logging.CRITICAL + 1)
     cfg, reg = context(config, registry)
@@ -170,9 +172,6 @@ def migrate(
     registry file, so an interrupted migration resumes where it stopped.
     Exits 0 when the migration is complete, 1 while it waits for a step.
     """
-    from .._keys.migrate import MigrationError
-    from .._keys.migrate import migrate as run_migrate
-
     cfg, reg = context(config, registry)
     if reg is None:
         fail("migrate needs the registry file (--registry or IPWHITELIST_REGISTRY)")
@@ -225,8 +224,6 @@ def doctor(
     With --notify, send a test notification instead, so you know the
     channel works before an outage needs it.
     """
-    from .._keys.check import check as run_check
-
     cfg, reg = context(config, registry)
     if notify:
         _test_notification(cfg, as_json=as_json, no_color=no_color)
@@ -272,9 +269,6 @@ def doctor(
 
 
 def _test_notification(cfg: Config, *, as_json: bool, no_color: bool) -> NoReturn:
-    from .._ops.notify import NotifyHook
-    from .config import notify_urls
-
     urls = notify_urls(cfg, os.environ)
     if not urls:
         fail(
@@ -325,8 +319,6 @@ def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[s
     fix = "-"
     sdk_errors: dict[str, str] = {}
     if report.diagnosis is not None:
-        from .._client.sdk.texts import shapes
-
         fix = report.diagnosis.remediation[0] if report.diagnosis.remediation else "-"
         d = report.diagnosis
         sdk_errors = shapes(d.exchange, d.code, d.http_status, d.message)

@@ -9,9 +9,16 @@ import sys
 from typing import Any
 
 import attrs
+import ccxt
 import click
 
+from .._client.sdk.texts import read
+from .._core.classify import Response, match, parse_body
+from .._core.lineage import lineage_of_id
 from .._core.redact import url_secrets
+from .._egress.detector import EgressDetector
+from .._egress.hints import process_hints
+from .._whitelist.fingerprint import fingerprint as make
 from .common import (
     CONFIG,
     EXIT_OK,
@@ -26,6 +33,7 @@ from .common import (
     fail,
 )
 from .config import ConfigError, targets
+from .report import build
 
 __all__ = ["demo", "egress", "explain", "fingerprint", "paste", "report"]
 
@@ -34,7 +42,7 @@ __all__ = ["demo", "egress", "explain", "fingerprint", "paste", "report"]
 @NO_COLOR
 def demo(no_color: bool) -> None:
     """Run the offline demo: a loopback exchange, an IP change, the typed exception."""
-    from .demo import run
+    from .demo import run  # noqa: PLC0415 - lazy: the demo's loopback server loads for `ipwhitelist demo` only
 
     raise SystemExit(run(color=False if no_color else None))
 
@@ -63,9 +71,6 @@ def egress(
     no_color: bool,
 ) -> None:
     """Show this host's public IPv4/IPv6 egress and environment hints."""
-    from .._egress.detector import EgressDetector
-    from .._egress.hints import process_hints
-
     out = Out(as_json=as_json, no_color=no_color, secrets=url_secrets(proxy))
     detector = EgressDetector(list(providers) or None, timeout=timeout, ttl=0, agreement=agree)
     with out.status("Asking egress providers..."):
@@ -113,10 +118,6 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
 
     Exits 0 when the rule tables know it as an IP rejection, 1 when they do not.
     """
-    import ccxt
-
-    from .._core.classify import match
-
     if exchange not in ccxt.exchanges:
         fail(f"unknown exchange {exchange!r} (not a ccxt id)")
     text = " ".join(error).strip()
@@ -183,10 +184,6 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
 
 def _explained(exchange: str, text: str) -> tuple[Any, Any]:
     """What `explain` reads in *text*: the response to classify, and the SDK text read."""
-    from .._client.sdk.texts import read
-    from .._core.classify import Response, parse_body
-    from .._core.lineage import lineage_of_id
-
     sdk = read(text)
     code, message = parse_body(sdk.body if sdk is not None else text)
     if sdk is not None:
@@ -225,8 +222,6 @@ def report(
     config: str | None, registry: str | None, log_file: str | None, no_egress: bool, as_json: bool
 ) -> None:
     """A redacted support bundle to attach to a bug report or a support chat."""
-    from .report import build
-
     cfg, reg = context(config, registry)
     secrets: list[str] = []
     with contextlib.suppress(ConfigError):  # no keys configured: nothing to scrub
@@ -275,8 +270,6 @@ def paste(exchange: str, label: str | None, registry: str | None, config: str | 
 )
 def fingerprint(env_name: str | None) -> None:
     """Print the fingerprint of an API key (from stdin or --env), for the registry."""
-    from .._whitelist.fingerprint import fingerprint as make
-
     key = os.environ.get(env_name, "") if env_name else sys.stdin.readline()
     if not key.strip():
         fail("no API key given: pipe it on stdin or name an environment variable with --env")

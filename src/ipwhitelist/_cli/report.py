@@ -10,6 +10,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._core.redact import redact
+from .._core.rules import rules
+from .._egress.detector import EgressDetector
+from .._egress.hints import process_hints
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -43,10 +48,6 @@ def build(
     goes through the redactor with the configured *secrets*; the registry
     holds fingerprints, never keys.
     """
-    from .._core.redact import redact
-    from .._core.rules import rules
-    from .._egress.hints import process_hints
-
     active = rules()
     bundle: dict[str, Any] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -83,8 +84,6 @@ def build(
 
 
 def _egress() -> dict[str, Any]:
-    from .._egress.detector import EgressDetector
-
     report = EgressDetector(ttl=0).detect()
     return {
         "ipv4": str(report.ipv4) if report.ipv4 else None,
@@ -95,8 +94,6 @@ def _egress() -> dict[str, Any]:
 
 
 def _incidents(log_file: str, secrets: Sequence[str]) -> list[str]:
-    from .._core.redact import redact
-
     path = Path(log_file)
     with path.open("rb") as handle:
         size = path.stat().st_size

@@ -160,7 +160,7 @@ def pin_async(exchange: Any, family: AddressFamily | None) -> None:
             result = base_open(exchange, lazy)
         finally:
             exchange.own_session = True
-        import aiohttp
+        import aiohttp  # noqa: PLC0415 - lazy: only async clients need aiohttp, slow to import
 
         exchange.tcp_connector = aiohttp.TCPConnector(
             ssl=exchange.ssl_context,

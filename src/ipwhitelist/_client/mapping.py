@@ -18,7 +18,6 @@ from .._core import assess, classify, hooks
 from .._core.chain import stand_in
 from .._core.redact import known_secrets
 from .._egress import hints
-from .._egress.report import EgressReport, failure
 from .._exchanges import key_page
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 from . import watch
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from .._core.assess import SupportsAllows
     from .._core.diagnosis import Diagnosis
     from .._egress.detector import EgressDetector
+    from .._egress.report import EgressReport
 
 __all__ = [
     "Settings",
@@ -118,10 +118,15 @@ def _egress_error(pending: _Pending, egress: EgressReport | None) -> str | None:
     if egress is None:
         # complete_sync/async replace this diagnosis once the lookup is done.
         return "not looked up yet"
+    # The report came from there: loaded with the detector, not with `import ipwhitelist`.
+    from .._egress.report import failure  # noqa: PLC0415 - lazy: loaded with the detector
+
     return failure(egress)
 
 
 def _lookup_raised(exc: Exception) -> EgressReport:
+    from .._egress.report import EgressReport  # noqa: PLC0415 - lazy: loaded with the detector
+
     return EgressReport(errors=(f"the lookup raised {type(exc).__name__} (see the log)",))
 
 

@@ -358,7 +358,7 @@ def _install(exchange: Any, settings: Settings) -> None:
 def _detector(egress: bool | EgressDetector) -> EgressDetector | None:
     # Imported here: the egress machinery is only needed once a client is
     # wrapped, and `import ipwhitelist` should stay cheap.
-    from .._egress.detector import EgressDetector, default_detector
+    from .._egress.detector import EgressDetector, default_detector  # noqa: PLC0415 - lazy: the egress modules load with the first wrap()
 
     if egress is True:
         return default_detector()

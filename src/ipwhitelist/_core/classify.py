@@ -19,6 +19,7 @@ import attrs
 
 from .address import parse_ip
 from .bans import find_banned_until, retry_after_seconds
+from .lineage import lineage_of_id
 from .rules import REGISTRY, Rule
 
 if TYPE_CHECKING:
@@ -381,8 +382,6 @@ def response_from_exception(
     only: ccxt's id, method, URL, status and reason phrase are taken apart, so
     the diagnosis never quotes them and no address is read from the URL.
     """
-    from .lineage import lineage_of_id
-
     text = str(exc)[:MAX_SCAN]
     http_status = url = method = None
     prefix = text.split(" ", 1)[0] if text else ""

@@ -25,6 +25,7 @@ __all__ = [
     "Hint",
     "IPAddress",
     "Kind",
+    "to_ips",
 ]
 
 Kind: TypeAlias = Literal["ip_not_whitelisted", "ip_banned", "geo_restricted"]
@@ -48,7 +49,8 @@ def _to_ip(value: str | IPAddress | None) -> IPAddress | None:
     return parse_ip(value)
 
 
-def _to_ips(values: Iterable[str | IPAddress]) -> tuple[IPAddress, ...]:
+def to_ips(values: Iterable[str | IPAddress]) -> tuple[IPAddress, ...]:
+    """Addresses as a converter stores them: parsed, unmapped, repeats dropped, in order."""
     # Order is kept (first = the address that answered first) and repeats
     # dropped, after unmapping (::ffff:a.b.c.d and a.b.c.d are one address).
     return tuple(dict.fromkeys(parse_ip(v) for v in values))
@@ -203,7 +205,7 @@ class Diagnosis:
     http_status: int | None = None
     message: str = attrs.field(default="", converter=_to_message)
     reported_ip: IPAddress | None = attrs.field(default=None, converter=_to_ip)
-    egress_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_to_ips)
+    egress_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=to_ips)
     egress_error: str | None = attrs.field(default=None, converter=_to_egress_error)
     address_family: int | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.in_((4, 6)))

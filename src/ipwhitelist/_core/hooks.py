@@ -11,7 +11,6 @@ it suppressed; a signed call that succeeds again closes the incident.
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING, Protocol
 
 from .fork import ForkSafeLock
@@ -161,18 +160,9 @@ class RejectionCounter:
             return dict(self._counts)
 
 
-def _default_hooks() -> tuple[OnRejectionHook, ...]:
-    """``IncidentLog()``, plus the notifications ``IPWHITELIST_NOTIFY`` names, if set."""
-    urls = os.environ.get("IPWHITELIST_NOTIFY", "").strip()
-    if not urls:
-        return (IncidentLog(),)
-    # Only then: the hook module (never apprise, which loads at first use).
-    from .._ops.notify import EnvironmentNotify
-
-    return (IncidentLog(), EnvironmentNotify(urls))
-
-
-_hooks: tuple[OnRejectionHook, ...] = _default_hooks()
+# The notifications IPWHITELIST_NOTIFY names join these when the package is
+# imported (ipwhitelist/__init__.py: notifications belong to the ops layer).
+_hooks: tuple[OnRejectionHook, ...] = (IncidentLog(),)
 _hooks_lock = ForkSafeLock()
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 
+import ccxt
+
 __all__ = ["lineage_of", "lineage_of_class", "lineage_of_id"]
 
 
@@ -33,8 +35,6 @@ def lineage_of_class(cls: type) -> tuple[str, ...]:
 @functools.cache
 def lineage_of_id(exchange_id: str) -> tuple[str, ...]:
     """Return the lineage of a ccxt id; an id ccxt does not know is its own lineage."""
-    import ccxt
-
     cls = getattr(ccxt, exchange_id, None)
     if isinstance(cls, type):
         return lineage_of_class(cls) or (exchange_id,)

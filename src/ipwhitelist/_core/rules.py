@@ -23,9 +23,11 @@ import re
 from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
+import ccxt
 
 from .diagnosis import CONFIDENCES, KINDS, Confidence, Kind
 from .fork import ForkSafeLock
+from .lineage import lineage_of_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -234,8 +236,6 @@ def register_rule(rule: Rule) -> None:
 
 
 def _check_exchange(rule: Rule) -> None:
-    import ccxt
-
     if rule.exchange == ANY_EXCHANGE or rule.exchange in ccxt.exchanges:
         return
     close = difflib.get_close_matches(rule.exchange.lower(), ccxt.exchanges, n=3)
@@ -271,15 +271,11 @@ def rules(exchange: str | None = None) -> tuple[Rule, ...]:
     """
     if exchange is None:
         return REGISTRY.all()
-    from .lineage import lineage_of_id
-
     return REGISTRY.for_lineage(lineage_of_id(exchange))
 
 
 def dialects_of(exchange: str) -> tuple[str, ...]:
     """The exchanges whose error dialect a ccxt id speaks beyond its ccxt ancestors."""
-    from .lineage import lineage_of_id
-
     return REGISTRY.dialects(lineage_of_id(exchange))
 
 

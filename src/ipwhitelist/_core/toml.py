@@ -81,8 +81,8 @@ def parse_document(text: str) -> tomlkit.TOMLDocument:
     Raises:
         tomllib.TOMLDecodeError: Invalid TOML, or nested deeper than `MAX_DEPTH`.
     """
-    import tomlkit
-    from tomlkit.exceptions import ParseError
+    import tomlkit  # noqa: PLC0415 - lazy: only rewriting a file needs tomlkit
+    from tomlkit.exceptions import ParseError  # noqa: PLC0415 - lazy: as tomlkit above
 
     _check(text)
     try:

@@ -243,7 +243,7 @@ class EgressDetector:
         )
 
     def _race_sync(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
-        import httpx
+        import httpx  # noqa: PLC0415 - lazy: `import ipwhitelist` stays free of httpx
 
         collector = self._collector(proxy, url_prefix)
         try:
@@ -319,7 +319,7 @@ class EgressDetector:
             return self._validate(provider, response.status_code, body)
 
     async def _race_async(self, proxy: str | None, url_prefix: str | None) -> EgressReport:
-        import httpx
+        import httpx  # noqa: PLC0415 - lazy: `import ipwhitelist` stays free of httpx
 
         collector = self._collector(proxy, url_prefix)
         try:

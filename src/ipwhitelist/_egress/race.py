@@ -75,7 +75,7 @@ def spawn(
 
 def _reason(error: BaseException, elapsed: float) -> str:
     """One provider's failure in a few words: timeouts and refused connects by name."""
-    import httpx
+    import httpx  # noqa: PLC0415 - lazy: `import ipwhitelist` stays free of httpx
 
     if isinstance(error, httpx.ConnectTimeout):
         return f"connect timed out after {elapsed:.1f} s"
@@ -105,8 +105,8 @@ def _retry_settings(collector: Collector) -> dict[str, Any]:
     Never past the lookup's budget, and never once the race is decided;
     timeouts and bad answers are not retried (the race has other providers).
     """
-    import httpx
-    import tenacity
+    import httpx  # noqa: PLC0415 - lazy: `import ipwhitelist` stays free of httpx
+    import tenacity  # noqa: PLC0415 - lazy: only a lookup's retries need tenacity
 
     return {
         "stop": tenacity.stop_after_attempt(_ATTEMPTS)
@@ -123,13 +123,13 @@ def _retry_settings(collector: Collector) -> dict[str, Any]:
 
 
 def retrying(collector: Collector) -> tenacity.Retrying:
-    import tenacity
+    import tenacity  # noqa: PLC0415 - lazy: only a lookup's retries need tenacity
 
     return tenacity.Retrying(**_retry_settings(collector))
 
 
 def async_retrying(collector: Collector) -> tenacity.AsyncRetrying:
-    import tenacity
+    import tenacity  # noqa: PLC0415 - lazy: only a lookup's retries need tenacity
 
     return tenacity.AsyncRetrying(**_retry_settings(collector))
 

@@ -30,7 +30,6 @@ import pkgutil
 from typing import TYPE_CHECKING
 
 from .._core.fork import ForkSafeLock
-from .._core.limits import ExchangeLimits
 from .._core.lineage import lineage_of_id
 from .._core.rules import REGISTRY, Rule
 
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from .._core.keyfacts import Restrictions
+    from .._core.limits import ExchangeLimits
 
 __all__ = [
     "GENERIC",
@@ -112,7 +112,7 @@ def limits_for(exchange: str) -> ExchangeLimits | None:
     Added in *0.1.0*.
     """
     found = _declared((*lineage_of_id(exchange), *_aliased(exchange)), "LIMITS")
-    return found[1] if found is not None and isinstance(found[1], ExchangeLimits) else None
+    return found[1] if found is not None else None  # type: ignore[return-value]
 
 
 def all_limits() -> dict[str, ExchangeLimits]:

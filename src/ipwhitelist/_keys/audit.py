@@ -21,11 +21,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._client.decorators import diagnosing
-from .._client.introspect import credentials_of
+from .._client.introspect import credentials_of, proxy_of, url_prefix_of
 from .._core.lineage import lineage_of
 from .._core.redact import human_lines, redact
+from .._egress import detector as egress_detector
+from .._egress.detector import EgressDetector
+from .._egress.report import EgressReport, failure
 from .._exchanges import all_restrictions, title
 from .._whitelist.fingerprint import fingerprint
+from .._whitelist.whitelist import Whitelist
 from .findings import judge
 from .restrictions import parse_response, reader_for
 
@@ -33,9 +37,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .._core.keyfacts import Finding, Restrictions
-    from .._egress.detector import EgressDetector
-    from .._egress.report import EgressReport
-
 __all__ = ["AuditUnsupported", "KeyAudit", "aaudit", "audit", "audit_async"]
 
 
@@ -191,8 +192,6 @@ def _reader(exchange: object) -> tuple[str, Restrictions]:
 
 
 def _documented(documented: Iterable[str] | None) -> tuple[str, ...] | None:
-    from .._whitelist.whitelist import Whitelist
-
     if documented is None:
         return None
     entries = (documented,) if isinstance(documented, str) else tuple(documented)
@@ -209,9 +208,6 @@ def _plan(
     *,
     asynchronous: bool,
 ) -> _Plan:
-    from .._egress.detector import EgressDetector, default_detector
-    from .._egress.report import EgressReport
-
     root, restrictions = _reader(exchange)
     is_async = asyncio.iscoroutinefunction(getattr(type(exchange), "fetch", None))
     if is_async != asynchronous:
@@ -226,7 +222,7 @@ def _plan(
     detector: EgressDetector | None = None
     report: EgressReport | None = None
     if egress is True:
-        detector = default_detector()
+        detector = egress_detector.default_detector()
     elif isinstance(egress, EgressDetector):
         detector = egress
     elif isinstance(egress, EgressReport):
@@ -255,8 +251,6 @@ def _result(
     facts = parse_response(plan.root, response, plan.now)
     egress_ips = tuple(str(ip) for ip in report.ips) if report is not None else ()
     if failed is None and report is not None:
-        from .._egress.report import failure  # loaded: the report comes from there
-
         failed = failure(report)
     return KeyAudit(
         exchange=str(getattr(exchange, "id", plan.root)),
@@ -322,8 +316,6 @@ def audit(
         response = getattr(exchange, plan.method)()
     report, failed = plan.report, None
     if plan.detector is not None:
-        from .._client.introspect import proxy_of, url_prefix_of
-
         try:
             report = plan.detector.detect(proxy_of(exchange), url_prefix=url_prefix_of(exchange))
         except Exception as exc:  # noqa: BLE001 - egress trouble must not fail the audit
@@ -350,8 +342,6 @@ async def aaudit(
         response = await getattr(exchange, plan.method)()
     report, failed = plan.report, None
     if plan.detector is not None:
-        from .._client.introspect import proxy_of, url_prefix_of
-
         try:
             report = await plan.detector.adetect(
                 proxy_of(exchange), url_prefix=url_prefix_of(exchange)

@@ -21,6 +21,7 @@ import ccxt
 from .._core.redact import human_lines, redact_url
 from .._whitelist.registry import KeyEntry, Registry
 from ..errors import IPRejection
+from .probe import egress_ips, signed_read
 
 if TYPE_CHECKING:
     from .._core.diagnosis import Diagnosis
@@ -168,8 +169,6 @@ def check(
 
     Added in *0.1.0*.
     """
-    from .probe import egress_ips, signed_read
-
     reg = Registry.load(registry) if isinstance(registry, str | os.PathLike) else registry
     entry = _entry(reg, exchange, label)
     # An empty documented list documents nothing (on an exchange it means any IP).

@@ -17,8 +17,10 @@ import attrs
 
 from .._core.address import parse_ip, parse_network
 from .._core.redact import human_lines
+from .._whitelist.model import MIGRATION_STEPS, Step
 from .._whitelist.registry import KeyEntry, Migration, Registry
 from ..errors import IPRejection
+from .probe import egress_ips, signed_read
 
 if TYPE_CHECKING:
     import os
@@ -29,10 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MIGRATION_STEPS", "MigrationError", "MigrationStatus", "Step", "migrate"]
 
-Step = Literal["add", "confirm-new", "switch", "confirm-switch", "remove-old"]
-
-#: The steps of a migration, in order.
-MIGRATION_STEPS: tuple[Step, ...] = ("add", "confirm-new", "switch", "confirm-switch", "remove-old")
 
 _WHAT = {
     "add": "add the new IP to the key's whitelist, next to the old ones",
@@ -252,8 +250,6 @@ class _Walk:
     @property
     def egress(self) -> tuple[IPAddress, ...]:
         if self._egress is None:
-            from .probe import egress_ips
-
             self._egress = egress_ips(self.exchange, self.egress_option)
         return self._egress
 
@@ -369,8 +365,6 @@ class _Walk:
         return None
 
     def _signed_read(self) -> KeyAudit | None:
-        from .probe import signed_read
-
         return signed_read(self.exchange, self.entry.entries)
 
     def _with_new(self) -> tuple[str, ...]:

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from .._client.decorators import diagnosing
+from .._client.introspect import proxy_of, url_prefix_of
 from .._core.address import parse_ip
+from .._egress import detector as egress_detector
+from .._egress.detector import EgressDetector
+from .._egress.providers import EgressError
+from .._egress.report import EgressReport
+from .audit import AuditUnsupported, audit
 
 if TYPE_CHECKING:
     from .._core.diagnosis import IPAddress
-    from .._egress.detector import EgressDetector
-    from .._egress.report import EgressReport
     from .audit import KeyAudit
 
 __all__ = ["EgressOption", "egress_ips", "signed_read"]
@@ -22,18 +27,13 @@ EgressOption: TypeAlias = "bool | EgressReport | EgressDetector | Iterable[str]"
 
 def egress_ips(exchange: Any, egress: EgressOption) -> tuple[IPAddress, ...]:
     """This host's egress addresses as the client reaches the exchange (its proxy)."""
-    from .._client.introspect import proxy_of, url_prefix_of
-    from .._egress.detector import EgressDetector, default_detector
-    from .._egress.providers import EgressError
-    from .._egress.report import EgressReport
-
     if egress is False:
         return ()
     if isinstance(egress, EgressReport):
         return egress.ips
     if isinstance(egress, Iterable) and not isinstance(egress, str | bytes):
         return tuple(parse_ip(str(ip)) for ip in egress)
-    detector = egress if isinstance(egress, EgressDetector) else default_detector()
+    detector = egress if isinstance(egress, EgressDetector) else egress_detector.default_detector()
     if detector is None:
         return ()
     try:
@@ -55,9 +55,6 @@ def signed_read(exchange: Any, documented: Iterable[str] | None) -> KeyAudit | N
         IPRejection: The exchange refused this host's IP.
         ccxt.BaseError: Any other failure, exactly as ccxt raised it.
     """
-    from .._client.decorators import diagnosing
-    from .audit import AuditUnsupported, audit
-
     try:
         return audit(exchange, documented=documented, egress=False)
     except AuditUnsupported:

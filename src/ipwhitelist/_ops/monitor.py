@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
-from .._core.diagnosis import IPAddress, _to_ips
+from .._core.diagnosis import IPAddress, to_ips
 from .._core.fork import ForkSafeRandom, reset_in_child
+from .._egress.detector import EgressDetector
+from .._whitelist.whitelist import documented_for, to_whitelist
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from .._egress.detector import EgressDetector
     from .._egress.report import EgressReport
     from .._whitelist.whitelist import WhitelistLike
 
@@ -49,8 +50,8 @@ class EgressChange:
     Added in *0.1.0*.
     """
 
-    old: tuple[IPAddress, ...] = attrs.field(converter=_to_ips)
-    new: tuple[IPAddress, ...] = attrs.field(converter=_to_ips)
+    old: tuple[IPAddress, ...] = attrs.field(converter=to_ips)
+    new: tuple[IPAddress, ...] = attrs.field(converter=to_ips)
     whitelisted: bool | None = None
     at: datetime = attrs.field(factory=lambda: datetime.now(UTC))
 
@@ -104,9 +105,6 @@ class EgressMonitor:
         on_change: Iterable[Callable[[EgressChange], Any]] = (),
         proxy: str | None = None,
     ) -> None:
-        from .._egress.detector import EgressDetector
-        from .._whitelist.whitelist import documented_for, to_whitelist
-
         if interval <= 0:
             raise ValueError("interval must be positive")
         if not 0 <= jitter < 1:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._core.fork import ForkSafeLock
+from .._core.hooks import get_on_rejection_hooks, set_on_rejection_hooks
 from .._core.incidents import DEFAULT_MAX_INCIDENTS, Incidents
 from .._core.redact import remove_values
 from .notify_message import Note, check_note, egress_note, incident_note, recovery_note
@@ -34,7 +35,14 @@ if TYPE_CHECKING:
     from .._core.diagnosis import Diagnosis
     from .monitor import EgressChange
 
-__all__ = ["ENV_VAR", "EnvironmentNotify", "NotifyHook", "build_apprise", "split_urls"]
+__all__ = [
+    "ENV_VAR",
+    "EnvironmentNotify",
+    "NotifyHook",
+    "build_apprise",
+    "notify_from_environment",
+    "split_urls",
+]
 
 logger = logging.getLogger("ipwhitelist")
 
@@ -86,7 +94,7 @@ def build_apprise(urls: tuple[str, ...]) -> Any:
         ValueError: A URL is not one apprise understands (named by its scheme only).
     """
     try:
-        import apprise
+        import apprise  # noqa: PLC0415 - lazy: apprise takes long to import; the first notification loads it
     except ImportError:
         raise ImportError(_INSTALL) from None
     apprise_logger = logging.getLogger("apprise")
@@ -304,7 +312,7 @@ class NotifyHook:
     def _transmit(self, note: Note) -> bool:
         if self._send is not None:
             return self._send(note.title, note.body) is not False
-        import apprise
+        import apprise  # noqa: PLC0415 - lazy: apprise takes long to import; the first notification loads it
 
         with _attachment(note.details if self.attach else None) as attach:
             return bool(
@@ -438,7 +446,7 @@ def _attachment(details: str | None) -> Iterator[Any]:
     if details is None:
         yield None
         return
-    from apprise.attachment.file import AttachFile
+    from apprise.attachment.file import AttachFile  # noqa: PLC0415 - lazy: as apprise above
 
     fd, path = tempfile.mkstemp(prefix="ipwhitelist-", suffix=".json")  # mode 0600
     _live_files.add(path)
@@ -458,3 +466,10 @@ def _dispatch(hook: NotifyHook, event: str, value: Any) -> None:
         hook(value)
     else:
         hook.on_recovery(value)
+
+
+def notify_from_environment(environ: Mapping[str, str]) -> None:
+    """Add the `EnvironmentNotify` hook ``IPWHITELIST_NOTIFY`` asks for, if set, to the hooks."""
+    urls = environ.get(ENV_VAR, "").strip()
+    if urls:
+        set_on_rejection_hooks((*get_on_rejection_hooks(), EnvironmentNotify(urls)))

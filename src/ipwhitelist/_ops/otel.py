@@ -67,7 +67,7 @@ class OpenTelemetryHook:
         record_ip: bool = False,
     ) -> None:
         try:
-            from opentelemetry import metrics, trace
+            from opentelemetry import metrics, trace  # noqa: PLC0415 - lazy: OpenTelemetry is an optional extra
         except ImportError as exc:
             raise ImportError(
                 "OpenTelemetryHook needs opentelemetry-api: pip install 'ipwhitelist[otel]'"
@@ -75,7 +75,7 @@ class OpenTelemetryHook:
         if meter is not None and meter_provider is not None:
             raise TypeError("pass meter= or meter_provider=, not both")
         if meter is None:
-            from importlib.metadata import version
+            from importlib.metadata import version  # noqa: PLC0415 - lazy: importlib.metadata costs milliseconds; only a new meter needs it
 
             provider = (
                 meter_provider if meter_provider is not None else metrics.get_meter_provider()

@@ -51,11 +51,15 @@ checked.
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import attrs
+import ccxt
 
+from .._client.ipversion import mounted, source_adapter
 from .._core.lineage import lineage_of_id
 from .fake import FakeServer, point_at
 from .key_routes import (
@@ -155,8 +159,6 @@ class FakeExchange:
         clients, call this inside the event loop.
         """
         if module is None:
-            import ccxt
-
             module = ccxt
         settings = {
             "apiKey": self.state.api_key,
@@ -175,8 +177,6 @@ class FakeExchange:
         return client
 
     def _async_session(self, source: str) -> Any:
-        import aiohttp
-
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(source, 0)))
         self._sessions.append(session)
         return session
@@ -194,15 +194,11 @@ class FakeExchange:
 
 
 def _is_async(client: Any) -> bool:
-    import asyncio
-
     return asyncio.iscoroutinefunction(type(client).fetch)
 
 
 def bind_source(client: Any, address: str) -> Any:
     """Make a sync ccxt client's connections leave from *address* (e.g. ``127.0.0.2``)."""
-    from .._client.ipversion import mounted, source_adapter
-
     adapter = source_adapter(address)
     # One assignment: the bot's other threads may be calling through the client.
     client.session.adapters = mounted(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import socketserver
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -184,8 +185,6 @@ def _server_class(host: str) -> type[ThreadingHTTPServer]:
 
         def handle_error(self, request: Any, client_address: Any) -> None:
             # Clients that hang up (timeouts, cancelled races) are expected here.
-            import sys
-
             if not isinstance(sys.exc_info()[1], ConnectionError):
                 super().handle_error(request, client_address)
 

@@ -44,7 +44,7 @@ import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from .fake import Reply
-from .keys import _hmac, _ms, _now_ms, _raw_query
+from .keys import hmac_sha256, ms_of, now_ms, raw_query
 
 if TYPE_CHECKING:
     from .fake import Request
@@ -67,12 +67,12 @@ def _kucoin_error(status: int, code: str, msg: str) -> Reply:
 
 
 def _b64_hmac(secret: str, payload: str) -> str:
-    return base64.b64encode(_hmac(secret, payload)).decode()
+    return base64.b64encode(hmac_sha256(secret, payload)).decode()
 
 
 def _prehash(request: Request, timestamp: str) -> str:
     """Join timestamp, method, path (with ?query) and body, as KuCoin and Bitget sign them."""
-    query = _raw_query(request)
+    query = raw_query(request)
     return (
         timestamp
         + request.method
@@ -102,7 +102,7 @@ def kucoin_key_info(state: FakeKeyState) -> dict[str, Any]:
         "apiVersion": 3,
         "permission": ",".join(permission),
         "ipWhitelist": ",".join(map(_kucoin_mask, state.allowed_ips)),
-        "createdAt": _ms(state.created_at),
+        "createdAt": ms_of(state.created_at),
         "uid": 165111215,
         "isMaster": True,
     }
@@ -141,7 +141,7 @@ def kucoin_routes(state: FakeKeyState) -> Routes:
 
 
 def _bitget(code: str, msg: str, data: Any = None, status: int = 200) -> Reply:
-    return Reply.json({"code": code, "msg": msg, "requestTime": _now_ms(), "data": data}, status)
+    return Reply.json({"code": code, "msg": msg, "requestTime": now_ms(), "data": data}, status)
 
 
 def bitget_account_info(state: FakeKeyState) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def bitget_account_info(state: FakeKeyState) -> dict[str, Any]:
         "traderType": "not_trader",
         "channelCode": "",
         "channel": "",
-        "regisTime": str(_ms(state.created_at)),
+        "regisTime": str(ms_of(state.created_at)),
     }
 
 
@@ -213,7 +213,7 @@ def gate_routes(state: FakeKeyState) -> Routes:
             (
                 request.method,
                 request.path,
-                _raw_query(request),
+                raw_query(request),
                 hashlib.sha512(request.body).hexdigest(),
                 headers.get("timestamp", ""),
             )

@@ -27,7 +27,18 @@ if TYPE_CHECKING:
 
     from .fake import Request
 
-__all__ = ["FAKE_API_KEY", "FAKE_PASSWORD", "FAKE_SECRET", "FakeKeyState", "Routes"]
+__all__ = [
+    "FAKE_API_KEY",
+    "FAKE_PASSWORD",
+    "FAKE_SECRET",
+    "FakeKeyState",
+    "Routes",
+    "hmac_sha256",
+    "iso_utc",
+    "ms_of",
+    "now_ms",
+    "raw_query",
+]
 
 # Public by design, like the demo's: they only ever open a loopback fake.
 FAKE_API_KEY = "fake-api-key-not-a-secret-000000000000000000000000000000000000000000"
@@ -94,23 +105,27 @@ def _networks(entries: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6
     return networks
 
 
-def _ms(moment: datetime) -> int:
+def ms_of(moment: datetime) -> int:
+    """*moment* in milliseconds since the epoch, as exchanges send times."""
     return int(moment.timestamp() * 1000)
 
 
-def _now_ms() -> int:
+def now_ms() -> int:
+    """The current time in milliseconds since the epoch."""
     return int(time.time() * 1000)
 
 
-def _iso(moment: datetime) -> str:
+def iso_utc(moment: datetime) -> str:
+    """*moment* as an ISO 8601 UTC time with a ``Z``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _raw_query(request: Request, *, drop: str | None = None) -> str:
+def raw_query(request: Request, *, drop: str | None = None) -> str:
     """The query string as the client sent and signed it, without a trailing *drop* parameter."""
     raw = request.raw_query
     return raw.split(f"&{drop}=", 1)[0] if drop else raw
 
 
-def _hmac(secret: str, payload: str) -> bytes:
+def hmac_sha256(secret: str, payload: str) -> bytes:
+    """The HMAC-SHA256 of *payload* with *secret*, as the exchanges sign."""
     return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()

@@ -46,7 +46,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .fake import Reply
-from .keys import _hmac, _iso, _ms, _now_ms, _raw_query
+from .keys import hmac_sha256, iso_utc, ms_of, now_ms, raw_query
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -75,8 +75,8 @@ def _binance_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Ro
             return Reply.json(_B2015, 401)
         if not state.allows(request.client_ip):
             return Reply.json(_B2015, 401)
-        signed = _raw_query(request, drop="signature")
-        expected = _hmac(state.secret, signed).hex()
+        signed = raw_query(request, drop="signature")
+        expected = hmac_sha256(state.secret, signed).hex()
         got = request.query.get("signature", [""])[0]
         if not hmac.compare_digest(expected, got):
             return Reply.json(_B1022, 400)
@@ -89,7 +89,7 @@ def binance_restrictions(state: FakeKeyState) -> dict[str, Any]:
     """The body of ``GET /sapi/v1/account/apiRestrictions`` for *state*."""
     body: dict[str, Any] = {
         "ipRestrict": bool(state.allowed_ips),
-        "createTime": _ms(state.created_at),
+        "createTime": ms_of(state.created_at),
         "enableReading": state.can_read,
         "enableWithdrawals": state.can_withdraw,
         "enableInternalTransfer": False,
@@ -103,13 +103,13 @@ def binance_restrictions(state: FakeKeyState) -> dict[str, Any]:
         "enablePortfolioMarginTrading": False,
     }
     if state.expires_at is not None:
-        body["tradingAuthorityExpirationTime"] = _ms(state.expires_at)
+        body["tradingAuthorityExpirationTime"] = ms_of(state.expires_at)
     return body
 
 
 def binance_routes(state: FakeKeyState) -> Routes:
     """Routes of a fake Binance (spot host, ``sapi`` and the futures exchange info)."""
-    info = lambda _r: {"timezone": "UTC", "serverTime": _now_ms(), "symbols": []}  # noqa: E731
+    info = lambda _r: {"timezone": "UTC", "serverTime": now_ms(), "symbols": []}  # noqa: E731
 
     def account(_request: Request) -> dict[str, Any]:
         return {
@@ -118,7 +118,7 @@ def binance_routes(state: FakeKeyState) -> Routes:
             "canTrade": state.can_trade,
             "canWithdraw": state.can_withdraw,
             "canDeposit": True,
-            "updateTime": _now_ms(),
+            "updateTime": now_ms(),
             "accountType": "SPOT",
             "balances": [
                 {"asset": asset, "free": free, "locked": "0"}
@@ -132,7 +132,7 @@ def binance_routes(state: FakeKeyState) -> Routes:
         "/fapi/v1/exchangeInfo": info,
         "/dapi/v1/exchangeInfo": info,
         "/api/v3/ping": lambda _r: {},
-        "/api/v3/time": lambda _r: {"serverTime": _now_ms()},
+        "/api/v3/time": lambda _r: {"serverTime": now_ms()},
     }
     signed = {
         "/sapi/v1/account/apiRestrictions": lambda _r: binance_restrictions(state),
@@ -160,7 +160,7 @@ def _bybit(ret_code: int, ret_msg: str, result: Any = None) -> Reply:
             "retMsg": ret_msg,
             "result": {} if result is None else result,
             "retExtInfo": {},
-            "time": _now_ms(),
+            "time": now_ms(),
         }
     )
 
@@ -176,14 +176,14 @@ def _bybit_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Rout
             )
         if not state.allows(request.client_ip):
             return _bybit(10010, "Unmatched IP, please check your API key's bound IP addresses.")
-        payload = request.body.decode() if request.method == "POST" else _raw_query(request)
+        payload = request.body.decode() if request.method == "POST" else raw_query(request)
         auth = (
             headers.get("x-bapi-timestamp", "")
             + state.api_key
             + headers.get("x-bapi-recv-window", "")
             + payload
         )
-        expected = _hmac(state.secret, auth).hex()
+        expected = hmac_sha256(state.secret, auth).hex()
         if not hmac.compare_digest(expected, headers.get("x-bapi-sign", "")):
             return _bybit(10004, "Error sign, please check your signature generation algorithm.")
         return _bybit(0, "OK", answer(request))
@@ -220,8 +220,8 @@ def bybit_key_info(state: FakeKeyState) -> dict[str, Any]:
         "ips": list(state.allowed_ips) or ["*"],
         "type": 1,
         "deadlineDay": days,
-        "expiredAt": _iso(expires) if expires is not None else "",
-        "createdAt": _iso(state.created_at),
+        "expiredAt": iso_utc(expires) if expires is not None else "",
+        "createdAt": iso_utc(state.created_at),
         "unified": 0,
         "uta": 1,
         "userID": 24617703,
@@ -273,7 +273,7 @@ def bybit_routes(state: FakeKeyState) -> Routes:
     routes: Routes = {
         ("GET", "/v5/market/instruments-info"): lambda r: _bybit(0, "OK", instruments(r)),
         ("GET", "/v5/market/time"): lambda _r: _bybit(
-            0, "OK", {"timeSecond": str(_now_ms() // 1000), "timeNano": str(_now_ms() * 10**6)}
+            0, "OK", {"timeSecond": str(now_ms() // 1000), "timeNano": str(now_ms() * 10**6)}
         ),
     }
     signed = {
@@ -303,7 +303,7 @@ def _okx_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Route:
                 "50110",
                 f"Your IP {request.client_ip} is not included in your API key's IP whitelist.",
             )
-        query = _raw_query(request)
+        query = raw_query(request)
         prehash = (
             headers.get("ok-access-timestamp", "")
             + request.method
@@ -311,7 +311,7 @@ def _okx_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Route:
             + (f"?{query}" if query else "")
             + request.body.decode()
         )
-        expected = base64.b64encode(_hmac(state.secret, prehash)).decode()
+        expected = base64.b64encode(hmac_sha256(state.secret, prehash)).decode()
         if not hmac.compare_digest(expected, headers.get("ok-access-sign", "")):
             return _okx_error("50113", "Invalid signature.")
         if headers.get("ok-access-passphrase") != state.password:
@@ -364,14 +364,14 @@ def okx_routes(state: FakeKeyState) -> Routes:
             {"ccy": ccy, "eq": free, "cashBal": free, "availBal": free, "frozenBal": "0"}
             for ccy, free in state.balance.items()
         ]
-        return [{"uTime": str(_now_ms()), "totalEq": "0", "details": details}]
+        return [{"uTime": str(now_ms()), "totalEq": "0", "details": details}]
 
     def public(data: Callable[[Request], Any]) -> Route:
         return lambda request: Reply.json({"code": "0", "msg": "", "data": data(request)})
 
     routes: Routes = {
         ("GET", "/api/v5/public/instruments"): public(lambda _r: []),
-        ("GET", "/api/v5/public/time"): public(lambda _r: [{"ts": str(_now_ms())}]),
+        ("GET", "/api/v5/public/time"): public(lambda _r: [{"ts": str(now_ms())}]),
     }
     signed = {
         "/api/v5/account/config": lambda _r: [okx_config(state)],

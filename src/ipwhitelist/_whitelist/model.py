@@ -12,7 +12,21 @@ from .._exchanges import limits_for
 if TYPE_CHECKING:
     from .._core.address import IPAddress, IPNetwork
 
-__all__ = ["ENVIRONMENTS", "Environment", "KeyEntry", "Migration", "RegistryError", "entry_text"]
+__all__ = [
+    "ENVIRONMENTS",
+    "MIGRATION_STEPS",
+    "Environment",
+    "KeyEntry",
+    "Migration",
+    "RegistryError",
+    "Step",
+    "entry_text",
+]
+
+Step = Literal["add", "confirm-new", "switch", "confirm-switch", "remove-old"]
+
+#: The steps of a migration, in order.
+MIGRATION_STEPS: tuple[Step, ...] = ("add", "confirm-new", "switch", "confirm-switch", "remove-old")
 
 Environment = Literal["prod", "staging", "dev", "test"]
 ENVIRONMENTS: tuple[str, ...] = get_args(Environment)

@@ -269,7 +269,7 @@ class Registry:
         ips: Iterable[str] | None,
         migration: Migration | Literal[False] | None,
     ) -> str:
-        import tomlkit  # only rewriting needs it: keep `import ipwhitelist` cheap
+        import tomlkit  # noqa: PLC0415 - lazy: only rewriting the file needs tomlkit
 
         try:
             document = toml.parse_document(text)

@@ -13,10 +13,12 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
+import ccxt
+
 from .._core.address import parse_network
 from .._exchanges import limits_for
 from .fingerprint import FINGERPRINT
-from .model import ENVIRONMENTS, KeyEntry, Migration, RegistryError, entry_text
+from .model import ENVIRONMENTS, MIGRATION_STEPS, KeyEntry, Migration, RegistryError, entry_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -127,8 +129,6 @@ class Validator:
         return start + 1 if table is not None else None
 
     def keys(self, data: Mapping[str, Any]) -> list[KeyEntry]:
-        import ccxt
-
         allow = data.get("allow_private", False)
         if not isinstance(allow, bool):
             raise self.fail("allow_private must be true or false", value="allow_private")
@@ -290,8 +290,6 @@ class Validator:
     def migration(self, table: str, raw: object) -> Migration | None:
         if raw is None:
             return None
-        from .._keys.migrate import MIGRATION_STEPS
-
         where = f"{table}.migration"
         if not isinstance(raw, dict) or set(raw) != set(_MIGRATION_FIELDS):
             raise self.fail("migration must have exactly 'to', 'from' and 'step'", where)

@@ -155,7 +155,7 @@ def to_whitelist(value: WhitelistLike | None) -> Whitelist | SupportsAllows | No
                 os.fspath(value),
             )
         if path.suffix == ".toml":
-            from .registry import Registry
+            from .registry import Registry  # noqa: PLC0415 - lazy: the registry modules load with the first .toml whitelist
 
             return Registry.load(path)
         return Whitelist.load(path)
@@ -174,7 +174,7 @@ def documented_for(
     nothing either: on an exchange, an empty whitelist means "any IP". With
     ``None`` a diagnosis says the egress is neither on nor off the list.
     """
-    from .registry import Registry
+    from .registry import Registry  # noqa: PLC0415 - lazy: the registry modules load with the first .toml whitelist
 
     if isinstance(whitelist, Registry):
         whitelist = whitelist.for_client(exchange)

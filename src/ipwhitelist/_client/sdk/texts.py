@@ -32,6 +32,7 @@ import re
 import attrs
 
 from ..._core.classify import MAX_SCAN
+from ..._core.lineage import lineage_of_id
 
 __all__ = ["Read", "read", "shapes"]
 
@@ -129,8 +130,6 @@ def shapes(
 
     The inverse of `read`: a bot built on an SDK logs these texts, not ccxt's.
     """
-    from ..._core.lineage import lineage_of_id
-
     family = set(lineage_of_id(exchange))
     number = code if code is not None else "None"
     found: dict[str, str] = {}
