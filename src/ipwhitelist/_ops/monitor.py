@@ -184,7 +184,7 @@ class EgressMonitor:
         if self._thread is not None:
             raise RuntimeError("the monitor is already running")
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="ipwhitelist-egress", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="ipwhitelist-monitor", daemon=True)
         self._thread.start()
         return self
 
