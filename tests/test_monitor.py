@@ -75,17 +75,18 @@ class TestThread:
     def test_no_leaked_thread(self, flipping):
         """Leaving the context stops and joins the thread."""
         server, _ = flipping
-        before = threading.active_count()
+        before = set(threading.enumerate())
 
         with monitor(server) as m:
             wait_for(lambda: m.checks >= 2)
 
         # The monitor's own thread is joined on exit ...
         assert not any(t.name == "ipwhitelist-monitor" for t in threading.enumerate())
-        # ... and a provider lookup the race no longer needed is abandoned by
-        # design (a daemon thread), ending on its own within the lookup budget.
-        wait_for(lambda: not any(t.name == "ipwhitelist-egress" for t in threading.enumerate()))
-        assert before == threading.active_count()
+        # ... while a provider lookup the race no longer needed is abandoned by
+        # design (a daemon thread) and the fake provider serves each connection
+        # in a thread of its own: under load either may still be finishing.
+        # Both end on their own, within the lookup budget.
+        wait_for(lambda: not set(threading.enumerate()) - before)
 
     def test_failing_callback_does_not_stop_the_watch(self, flipping, caplog):
         """A callback that raises is logged; the monitor keeps checking."""
