@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+
+from test_docs import python_blocks
 
 pytest_plugins = ["pytester"]
 
@@ -111,3 +114,43 @@ def test_plugin_can_be_turned_off(run):
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'fake_exchange' not found*"])
+
+
+HOW_TO = "how-to/test-your-bot.md"
+#: An import of a private module: `from ipwhitelist._x import`, `import ipwhitelist._x`.
+PRIVATE_IMPORT = re.compile(r"^\s*(?:from|import)\s+ipwhitelist\._", re.MULTILINE)
+
+
+def test_how_to_pytest_samples_pass(pytester):
+    """The how-to's pytest samples pass under pytest, with the installed plugin's fixtures."""
+    samples = [
+        code for name, code in python_blocks() if name.startswith(HOW_TO) and "def test_" in code
+    ]
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    for number, code in enumerate(samples):
+        pytester.makepyfile(**{f"test_sample_{number}": code})
+
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:cacheprovider", "--strict-markers")
+
+    assert 2 == len(samples)
+    result.assert_outcomes(passed=6)
+
+
+def test_docs_and_examples_import_only_public_modules():
+    """The tutorial, the how-tos and examples/ show what users may import: no ipwhitelist._*."""
+    found = [
+        f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}"
+        for folder in ("docs", "examples")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in {".md", ".py"}
+        for text in [path.read_text(encoding="utf-8")]
+        for match in PRIVATE_IMPORT.finditer(text)
+    ]
+
+    assert [] == found
+
+
+def test_the_scan_finds_a_private_import():
+    assert PRIVATE_IMPORT.search("x = 1\n    from ipwhitelist._testing.fake import Reply\n")
+    assert PRIVATE_IMPORT.search("import ipwhitelist._core")
+    assert not PRIVATE_IMPORT.search("from ipwhitelist.testing import fake_exchange")
