@@ -91,6 +91,16 @@ class TestBotLoop:
         assert 1000.0 == balance["USDT"]["free"]
 
     @pytest.mark.parametrize("exchange_id", TRADING)
+    def test_cancelling_an_unknown_order(self, exchange_id):
+        """The exchange's own "no such order" answer: ccxt raises OrderNotFound, not an IP error."""
+        with fake_exchange(exchange_id) as fake:
+            exchange = ipwhitelist.wrap(fake.client(), egress=False)
+            order = exchange.create_order("BTC/USDT", "market", "buy", 0.01)
+            exchange.cancel_order(order["id"], "BTC/USDT")
+            with pytest.raises(ccxt.OrderNotFound):
+                exchange.cancel_order(order["id"], "BTC/USDT")
+
+    @pytest.mark.parametrize("exchange_id", TRADING)
     def test_the_signature_is_checked(self, exchange_id):
         """A client with the wrong secret is refused as the exchange refuses it: not an IP rejection."""
         with fake_exchange(exchange_id) as fake:
