@@ -183,6 +183,21 @@ class TestIncidents:
         assert until is not None
         assert start + timedelta(seconds=590) < until < start + timedelta(hours=1)
 
+    @pytest.mark.xfail(
+        reason="a non-JSON ban page makes ccxt raise from handle_http_status_code, where "
+        "wrap() no longer sees the response headers: Retry-After is lost",
+        raises=AssertionError,
+    )
+    @pytest.mark.parametrize("exchange_id", ["bybit", "okx"])
+    def test_retry_after_of_a_ban_page_gives_the_end(self, exchange_id):
+        with fake_exchange(exchange_id) as fake:
+            exchange = ipwhitelist.wrap(fake.client(), egress=False)
+            fake.ban(retry_after=600)
+            with pytest.raises(ipwhitelist.IPBanned) as info:
+                exchange.fetch_balance()
+
+        assert info.value.diagnosis.banned_until is not None
+
     def test_ban_rejects_a_negative_retry_after(self):
         with fake_exchange() as fake, pytest.raises(ValueError, match="negative"):
             fake.ban(retry_after=-1)
