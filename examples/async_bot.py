@@ -2,9 +2,10 @@
 An asyncio ccxt bot with ipwhitelist, runnable offline: ``python examples/async_bot.py``.
 
 Several strategy tasks share one wrapped ``ccxt.async_support`` client (the
-same code works with ``ccxt.pro``). When the fake exchange stops accepting the
-bot's address, every task gets a typed exception, the incident log reports it
-once, and the tasks stop instead of retrying.
+same code works with ``ccxt.pro``). When the fake exchange (from
+`ipwhitelist.testing`) stops accepting the bot's address, every task gets a
+typed exception, the incident log reports it once, and the tasks stop instead
+of retrying.
 """
 
 from __future__ import annotations
@@ -12,18 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-
-import ccxt.async_support as ccxt
+from typing import Any
 
 import ipwhitelist
-from ipwhitelist._cli.demo import DEMO_KEY, DEMO_SECRET, OLD_IP, fake_binance_futures
-from ipwhitelist._testing.fake import point_at
+from ipwhitelist.testing import afake_exchange
 
 
-async def strategy(name: str, exchange: ccxt.Exchange, rounds: int) -> str:
+async def strategy(name: str, exchange: Any, rounds: int) -> str:
     for _ in range(rounds):
         try:
-            await exchange.fapiPrivateV2GetAccount()
+            await exchange.fetch_balance()
         except ipwhitelist.IPRejection as exc:
             return f"{name}: stopped ({exc.diagnosis.kind}, confidence {exc.diagnosis.confidence})"
         await asyncio.sleep(0)
@@ -34,19 +33,11 @@ async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     log = ipwhitelist.IncidentLog()
     ipwhitelist.set_on_rejection_hooks([log])
-    whitelist = {OLD_IP}
-    with fake_binance_futures(whitelist) as exchange_server:
-        exchange = point_at(
-            ccxt.binanceusdm({"apiKey": DEMO_KEY, "secret": DEMO_SECRET, "enableRateLimit": False}),
-            exchange_server.url,
-        )
-        ipwhitelist.wrap(exchange, egress=False, whitelist=["203.0.113.7"])
-        try:
-            print(await strategy("warm-up", exchange, 1))
-            whitelist.clear()  # the key's whitelist no longer holds this host's IP
-            results = await asyncio.gather(*(strategy(f"s{i}", exchange, 3) for i in range(20)))
-        finally:
-            await exchange.close()
+    async with afake_exchange("binance") as fake:  # closes the client on exit
+        exchange = ipwhitelist.wrap(fake.async_client(), egress=False, whitelist=["203.0.113.7"])
+        print(await strategy("warm-up", exchange, 1))
+        fake.change_ip()  # the key's whitelist no longer holds this host's IP
+        results = await asyncio.gather(*(strategy(f"s{i}", exchange, 3) for i in range(20)))
     for line in results[:3]:
         print(line)
     stopped = sum("stopped" in r for r in results)

@@ -24,8 +24,7 @@ from freqtrade.exchange import Exchange
 from freqtrade.resolvers import ExchangeResolver
 
 import ipwhitelist
-from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
-from ipwhitelist._testing.fake import FakeServer, Reply, point_at
+from ipwhitelist.testing import FakeServer, Reply, fake_exchange, point_at
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BOT_IP = "127.0.0.1"
@@ -49,12 +48,9 @@ def examples(monkeypatch):
 
 
 @pytest.fixture
-def fake(examples):
-    """A fake Binance whose key allows the bot's address; it also echoes the caller's IP."""
-    _, demo = examples
-    with fake_exchange("binance", FakeKeyState(allowed_ips=[BOT_IP])) as started:
-        started.server.routes["GET", "/api/v3/exchangeInfo"] = demo._exchange_info
-        started.server.routes["GET", "/ip"] = demo._echo
+def fake():
+    """A fake Binance whose key allows the bot's address (it also answers egress lookups)."""
+    with fake_exchange("binance", allowed_ips=[BOT_IP]) as started:
         yield started
 
 
@@ -65,9 +61,7 @@ def exchange(examples, fake):
     made = []
 
     def build():
-        built = ExchangeResolver.load_exchange(
-            demo.freqtrade_config(fake.url, fake.state), validate=False
-        )
+        built = ExchangeResolver.load_exchange(demo.freqtrade_config(fake), validate=False)
         made.append(built)
         return built
 
@@ -87,7 +81,7 @@ def backoff(monkeypatch):
 
 
 def _balance_requests(fake):
-    return sum(request.path == "/api/v3/account" for request in fake.server.requests)
+    return sum(request.path == "/api/v3/account" for request in fake.requests)
 
 
 class TestRecipe:
@@ -108,12 +102,11 @@ class TestRecipe:
     ):
         """Once the key stops allowing the bot's IP, freqtrade's error is caused by IPNotWhitelisted."""
         launcher, _ = examples
-        detector = ipwhitelist.EgressDetector([f"{fake.url}/ip"], allow_private=True)
-        launcher.install(whitelist=[OTHER_IP], egress=detector)
+        launcher.install(whitelist=[OTHER_IP], egress=fake.egress)
         ex = exchange()
         ex.reload_markets(force=True)
         ex.get_balances()
-        fake.state.allowed_ips = [OTHER_IP]
+        fake.allowed_ips = [OTHER_IP]
         before = _balance_requests(fake)
 
         with pytest.raises(TemporaryError) as info:
@@ -141,7 +134,7 @@ class TestRecipe:
         ex = exchange()
         ex.reload_markets(force=True)
         ex.get_balances()
-        fake.state.allowed_ips = [OTHER_IP]
+        fake.allowed_ips = [OTHER_IP]
 
         with pytest.raises(DDosProtection) as info:
             ex.get_balances()
@@ -154,7 +147,7 @@ class TestRecipe:
         """A key that never allowed the bot: freqtrade's market load logs an IPNotWhitelisted."""
         launcher, _ = examples
         launcher.install(whitelist=[OTHER_IP], egress=False)
-        fake.state.allowed_ips = [OTHER_IP]
+        fake.allowed_ips = [OTHER_IP]
         ex = exchange()
 
         ex.reload_markets(force=True)
@@ -259,11 +252,11 @@ class TestNotifications:
         ex = exchange()
         ex.reload_markets(force=True)
         ex.get_balances()
-        fake.state.allowed_ips = [OTHER_IP]
+        fake.allowed_ips = [OTHER_IP]
 
         with pytest.raises(TemporaryError):
             ex.get_balances()  # 5 requests, 5 rejections: one incident
-        fake.state.allowed_ips = [BOT_IP]
+        fake.allowed_ips = [BOT_IP]
         ex.get_balances()
         assert hook.flush(10)
 

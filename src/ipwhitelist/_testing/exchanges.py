@@ -83,6 +83,8 @@ from .routes import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
+    from .book import FakeBook
+
 __all__ = [
     "FAKE_API_KEY",
     "FAKE_PASSWORD",
@@ -110,19 +112,24 @@ __all__ = [
 
 # -- clients -------------------------------------------------------------------
 
+_TRADING = {"binance": binance_routes, "bybit": bybit_routes, "okx": okx_routes}
 _ROUTES = {
-    "binance": binance_routes,
-    "bybit": bybit_routes,
-    "okx": okx_routes,
+    **_TRADING,
     "kucoin": kucoin_routes,
     "bitget": bitget_routes,
     "gate": gate_routes,
 }
 
 
-def routes_for(exchange_id: str, state: FakeKeyState) -> Routes:
-    """The fake's routes for a ccxt id whose lineage `_ROUTES` knows."""
+def routes_for(exchange_id: str, state: FakeKeyState, book: FakeBook | None = None) -> Routes:
+    """
+    The fake's routes for a ccxt id whose lineage `_ROUTES` knows.
+
+    Binance, Bybit and OKX list, quote and trade *book*'s market.
+    """
     for member in lineage_of_id(exchange_id):
+        if member in _TRADING:
+            return _TRADING[member](state, book)
         if member in _ROUTES:
             return _ROUTES[member](state)
     raise ValueError(f"no fake for {exchange_id!r}; fakes exist for {', '.join(_ROUTES)}")
@@ -213,17 +220,19 @@ def fake_exchange(
     state: FakeKeyState | None = None,
     *,
     host: str = "127.0.0.1",
+    book: FakeBook | None = None,
 ) -> Iterator[FakeExchange]:
     """
     Start a fake *exchange_id* on loopback.
 
-    Any ccxt id of the Binance, Bybit, OKX, KuCoin, Bitget or Gate lineage.
+    Any ccxt id of the Binance, Bybit, OKX, KuCoin, Bitget or Gate lineage;
+    Binance, Bybit and OKX trade on *book* (a fresh one by default).
 
     Raises:
         ValueError: There is no fake for *exchange_id*, or *host* is not loopback.
     """
     state = FakeKeyState() if state is None else state
-    with FakeServer(host, routes=routes_for(exchange_id, state)) as server:
+    with FakeServer(host, routes=routes_for(exchange_id, state, book)) as server:
         yield FakeExchange(exchange_id, state, server)
 
 

@@ -74,6 +74,8 @@ class FakeServer:
         default: The route for anything unmatched (404 by default).
 
     Use as a context manager; `url` is the base URL, `requests` what arrived.
+    `intercept`, when set, sees every request before the routes: it returns
+    the request to route (possibly changed) or a `Reply` to answer at once.
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class FakeServer:
         self.routes: dict[tuple[str, str], Route] = dict(routes or {})
         self.default: Route = default or (lambda _r: Reply.json({"error": "not found"}, 404))
         self.requests: list[Request] = []
+        self.intercept: Callable[[Request], Request | Reply] | None = None
         self._lock = threading.Lock()
         server = self
 
@@ -112,9 +115,13 @@ class FakeServer:
                     body=body,
                     client_ip=self.client_address[0],
                 )
+                intercept = server.intercept
+                seen = request if intercept is None else intercept(request)
+                if isinstance(seen, Request):
+                    request = seen
                 with server._lock:
                     server.requests.append(request)
-                reply = server.route(request)
+                reply = seen if isinstance(seen, Reply) else server.route(request)
                 if reply is None:  # the route asks to drop the connection unanswered
                     self.close_connection = True
                     self.connection.shutdown(2)

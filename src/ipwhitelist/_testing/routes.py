@@ -42,15 +42,19 @@ from __future__ import annotations
 
 import base64
 import hmac
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
+from .book import FakeBook
 from .fake import Reply
 from .keys import hmac_sha256, iso_utc, ms_of, now_ms, raw_query
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from .book import FakeOrder
     from .fake import Request, Route
     from .keys import FakeKeyState, Routes
 
@@ -62,6 +66,9 @@ __all__ = [
     "okx_config",
     "okx_routes",
 ]
+
+#: Answers of signed routes, by (method, path): what the signature check wraps.
+_Answers = dict[tuple[str, str], "Callable[[Request], Any]"]
 
 # -- Binance -------------------------------------------------------------------
 
@@ -75,14 +82,36 @@ def _binance_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Ro
             return Reply.json(_B2015, 401)
         if not state.allows(request.client_ip):
             return Reply.json(_B2015, 401)
-        signed = raw_query(request, drop="signature")
+        if request.method in {"POST", "PUT"}:
+            # ccxt signs the form body of a POST and sends no query string.
+            signed, _, got = request.body.decode().rpartition("&signature=")
+        else:
+            signed = raw_query(request, drop="signature")
+            got = request.query.get("signature", [""])[0]
         expected = hmac_sha256(state.secret, signed).hex()
-        got = request.query.get("signature", [""])[0]
         if not hmac.compare_digest(expected, got):
             return Reply.json(_B1022, 400)
-        return Reply.json(answer(request))
+        answered = answer(request)
+        return answered if isinstance(answered, Reply) else Reply.json(answered)
 
     return route
+
+
+def _form(request: Request) -> dict[str, str]:
+    """The parameters of a request: its form body (POST, PUT) or its query string."""
+    text = request.body.decode() if request.method in {"POST", "PUT"} else request.raw_query
+    return {key: values[0] for key, values in parse_qs(text).items()}
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    """The JSON object a request carries; of a batch (a list), the first one."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+    if isinstance(body, list) and body:
+        body = body[0]
+    return body if isinstance(body, dict) else {}
 
 
 def binance_restrictions(state: FakeKeyState) -> dict[str, Any]:
@@ -107,8 +136,116 @@ def binance_restrictions(state: FakeKeyState) -> dict[str, Any]:
     return body
 
 
-def binance_routes(state: FakeKeyState) -> Routes:
-    """Routes of a fake Binance (spot host, ``sapi`` and the futures exchange info)."""
+def _binance_symbol(book: FakeBook) -> dict[str, Any]:
+    return {
+        "symbol": book.base + book.quote,
+        "status": "TRADING",
+        "baseAsset": book.base,
+        "baseAssetPrecision": 8,
+        "quoteAsset": book.quote,
+        "quotePrecision": 8,
+        "quoteAssetPrecision": 8,
+        "orderTypes": ["LIMIT", "MARKET"],
+        "icebergAllowed": False,
+        "ocoAllowed": False,
+        "isSpotTradingAllowed": True,
+        "isMarginTradingAllowed": False,
+        "filters": [
+            {
+                "filterType": "PRICE_FILTER",
+                "minPrice": "0.01",
+                "maxPrice": "1000000.00",
+                "tickSize": "0.01",
+            },
+            {
+                "filterType": "LOT_SIZE",
+                "minQty": "0.00001",
+                "maxQty": "9000",
+                "stepSize": "0.00001",
+            },
+        ],
+        "permissions": [],
+        "permissionSets": [["SPOT"]],
+    }
+
+
+def _binance_order(order: FakeOrder, book: FakeBook) -> dict[str, Any]:
+    return {
+        "symbol": book.base + book.quote,
+        "orderId": int(order.id),
+        "orderListId": -1,
+        "clientOrderId": f"ipwhitelist-{order.id}",
+        "transactTime": order.created_ms,
+        "time": order.created_ms,
+        "updateTime": order.created_ms,
+        "price": order.price,
+        "origQty": order.amount,
+        "executedQty": "0",
+        "cummulativeQuoteQty": "0",
+        "status": "NEW" if order.status == "open" else "CANCELED",
+        "timeInForce": "GTC",
+        "type": order.type.upper(),
+        "side": order.side.upper(),
+    }
+
+
+def _binance_trading(book: FakeBook) -> tuple[Routes, _Answers]:
+    """Ticker (public), orders (signed): what a bot's loop calls after ``load_markets``."""
+
+    def ticker(_request: Request) -> dict[str, Any]:
+        return {
+            "symbol": book.base + book.quote,
+            "lastPrice": book.price,
+            "bidPrice": book.price,
+            "askPrice": book.price,
+            "openPrice": book.price,
+            "highPrice": book.price,
+            "lowPrice": book.price,
+            "volume": "0",
+            "quoteVolume": "0",
+            "openTime": now_ms() - 86_400_000,
+            "closeTime": now_ms(),
+        }
+
+    def create(request: Request) -> dict[str, Any]:
+        form = _form(request)
+        order = book.place(
+            side=form.get("side", "BUY"),
+            type=form.get("type", "LIMIT"),
+            amount=form.get("quantity", "0"),
+            price=form.get("price", ""),
+            now_ms=now_ms(),
+        )
+        return _binance_order(order, book)
+
+    def cancel(request: Request) -> Reply:
+        order = book.cancel(_form(request).get("orderId", ""))
+        if order is None:
+            return Reply.json({"code": -2011, "msg": "Unknown order sent."}, 400)
+        return Reply.json(_binance_order(order, book))
+
+    def open_orders(_request: Request) -> list[dict[str, Any]]:
+        return [_binance_order(order, book) for order in book.open_orders()]
+
+    return {("GET", "/api/v3/ticker/24hr"): _public(ticker)}, {
+        ("POST", "/api/v3/order"): create,
+        ("DELETE", "/api/v3/order"): cancel,
+        ("GET", "/api/v3/openOrders"): open_orders,
+    }
+
+
+def binance_routes(state: FakeKeyState, book: FakeBook | None = None) -> Routes:
+    """
+    Routes of a fake Binance (spot host, ``sapi`` and the futures exchange info).
+
+    The spot market of *book* is listed, quoted and traded on.
+    """
+    book = FakeBook() if book is None else book
+    spot = lambda _r: {  # noqa: E731
+        "timezone": "UTC",
+        "serverTime": now_ms(),
+        "symbols": [_binance_symbol(book)],
+    }
     info = lambda _r: {"timezone": "UTC", "serverTime": now_ms(), "symbols": []}  # noqa: E731
 
     def account(_request: Request) -> dict[str, Any]:
@@ -128,7 +265,7 @@ def binance_routes(state: FakeKeyState) -> Routes:
         }
 
     public = {
-        "/api/v3/exchangeInfo": info,
+        "/api/v3/exchangeInfo": spot,
         "/fapi/v1/exchangeInfo": info,
         "/dapi/v1/exchangeInfo": info,
         "/api/v3/ping": lambda _r: {},
@@ -143,6 +280,9 @@ def binance_routes(state: FakeKeyState) -> Routes:
     }
     routes: Routes = {("GET", p): _public(a) for p, a in public.items()}
     routes |= {("GET", p): _binance_signed(state, a) for p, a in signed.items()}
+    public_trading, signed_trading = _binance_trading(book)
+    routes |= public_trading
+    routes |= {key: _binance_signed(state, a) for key, a in signed_trading.items()}
     return routes
 
 
@@ -186,7 +326,8 @@ def _bybit_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Rout
         expected = hmac_sha256(state.secret, auth).hex()
         if not hmac.compare_digest(expected, headers.get("x-bapi-sign", "")):
             return _bybit(10004, "Error sign, please check your signature generation algorithm.")
-        return _bybit(0, "OK", answer(request))
+        answered = answer(request)
+        return answered if isinstance(answered, Reply) else _bybit(0, "OK", answered)
 
     return route
 
@@ -237,12 +378,104 @@ def bybit_key_info(state: FakeKeyState) -> dict[str, Any]:
     }
 
 
-def bybit_routes(state: FakeKeyState) -> Routes:
-    """Routes of a fake Bybit v5."""
+def _bybit_order(order: FakeOrder, book: FakeBook) -> dict[str, Any]:
+    return {
+        "orderId": order.id,
+        "orderLinkId": "",
+        "symbol": book.base + book.quote,
+        "price": order.price,
+        "qty": order.amount,
+        "side": order.side.capitalize(),
+        "orderStatus": "New" if order.status == "open" else "Cancelled",
+        "orderType": order.type.capitalize(),
+        "timeInForce": "GTC",
+        "createdTime": str(order.created_ms),
+        "updatedTime": str(order.created_ms),
+        "leavesQty": order.amount,
+        "cumExecQty": "0",
+        "cumExecValue": "0",
+        "avgPrice": "",
+    }
+
+
+def _bybit_trading(book: FakeBook) -> tuple[Routes, _Answers]:
+    """Ticker (public), orders (signed): what a bot's loop calls after ``load_markets``."""
+
+    def ticker(_request: Request) -> Reply:
+        item = {
+            "symbol": book.base + book.quote,
+            "bid1Price": book.price,
+            "bid1Size": "1",
+            "ask1Price": book.price,
+            "ask1Size": "1",
+            "lastPrice": book.price,
+            "prevPrice24h": book.price,
+            "price24hPcnt": "0",
+            "highPrice24h": book.price,
+            "lowPrice24h": book.price,
+            "turnover24h": "0",
+            "volume24h": "0",
+        }
+        return _bybit(0, "OK", {"category": "spot", "list": [item]})
+
+    def create(request: Request) -> dict[str, Any]:
+        body = _json_body(request)
+        order = book.place(
+            side=str(body.get("side", "Buy")),
+            type=str(body.get("orderType", "Limit")),
+            amount=str(body.get("qty", "0")),
+            price=str(body.get("price", "")),
+            now_ms=now_ms(),
+        )
+        return {"orderId": order.id, "orderLinkId": ""}
+
+    def cancel(request: Request) -> Any:
+        order = book.cancel(str(_json_body(request).get("orderId", "")))
+        if order is None:
+            return _bybit(170213, "Order does not exist.")
+        return {"orderId": order.id, "orderLinkId": ""}
+
+    def open_orders(_request: Request) -> dict[str, Any]:
+        orders = [_bybit_order(order, book) for order in book.open_orders()]
+        return {"category": "spot", "list": orders, "nextPageCursor": ""}
+
+    return {("GET", "/v5/market/tickers"): ticker}, {
+        ("POST", "/v5/order/create"): create,
+        ("POST", "/v5/order/cancel"): cancel,
+        ("GET", "/v5/order/realtime"): open_orders,
+    }
+
+
+def bybit_routes(state: FakeKeyState, book: FakeBook | None = None) -> Routes:
+    """Routes of a fake Bybit v5; the spot market of *book* is listed, quoted and traded on."""
+    book = FakeBook() if book is None else book
 
     def instruments(request: Request) -> dict[str, Any]:
         category = request.query.get("category", ["spot"])[0]
-        return {"category": category, "list": [], "nextPageCursor": ""}
+        listed = [
+            {
+                "symbol": book.base + book.quote,
+                "baseCoin": book.base,
+                "quoteCoin": book.quote,
+                "innovation": "0",
+                "status": "Trading",
+                "marginTrading": "none",
+                "lotSizeFilter": {
+                    "basePrecision": "0.000001",
+                    "quotePrecision": "0.00000001",
+                    "minOrderQty": "0.000048",
+                    "maxOrderQty": "71.73956243",
+                    "minOrderAmt": "1",
+                    "maxOrderAmt": "2000000",
+                },
+                "priceFilter": {"tickSize": "0.01"},
+            }
+        ]
+        return {
+            "category": category,
+            "list": listed if category == "spot" else [],
+            "nextPageCursor": "",
+        }
 
     def wallet(_request: Request) -> dict[str, Any]:
         coins = [
@@ -283,6 +516,9 @@ def bybit_routes(state: FakeKeyState) -> Routes:
         "/v5/asset/coin/query-info": lambda _r: {"rows": []},
     }
     routes |= {("GET", p): _bybit_signed(state, a) for p, a in signed.items()}
+    public_trading, signed_trading = _bybit_trading(book)
+    routes |= public_trading
+    routes |= {key: _bybit_signed(state, a) for key, a in signed_trading.items()}
     return routes
 
 
@@ -316,7 +552,10 @@ def _okx_signed(state: FakeKeyState, answer: Callable[[Request], Any]) -> Route:
             return _okx_error("50113", "Invalid signature.")
         if headers.get("ok-access-passphrase") != state.password:
             return _okx_error("50105", 'Request header "OK-ACCESS-PASSPHRASE" incorrect.')
-        return Reply.json({"code": "0", "msg": "", "data": answer(request)})
+        answered = answer(request)
+        if isinstance(answered, Reply):
+            return answered
+        return Reply.json({"code": "0", "msg": "", "data": answered})
 
     return route
 
@@ -356,8 +595,120 @@ def okx_config(state: FakeKeyState) -> dict[str, Any]:
     }
 
 
-def okx_routes(state: FakeKeyState) -> Routes:
-    """Routes of a fake OKX v5."""
+def _okx_order(order: FakeOrder, book: FakeBook) -> dict[str, Any]:
+    return {
+        "instType": "SPOT",
+        "instId": f"{book.base}-{book.quote}",
+        "ordId": order.id,
+        "clOrdId": "",
+        "tag": "",
+        "px": order.price,
+        "sz": order.amount,
+        "side": order.side,
+        "ordType": order.type,
+        "tdMode": "cash",
+        "state": "live" if order.status == "open" else "canceled",
+        "accFillSz": "0",
+        "fillPx": "",
+        "avgPx": "",
+        "fee": "0",
+        "feeCcy": book.quote,
+        "cTime": str(order.created_ms),
+        "uTime": str(order.created_ms),
+    }
+
+
+def _okx_trading(book: FakeBook) -> tuple[Routes, _Answers]:
+    """Ticker (public), orders (signed): what a bot's loop calls after ``load_markets``."""
+
+    def ticker(_request: Request) -> Reply:
+        item = {
+            "instType": "SPOT",
+            "instId": f"{book.base}-{book.quote}",
+            "last": book.price,
+            "lastSz": "0",
+            "askPx": book.price,
+            "askSz": "1",
+            "bidPx": book.price,
+            "bidSz": "1",
+            "open24h": book.price,
+            "high24h": book.price,
+            "low24h": book.price,
+            "volCcy24h": "0",
+            "vol24h": "0",
+            "ts": str(now_ms()),
+        }
+        return Reply.json({"code": "0", "msg": "", "data": [item]})
+
+    def create(request: Request) -> list[dict[str, Any]]:
+        body = _json_body(request)
+        order = book.place(
+            side=str(body.get("side", "buy")),
+            type=str(body.get("ordType", "limit")),
+            amount=str(body.get("sz", "0")),
+            price=str(body.get("px", "")),
+            now_ms=now_ms(),
+        )
+        return [{"clOrdId": "", "ordId": order.id, "tag": "", "sCode": "0", "sMsg": ""}]
+
+    def cancel(request: Request) -> Any:
+        order_id = str(_json_body(request).get("ordId", ""))
+        if book.cancel(order_id) is None:
+            failed = {
+                "clOrdId": "",
+                "ordId": order_id,
+                "sCode": "51400",
+                "sMsg": "Order cancellation failed as the order has been filled, "
+                "canceled or does not exist.",
+            }
+            return Reply.json({"code": "1", "msg": "Operation failed.", "data": [failed]})
+        return [{"clOrdId": "", "ordId": order_id, "sCode": "0", "sMsg": ""}]
+
+    def open_orders(_request: Request) -> list[dict[str, Any]]:
+        return [_okx_order(order, book) for order in book.open_orders()]
+
+    return {("GET", "/api/v5/market/ticker"): ticker}, {
+        # ccxt places single orders through the batch endpoint: one at a time here.
+        ("POST", "/api/v5/trade/order"): create,
+        ("POST", "/api/v5/trade/batch-orders"): create,
+        ("POST", "/api/v5/trade/cancel-order"): cancel,
+        ("POST", "/api/v5/trade/cancel-batch-orders"): cancel,
+        ("GET", "/api/v5/trade/orders-pending"): open_orders,
+    }
+
+
+def okx_routes(state: FakeKeyState, book: FakeBook | None = None) -> Routes:
+    """Routes of a fake OKX v5; the spot market of *book* is listed, quoted and traded on."""
+    book = FakeBook() if book is None else book
+
+    def instruments(request: Request) -> list[dict[str, Any]]:
+        if request.query.get("instType", [""])[0] != "SPOT":
+            return []
+        return [
+            {
+                "instType": "SPOT",
+                "instId": f"{book.base}-{book.quote}",
+                "uly": "",
+                "instFamily": "",
+                "baseCcy": book.base,
+                "quoteCcy": book.quote,
+                "settleCcy": "",
+                "ctVal": "",
+                "ctMult": "",
+                "ctValCcy": "",
+                "listTime": "1606468572000",
+                "expTime": "",
+                "lever": "",
+                "tickSz": "0.1",
+                "lotSz": "0.00000001",
+                "minSz": "0.00001",
+                "ctType": "",
+                "alias": "",
+                "state": "live",
+                "maxLmtSz": "9999999999",
+                "maxMktSz": "1000000",
+            }
+        ]
 
     def balance(_request: Request) -> list[dict[str, Any]]:
         details = [
@@ -370,7 +721,7 @@ def okx_routes(state: FakeKeyState) -> Routes:
         return lambda request: Reply.json({"code": "0", "msg": "", "data": data(request)})
 
     routes: Routes = {
-        ("GET", "/api/v5/public/instruments"): public(lambda _r: []),
+        ("GET", "/api/v5/public/instruments"): public(instruments),
         ("GET", "/api/v5/public/time"): public(lambda _r: [{"ts": str(now_ms())}]),
     }
     signed = {
@@ -379,4 +730,7 @@ def okx_routes(state: FakeKeyState) -> Routes:
         "/api/v5/asset/currencies": lambda _r: [],
     }
     routes |= {("GET", p): _okx_signed(state, a) for p, a in signed.items()}
+    public_trading, signed_trading = _okx_trading(book)
+    routes |= public_trading
+    routes |= {key: _okx_signed(state, a) for key, a in signed_trading.items()}
     return routes
