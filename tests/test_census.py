@@ -196,12 +196,12 @@ def test_report(capsys):
     ]
     with capsys.disabled():
         print(f"\nccxt {ccxt.__version__} census: {len(ENTRIES)} entries name an IP rejection")
-        print(f"  {'exchange':14} found typed waived")
+        print(f"  {'exchange':22} found typed waived")
         for exchange in sorted(found):
             typed = found[exchange] - waived[exchange]
-            print(f"  {exchange:14} {found[exchange]:5} {typed:5} {waived[exchange]:6}")
+            print(f"  {exchange:22} {found[exchange]:5} {typed:5} {waived[exchange]:6}")
         total_waived = sum(waived.values())
-        print(f"  {'total':14} {len(ENTRIES):5} {len(ENTRIES) - total_waived:5} {total_waived:6}")
+        print(f"  {'total':22} {len(ENTRIES):5} {len(ENTRIES) - total_waived:5} {total_waived:6}")
         if stale:
             print(f"  waivers this ccxt does not need: {', '.join(stale)}")
 
