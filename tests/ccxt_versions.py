@@ -43,6 +43,7 @@ ADDED_AFTER_OLDEST = frozenset(
         "foxbit",
         "gateeu",
         "grvt",
+        "nado",
         "pacifica",
         "polymarket",
         "toobit",

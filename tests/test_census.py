@@ -29,6 +29,7 @@ import pytest
 import census
 import ipwhitelist
 import replay
+from ccxt_versions import needs_ccxt
 from census import WAIVERS, lineage, waiver_of
 from ipwhitelist._core.lineage import lineage_of_id
 
@@ -122,6 +123,14 @@ class TestScanner:
         assert waiver_of(found[0]) is None
         _plain, wrapped = replay.sync(case_of(found[0]))
         assert not isinstance(wrapped, ipwhitelist.IPRejection)
+
+    @needs_ccxt("RestrictedLocation")
+    def test_restricted_location_is_selected_whatever_its_text(self):
+        """An entry ccxt maps to RestrictedLocation counts even when neither key nor comment says why."""
+        by_key = {(e.exchange, e.key): e for e in ENTRIES}
+
+        assert not census.names_ip(by_key["nado", "1002"].text)
+        assert "RestrictedLocation" == by_key["nado", "1002"].ccxt_class
 
     def test_every_entry_of_every_exchange_has_its_line(self):
         """The scanner finds the source line of every exceptions entry, not only selected ones."""
