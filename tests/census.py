@@ -11,7 +11,8 @@ found in the module's syntax tree (the ``exceptions`` dict literal of
 is read with the tokenizer, so a ``#`` inside a string is not a comment.
 
 An entry is selected when its key or its comment names an IP rejection (see
-`names_ip`). What happens to a selected entry is decided elsewhere: a rule
+`names_ip`), or when ccxt maps it to ``RestrictedLocation`` (ccxt's own word
+for a refusal by place, 4.4.98 and later), whatever its text. What happens to a selected entry is decided elsewhere: a rule
 types it, or ``tests/data/census_waivers.toml`` says why it is not one
 (`waiver_of`); `code_and_text` gives the code and the exchange's words to send
 for it, in REST (``tests/test_census.py``) and websocket
@@ -191,6 +192,15 @@ def entries_of(cls: type, exchange: str, *, pro: bool = False) -> list[Entry]:
     return found
 
 
+#: The ccxt class that says an entry is a refusal by place, whatever its text.
+RESTRICTED_LOCATION = "RestrictedLocation"
+
+
+def selected_entry(entry: Entry) -> bool:
+    """Whether the census counts *entry*: it names an IP rejection, or ccxt calls it one by place."""
+    return entry.ccxt_class == RESTRICTED_LOCATION or names_ip(entry.text)
+
+
 def census(*, pro: bool = False) -> list[Entry]:
     """
     The selected entries of every exchange in the installed ccxt.
@@ -204,7 +214,7 @@ def census(*, pro: bool = False) -> list[Entry]:
     if not pro:
         for exchange in ccxt.exchanges:
             entries = entries_of(getattr(ccxt, exchange), exchange)
-            selected.extend(e for e in entries if names_ip(e.text))
+            selected.extend(e for e in entries if selected_entry(e))
         return selected
     import ccxt.pro
 
@@ -214,7 +224,7 @@ def census(*, pro: bool = False) -> list[Entry]:
         }
         entries = entries_of(getattr(ccxt.pro, exchange), exchange, pro=True)
         selected.extend(
-            e for e in entries if (e.path, e.key, e.ccxt_class) not in rest and names_ip(e.text)
+            e for e in entries if (e.path, e.key, e.ccxt_class) not in rest and selected_entry(e)
         )
     return selected
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import ccxt
 
 import ipwhitelist
+from ccxt_versions import ccxt_releases
 from ipwhitelist._client.sdk import adapters
 from ipwhitelist._core.lineage import lineage_of_id
 from ipwhitelist._exchanges import all_limits, all_restrictions
@@ -76,6 +77,15 @@ def link_label(url: str) -> str:
     if parts.fragment:
         return f"{host}#{parts.fragment}"
     return f"{host}/{path[-1]}" if path else host
+
+
+def ids_cell(ids: list[str]) -> str:
+    """The ccxt ids of a row, each with the admitted ccxt releases that lack it."""
+    cells = []
+    for i in ids:
+        note = ccxt_releases(i)
+        cells.append(f"`{i}` ({note})" if note else f"`{i}`")
+    return ", ".join(cells)
 
 
 def covered_ids(exchange: str) -> list[str]:
@@ -176,7 +186,7 @@ def exchanges_section() -> str:
         ids = sorted({i for exchange in exchanges for i in covered_ids(exchange)} or {name})
         audit = all_restrictions().get(name)
         out.append(
-            f"| {title} | {', '.join(f'`{i}`' for i in ids)} "
+            f"| {title} | {ids_cell(ids)} "
             f"| {_yes_no(limits.ip_whitelist if limits else None)} "
             f"| {limits.max_entries if limits and limits.max_entries else chr(0x2013)} "
             f"| {_yes_no(limits.cidr if limits else None)} "

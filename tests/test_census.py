@@ -29,6 +29,7 @@ import pytest
 import census
 import ipwhitelist
 import replay
+from ccxt_versions import needs_ccxt
 from census import WAIVERS, lineage, waiver_of
 from ipwhitelist._core.lineage import lineage_of_id
 
@@ -123,6 +124,14 @@ class TestScanner:
         _plain, wrapped = replay.sync(case_of(found[0]))
         assert not isinstance(wrapped, ipwhitelist.IPRejection)
 
+    @needs_ccxt("RestrictedLocation")
+    def test_restricted_location_is_selected_whatever_its_text(self):
+        """An entry ccxt maps to RestrictedLocation counts even when neither key nor comment says why."""
+        by_key = {(e.exchange, e.key): e for e in ENTRIES}
+
+        assert not census.names_ip(by_key["nado", "1002"].text)
+        assert "RestrictedLocation" == by_key["nado", "1002"].ccxt_class
+
     def test_every_entry_of_every_exchange_has_its_line(self):
         """The scanner finds the source line of every exceptions entry, not only selected ones."""
         missing = [
@@ -196,12 +205,12 @@ def test_report(capsys):
     ]
     with capsys.disabled():
         print(f"\nccxt {ccxt.__version__} census: {len(ENTRIES)} entries name an IP rejection")
-        print(f"  {'exchange':14} found typed waived")
+        print(f"  {'exchange':22} found typed waived")
         for exchange in sorted(found):
             typed = found[exchange] - waived[exchange]
-            print(f"  {exchange:14} {found[exchange]:5} {typed:5} {waived[exchange]:6}")
+            print(f"  {exchange:22} {found[exchange]:5} {typed:5} {waived[exchange]:6}")
         total_waived = sum(waived.values())
-        print(f"  {'total':14} {len(ENTRIES):5} {len(ENTRIES) - total_waived:5} {total_waived:6}")
+        print(f"  {'total':22} {len(ENTRIES):5} {len(ENTRIES) - total_waived:5} {total_waived:6}")
         if stale:
             print(f"  waivers this ccxt does not need: {', '.join(stale)}")
 
