@@ -475,6 +475,106 @@ def bench_egress(repeat: int) -> list[dict[str, Any]]:
     ]
 
 
+FRESH_PROCESS_LOOKUP = """
+import sys, time
+import httpx, ipwhitelist
+start = time.perf_counter()
+report = ipwhitelist.detect_egress(providers=[sys.argv[1]])
+assert report.ips, report.errors
+print((time.perf_counter() - start) * 1000)
+"""
+
+
+def bench_egress_setup(rounds: int) -> list[dict[str, Any]]:
+    """
+    What a lookup costs beyond the provider's own answer (issue 20).
+
+    One provider that answers after 50 ms, over loopback HTTP. The floor is a
+    bare ``http.client`` GET of it on a new connection; beside it, in the same
+    rounds: a warm detector (``ttl=0``, so every call looks up) and a one-shot
+    ``detect_egress()`` (a new detector and client each time). Separately, the
+    first lookup of a fresh process, which builds the TLS context once.
+    """
+    import http.client  # noqa: PLC0415 - lazy: only this benchmark uses it
+
+    def slow(_request: Any) -> Reply:
+        time.sleep(0.05)
+        return Reply(body="9.9.9.9")  # a global address: detect_egress() refuses others
+
+    with FakeServer(default=slow) as server:
+        url = f"{server.url}/ip"
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+
+        def bare() -> None:
+            connection = http.client.HTTPConnection(host, int(port), timeout=5)
+            try:
+                connection.request("GET", "/ip")
+                assert connection.getresponse().read() == b"9.9.9.9"
+            finally:
+                connection.close()
+
+        warm_detector = ipwhitelist.EgressDetector([url], ttl=0)
+
+        def warm() -> None:
+            assert warm_detector.detect().ips
+
+        def one_shot() -> None:
+            assert ipwhitelist.detect_egress(providers=[url]).ips
+
+        def timed(fn: Any) -> float:
+            start = time.perf_counter()
+            fn()
+            return (time.perf_counter() - start) * 1000
+
+        sides = (bare, warm, one_shot)
+        for fn in sides:
+            fn()
+        samples: list[list[float]] = [[], [], []]
+        for i in range(rounds):
+            for k in (0, 1, 2) if i % 2 == 0 else (2, 1, 0):
+                samples[k].append(timed(sides[k]))
+        fresh = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", FRESH_PROCESS_LOOKUP, url],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
+            for _ in range(3)
+        ]
+    floor, warm_ms, one_shot_ms = (statistics.median(s) for s in samples)
+    # Per-round differences: the noise of one round hits all three sides.
+    warm_added = statistics.median(w - b for w, b in zip(samples[1], samples[0], strict=True))
+    shot_added = statistics.median(o - b for o, b in zip(samples[2], samples[0], strict=True))
+    return [
+        {
+            "name": "egress warm detector lookup minus bare GET of the provider",
+            "unit": "ms",
+            "target_max": 3.0,
+            "value": warm_added,
+            "bare_ms": floor,
+            "lookup_ms": warm_ms,
+        },
+        {
+            "name": "egress one-shot detect_egress() minus bare GET of the provider",
+            "unit": "ms",
+            "target_max": 10.0,
+            "value": shot_added,
+            "bare_ms": floor,
+            "lookup_ms": one_shot_ms,
+        },
+        {
+            "name": "egress first lookup in a fresh process minus bare GET",
+            "unit": "ms",
+            "target_max": None,
+            "value": statistics.median(fresh) - floor,
+            "lookup_ms": statistics.median(fresh),
+        },
+    ]
+
+
 class HangingEndpoint:
     """A loopback TCP server that accepts connections and never answers."""
 
@@ -904,6 +1004,7 @@ def main() -> int:
     rows.extend(bench_classification(repeat, n * 10))
     rows.append(bench_import(imports))
     rows.extend(bench_egress(repeat))
+    rows.extend(bench_egress_setup(rounds // 2))
     rows.extend(bench_notify(rounds, n))
     rows.append(bench_burst(1000))
     rows.append(bench_threads(64))
