@@ -495,7 +495,7 @@ def bench_egress_setup(rounds: int) -> list[dict[str, Any]]:
     ``detect_egress()`` (a new detector and client each time). Separately, the
     first lookup of a fresh process, which builds the TLS context once.
     """
-    import http.client  # noqa: PLC0415 - lazy: only this benchmark uses it
+    import http.client
 
     def slow(_request: Any) -> Reply:
         time.sleep(0.05)
