@@ -20,9 +20,11 @@ from ipwhitelist import Diagnosis, Hint
 from ipwhitelist._core.redact import (
     REDACTED,
     escape_controls,
+    known_secrets,
     redact,
     redact_patterns,
     redact_url,
+    scrub,
     strip_query,
 )
 from strategies import (
@@ -79,6 +81,34 @@ NAMES = [
     "signature", "Signature", "X-Auth", "TAPI-MAC", "APToken", "publicKey", "request-api",
 ]  # fmt: skip
 VALUE = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zv"
+
+
+class TestCleanMemo:
+    """scrub() remembers texts it found clean; the memo never lets a credential through."""
+
+    @given(mine=secrets, theirs=secrets, before=_around, after=_around)
+    def test_text_clean_for_one_client_is_scrubbed_for_another(self, mine, theirs, before, after):
+        """A text that holds nothing of client A's is still scrubbed of client B's credential."""
+        assume(theirs not in mine and mine not in theirs)
+        text = before + theirs + after
+        with known_secrets([mine]):
+            scrub(text, 10_000)
+            again = scrub(text, 10_000)
+        with known_secrets([theirs]):
+            out = scrub(text, 10_000)
+
+        assert theirs not in out
+        assert redact(text, [mine]) == again
+
+    @given(secret=secrets, before=_around, after=_around)
+    def test_repeated_text_is_scrubbed_each_time(self, secret, before, after):
+        """The second, memoised scrub of a text gives what the first one gave."""
+        with known_secrets([secret]):
+            first = scrub(before + secret + after, 10_000)
+            second = scrub(before + secret + after, 10_000)
+
+        assert first == second
+        assert secret not in second
 
 
 class TestPatterns:

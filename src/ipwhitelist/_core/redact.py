@@ -335,11 +335,10 @@ def scrub(text: str, cap: int) -> str:
     is cut to *cap* characters, ending with an ellipsis when cut.
     """
     try:
-        text = remove_needles(text[:MAX_INPUT], _scope.get())
-        # The same lines recur in every rejection of a bot that lost its
-        # whitelist: their pattern pass is cached (keyed by text from which
-        # the known credentials are already gone).
-        text = _common_patterns(text) if len(text) <= _CACHED else redact_patterns(text)
+        needles = _scope.get()
+        key = (text, needles)
+        if key not in _clean:
+            text = _scrubbed(key)
     except Exception:
         # A bug here must neither leak the text nor turn a rejection into a crash.
         logger.exception("ipwhitelist: redaction failed; the text is withheld")
@@ -347,7 +346,29 @@ def scrub(text: str, cap: int) -> str:
     return text if len(text) <= cap else text[: cap - 1] + "…"
 
 
+def _scrubbed(key: tuple[str, tuple[str, ...]]) -> str:
+    text, needles = key
+    scrubbed = remove_needles(text[:MAX_INPUT], needles)
+    # The same lines recur in every rejection of a bot that lost its
+    # whitelist: their pattern pass is cached (keyed by text from which
+    # the known credentials are already gone).
+    scrubbed = _common_patterns(scrubbed) if len(scrubbed) <= _CACHED else redact_patterns(scrubbed)
+    if scrubbed == text and len(text) <= _CACHED:
+        # Remembered only when nothing was removed: the memo never holds a
+        # credential that a text carried, only texts found clean (the
+        # remediation steps, the exchange's usual message) and the needles,
+        # which the needle cache and the caller's scope hold anyway.
+        if len(_clean) >= _CLEAN_MAX:
+            _clean.clear()
+        _clean[key] = None
+    return scrubbed
+
+
 _CACHED = 1024
+_CLEAN_MAX = 1024
+#: (text, needles) found clean: scrubbing them again would change nothing. Each
+#: rejection rebuilds a dozen such lines; a memo hit skips the needle search.
+_clean: dict[tuple[str, tuple[str, ...]], None] = {}
 
 
 @functools.lru_cache(maxsize=1024)
