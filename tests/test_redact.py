@@ -110,6 +110,23 @@ class TestCleanMemo:
         assert first == second
         assert secret not in second
 
+    @given(secret=secrets, before=_around, after=_around)
+    def test_repeated_lines_are_scrubbed_each_time(self, secret, before, after):
+        """The same tuple of diagnosis lines, once clean and once holding a credential."""
+        lines = ("Check this host's egress IP.", before + secret + after)
+        with known_secrets(["unrelated-" + secret[::-1] + "-x"]):
+            Diagnosis(exchange="binance", kind="ip_banned", confidence="confirmed", evidence=lines)
+        with known_secrets([secret]):
+            first = Diagnosis(
+                exchange="b", kind="ip_banned", confidence="confirmed", evidence=lines
+            )
+            second = Diagnosis(
+                exchange="b", kind="ip_banned", confidence="confirmed", evidence=lines
+            )
+
+        assert first.evidence == second.evidence
+        assert not any(secret in line for line in second.evidence)
+
 
 class TestPatterns:
     @pytest.mark.parametrize("name", NAMES)

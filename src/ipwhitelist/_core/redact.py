@@ -42,6 +42,7 @@ __all__ = [
     "remove_needles",
     "remove_values",
     "scrub",
+    "scrub_lines",
     "strip_query",
     "url_secrets",
     "without_query",
@@ -364,8 +365,32 @@ def _scrubbed(key: tuple[str, tuple[str, ...]]) -> str:
     return scrubbed
 
 
+def scrub_lines(lines: tuple[str, ...], cap: int) -> tuple[str, ...] | None:
+    """
+    *lines* scrubbed as `scrub` does each, when all of them are clean; else ``None``.
+
+    The same tuple of library-made lines (a rejection's remediation steps)
+    recurs in every rejection: one memo lookup stands for a dozen.
+    """
+    key = (lines, _scope.get())
+    found = _clean_lines.get(key)
+    if found is not None:
+        return found
+    if not all(type(line) is str and len(line) <= cap for line in lines):
+        return None
+    scrubbed = tuple(scrub(line, cap) for line in lines)
+    if scrubbed != lines:
+        return None
+    if len(_clean_lines) >= _CLEAN_MAX:
+        _clean_lines.clear()
+    _clean_lines[key] = scrubbed
+    return scrubbed
+
+
 _CACHED = 1024
 _CLEAN_MAX = 1024
+#: Tuples of lines `scrub_lines` found clean, keyed with the needles.
+_clean_lines: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
 #: (text, needles) found clean: scrubbing them again would change nothing. Each
 #: rejection rebuilds a dozen such lines; a memo hit skips the needle search.
 _clean: dict[tuple[str, tuple[str, ...]], None] = {}
