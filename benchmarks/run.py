@@ -238,11 +238,15 @@ def bench_success_async(rounds: int, n: int, url: str | None = None) -> dict[str
         )
         return ipwhitelist.wrap(client, egress=False) if wrapped else client
 
+    # The canned session does no I/O: its calls are timed in this thread's CPU
+    # time (see `per_call_cpu_ns`); through aiohttp, the wall clock.
+    clock = time.thread_time_ns if url is None else time.perf_counter_ns
+
     async def batch(client: Any) -> float:
-        start = time.perf_counter_ns()
+        start = clock()
         for _ in range(n):
             await client.private_get_account()
-        return (time.perf_counter_ns() - start) / n
+        return (clock() - start) / n
 
     async def main() -> dict[str, float]:
         # One long-running loop, as in a bot.
@@ -269,6 +273,17 @@ def bench_success_async(rounds: int, n: int, url: str | None = None) -> dict[str
     return {"name": name, "target": 1.02, **result}
 
 
+def bench_success_async_runs(runs: int, rounds: int, n: int) -> dict[str, Any]:
+    """`bench_success_async` through the canned session *runs* times: the worst run counts."""
+    results = [bench_success_async(rounds, n) for _ in range(runs)]
+    worst = max(results, key=lambda r: r["ratio"])
+    return {
+        **worst,
+        "name": f"success path, async, canned session, worst of {runs} runs (wrapped / unwrapped)",
+        "runs": [r["ratio"] for r in results],
+    }
+
+
 def bench_error(
     rounds: int,
     n: int,
@@ -282,11 +297,13 @@ def bench_error(
     """An error path, wrapped / unwrapped; *caught* is what the wrapped client raises."""
     wrapped = sync_client(status, body, wrapped=True, egress=egress)
     plain = sync_client(status, body, wrapped=False)
+    # CPU time: the canned adapter does no I/O (see `per_call_cpu_ns`).
     result = side_by_side(
         catching(wrapped.private_get_account, caught),
         catching(plain.private_get_account, ccxt.BaseError),
         rounds=rounds,
         n=n,
+        clock=per_call_cpu_ns,
     )
     return {"name": f"{name} (wrapped / unwrapped)", "target": 1.5, **result}
 
@@ -977,7 +994,7 @@ def main() -> int:
     # First, so that the peak RSS of the other sections does not hide its own.
     memory = bench_memory(rejections)
     rows.append(bench_success_sync(rounds, n))
-    rows.append(bench_success_async(rounds, n))
+    rows.append(bench_success_async_runs(5, rounds, n))
     rows.extend(bench_sdk_success(rounds * 2, n))
     with FakeServer(default=lambda r: Reply.json(json.loads(ACCOUNT))) as exchange:
         rows.append(bench_success_async(rounds, n // 3, exchange.url))
