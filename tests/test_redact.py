@@ -17,6 +17,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ipwhitelist import Diagnosis, Hint
+from ipwhitelist._core import redact as _redact
 from ipwhitelist._core.redact import (
     REDACTED,
     escape_controls,
@@ -126,6 +127,29 @@ class TestCleanMemo:
 
         assert first.evidence == second.evidence
         assert not any(secret in line for line in second.evidence)
+
+    def test_long_and_non_text_lines_are_still_converted(self):
+        """Lines the memo does not take (too long, not text) are capped and made text as before."""
+        diagnosis = Diagnosis(
+            exchange="b", kind="ip_banned", confidence="confirmed", evidence=("x" * 600, 5)
+        )
+
+        assert (512, "…", "5") == (
+            len(diagnosis.evidence[0]),
+            diagnosis.evidence[0][-1],
+            diagnosis.evidence[1],
+        )
+
+    def test_memo_is_bounded(self, monkeypatch):
+        """However many distinct clean texts a process sees, the memo keeps a bounded number."""
+        monkeypatch.setattr(_redact, "_CLEAN_MAX", 3)
+        for n in range(10):
+            Diagnosis(
+                exchange="b", kind="ip_banned", confidence="confirmed", evidence=(f"line {n}",)
+            )
+
+        assert len(_redact._clean) <= 3
+        assert len(_redact._clean_lines) <= 3
 
 
 class TestPatterns:
