@@ -92,8 +92,10 @@ compat: .venv-ccxt-oldest/.installed .venv-ccxt-newest/.installed
 	printf '== compat summary:%b\n' "$$summary"; \
 	test -z "$$failed" || { echo "compat: failed on ccxt$$failed"; exit 1; }
 
+# Measures, then rewrites docs/explanation/performance.md from the figures.
 bench: $(STAMP)
 	IPWHITELIST_EGRESS=off $(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/page.py
 
 clean:
 	rm -rf $(VENV) $(FT_VENV) $(SDK_VENV) .venv-ccxt-oldest .venv-ccxt-newest site .pytest_cache .mypy_cache .ruff_cache .coverage

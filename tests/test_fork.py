@@ -219,3 +219,19 @@ def test_child_draws_its_own_jitter():
 
     assert "ok" == outcome
     assert _monitor._JITTER.random() != drawn_in_child
+
+
+def test_child_builds_its_own_tls_context():
+    """The egress lookups' shared TLS context is the parent's alone: a child builds its own."""
+    from ipwhitelist._egress import tls
+
+    parents = tls.tls_context()
+
+    def child() -> bool:
+        own = tls.tls_context()
+        return own is not parents and own is tls.tls_context()
+
+    outcome = fork_and_wait(child)
+
+    assert "ok" == outcome
+    assert parents is tls.tls_context()

@@ -663,7 +663,7 @@ INJECTIONS: dict[str, tuple[dict[str, Any], list[tuple[Any, str, Any]], str | No
     "whitelist": ({"whitelist": _RaisingWhitelist()}, [], "-2015"),
     "egress-cache": ({"egress": _RaisingCache(NOWHERE)}, [], "-2015"),
     "egress-lookup": ({"egress": _RaisingLookup(NOWHERE)}, [], "-2015"),
-    "reading-the-client": ({}, [(_mapping, "credentials_of", _boom)], "-2015"),
+    "reading-the-client": ({}, [(_mapping, "route_of", _boom)], "-2015"),
     "redaction": ({}, [(_redact, "redact_patterns", _redaction_bug)], _redact.REDACTED),
 }
 
@@ -671,6 +671,8 @@ INJECTIONS: dict[str, tuple[dict[str, Any], list[tuple[Any, str, Any]], str | No
 def _injected(monkeypatch: pytest.MonkeyPatch, name: str) -> tuple[dict[str, Any], str | None]:
     options, patches, code = INJECTIONS[name]
     _redact._common_patterns.cache_clear()  # a cached line would not meet the injected bug
+    _redact._clean.clear()
+    _redact._clean_lines.clear()
     for target, attribute, replacement in patches:
         monkeypatch.setattr(target, attribute, replacement)
     return {"egress": False, **options}, code

@@ -6,6 +6,7 @@ import pytest
 
 import ipwhitelist
 from helpers import CannedAdapter, body_of, canned, mount
+from ipwhitelist._client import introspect as _introspect
 from ipwhitelist._client import mapping as _mapping
 from ipwhitelist._testing.fake import FakeServer, Reply
 
@@ -105,7 +106,7 @@ def test_proxy_of(name, expected):
     client = Client()
     setattr(client, name, expected)
 
-    assert expected == _mapping.proxy_of(client)
+    assert expected == _introspect.proxy_of(client)
 
 
 def test_proxy_of_proxies_dict():
@@ -114,7 +115,7 @@ def test_proxy_of_proxies_dict():
     class Client:
         proxies = {"https": "http://legacy:3128"}  # noqa: RUF012
 
-    assert "http://legacy:3128" == _mapping.proxy_of(Client())
+    assert "http://legacy:3128" == _introspect.proxy_of(Client())
 
 
 class TestConfidence:
@@ -238,7 +239,7 @@ def test_egress_lookup_uses_the_clients_proxy_url():
         detector = ipwhitelist.EgressDetector(["http://echo.invalid/ip"], allow_private=True)
 
         report = detector.detect(
-            _mapping.proxy_of(client), url_prefix=_mapping.url_prefix_of(client)
+            _introspect.proxy_of(client), url_prefix=_introspect.url_prefix_of(client)
         )
 
     assert "198.51.100.201" == str(report.ipv4)

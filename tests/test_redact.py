@@ -17,12 +17,15 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ipwhitelist import Diagnosis, Hint
+from ipwhitelist._core import redact as _redact
 from ipwhitelist._core.redact import (
     REDACTED,
     escape_controls,
+    known_secrets,
     redact,
     redact_patterns,
     redact_url,
+    scrub,
     strip_query,
 )
 from strategies import (
@@ -79,6 +82,74 @@ NAMES = [
     "signature", "Signature", "X-Auth", "TAPI-MAC", "APToken", "publicKey", "request-api",
 ]  # fmt: skip
 VALUE = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zv"
+
+
+class TestCleanMemo:
+    """scrub() remembers texts it found clean; the memo never lets a credential through."""
+
+    @given(mine=secrets, theirs=secrets, before=_around, after=_around)
+    def test_text_clean_for_one_client_is_scrubbed_for_another(self, mine, theirs, before, after):
+        """A text that holds nothing of client A's is still scrubbed of client B's credential."""
+        assume(theirs not in mine and mine not in theirs)
+        text = before + theirs + after
+        with known_secrets([mine]):
+            scrub(text, 10_000)
+            again = scrub(text, 10_000)
+        with known_secrets([theirs]):
+            out = scrub(text, 10_000)
+
+        assert theirs not in out
+        assert redact(text, [mine]) == again
+
+    @given(secret=secrets, before=_around, after=_around)
+    def test_repeated_text_is_scrubbed_each_time(self, secret, before, after):
+        """The second, memoised scrub of a text gives what the first one gave."""
+        with known_secrets([secret]):
+            first = scrub(before + secret + after, 10_000)
+            second = scrub(before + secret + after, 10_000)
+
+        assert first == second
+        assert secret not in second
+
+    @given(secret=secrets, before=_around, after=_around)
+    def test_repeated_lines_are_scrubbed_each_time(self, secret, before, after):
+        """The same tuple of diagnosis lines, once clean and once holding a credential."""
+        lines = ("Check this host's egress IP.", before + secret + after)
+        with known_secrets(["unrelated-" + secret[::-1] + "-x"]):
+            Diagnosis(exchange="binance", kind="ip_banned", confidence="confirmed", evidence=lines)
+        with known_secrets([secret]):
+            first = Diagnosis(
+                exchange="b", kind="ip_banned", confidence="confirmed", evidence=lines
+            )
+            second = Diagnosis(
+                exchange="b", kind="ip_banned", confidence="confirmed", evidence=lines
+            )
+
+        assert first.evidence == second.evidence
+        assert not any(secret in line for line in second.evidence)
+
+    def test_long_and_non_text_lines_are_still_converted(self):
+        """Lines the memo does not take (too long, not text) are capped and made text as before."""
+        diagnosis = Diagnosis(
+            exchange="b", kind="ip_banned", confidence="confirmed", evidence=("x" * 600, 5)
+        )
+
+        assert (512, "…", "5") == (
+            len(diagnosis.evidence[0]),
+            diagnosis.evidence[0][-1],
+            diagnosis.evidence[1],
+        )
+
+    def test_memo_is_bounded(self, monkeypatch):
+        """However many distinct clean texts a process sees, the memo keeps a bounded number."""
+        monkeypatch.setattr(_redact, "_CLEAN_MAX", 3)
+        for n in range(10):
+            Diagnosis(
+                exchange="b", kind="ip_banned", confidence="confirmed", evidence=(f"line {n}",)
+            )
+
+        assert len(_redact._clean) <= 3
+        assert len(_redact._clean_lines) <= 3
 
 
 class TestPatterns:

@@ -11,7 +11,7 @@ from typing import Any
 
 from .._core.redact import url_secrets
 
-__all__ = ["credentials_of", "proxy_of", "url_prefix_of"]
+__all__ = ["credentials_of", "proxy_of", "route_of", "url_prefix_of"]
 
 # ccxt's proxy settings: the proxy a request goes through, in ccxt's order of
 # precedence, then the URL-prefix proxies (the target URL is appended).
@@ -34,12 +34,36 @@ def _texts(exchange: object, names: tuple[str, ...]) -> list[str]:
     return [value for value in found if isinstance(value, str) and value]
 
 
+def route_of(exchange: object) -> tuple[tuple[str, ...], str | None, str | None]:
+    """
+    `credentials_of`, `proxy_of` and `url_prefix_of` from one reading of the attributes.
+
+    Every rejection needs all three: reading each attribute once is a third
+    of the cost of asking the three functions.
+    """
+    proxies = _texts(exchange, _PROXIES)
+    prefixes = _texts(exchange, _PREFIXES)
+    table = getattr(exchange, "proxies", None)
+    urls = [*proxies, *prefixes]
+    if isinstance(table, dict):
+        urls += [u for u in table.values() if isinstance(u, str)]
+    credentials = (*_texts(exchange, _CREDENTIALS), *(s for url in urls for s in url_secrets(url)))
+    proxy = proxies[0] if proxies else _from_table(table)
+    return credentials, proxy, prefixes[0] if prefixes else None
+
+
+def _from_table(table: object) -> str | None:
+    """A requests-style ``proxies`` dict's proxy (ccxt's legacy setting), if any."""
+    if isinstance(table, dict):
+        value = table.get("https") or table.get("http")
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def credentials_of(exchange: object) -> tuple[str, ...]:
     """The credential values of a ccxt client, proxy passwords included (only searched for)."""
-    proxies = getattr(exchange, "proxies", None)
-    urls = [*_texts(exchange, _PROXIES + _PREFIXES)]
-    urls += [u for u in proxies.values() if isinstance(u, str)] if isinstance(proxies, dict) else []
-    return (*_texts(exchange, _CREDENTIALS), *(s for url in urls for s in url_secrets(url)))
+    return route_of(exchange)[0]
 
 
 def url_prefix_of(exchange: Any) -> str | None:
@@ -51,11 +75,4 @@ def url_prefix_of(exchange: Any) -> str | None:
 def proxy_of(exchange: Any) -> str | None:
     """The proxy URL a ccxt client sends requests through, if any."""
     found = _texts(exchange, _PROXIES)
-    if found:
-        return found[0]
-    proxies = getattr(exchange, "proxies", None)
-    if isinstance(proxies, dict):
-        value = proxies.get("https") or proxies.get("http")
-        if isinstance(value, str) and value:
-            return value
-    return None
+    return found[0] if found else _from_table(getattr(exchange, "proxies", None))

@@ -21,7 +21,7 @@ from .._egress import hints
 from .._exchanges import key_page
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 from . import watch
-from .introspect import credentials_of, proxy_of, url_prefix_of
+from .introspect import route_of
 
 if TYPE_CHECKING:
     from .._core.address import AddressFamily
@@ -201,12 +201,13 @@ def _pending(
     match: classify.Match, exc: BaseException | None, settings: Settings, exchange: object
 ) -> _Pending:
     options = getattr(exchange, "options", None)
+    secrets, proxy, url_prefix = route_of(exchange) if exchange is not None else ((), None, None)
     return _Pending(
         match=match,
         settings=settings,
-        secrets=credentials_of(exchange) if exchange is not None else (),
-        proxy=proxy_of(exchange) if exchange is not None else None,
-        url_prefix=url_prefix_of(exchange) if exchange is not None else None,
+        secrets=secrets,
+        proxy=proxy,
+        url_prefix=url_prefix,
         already_authenticated=bool(
             isinstance(options, dict) and options.get("hasAlreadyAuthenticatedSuccessfully")
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,6 +11,9 @@ if TYPE_CHECKING:
 __all__ = ["steps"]
 
 
+# Cached: a bot that lost its whitelist gets the same steps on every rejection,
+# and the same tuple lets the diagnosis skip re-scrubbing them (redact.scrub_lines).
+@functools.lru_cache(maxsize=256)
 def steps(
     kind: Kind,
     key_page: str,

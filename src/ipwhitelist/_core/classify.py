@@ -84,6 +84,7 @@ _MESSAGE_KEYS = (
 # One linear scan; each token costs a few bounded parse attempts.
 _TOKEN = re.compile(r"[\w.:%/-]+", re.ASCII)
 _LABEL = re.compile(r"[\w-]*", re.ASCII)
+_DIGIT = re.compile(r"\d")
 _IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}", re.ASCII)
 _ADDRESS_CHARS = re.compile(r"[0-9A-Fa-f:.]+", re.ASCII)
 # The longest address text: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255".
@@ -274,7 +275,12 @@ def find_ip(text: str) -> IPAddress | None:
     IPv4). So ``999.1.1.1``, ``x1.2.3.4``, ``1.2.3.4:443``, ``10.0.0.0/8`` and a
     URL's host name no address.
     """
-    for found in _TOKEN.finditer(text[:MAX_SCAN]):
+    text = text[:MAX_SCAN]
+    # The test below, on the whole text: most messages ("Invalid API-key, IP, or
+    # permissions for action.") hold no token worth splitting out.
+    if text.count(":") < 2 and _DIGIT.search(text) is None:  # noqa: PLR2004
+        return None
+    for found in _TOKEN.finditer(text):
         token = found.group(0)
         # Words and numbers are most tokens: an address has a dot or a colon,
         # and a digit or (IPv6) two colons.

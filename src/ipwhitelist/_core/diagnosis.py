@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 
 from .address import parse_ip
-from .redact import escape_controls, human_lines, scrub, without_query
+from .redact import escape_controls, human_lines, scrub, scrub_lines, without_query
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -113,6 +113,10 @@ def _to_endpoint(value: object) -> str | None:
 
 
 def _to_items(values: Iterable[object]) -> tuple[str, ...]:
+    if type(values) is tuple and len(values) <= MAX_ITEMS:
+        clean = scrub_lines(values, CAPS["item"])
+        if clean is not None:
+            return clean
     return tuple(_to_line(v) for v in islice(values, MAX_ITEMS))
 
 

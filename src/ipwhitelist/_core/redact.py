@@ -42,6 +42,7 @@ __all__ = [
     "remove_needles",
     "remove_values",
     "scrub",
+    "scrub_lines",
     "strip_query",
     "url_secrets",
     "without_query",
@@ -335,11 +336,10 @@ def scrub(text: str, cap: int) -> str:
     is cut to *cap* characters, ending with an ellipsis when cut.
     """
     try:
-        text = remove_needles(text[:MAX_INPUT], _scope.get())
-        # The same lines recur in every rejection of a bot that lost its
-        # whitelist: their pattern pass is cached (keyed by text from which
-        # the known credentials are already gone).
-        text = _common_patterns(text) if len(text) <= _CACHED else redact_patterns(text)
+        needles = _scope.get()
+        key = (text, needles)
+        if key not in _clean:
+            text = _scrubbed(key)
     except Exception:
         # A bug here must neither leak the text nor turn a rejection into a crash.
         logger.exception("ipwhitelist: redaction failed; the text is withheld")
@@ -347,7 +347,53 @@ def scrub(text: str, cap: int) -> str:
     return text if len(text) <= cap else text[: cap - 1] + "…"
 
 
+def _scrubbed(key: tuple[str, tuple[str, ...]]) -> str:
+    text, needles = key
+    scrubbed = remove_needles(text[:MAX_INPUT], needles)
+    # The same lines recur in every rejection of a bot that lost its
+    # whitelist: their pattern pass is cached (keyed by text from which
+    # the known credentials are already gone).
+    scrubbed = _common_patterns(scrubbed) if len(scrubbed) <= _CACHED else redact_patterns(scrubbed)
+    if scrubbed == text and len(text) <= _CACHED:
+        # Remembered only when nothing was removed: the memo never holds a
+        # credential that a text carried, only texts found clean (the
+        # remediation steps, the exchange's usual message) and the needles,
+        # which the needle cache and the caller's scope hold anyway.
+        if len(_clean) >= _CLEAN_MAX:
+            _clean.clear()
+        _clean[key] = None
+    return scrubbed
+
+
+def scrub_lines(lines: tuple[str, ...], cap: int) -> tuple[str, ...] | None:
+    """
+    *lines* scrubbed as `scrub` does each, when all of them are clean; else ``None``.
+
+    The same tuple of library-made lines (a rejection's remediation steps)
+    recurs in every rejection: one memo lookup stands for a dozen.
+    """
+    key = (lines, _scope.get())
+    found = _clean_lines.get(key)
+    if found is not None:
+        return found
+    if not all(type(line) is str and len(line) <= cap for line in lines):
+        return None
+    scrubbed = tuple(scrub(line, cap) for line in lines)
+    if scrubbed != lines:
+        return None
+    if len(_clean_lines) >= _CLEAN_MAX:
+        _clean_lines.clear()
+    _clean_lines[key] = scrubbed
+    return scrubbed
+
+
 _CACHED = 1024
+_CLEAN_MAX = 1024
+#: Tuples of lines `scrub_lines` found clean, keyed with the needles.
+_clean_lines: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
+#: (text, needles) found clean: scrubbing them again would change nothing. Each
+#: rejection rebuilds a dozen such lines; a memo hit skips the needle search.
+_clean: dict[tuple[str, tuple[str, ...]], None] = {}
 
 
 @functools.lru_cache(maxsize=1024)
