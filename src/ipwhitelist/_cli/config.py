@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import ccxt
 
 from .._client.urls import point_at
 from .._core import toml
+from .._core.ccxt_ids import exchange_ids
 from .._ops.notify import ENV_VAR, split_urls
 from .._whitelist.registry import Registry, RegistryError
 
@@ -89,6 +89,8 @@ class Target:
 
     def client(self, *, timeout: float) -> Any:
         """A real, sync ccxt client for this target."""
+        import ccxt  # noqa: PLC0415 - lazy: only the commands that call an exchange load ccxt
+
         cls = getattr(ccxt, self.exchange)
         config: dict[str, Any] = {
             k: self.settings[k]
@@ -126,7 +128,7 @@ def from_environment(exchange: str, environ: Mapping[str, str]) -> dict[str, str
 def exchanges_in_environment(environ: Mapping[str, str]) -> list[str]:
     """Ccxt ids with an API key in the environment, sorted."""
     found = set()
-    for exchange in ccxt.exchanges:
+    for exchange in exchange_ids():
         prefix = _env_name(exchange) + "_"
         if any(environ.get(prefix + s) for s in _CREDENTIAL_ENV["apiKey"]):
             found.add(exchange)
@@ -201,8 +203,10 @@ def _check_exchanges(file: Path, exchanges: object) -> dict[str, dict[str, Any]]
     if not isinstance(exchanges, dict):
         raise ConfigError(f"{file}: 'exchanges' must be tables such as [exchanges.binance]")
     for exchange, body in exchanges.items():
-        if exchange not in ccxt.exchanges:
-            raise ConfigError(f"{file}: [exchanges.{exchange}] is not a ccxt exchange id")
+        if exchange not in exchange_ids():
+            near = difflib.get_close_matches(exchange, exchange_ids(), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ConfigError(f"{file}: [exchanges.{exchange}] is not a ccxt exchange id{hint}")
         if not isinstance(body, dict):
             raise ConfigError(f"{file}: [exchanges.{exchange}] must be a table")
         extra = set(body) - _CONFIG_FIELDS
@@ -224,8 +228,8 @@ def targets(exchanges: tuple[str, ...], config: Config, environ: Mapping[str, st
         ConfigError: An unknown exchange id, or nothing configured at all.
     """
     for exchange in exchanges:
-        if exchange not in ccxt.exchanges:
-            near = difflib.get_close_matches(exchange, ccxt.exchanges, n=1)
+        if exchange not in exchange_ids():
+            near = difflib.get_close_matches(exchange, exchange_ids(), n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ConfigError(f"unknown exchange {exchange!r} (not a ccxt id){hint}")
     names = list(exchanges) or sorted({*config.exchanges, *exchanges_in_environment(environ)})

@@ -10,12 +10,6 @@ import click
 
 from .._client.sdk.texts import shapes
 from .._core.redact import url_secrets
-from .._keys.audit import AuditUnsupported
-from .._keys.audit import audit as run_audit
-from .._keys.check import check as run_check
-from .._keys.migrate import MigrationError
-from .._keys.migrate import migrate as run_migrate
-from .._ops.notify import NotifyHook
 from .common import (
     CONFIG,
     EXIT_OK,
@@ -34,6 +28,7 @@ from .common import (
     fail,
     one_target,
     outcomes,
+    proxy_url,
     registry_entry,
 )
 from .config import notify_urls, targets
@@ -64,6 +59,9 @@ def audit(
     no_color: bool,
 ) -> None:
     """Read a key's real restrictions from the exchange (read-only) and judge them."""
+    from .._keys.audit import AuditUnsupported  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
+    from .._keys.audit import audit as run_audit  # noqa: PLC0415 - lazy: as above
+
     cfg, reg = context(config, registry)
     target = one_target(exchange, cfg)
     out = Out(as_json=as_json, no_color=no_color, secrets=target.secrets)
@@ -113,8 +111,11 @@ def check(
     probe: exit 0 ready, 1 not (IP refused, key unrestricted, not documented),
     3 the exchange could not be reached.
     """
+    from .._keys.check import check as run_check  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
+
     if quiet:
         LOG.setLevel(logging.CRITICAL + 1)
+    proxy_url(proxy)
     cfg, reg = context(config, registry)
     target = one_target(exchange, cfg)
     out = Out(
@@ -172,13 +173,18 @@ def migrate(
     registry file, so an interrupted migration resumes where it stopped.
     Exits 0 when the migration is complete, 1 while it waits for a step.
     """
+    from .._keys.migrate import MigrationError  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
+    from .._keys.migrate import migrate as run_migrate  # noqa: PLC0415 - lazy: as above
+
     cfg, reg = context(config, registry)
     if reg is None:
         fail("migrate needs the registry file (--registry or IPWHITELIST_REGISTRY)")
     target = one_target(exchange, cfg)
     out = Out(as_json=as_json, no_color=no_color, secrets=target.secrets)
     client = target.client(timeout=timeout)
-    with outcomes(out, "migrate", exchange, MigrationError):
+    from .._whitelist.registry import RegistryError  # noqa: PLC0415 - lazy: as above
+
+    with outcomes(out, "migrate", exchange, MigrationError, RegistryError):
         status = run_migrate(
             client,
             reg,
@@ -224,6 +230,8 @@ def doctor(
     With --notify, send a test notification instead, so you know the
     channel works before an outage needs it.
     """
+    from .._keys.check import check as run_check  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
+
     cfg, reg = context(config, registry)
     if notify:
         _test_notification(cfg, as_json=as_json, no_color=no_color)
@@ -279,6 +287,8 @@ def _test_notification(cfg: Config, *, as_json: bool, no_color: bool) -> NoRetur
     out = Out(
         as_json=as_json, no_color=no_color, secrets=[*urls, *(u.partition("://")[2] for u in urls)]
     )
+    from .._ops.notify import NotifyHook  # noqa: PLC0415 - lazy: notifications load for --notify only
+
     try:
         hook = NotifyHook(urls)
     except (ImportError, ValueError) as exc:

@@ -13,9 +13,8 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
-import ccxt
-
 from .._core.address import parse_network
+from .._core.ccxt_ids import exchange_ids
 from .._exchanges import limits_for
 from .fingerprint import FINGERPRINT
 from .model import ENVIRONMENTS, MIGRATION_STEPS, KeyEntry, Migration, RegistryError, entry_text
@@ -140,8 +139,8 @@ class Validator:
         for exchange, keys in data.items():
             if exchange in _SETTINGS:
                 continue
-            if exchange not in ccxt.exchanges:
-                near = difflib.get_close_matches(exchange, ccxt.exchanges, n=1)
+            if exchange not in exchange_ids():
+                near = difflib.get_close_matches(exchange, exchange_ids(), n=1)
                 hint = f"; did you mean {near[0]!r}?" if near else ""
                 raise self.fail(f"unknown exchange {exchange!r} (not a ccxt id){hint}", exchange)
             if not isinstance(keys, dict) or not keys:
