@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .._core.redact import escape_controls, human_lines, redact
-from .config import ConfigError, Target, load_config, load_registry, targets
+from .config import ConfigError, Target, env_name, load_config, load_registry, targets
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -217,7 +217,7 @@ def context(config_path: str | None, registry_path: str | None) -> tuple[Config,
 def one_target(exchange: str, config: Config) -> Target:
     (target,) = targets((exchange,), config, os.environ)
     if not target.has_credentials:
-        prefix = exchange.upper()
+        prefix = env_name(exchange)
         fail(
             f"no credentials for {exchange}: set {prefix}_APIKEY and {prefix}_SECRET "
             f"(and {prefix}_PASSWORD where the exchange has a passphrase) in the environment, "

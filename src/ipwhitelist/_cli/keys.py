@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -31,10 +32,10 @@ from .common import (
     proxy_url,
     registry_entry,
 )
-from .config import notify_urls, targets
+from .config import ConfigError, env_name, notify_urls, targets
 
 if TYPE_CHECKING:
-    from .config import Config
+    from .config import Config, Target
 
 __all__ = ["audit", "check", "doctor", "migrate"]
 
@@ -230,32 +231,16 @@ def doctor(
     With --notify, send a test notification instead, so you know the
     channel works before an outage needs it.
     """
-    from .._keys.check import check as run_check  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
-
     cfg, reg = context(config, registry)
     if notify:
         _test_notification(cfg, as_json=as_json, no_color=no_color)
     found = targets(exchanges, cfg, os.environ)
     secrets = [s for t in found for s in t.secrets]
     out = Out(as_json=as_json, no_color=no_color, secrets=secrets)
-    verdicts = []
-    for target in found:
-        if not target.has_credentials:
-            verdicts.append(_verdict(target.exchange, None, "no credentials", EXIT_USAGE))
-            continue
-        try:
-            with out.status(f"Checking {target.exchange}..."):
-                report = run_check(
-                    target.client(timeout=timeout),
-                    registry=reg,
-                    label=target.label,
-                    egress=egress_option(no_egress),
-                )
-        except KeyError as exc:
-            # The configured label is not in the registry, or documents another key.
-            verdicts.append(_verdict(target.exchange, None, str(exc.args[0]), EXIT_USAGE))
-            continue
-        verdicts.append(_verdict(target.exchange, report, "", report.exit_code))
+    check_one = functools.partial(
+        _doctor_one, out=out, registry=reg, timeout=timeout, egress=egress_option(no_egress)
+    )
+    verdicts = [check_one(target) for target in found]
     worst = max(v["exit_code"] for v in verdicts)
     code = EXIT_PROBLEM if worst == EXIT_USAGE else worst
     overall = {EXIT_OK: "ok", EXIT_UNKNOWN: "unverified"}.get(code, "problem")
@@ -271,9 +256,42 @@ def doctor(
     out.table(
         "ipwhitelist doctor",
         ("exchange", "key", "egress", "verdict", "what to do"),
-        [(v["exchange"], v["label"] or "-", v["egress"], v["verdict"], v["fix"]) for v in verdicts],
+        [
+            (v["exchange"], v["label"] or "-", v["egress"] or "-", v["verdict"], v["fix"] or "-")
+            for v in verdicts
+        ],
     )
     raise SystemExit(code)
+
+
+def _doctor_one(
+    target: Target, *, out: Out, registry: Any, timeout: float, egress: bool
+) -> dict[str, Any]:
+    """One key's doctor verdict; whatever goes wrong with it, the other keys are still checked."""
+    from .._keys.check import check as run_check  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
+
+    if not target.has_credentials:
+        prefix = env_name(target.exchange)
+        return _not_checked(
+            target.exchange, f"no credentials: set {prefix}_APIKEY and {prefix}_SECRET"
+        )
+    try:
+        client = target.client(timeout=timeout)
+    except ConfigError as exc:
+        # A credential the exchange requires is missing: named, not checked.
+        return _not_checked(target.exchange, str(exc))
+    try:
+        with out.status(f"Checking {target.exchange}..."):
+            report = run_check(client, registry=registry, label=target.label, egress=egress)
+    except KeyError as exc:
+        # The configured label is not in the registry, or documents another key.
+        return _not_checked(
+            target.exchange, f"{exc.args[0]}: fix the label in the config or the registry"
+        )
+    except Exception as exc:  # noqa: BLE001 - one bad exchange must not stop the others
+        fix = f"unexpected error ({type(exc).__name__}: {exc}); please report it"
+        return _not_checked(target.exchange, out.clean(fix))
+    return _verdict(target.exchange, report)
 
 
 def _test_notification(cfg: Config, *, as_json: bool, no_color: bool) -> NoReturn:
@@ -307,29 +325,25 @@ def _test_notification(cfg: Config, *, as_json: bool, no_color: bool) -> NoRetur
     raise SystemExit(EXIT_OK if delivered else EXIT_PROBLEM)
 
 
-def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[str, Any]:
-    if report is None:
-        prefix = exchange.upper()
-        fix = (
-            f"{problem}: set {prefix}_APIKEY and {prefix}_SECRET"
-            if problem == "no credentials"
-            else f"{problem}: fix the label in the config or the registry"
-        )
-        return {
-            "exchange": exchange,
-            "label": None,
-            "egress": "-",
-            "verdict": "NOT CHECKED",
-            "fix": fix,
-            "exit_code": exit_code,
-            "report": None,
-            "text": "",
-            "sdk_errors": {},
-        }
-    fix = "-"
+def _not_checked(exchange: str, fix: str) -> dict[str, Any]:
+    return {
+        "exchange": exchange,
+        "label": None,
+        "egress": None,
+        "verdict": "NOT CHECKED",
+        "fix": fix,
+        "exit_code": EXIT_USAGE,
+        "report": None,
+        "text": "",
+        "sdk_errors": {},
+    }
+
+
+def _verdict(exchange: str, report: Any) -> dict[str, Any]:
+    fix: str | None = None
     sdk_errors: dict[str, str] = {}
     if report.diagnosis is not None:
-        fix = report.diagnosis.remediation[0] if report.diagnosis.remediation else "-"
+        fix = report.diagnosis.remediation[0] if report.diagnosis.remediation else None
         d = report.diagnosis
         sdk_errors = shapes(d.exchange, d.code, d.http_status, d.message)
     else:
@@ -349,10 +363,10 @@ def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[s
     return {
         "exchange": exchange,
         "label": report.label,
-        "egress": ", ".join(report.egress_ips) or "-",
+        "egress": ", ".join(report.egress_ips) or None,
         "verdict": verdict,
         "fix": fix,
-        "exit_code": exit_code,
+        "exit_code": report.exit_code,
         "report": report.to_dict(),
         "text": str(report),
         "sdk_errors": sdk_errors,

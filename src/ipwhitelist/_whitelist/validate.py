@@ -26,6 +26,17 @@ if TYPE_CHECKING:
 
 __all__ = ["Validator"]
 
+#: The other obvious spellings of an environment, and the name the registry keeps.
+_ENVIRONMENT_SPELLINGS = {
+    "production": "prod",
+    "prd": "prod",
+    "stage": "staging",
+    "stg": "staging",
+    "development": "dev",
+    "develop": "dev",
+    "testing": "test",
+    "sandbox": "test",
+}
 _KEY_FIELDS = ("ips", "environment", "fingerprint", "notes", "migration")
 _MIGRATION_FIELDS = ("to", "from", "step")
 _SETTINGS = ("version", "allow_private")
@@ -171,12 +182,16 @@ class Validator:
         if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
             raise self.fail('ips must be a list of strings, e.g. ips = ["203.0.113.7"]', table)
         networks = self.networks(exchange, table, raw)
-        environment = body.get("environment")
+        environment: Any = body.get("environment")
+        if environment is not None:
+            spelt = environment.strip().lower() if isinstance(environment, str) else environment
+            environment = _ENVIRONMENT_SPELLINGS.get(spelt, spelt)
         if environment is not None and environment not in ENVIRONMENTS:
             raise self.fail(
-                f"environment {environment!r} is not one of {', '.join(ENVIRONMENTS)}",
+                f"environment {body['environment']!r} is not one of {', '.join(ENVIRONMENTS)} "
+                "(production, development, stage and testing are accepted for them too)",
                 table,
-                environment,
+                body["environment"],
             )
         fingerprint = body.get("fingerprint")
         if fingerprint is not None and (
