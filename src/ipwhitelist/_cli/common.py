@@ -7,12 +7,13 @@ import functools
 import json
 import logging
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .._core.redact import escape_controls, human_lines, redact
+from .._core.redact import REDACTED, escape_controls, human_lines, redact, remove_values
 from .config import ConfigError, Target, env_name, load_config, load_registry, targets
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ __all__ = [
     "CliError",
     "LogToStderr",
     "Out",
+    "clean",
     "context",
     "egress_option",
     "fail",
@@ -129,7 +131,7 @@ class Out:
             click.echo(self.human(text), err=True)
 
     def clean(self, text: str) -> str:
-        return redact(text, self.secrets)
+        return clean(text, self.secrets)
 
     def human(self, text: str) -> str:
         return escape_controls(self.clean(text))
@@ -173,6 +175,26 @@ class Out:
         if self.as_json or not sys.stderr.isatty():
             return contextlib.nullcontext()
         return self.err.status(text)
+
+
+# scheme://userinfo@ (as the core's redactor reads it): a URL's user and password.
+_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{0,31}://)[^\s/?#]*@")
+
+
+def clean(text: str, secrets: Sequence[str] = ()) -> str:
+    """
+    *text* without the configured credentials and URL passwords, and nothing else removed.
+
+    What the CLI prints is the library's own words (findings, results,
+    diagnoses: each field already redacted where it was made) and its own
+    messages: the pattern redactor, made for text of unknown origin, would
+    take ordinary words for values ("this key: ***"). Text from an exchange
+    goes through `redact` where the CLI puts it in a message.
+    """
+    text = remove_values(text, secrets)
+    if "@" in text and "://" in text:
+        text = _USERINFO.sub(rf"\1{REDACTED}@", text)
+    return text
 
 
 class LogToStderr(logging.Handler):

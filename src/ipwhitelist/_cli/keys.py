@@ -197,6 +197,8 @@ def migrate(
         )
     out.json("migrate", status.to_dict())
     out.block(str(status))
+    if status.unreachable:
+        raise SystemExit(EXIT_UNKNOWN)
     raise SystemExit(EXIT_OK if status.done else EXIT_PROBLEM)
 
 

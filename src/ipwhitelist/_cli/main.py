@@ -25,7 +25,7 @@ import click
 
 from .._core.redact import escape_controls, redact
 from . import keys, local
-from .common import EXIT_OK, EXIT_PROBLEM, EXIT_UNKNOWN, EXIT_USAGE, LOG, CliError
+from .common import EXIT_OK, EXIT_PROBLEM, EXIT_UNKNOWN, EXIT_USAGE, LOG, CliError, clean
 from .config import ConfigError
 
 if TYPE_CHECKING:
@@ -124,7 +124,9 @@ def _command_in(args: Sequence[str]) -> str | None:
 
 def _error(args: Sequence[str], kind: str, message: str, code: int) -> int:
     """Report an error: one JSON error object with --json, one line on stderr without."""
-    message = redact(message, LOG.secrets)
+    # The CLI's own words lose only credentials; an unexpected error's text is of
+    # unknown origin and goes through the pattern redactor too.
+    message = (redact if kind == "internal" else clean)(message, LOG.secrets)
     if _wants_json(args):
         payload = {
             "schema": "ipwhitelist.error/1",
