@@ -24,9 +24,10 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
-from ipwhitelist._cli.main import main
+from ipwhitelist._cli.main import cli, main
 from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
 from ipwhitelist._testing.fake import FakeServer, Reply
+from test_cli import documented_keys
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -252,7 +253,10 @@ def check_contract(world: World, row: Row, code: int, out: str, err: str, *, as_
         assert data["error"]["message"]
     if data["schema"] == "ipwhitelist.error/1":
         assert data["error"]["kind"] in _ERROR_KINDS
-        assert set(data) == {"schema", "command", "ok", "error"}
+        assert set(data["error"]) == {"kind", "message"}
+    # docs/reference/cli.md names every top-level member of every object printed.
+    if "rejection" not in data:
+        assert documented_keys(data["schema"].split(".")[1][:-2]) == set(data)
 
 
 @pytest.mark.parametrize(("row", "as_json"), CASES)
@@ -265,12 +269,17 @@ def test_contract(world: World, row: Row, as_json: bool) -> None:
 
 def test_every_command_is_in_the_table() -> None:
     """A new command cannot skip the contract: the table has each one, with each input kind."""
-    from ipwhitelist._cli.main import cli
-
     rows = {(r.command, r.case) for r in TABLE}
     for name in cli.commands:
         assert (name, "valid") in rows, name
         assert (name, "malformed") in rows, name
+
+
+def test_every_command_documents_its_json() -> None:
+    """The reference gives each command's JSON object (and the error object) member by member."""
+    for name in [*cli.commands, "error"]:
+        assert documented_keys(name), name
+        assert "schema" in documented_keys(name), name
 
 
 _SUBPROCESS = ("ipwhitelist-hostile", "explain-valid", "check-unreachable", "paste-malformed")

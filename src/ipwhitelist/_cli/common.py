@@ -32,6 +32,7 @@ __all__ = [
     "LOG",
     "NO_COLOR",
     "NO_EGRESS",
+    "PROVIDERS",
     "REGISTRY",
     "TIMEOUT",
     "CliError",
@@ -73,6 +74,15 @@ TIMEOUT = click.option(
     help="Seconds per exchange call.",
 )
 NO_EGRESS = click.option("--no-egress", is_flag=True, help="Do not look up this host's egress IP.")
+PROVIDERS = click.option(
+    "--provider",
+    "providers",
+    multiple=True,
+    metavar="URL",
+    envvar="IPWHITELIST_PROVIDERS",
+    help="Egress provider URL, its body the address as text (repeatable; default: "
+    "$IPWHITELIST_PROVIDERS, space-separated, else the built-in providers).",
+)
 
 
 class CliError(Exception):
@@ -273,8 +283,18 @@ def proxy_url(proxy: str | None) -> None:
         )
 
 
-def egress_option(no_egress: bool) -> bool:
-    return not no_egress
+def egress_option(no_egress: bool, providers: Sequence[str] = ()) -> Any:
+    """The library's ``egress=``: no lookup, the default detector, or the user's providers."""
+    if no_egress:
+        return False
+    if not providers:
+        return True
+    from .._egress.detector import EgressDetector  # noqa: PLC0415 - lazy: httpx loads for a lookup only
+
+    try:
+        return EgressDetector(list(providers), ttl=0)
+    except ValueError as exc:
+        fail(f"--provider: {exc}")
 
 
 @contextlib.contextmanager

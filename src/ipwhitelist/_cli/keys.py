@@ -21,6 +21,7 @@ from .common import (
     LOG,
     NO_COLOR,
     NO_EGRESS,
+    PROVIDERS,
     REGISTRY,
     TIMEOUT,
     Out,
@@ -47,6 +48,7 @@ __all__ = ["audit", "check", "doctor", "migrate"]
 @click.option("--label", help="The key's label in the registry.")
 @TIMEOUT
 @NO_EGRESS
+@PROVIDERS
 @JSON
 @NO_COLOR
 def audit(
@@ -56,6 +58,7 @@ def audit(
     label: str | None,
     timeout: float,
     no_egress: bool,
+    providers: tuple[str, ...],
     as_json: bool,
     no_color: bool,
 ) -> None:
@@ -72,7 +75,7 @@ def audit(
         result = run_audit(
             client,
             documented=None if entry is None else entry.entries,
-            egress=egress_option(no_egress),
+            egress=egress_option(no_egress, providers),
         )
     out.json("audit", result.to_dict())
     out.block(str(result))
@@ -91,6 +94,7 @@ def audit(
 )
 @TIMEOUT
 @NO_EGRESS
+@PROVIDERS
 @click.option("-q", "--quiet", is_flag=True, help="No output; the exit code says it all.")
 @JSON
 @NO_COLOR
@@ -102,6 +106,7 @@ def check(
     proxy: str | None,
     timeout: float,
     no_egress: bool,
+    providers: tuple[str, ...],
     quiet: bool,
     as_json: bool,
     no_color: bool,
@@ -132,7 +137,7 @@ def check(
         registry=reg,
         label=label or target.label,
         proxy=proxy,
-        egress=egress_option(no_egress),
+        egress=egress_option(no_egress, providers),
     )
     if not quiet:
         out.json("check", report.to_dict())
@@ -152,6 +157,7 @@ def check(
 @click.option("--removed", is_flag=True, help="The old IPs were removed on the exchange.")
 @TIMEOUT
 @NO_EGRESS
+@PROVIDERS
 @JSON
 @NO_COLOR
 def migrate(
@@ -164,6 +170,7 @@ def migrate(
     removed: bool,
     timeout: float,
     no_egress: bool,
+    providers: tuple[str, ...],
     as_json: bool,
     no_color: bool,
 ) -> None:
@@ -193,7 +200,7 @@ def migrate(
             label=label or target.label,
             switched=switched,
             removed=removed,
-            egress=egress_option(no_egress),
+            egress=egress_option(no_egress, providers),
         )
     out.json("migrate", status.to_dict())
     out.block(str(status))
@@ -208,6 +215,7 @@ def migrate(
 @REGISTRY
 @TIMEOUT
 @NO_EGRESS
+@PROVIDERS
 @click.option(
     "--notify",
     "notify",
@@ -222,6 +230,7 @@ def doctor(
     registry: str | None,
     timeout: float,
     no_egress: bool,
+    providers: tuple[str, ...],
     notify: bool,
     as_json: bool,
     no_color: bool,
@@ -240,7 +249,11 @@ def doctor(
     secrets = [s for t in found for s in t.secrets]
     out = Out(as_json=as_json, no_color=no_color, secrets=secrets)
     check_one = functools.partial(
-        _doctor_one, out=out, registry=reg, timeout=timeout, egress=egress_option(no_egress)
+        _doctor_one,
+        out=out,
+        registry=reg,
+        timeout=timeout,
+        egress=egress_option(no_egress, providers),
     )
     verdicts = [check_one(target) for target in found]
     worst = max(v["exit_code"] for v in verdicts)
@@ -267,7 +280,7 @@ def doctor(
 
 
 def _doctor_one(
-    target: Target, *, out: Out, registry: Any, timeout: float, egress: bool
+    target: Target, *, out: Out, registry: Any, timeout: float, egress: Any
 ) -> dict[str, Any]:
     """One key's doctor verdict; whatever goes wrong with it, the other keys are still checked."""
     from .._keys.check import check as run_check  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only

@@ -27,6 +27,7 @@ from .common import (
     JSON,
     NO_COLOR,
     NO_EGRESS,
+    PROVIDERS,
     REGISTRY,
     Out,
     context,
@@ -57,9 +58,7 @@ def demo(no_color: bool, as_json: bool) -> None:
 
 
 @click.command()
-@click.option(
-    "--provider", "providers", multiple=True, metavar="URL", help="Provider URL (repeatable)."
-)
+@PROVIDERS
 @click.option(
     "--timeout",
     type=click.FloatRange(0.1, 60),
@@ -84,7 +83,10 @@ def egress(
 
     out = Out(as_json=as_json, no_color=no_color, secrets=url_secrets(proxy))
     proxy_url(proxy)
-    detector = EgressDetector(list(providers) or None, timeout=timeout, ttl=0, agreement=agree)
+    try:
+        detector = EgressDetector(list(providers) or None, timeout=timeout, ttl=0, agreement=agree)
+    except ValueError as exc:
+        fail(f"--provider: {exc}")
     with out.status("Asking egress providers..."):
         report = detector.detect(proxy)
     hints = process_hints()
@@ -153,6 +155,9 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
                 "code": code,
                 "sdk": read_as,
                 "ip_rejection": False,
+                "kind": None,
+                "confidence": None,
+                "reported_ip": None,
                 "rule": None,
                 "note": sdk.note if sdk is not None else None,
             },
