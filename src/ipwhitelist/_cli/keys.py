@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .._client.sdk.texts import shapes
-from .._core.redact import url_secrets
+from .._core.redact import redact, url_secrets
 from .common import (
     CONFIG,
     EXIT_OK,
@@ -305,7 +305,7 @@ def _doctor_one(
         )
     except Exception as exc:  # noqa: BLE001 - one bad exchange must not stop the others
         fix = f"unexpected error ({type(exc).__name__}: {exc}); please report it"
-        return _not_checked(target.exchange, out.clean(fix))
+        return _not_checked(target.exchange, redact(fix, out.secrets))
     return _verdict(target.exchange, report)
 
 

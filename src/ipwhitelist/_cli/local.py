@@ -16,7 +16,7 @@ from .._client.sdk.texts import read
 from .._core.ccxt_ids import exchange_ids
 from .._core.classify import Response, match, parse_body
 from .._core.lineage import lineage_of_id
-from .._core.redact import url_secrets
+from .._core.redact import redact, url_secrets
 from .._egress.hints import process_hints
 from .._whitelist.fingerprint import fingerprint as make
 from .common import (
@@ -137,6 +137,8 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
     """
     exchange = known_exchange(exchange)
     text = " ".join(error).strip()
+    # A pasted log line may carry credential fields: shown only through the pattern redactor.
+    shown = redact(text)
     response, sdk = _explained(exchange, text)
     code = response.code
     found = match(response)
@@ -162,7 +164,7 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
                 "note": sdk.note if sdk is not None else None,
             },
         )
-        out.line(f"{exchange} {text}: not an IP rejection as far as ipwhitelist's rules know.")
+        out.line(f"{exchange} {shown}: not an IP rejection as far as ipwhitelist's rules know.")
         if sdk is not None and sdk.note:
             out.line(f"  note: {sdk.note}.")
         if code and code.isdigit() and match(attrs.evolve(response, code=f"-{code}")) is not None:
@@ -189,7 +191,7 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
         "ip_banned": "the exchange banned the calling IP (usually for too many requests)",
         "geo_restricted": "the exchange refuses the calling IP's country or region",
     }
-    out.line(f"{exchange} {text}")
+    out.line(f"{exchange} {shown}")
     if read_as is not None:
         out.line(f"  read as:     {read_as} error, code {code}")
     out.line(f"  IP problem:  yes ({rule.kind}, confidence {rule.confidence})")
