@@ -87,9 +87,10 @@ from . import _exchanges  # noqa: F401
 _EAGER, _LAZY = True, False
 
 #: Every public name: the module that defines it, and whether it loads with the
-#: package. Lazy names load on first use: the egress detector, key audits,
-#: migrations, monitoring and the integrations are not needed to wrap a client,
-#: and `import ipwhitelist` stays cheap. `__all__` and `dir()` come from here.
+#: package. Every name is lazy (loads on first use): `wrap` and the exceptions
+#: import ccxt, and `import ipwhitelist` must not, so that the command line's
+#: commands without an exchange (``--help``, ``explain``) start without it.
+#: `__all__` and `dir()` come from here.
 _PUBLIC: dict[str, tuple[str, bool]] = {
     # Wrapping, and the exceptions it raises.
     "wrap": ("._client.wrap", _LAZY),
