@@ -438,6 +438,40 @@ def bench_import(runs: int) -> dict[str, Any]:
     }
 
 
+def bench_cli_startup(runs: int) -> list[dict[str, Any]]:
+    """`ipwhitelist --help` and `explain` against `import ccxt`, each in a fresh process."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
+    sides = {
+        "ccxt": [sys.executable, "-c", "import ccxt"],
+        "--help": [sys.executable, "-m", "ipwhitelist", "--help"],
+        "explain": [sys.executable, "-m", "ipwhitelist", "explain", "binance", "-2015"],
+    }
+
+    def child(argv: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=False, env=env)
+        return time.perf_counter() - start
+
+    for argv in sides.values():
+        child(argv)
+    ratios: dict[str, list[float]] = {"--help": [], "explain": []}
+    for i in range(runs):
+        for name, sink in ratios.items():
+            pair = [sides["ccxt"], sides[name]]
+            times = [child(argv) for argv in (pair if i % 2 == 0 else pair[::-1])]
+            base, cli = times if i % 2 == 0 else times[::-1]
+            sink.append(cli / base)
+    return [
+        {
+            "name": f"ipwhitelist {name} / python -c 'import ccxt' (wall, fresh process)",
+            "unit": "x",
+            "target_max": 0.5 if name == "--help" else None,
+            "value": statistics.median(values),
+        }
+        for name, values in ratios.items()
+    ]
+
+
 def bench_egress(repeat: int) -> list[dict[str, Any]]:
     def slow(delay: float) -> Any:
         def route(request: Any) -> Reply:
@@ -1026,6 +1060,7 @@ def main() -> int:
     )
     rows.extend(bench_classification(repeat, n * 10))
     rows.append(bench_import(imports))
+    rows.extend(bench_cli_startup(imports))
     rows.extend(bench_egress(repeat))
     rows.extend(bench_egress_setup(rounds // 2))
     rows.extend(bench_notify(rounds, n))

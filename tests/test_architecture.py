@@ -141,6 +141,7 @@ class TestImports:
             # An SDK's own exception module, to rebuild an unpickled SDK rejection.
             "ipwhitelist._client.sdk.errors:_ALIASES[alias]",
             # SDK adapters and exchange modules: found by name, below their package.
+            "ipwhitelist._client.sdk:f'{__name__}.base'",
             "ipwhitelist._client.sdk:f'{__name__}.{name}'",
             "ipwhitelist._exchanges:f'{__name__}.{n}'",
             # The facade's table names the package's own modules (relative to it).

@@ -99,7 +99,7 @@ class TestEgress:
         assert "ipwhitelist.egress/1" == data["schema"]
 
     def test_agree(self, capsys):
-        """`egress --agree` asks every provider and prints whether they agree."""
+        """`egress --agree` asks every provider; disagreement (a NAT pool) is a finding: exit 1."""
         answers = iter(["8.8.8.8", "8.8.4.4"])
         with FakeServer(default=lambda r: Reply(body=next(answers))) as s:
             code = main(
@@ -107,7 +107,7 @@ class TestEgress:
             )
 
         out = capsys.readouterr().out
-        assert 0 == code
+        assert 1 == code
         assert "NO: several egress IPs" in out
 
     def test_network_down_exits_3(self, capsys):
@@ -277,7 +277,9 @@ class TestReport:
         log = tmp_path / "bot.log"
         log.write_text(
             "2026-11-25 INFO unrelated\n"
-            f"2026-11-25 ERROR ipwhitelist IP rejection apiKey={key} signature=abc123 "
+            "2026-11-25 ERROR ipwhitelist: Traceback frame mentioning ipwhitelist\n"
+            "2026-11-25 ERROR binance: the API key's IP whitelist does not allow the IP this "
+            f"request came from (confidence: confirmed) apiKey={key} signature=abc123 "
             f"secret {secret}\n",
             "utf-8",
         )
@@ -514,10 +516,10 @@ class TestOutcomes:
 
         code = main(["audit", "bybit", "--no-egress", "--config", bybit[1]])
 
-        out = capsys.readouterr().out
+        err = capsys.readouterr().err
         assert 1 == code
-        assert "not an IP rejection" in out
-        assert "wrong-secret-" not in out
+        assert "not an IP rejection" in err
+        assert "wrong-secret-" not in err
 
     def test_audit_unsupported_exchange(self, capsys, monkeypatch):
         """No audit endpoint for the exchange: exit 2 naming the supported ones."""
@@ -538,8 +540,11 @@ class TestOutcomes:
 
         code = main(["audit", "okx", "--json", "--timeout", "2", "--config", str(config)])
 
+        data = json.loads(capsys.readouterr().out)
         assert 3 == code
-        assert json.loads(capsys.readouterr().out)["ok"] is None
+        assert ("ipwhitelist.error/1", False) == (data["schema"], data["ok"])
+        assert "network" == data["error"]["kind"]
+        assert "firewall" in data["error"]["message"]
 
     def test_check_with_registry_label(self, bybit, tmp_path, capsys):
         """--label picks the registry entry; an unknown label is a usage error."""
@@ -581,7 +586,7 @@ class TestOutcomes:
         )
 
         assert 2 == main(["paste", "okx", "--registry", str(registry)])
-        assert "okx.a, okx.b" in capsys.readouterr().err
+        assert "okx has several keys: name one as LABEL (a, b)" in capsys.readouterr().err
         assert 0 == main(["paste", "okx", "b", "--registry", str(registry)])
         assert "203.0.113.8" in capsys.readouterr().out
 

@@ -198,6 +198,8 @@ class TestWithoutTheClient:
             assert leak not in text
 
     def test_report_log(self, tmp_path):
+        # The shape of the library's incident records, which `report` picks from a log.
+        incident = "binance: the exchange has banned this IP address (confidence: confirmed)"
         """`report --log` scrubs other exchanges' credential fields and SHA-512 signatures."""
         leaks = {
             "CB-ACCESS-KEY": API_KEY,
@@ -208,10 +210,8 @@ class TestWithoutTheClient:
         }
         log = tmp_path / "bot.log"
         log.write_text(
-            "".join(
-                f"ERROR ipwhitelist rejected {name}: {value}\n" for name, value in leaks.items()
-            )
-            + f"ERROR ipwhitelist access_key={API_KEY[:30]}&sig={SHA512_HEX}\n",
+            "".join(f"ERROR {incident} rejected {name}: {value}\n" for name, value in leaks.items())
+            + f"ERROR {incident} access_key={API_KEY[:30]}&sig={SHA512_HEX}\n",
             "utf-8",
         )
         stdout = io.StringIO()

@@ -87,35 +87,36 @@ from . import _exchanges  # noqa: F401
 _EAGER, _LAZY = True, False
 
 #: Every public name: the module that defines it, and whether it loads with the
-#: package. Lazy names load on first use: the egress detector, key audits,
-#: migrations, monitoring and the integrations are not needed to wrap a client,
-#: and `import ipwhitelist` stays cheap. `__all__` and `dir()` come from here.
+#: package. Every name is lazy (loads on first use): `wrap` and the exceptions
+#: import ccxt, and `import ipwhitelist` must not, so that the command line's
+#: commands without an exchange (``--help``, ``explain``) start without it.
+#: `__all__` and `dir()` come from here.
 _PUBLIC: dict[str, tuple[str, bool]] = {
     # Wrapping, and the exceptions it raises.
-    "wrap": ("._client.wrap", _EAGER),
-    "unwrap": ("._client.wrap", _EAGER),
-    "is_wrapped": ("._client.wrap", _EAGER),
-    "diagnose": ("._client.decorators", _EAGER),
-    "diagnosing": ("._client.decorators", _EAGER),
-    "IPRejection": (".errors", _EAGER),
-    "IPNotWhitelisted": (".errors", _EAGER),
-    "IPBanned": (".errors", _EAGER),
-    "GeoRestricted": (".errors", _EAGER),
-    "Diagnosis": ("._core.diagnosis", _EAGER),
-    "Confidence": ("._core.diagnosis", _EAGER),
-    "Hint": ("._core.diagnosis", _EAGER),
-    "Kind": ("._core.diagnosis", _EAGER),
+    "wrap": ("._client.wrap", _LAZY),
+    "unwrap": ("._client.wrap", _LAZY),
+    "is_wrapped": ("._client.wrap", _LAZY),
+    "diagnose": ("._client.decorators", _LAZY),
+    "diagnosing": ("._client.decorators", _LAZY),
+    "IPRejection": (".errors", _LAZY),
+    "IPNotWhitelisted": (".errors", _LAZY),
+    "IPBanned": (".errors", _LAZY),
+    "GeoRestricted": (".errors", _LAZY),
+    "Diagnosis": ("._core.diagnosis", _LAZY),
+    "Confidence": ("._core.diagnosis", _LAZY),
+    "Hint": ("._core.diagnosis", _LAZY),
+    "Kind": ("._core.diagnosis", _LAZY),
     # Rules and hooks.
-    "Rule": ("._core.rules", _EAGER),
-    "rules": ("._core.rules", _EAGER),
-    "register_rule": ("._core.rules", _EAGER),
-    "unregister_rule": ("._core.rules", _EAGER),
-    "OnRejectionHook": ("._core.hooks", _EAGER),
-    "IncidentLog": ("._core.hooks", _EAGER),
-    "RejectionCounter": ("._core.hooks", _EAGER),
-    "get_on_rejection_hooks": ("._core.hooks", _EAGER),
-    "set_on_rejection_hooks": ("._core.hooks", _EAGER),
-    "Whitelist": ("._whitelist.whitelist", _EAGER),
+    "Rule": ("._core.rules", _LAZY),
+    "rules": ("._core.rules", _LAZY),
+    "register_rule": ("._core.rules", _LAZY),
+    "unregister_rule": ("._core.rules", _LAZY),
+    "OnRejectionHook": ("._core.hooks", _LAZY),
+    "IncidentLog": ("._core.hooks", _LAZY),
+    "RejectionCounter": ("._core.hooks", _LAZY),
+    "get_on_rejection_hooks": ("._core.hooks", _LAZY),
+    "set_on_rejection_hooks": ("._core.hooks", _LAZY),
+    "Whitelist": ("._whitelist.whitelist", _LAZY),
     # Egress detection.
     "detect_egress": ("._egress.detector", _LAZY),
     "adetect_egress": ("._egress.detector", _LAZY),

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
+import re
+import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import ccxt
 import click
 
-from .._core.redact import escape_controls, human_lines, redact
-from ..errors import IPRejection
-from .config import ConfigError, Target, load_config, load_registry, targets
+from .._core.redact import REDACTED, escape_controls, human_lines, redact, remove_values
+from .config import ConfigError, Target, env_name, load_config, load_registry, targets
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -31,16 +32,21 @@ __all__ = [
     "LOG",
     "NO_COLOR",
     "NO_EGRESS",
+    "PROVIDERS",
     "REGISTRY",
     "TIMEOUT",
+    "CliError",
     "LogToStderr",
     "Out",
+    "clean",
     "context",
     "egress_option",
     "fail",
     "one_target",
     "outcomes",
+    "proxy_url",
     "registry_entry",
+    "unreachable",
 ]
 
 EXIT_OK = 0
@@ -68,6 +74,30 @@ TIMEOUT = click.option(
     help="Seconds per exchange call.",
 )
 NO_EGRESS = click.option("--no-egress", is_flag=True, help="Do not look up this host's egress IP.")
+PROVIDERS = click.option(
+    "--provider",
+    "providers",
+    multiple=True,
+    metavar="URL",
+    envvar="IPWHITELIST_PROVIDERS",
+    help="Egress provider URL, its body the address as text (repeatable; default: "
+    "$IPWHITELIST_PROVIDERS, space-separated, else the built-in providers).",
+)
+
+
+class CliError(Exception):
+    """
+    An error a command reports with its kind and exit code (no traceback).
+
+    ``kind`` is the ``error.kind`` of the JSON error object: ``network`` (exit
+    3), ``exchange`` (the exchange refused, exit 1), ``config``/``usage``
+    (exit 2).
+    """
+
+    def __init__(self, message: str, *, kind: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.exit_code = exit_code
 
 
 class Out:
@@ -81,28 +111,57 @@ class Out:
     """
 
     def __init__(self, *, as_json: bool, no_color: bool, secrets: Sequence[str] = ()) -> None:
-        from rich.console import Console  # noqa: PLC0415 - lazy: rich loads with the first command that prints, not for --help
-
         self.as_json = as_json
         self.secrets = tuple(s for s in secrets if s)
         LOG.secrets = self.secrets
-        no_color = no_color or bool(os.environ.get("NO_COLOR"))
-        self.console = Console(no_color=no_color, highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, no_color=no_color, highlight=False, soft_wrap=True)
+        self.no_color = no_color or bool(os.environ.get("NO_COLOR"))
+
+    @functools.cached_property
+    def console(self) -> Any:
+        """The rich console, for colour and tables: loaded on first use (a hundred milliseconds)."""
+        from rich.console import Console  # noqa: PLC0415 - lazy: plain output and --help do without rich
+
+        return Console(no_color=self.no_color, highlight=False, soft_wrap=True)
+
+    @functools.cached_property
+    def err(self) -> Any:
+        """The rich console on stderr, for the spinner."""
+        from rich.console import Console  # noqa: PLC0415 - lazy: as `console`
+
+        return Console(stderr=True, no_color=self.no_color, highlight=False, soft_wrap=True)
+
+    @property
+    def plain(self) -> bool:
+        """Whether output is plain text (no colour, or not a terminal): no rich needed."""
+        return self.no_color or not sys.stdout.isatty()
+
+    def warn(self, text: str) -> None:
+        """One line on stderr (text mode only)."""
+        if not self.as_json:
+            click.echo(self.human(text), err=True)
 
     def clean(self, text: str) -> str:
-        return redact(text, self.secrets)
+        return clean(text, self.secrets)
 
     def human(self, text: str) -> str:
         return escape_controls(self.clean(text))
 
     def line(self, text: str = "", style: str | None = None) -> None:
-        if not self.as_json:
+        if self.as_json:
+            return
+        if self.plain:
+            click.echo(self.human(text))
+        else:
             self.console.print(self.human(text), style=style, markup=False)
 
     def block(self, text: str) -> None:
-        if not self.as_json:
-            self.console.print(human_lines(self.clean(text).split("\n")), markup=False)
+        if self.as_json:
+            return
+        lines = human_lines(self.clean(text).split("\n"))
+        if self.plain:
+            click.echo(lines)
+        else:
+            self.console.print(lines, markup=False)
 
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         if self.as_json:
@@ -123,9 +182,29 @@ class Out:
 
     def status(self, text: str) -> Any:
         """A spinner on stderr while work runs (only on a terminal, never with --json)."""
-        if self.as_json or not self.err.is_terminal:
+        if self.as_json or not sys.stderr.isatty():
             return contextlib.nullcontext()
         return self.err.status(text)
+
+
+# scheme://userinfo@ (as the core's redactor reads it): a URL's user and password.
+_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{0,31}://)[^\s/?#]*@")
+
+
+def clean(text: str, secrets: Sequence[str] = ()) -> str:
+    """
+    *text* without the configured credentials and URL passwords, and nothing else removed.
+
+    What the CLI prints is the library's own words (findings, results,
+    diagnoses: each field already redacted where it was made) and its own
+    messages: the pattern redactor, made for text of unknown origin, would
+    take ordinary words for values ("this key: ***"). Text from an exchange
+    goes through `redact` where the CLI puts it in a message.
+    """
+    text = remove_values(text, secrets)
+    if "@" in text and "://" in text:
+        text = _USERINFO.sub(rf"\1{REDACTED}@", text)
+    return text
 
 
 class LogToStderr(logging.Handler):
@@ -170,7 +249,7 @@ def context(config_path: str | None, registry_path: str | None) -> tuple[Config,
 def one_target(exchange: str, config: Config) -> Target:
     (target,) = targets((exchange,), config, os.environ)
     if not target.has_credentials:
-        prefix = exchange.upper()
+        prefix = env_name(exchange)
         fail(
             f"no credentials for {exchange}: set {prefix}_APIKEY and {prefix}_SECRET "
             f"(and {prefix}_PASSWORD where the exchange has a passphrase) in the environment, "
@@ -179,8 +258,43 @@ def one_target(exchange: str, config: Config) -> Target:
     return target
 
 
-def egress_option(no_egress: bool) -> bool:
-    return not no_egress
+_PROXY_SCHEMES = frozenset({"http", "https", "socks4", "socks5", "socks5h"})
+
+
+def proxy_url(proxy: str | None) -> None:
+    """
+    A usage error unless *proxy* is a proxy URL (``http://host:3128``, ``socks5://host:1080``).
+
+    The message never repeats the URL: it may hold a password.
+    """
+    if proxy is None:
+        return
+    from urllib.parse import urlsplit  # noqa: PLC0415 - lazy: for --proxy only
+
+    try:
+        parts = urlsplit(proxy.strip())
+        valid = parts.scheme in _PROXY_SCHEMES and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        valid = False
+    if not valid:
+        fail(
+            "--proxy is not a proxy URL: expected scheme://[user:password@]host:port with "
+            f"scheme {', '.join(sorted(_PROXY_SCHEMES))} (e.g. http://proxy.internal:3128)"
+        )
+
+
+def egress_option(no_egress: bool, providers: Sequence[str] = ()) -> Any:
+    """The library's ``egress=``: no lookup, the default detector, or the user's providers."""
+    if no_egress:
+        return False
+    if not providers:
+        return True
+    from .._egress.detector import EgressDetector  # noqa: PLC0415 - lazy: httpx loads for a lookup only
+
+    try:
+        return EgressDetector(list(providers), ttl=0)
+    except ValueError as exc:
+        fail(f"--provider: {exc}")
 
 
 @contextlib.contextmanager
@@ -190,12 +304,31 @@ def outcomes(out: Out, schema: str, exchange: str, *user_errors: type[Exception]
         yield
     except user_errors as exc:
         fail(str(exc))
-    except IPRejection as exc:
-        _rejected(out, schema, exc)
-    except ccxt.NetworkError as exc:
-        _unreachable(out, schema, exchange, exc)
-    except ccxt.BaseError as exc:
-        _refused(out, schema, exchange, exc)
+    except Exception as exc:
+        import ccxt  # noqa: PLC0415 - lazy: only the commands that call an exchange load ccxt
+
+        from ..errors import IPRejection  # noqa: PLC0415 - lazy: as ccxt, which it subclasses
+
+        if isinstance(exc, IPRejection):
+            _rejected(out, schema, exc)
+        if isinstance(exc, ccxt.NetworkError):
+            raise CliError(
+                unreachable(exchange, exc), kind="network", exit_code=EXIT_UNKNOWN
+            ) from None
+        if isinstance(exc, ccxt.BaseError):
+            detail = (
+                f"{exchange} refused the call (not an IP rejection): {type(exc).__name__}: {exc}"
+            )
+            raise CliError(out.clean(detail), kind="exchange", exit_code=EXIT_PROBLEM) from None
+        raise
+
+
+def unreachable(exchange: str, exc: BaseException) -> str:
+    """What to say, and do, when the exchange did not answer."""
+    return (
+        f"could not reach {exchange} ({type(exc).__name__}): check this host's DNS, firewall "
+        f"and proxy settings, and the exchange's status page; then run it again"
+    )
 
 
 def registry_entry(reg: Registry | None, client: Any, label: str | None) -> Any:
@@ -211,18 +344,4 @@ def registry_entry(reg: Registry | None, client: Any, label: str | None) -> Any:
 def _rejected(out: Out, schema: str, exc: Any) -> NoReturn:
     out.json(schema, {"ok": False, "rejection": exc.diagnosis.to_dict()})
     out.block(str(exc.diagnosis))
-    raise SystemExit(EXIT_PROBLEM)
-
-
-def _unreachable(out: Out, schema: str, exchange: str, exc: BaseException) -> NoReturn:
-    detail = f"could not reach {exchange}: {type(exc).__name__}"
-    out.json(schema, {"ok": None, "error": detail})
-    out.line(detail)
-    raise SystemExit(EXIT_UNKNOWN)
-
-
-def _refused(out: Out, schema: str, exchange: str, exc: BaseException) -> NoReturn:
-    detail = f"{exchange} refused the call (not an IP rejection): {type(exc).__name__}: {exc}"
-    out.json(schema, {"ok": False, "error": out.clean(detail)})
-    out.line(detail)
     raise SystemExit(EXIT_PROBLEM)

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import ccxt
 
 from .._client.urls import point_at
 from .._core import toml
+from .._core.ccxt_ids import exchange_ids
 from .._ops.notify import ENV_VAR, split_urls
 from .._whitelist.registry import Registry, RegistryError
 
@@ -33,6 +33,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Target",
+    "env_name",
     "exchanges_in_environment",
     "from_environment",
     "load_config",
@@ -56,9 +57,17 @@ _CONFIG_FIELDS = {
     "sandbox",
     "base_url",
     "label",
+    "httpProxy",
     "httpsProxy",
     "socksProxy",
     "timeout",
+}
+#: ccxt's other names for a field, as bot configs (freqtrade's too) spell them.
+_CONFIG_ALIASES = {"passphrase": "password", "apiSecret": "secret", "key": "apiKey"}
+#: What to set for a credential ccxt requires beyond key and secret.
+_MORE_CREDENTIALS = {
+    "password": ("PASSWORD", "the API passphrase"),
+    "uid": ("UID", "the account's user id"),
 }
 
 
@@ -89,15 +98,26 @@ class Target:
 
     def client(self, *, timeout: float) -> Any:
         """A real, sync ccxt client for this target."""
+        import ccxt  # noqa: PLC0415 - lazy: only the commands that call an exchange load ccxt
+
         cls = getattr(ccxt, self.exchange)
         config: dict[str, Any] = {
             k: self.settings[k]
-            for k in ("apiKey", "secret", "password", "uid", "httpsProxy", "socksProxy")
+            for k in (
+                "apiKey",
+                "secret",
+                "password",
+                "uid",
+                "httpProxy",
+                "httpsProxy",
+                "socksProxy",
+            )
             if self.settings.get(k) is not None
         }
         config["timeout"] = int(self.settings.get("timeout", timeout) * 1000)
         config["options"] = dict(self.settings.get("options") or {})
         client = cls(config)
+        self._check_required(client)
         if self.settings.get("sandbox"):
             client.set_sandbox_mode(True)
         base_url = self.settings.get("base_url")
@@ -105,14 +125,36 @@ class Target:
             point_at(client, str(base_url))
         return client
 
+    def _check_required(self, client: Any) -> None:
+        """A configuration error naming each credential ccxt requires that is not set."""
+        required = getattr(client, "requiredCredentials", None) or {}
+        missing = [
+            k
+            for k, needed in required.items()
+            if needed and k not in ("apiKey", "secret") and not self.settings.get(k)
+        ]
+        if not missing:
+            return
+        prefix = env_name(self.exchange)
+        named = [
+            f"{prefix}_{_MORE_CREDENTIALS[k][0]} ({_MORE_CREDENTIALS[k][1]})"
+            if k in _MORE_CREDENTIALS
+            else f"ccxt's {k!r} credential (ipwhitelist cannot pass it: not supported)"
+            for k in missing
+        ]
+        raise ConfigError(
+            f"{self.exchange} needs more than an API key and a secret: set {' and '.join(named)}"
+        )
 
-def _env_name(exchange: str) -> str:
+
+def env_name(exchange: str) -> str:
+    """The prefix of *exchange*'s environment variables (``BINANCEUSDM``, ``GATE_IO``)."""
     return re.sub(r"[^A-Z0-9]", "_", exchange.upper())
 
 
 def from_environment(exchange: str, environ: Mapping[str, str]) -> dict[str, str]:
     """The credentials for *exchange* found in *environ*, by ccxt's naming."""
-    prefix = _env_name(exchange)
+    prefix = env_name(exchange)
     found: dict[str, str] = {}
     for field, suffixes in _CREDENTIAL_ENV.items():
         for suffix in suffixes:
@@ -126,8 +168,8 @@ def from_environment(exchange: str, environ: Mapping[str, str]) -> dict[str, str
 def exchanges_in_environment(environ: Mapping[str, str]) -> list[str]:
     """Ccxt ids with an API key in the environment, sorted."""
     found = set()
-    for exchange in ccxt.exchanges:
-        prefix = _env_name(exchange) + "_"
+    for exchange in exchange_ids():
+        prefix = env_name(exchange) + "_"
         if any(environ.get(prefix + s) for s in _CREDENTIAL_ENV["apiKey"]):
             found.add(exchange)
     return sorted(found)
@@ -201,15 +243,25 @@ def _check_exchanges(file: Path, exchanges: object) -> dict[str, dict[str, Any]]
     if not isinstance(exchanges, dict):
         raise ConfigError(f"{file}: 'exchanges' must be tables such as [exchanges.binance]")
     for exchange, body in exchanges.items():
-        if exchange not in ccxt.exchanges:
-            raise ConfigError(f"{file}: [exchanges.{exchange}] is not a ccxt exchange id")
+        if exchange not in exchange_ids():
+            near = difflib.get_close_matches(exchange, exchange_ids(), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ConfigError(f"{file}: [exchanges.{exchange}] is not a ccxt exchange id{hint}")
         if not isinstance(body, dict):
             raise ConfigError(f"{file}: [exchanges.{exchange}] must be a table")
+        for alias, field in _CONFIG_ALIASES.items():
+            if alias in body:
+                if field in body:
+                    raise ConfigError(
+                        f"{file}: [exchanges.{exchange}] has both {alias} and {field}: keep one"
+                    )
+                body[field] = body.pop(alias)
         extra = set(body) - _CONFIG_FIELDS
         if extra:
             raise ConfigError(
                 f"{file}: [exchanges.{exchange}] unknown field(s) {', '.join(sorted(extra))} "
-                f"(expected {', '.join(sorted(_CONFIG_FIELDS))})"
+                f"(expected {', '.join(sorted(_CONFIG_FIELDS))}; also accepted: "
+                f"{', '.join(sorted(_CONFIG_ALIASES))})"
             )
     return exchanges
 
@@ -224,8 +276,8 @@ def targets(exchanges: tuple[str, ...], config: Config, environ: Mapping[str, st
         ConfigError: An unknown exchange id, or nothing configured at all.
     """
     for exchange in exchanges:
-        if exchange not in ccxt.exchanges:
-            near = difflib.get_close_matches(exchange, ccxt.exchanges, n=1)
+        if exchange not in exchange_ids():
+            near = difflib.get_close_matches(exchange, exchange_ids(), n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ConfigError(f"unknown exchange {exchange!r} (not a ccxt id){hint}")
     names = list(exchanges) or sorted({*config.exchanges, *exchanges_in_environment(environ)})

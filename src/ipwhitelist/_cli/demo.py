@@ -133,7 +133,8 @@ _YOUR_TURN = (
     "ipwhitelist doctor          why did my bot stop trading? (every configured key)",
     "ipwhitelist check binance   before going live (--json: a readiness probe)",
     "ipwhitelist audit binance   the key's real restrictions, from the exchange",
-    "docs: the tutorial, and the runbook for an outage (docs/how-to/runbook.md)",
+    "ipwhitelist explain binance -2015   what an exchange error means (offline)",
+    "ipwhitelist --help          every command; each takes -h",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -9,13 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .._client.sdk.texts import shapes
-from .._core.redact import url_secrets
-from .._keys.audit import AuditUnsupported
-from .._keys.audit import audit as run_audit
-from .._keys.check import check as run_check
-from .._keys.migrate import MigrationError
-from .._keys.migrate import migrate as run_migrate
-from .._ops.notify import NotifyHook
+from .._core.redact import redact, url_secrets
 from .common import (
     CONFIG,
     EXIT_OK,
@@ -26,6 +21,7 @@ from .common import (
     LOG,
     NO_COLOR,
     NO_EGRESS,
+    PROVIDERS,
     REGISTRY,
     TIMEOUT,
     Out,
@@ -34,12 +30,13 @@ from .common import (
     fail,
     one_target,
     outcomes,
+    proxy_url,
     registry_entry,
 )
-from .config import notify_urls, targets
+from .config import ConfigError, env_name, notify_urls, targets
 
 if TYPE_CHECKING:
-    from .config import Config
+    from .config import Config, Target
 
 __all__ = ["audit", "check", "doctor", "migrate"]
 
@@ -51,6 +48,7 @@ __all__ = ["audit", "check", "doctor", "migrate"]
 @click.option("--label", help="The key's label in the registry.")
 @TIMEOUT
 @NO_EGRESS
+@PROVIDERS
 @JSON
 @NO_COLOR
 def audit(
@@ -60,10 +58,14 @@ def audit(
     label: str | None,
     timeout: float,
     no_egress: bool,
+    providers: tuple[str, ...],
     as_json: bool,
     no_color: bool,
 ) -> None:
     """Read a key's real restrictions from the exchange (read-only) and judge them."""
+    from .._keys.audit import AuditUnsupported  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
+    from .._keys.audit import audit as run_audit  # noqa: PLC0415 - lazy: as above
+
     cfg, reg = context(config, registry)
     target = one_target(exchange, cfg)
     out = Out(as_json=as_json, no_color=no_color, secrets=target.secrets)
@@ -73,7 +75,7 @@ def audit(
         result = run_audit(
             client,
             documented=None if entry is None else entry.entries,
-            egress=egress_option(no_egress),
+            egress=egress_option(no_egress, providers),
         )
     out.json("audit", result.to_dict())
     out.block(str(result))
@@ -92,6 +94,7 @@ def audit(
 )
 @TIMEOUT
 @NO_EGRESS
+@PROVIDERS
 @click.option("-q", "--quiet", is_flag=True, help="No output; the exit code says it all.")
 @JSON
 @NO_COLOR
@@ -103,6 +106,7 @@ def check(
     proxy: str | None,
     timeout: float,
     no_egress: bool,
+    providers: tuple[str, ...],
     quiet: bool,
     as_json: bool,
     no_color: bool,
@@ -113,8 +117,11 @@ def check(
     probe: exit 0 ready, 1 not (IP refused, key unrestricted, not documented),
     3 the exchange could not be reached.
     """
+    from .._keys.check import check as run_check  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
+
     if quiet:
         LOG.setLevel(logging.CRITICAL + 1)
+    proxy_url(proxy)
     cfg, reg = context(config, registry)
     target = one_target(exchange, cfg)
     out = Out(
@@ -130,7 +137,7 @@ def check(
         registry=reg,
         label=label or target.label,
         proxy=proxy,
-        egress=egress_option(no_egress),
+        egress=egress_option(no_egress, providers),
     )
     if not quiet:
         out.json("check", report.to_dict())
@@ -150,6 +157,7 @@ def check(
 @click.option("--removed", is_flag=True, help="The old IPs were removed on the exchange.")
 @TIMEOUT
 @NO_EGRESS
+@PROVIDERS
 @JSON
 @NO_COLOR
 def migrate(
@@ -162,6 +170,7 @@ def migrate(
     removed: bool,
     timeout: float,
     no_egress: bool,
+    providers: tuple[str, ...],
     as_json: bool,
     no_color: bool,
 ) -> None:
@@ -172,13 +181,18 @@ def migrate(
     registry file, so an interrupted migration resumes where it stopped.
     Exits 0 when the migration is complete, 1 while it waits for a step.
     """
+    from .._keys.migrate import MigrationError  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
+    from .._keys.migrate import migrate as run_migrate  # noqa: PLC0415 - lazy: as above
+
     cfg, reg = context(config, registry)
     if reg is None:
         fail("migrate needs the registry file (--registry or IPWHITELIST_REGISTRY)")
     target = one_target(exchange, cfg)
     out = Out(as_json=as_json, no_color=no_color, secrets=target.secrets)
     client = target.client(timeout=timeout)
-    with outcomes(out, "migrate", exchange, MigrationError):
+    from .._whitelist.registry import RegistryError  # noqa: PLC0415 - lazy: as above
+
+    with outcomes(out, "migrate", exchange, MigrationError, RegistryError):
         status = run_migrate(
             client,
             reg,
@@ -186,10 +200,12 @@ def migrate(
             label=label or target.label,
             switched=switched,
             removed=removed,
-            egress=egress_option(no_egress),
+            egress=egress_option(no_egress, providers),
         )
     out.json("migrate", status.to_dict())
     out.block(str(status))
+    if status.unreachable:
+        raise SystemExit(EXIT_UNKNOWN)
     raise SystemExit(EXIT_OK if status.done else EXIT_PROBLEM)
 
 
@@ -199,6 +215,7 @@ def migrate(
 @REGISTRY
 @TIMEOUT
 @NO_EGRESS
+@PROVIDERS
 @click.option(
     "--notify",
     "notify",
@@ -213,6 +230,7 @@ def doctor(
     registry: str | None,
     timeout: float,
     no_egress: bool,
+    providers: tuple[str, ...],
     notify: bool,
     as_json: bool,
     no_color: bool,
@@ -230,24 +248,14 @@ def doctor(
     found = targets(exchanges, cfg, os.environ)
     secrets = [s for t in found for s in t.secrets]
     out = Out(as_json=as_json, no_color=no_color, secrets=secrets)
-    verdicts = []
-    for target in found:
-        if not target.has_credentials:
-            verdicts.append(_verdict(target.exchange, None, "no credentials", EXIT_USAGE))
-            continue
-        try:
-            with out.status(f"Checking {target.exchange}..."):
-                report = run_check(
-                    target.client(timeout=timeout),
-                    registry=reg,
-                    label=target.label,
-                    egress=egress_option(no_egress),
-                )
-        except KeyError as exc:
-            # The configured label is not in the registry, or documents another key.
-            verdicts.append(_verdict(target.exchange, None, str(exc.args[0]), EXIT_USAGE))
-            continue
-        verdicts.append(_verdict(target.exchange, report, "", report.exit_code))
+    check_one = functools.partial(
+        _doctor_one,
+        out=out,
+        registry=reg,
+        timeout=timeout,
+        egress=egress_option(no_egress, providers),
+    )
+    verdicts = [check_one(target) for target in found]
     worst = max(v["exit_code"] for v in verdicts)
     code = EXIT_PROBLEM if worst == EXIT_USAGE else worst
     overall = {EXIT_OK: "ok", EXIT_UNKNOWN: "unverified"}.get(code, "problem")
@@ -263,9 +271,42 @@ def doctor(
     out.table(
         "ipwhitelist doctor",
         ("exchange", "key", "egress", "verdict", "what to do"),
-        [(v["exchange"], v["label"] or "-", v["egress"], v["verdict"], v["fix"]) for v in verdicts],
+        [
+            (v["exchange"], v["label"] or "-", v["egress"] or "-", v["verdict"], v["fix"] or "-")
+            for v in verdicts
+        ],
     )
     raise SystemExit(code)
+
+
+def _doctor_one(
+    target: Target, *, out: Out, registry: Any, timeout: float, egress: Any
+) -> dict[str, Any]:
+    """One key's doctor verdict; whatever goes wrong with it, the other keys are still checked."""
+    from .._keys.check import check as run_check  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
+
+    if not target.has_credentials:
+        prefix = env_name(target.exchange)
+        return _not_checked(
+            target.exchange, f"no credentials: set {prefix}_APIKEY and {prefix}_SECRET"
+        )
+    try:
+        client = target.client(timeout=timeout)
+    except ConfigError as exc:
+        # A credential the exchange requires is missing: named, not checked.
+        return _not_checked(target.exchange, str(exc))
+    try:
+        with out.status(f"Checking {target.exchange}..."):
+            report = run_check(client, registry=registry, label=target.label, egress=egress)
+    except KeyError as exc:
+        # The configured label is not in the registry, or documents another key.
+        return _not_checked(
+            target.exchange, f"{exc.args[0]}: fix the label in the config or the registry"
+        )
+    except Exception as exc:  # noqa: BLE001 - one bad exchange must not stop the others
+        fix = f"unexpected error ({type(exc).__name__}: {exc}); please report it"
+        return _not_checked(target.exchange, redact(fix, out.secrets))
+    return _verdict(target.exchange, report)
 
 
 def _test_notification(cfg: Config, *, as_json: bool, no_color: bool) -> NoReturn:
@@ -279,6 +320,8 @@ def _test_notification(cfg: Config, *, as_json: bool, no_color: bool) -> NoRetur
     out = Out(
         as_json=as_json, no_color=no_color, secrets=[*urls, *(u.partition("://")[2] for u in urls)]
     )
+    from .._ops.notify import NotifyHook  # noqa: PLC0415 - lazy: notifications load for --notify only
+
     try:
         hook = NotifyHook(urls)
     except (ImportError, ValueError) as exc:
@@ -297,29 +340,25 @@ def _test_notification(cfg: Config, *, as_json: bool, no_color: bool) -> NoRetur
     raise SystemExit(EXIT_OK if delivered else EXIT_PROBLEM)
 
 
-def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[str, Any]:
-    if report is None:
-        prefix = exchange.upper()
-        fix = (
-            f"{problem}: set {prefix}_APIKEY and {prefix}_SECRET"
-            if problem == "no credentials"
-            else f"{problem}: fix the label in the config or the registry"
-        )
-        return {
-            "exchange": exchange,
-            "label": None,
-            "egress": "-",
-            "verdict": "NOT CHECKED",
-            "fix": fix,
-            "exit_code": exit_code,
-            "report": None,
-            "text": "",
-            "sdk_errors": {},
-        }
-    fix = "-"
+def _not_checked(exchange: str, fix: str) -> dict[str, Any]:
+    return {
+        "exchange": exchange,
+        "label": None,
+        "egress": None,
+        "verdict": "NOT CHECKED",
+        "fix": fix,
+        "exit_code": EXIT_USAGE,
+        "report": None,
+        "text": "",
+        "sdk_errors": {},
+    }
+
+
+def _verdict(exchange: str, report: Any) -> dict[str, Any]:
+    fix: str | None = None
     sdk_errors: dict[str, str] = {}
     if report.diagnosis is not None:
-        fix = report.diagnosis.remediation[0] if report.diagnosis.remediation else "-"
+        fix = report.diagnosis.remediation[0] if report.diagnosis.remediation else None
         d = report.diagnosis
         sdk_errors = shapes(d.exchange, d.code, d.http_status, d.message)
     else:
@@ -339,10 +378,10 @@ def _verdict(exchange: str, report: Any, problem: str, exit_code: int) -> dict[s
     return {
         "exchange": exchange,
         "label": report.label,
-        "egress": ", ".join(report.egress_ips) or "-",
+        "egress": ", ".join(report.egress_ips) or None,
         "verdict": verdict,
         "fix": fix,
-        "exit_code": exit_code,
+        "exit_code": report.exit_code,
         "report": report.to_dict(),
         "text": str(report),
         "sdk_errors": sdk_errors,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import platform
+import stat
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -10,9 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._core.diagnosis import INCIDENT_MESSAGE
 from .._core.redact import redact
 from .._core.rules import rules
-from .._egress.detector import EgressDetector
 from .._egress.hints import process_hints
 
 if TYPE_CHECKING:
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 
     from .._whitelist.registry import Registry
 
-__all__ = ["build"]
+__all__ = ["LogError", "build", "text"]
 
 _PACKAGES = ("ipwhitelist", "ccxt", "httpx", "tenacity", "attrs", "aiohttp", "requests")
 _LOG_LINES = 20
@@ -84,6 +86,8 @@ def build(
 
 
 def _egress() -> dict[str, Any]:
+    from .._egress.detector import EgressDetector  # noqa: PLC0415 - lazy: httpx and asyncio load for a lookup only
+
     report = EgressDetector(ttl=0).detect()
     return {
         "ipv4": str(report.ipv4) if report.ipv4 else None,
@@ -93,14 +97,68 @@ def _egress() -> dict[str, Any]:
     }
 
 
+class LogError(ValueError):
+    """The --log file cannot be read as a log (missing, not a regular file)."""
+
+
 def _incidents(log_file: str, secrets: Sequence[str]) -> list[str]:
+    """
+    The last incident records of ipwhitelist in *log_file*, redacted.
+
+    Records are picked by the shape of their message (`INCIDENT_MESSAGE`),
+    not by a logger name a log format may not show. Only the file's last MiB
+    is read, and only a regular file: a FIFO would block, /dev/zero never end.
+    """
     path = Path(log_file)
-    with path.open("rb") as handle:
-        size = path.stat().st_size
-        handle.seek(max(0, size - _LOG_TAIL_BYTES))
-        tail = handle.read().decode("utf-8", "replace")
-    lines = [line for line in tail.splitlines() if "ipwhitelist" in line or "IPRejection" in line]
+    try:
+        # O_NONBLOCK: opening a FIFO that no one writes to must not hang.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise LogError(f"cannot read --log {path}: {exc.strerror or exc}") from None
+    with open(fd, "rb") as handle:  # noqa: PTH123 - a descriptor, not a path
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise LogError(f"--log {path} is not a regular file (a FIFO, device or socket)")
+        handle.seek(max(0, info.st_size - _LOG_TAIL_BYTES))
+        tail = handle.read(_LOG_TAIL_BYTES).decode("utf-8", "replace")
+    lines = [line for line in tail.splitlines() if INCIDENT_MESSAGE.search(line)]
     return [redact(line, secrets)[:2000] for line in lines[-_LOG_LINES:]]
+
+
+def text(bundle: dict[str, Any]) -> list[str]:
+    """The bundle as lines a person reads (and pastes into a support chat)."""
+    versions = ", ".join(f"{k} {v}" for k, v in bundle["versions"].items() if v)
+    egress = bundle["egress"]
+    lines = [
+        f"ipwhitelist support bundle, {bundle['generated']}",
+        f"python {bundle['python']} on {bundle['platform']}",
+        f"versions: {versions}",
+        "egress: "
+        + (
+            "not looked up"
+            if egress is None
+            else f"IPv4 {egress['ipv4'] or 'not found'}, IPv6 {egress['ipv6'] or 'not found'}"
+        ),
+    ]
+    lines += [f"hint: {h['name']}: {h['summary']}" for h in bundle["hints"]]
+    rules = bundle["rules"]
+    lines.append(f"rules: {rules['count']} for {len(rules['by_exchange'])} exchange(s)")
+    registry = bundle["registry"]
+    if registry is None:
+        lines.append("registry: none")
+    else:
+        lines.append(f"registry: {registry['path'] or '-'}")
+        for key in registry["keys"]:
+            ips = ",".join(key["ips"]) or "-"
+            step = f", migration step {key['migration']}" if key["migration"] else ""
+            lines.append(
+                f"  {key['exchange']}.{key['label']} ({key['environment'] or '-'}, "
+                f"{key['fingerprint'] or 'no fingerprint'}): {ips}{step}"
+            )
+    lines.append(f"incidents in the log: {len(bundle['incidents'])}")
+    lines += [f"  {line}" for line in bundle["incidents"]]
+    lines.append("(ipwhitelist report --json gives the same as one JSON object)")
+    return lines
 
 
 def _scrub(value: Any, clean: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAPS",
     "CONFIDENCES",
+    "INCIDENT_MESSAGE",
     "KINDS",
     "MAX_ITEMS",
     "Confidence",
@@ -40,6 +42,15 @@ _HEADLINES: dict[Kind, str] = {
     "ip_banned": "the exchange has banned this IP address",
     "geo_restricted": "the exchange refuses service to this IP's location",
 }
+
+#: The message of an incident record `IncidentLog` writes (``<exchange>: <headline>
+#: (confidence: <c>)``) or of the record closing one, wherever a log format puts
+#: it in the line: how `ipwhitelist report` finds the library's incidents in a log.
+INCIDENT_MESSAGE = re.compile(
+    r"\b[a-z0-9_]+: (?:(?:"
+    + "|".join(re.escape(h) for h in _HEADLINES.values())
+    + r") \(confidence: [a-z]+\)|a signed call succeeded again; the incident \()"
+)
 
 
 def _to_ip(value: str | IPAddress | None) -> IPAddress | None:

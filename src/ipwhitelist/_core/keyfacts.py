@@ -154,9 +154,10 @@ def from_iso(value: object) -> datetime | None:
         return from_ms(value)
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # 9999-12-31T23:59:59-23:59 is past what a datetime holds in UTC: unknown, like ms.
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def entries(values: Iterable[object]) -> list[str]:

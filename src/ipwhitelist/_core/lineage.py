@@ -9,8 +9,9 @@ another word for another concept.)
 from __future__ import annotations
 
 import functools
+import sys
 
-import ccxt
+from .ccxt_ids import source_lineage
 
 __all__ = ["lineage_of", "lineage_of_class", "lineage_of_id"]
 
@@ -35,6 +36,10 @@ def lineage_of_class(cls: type) -> tuple[str, ...]:
 @functools.cache
 def lineage_of_id(exchange_id: str) -> tuple[str, ...]:
     """Return the lineage of a ccxt id; an id ccxt does not know is its own lineage."""
+    ccxt = sys.modules.get("ccxt")
+    if ccxt is None:
+        # ccxt not imported (the command line's offline commands): its source says it.
+        return source_lineage(exchange_id) or (exchange_id,)
     cls = getattr(ccxt, exchange_id, None)
     if isinstance(cls, type):
         return lineage_of_class(cls) or (exchange_id,)

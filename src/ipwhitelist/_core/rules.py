@@ -23,8 +23,8 @@ import re
 from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
-import ccxt
 
+from .ccxt_ids import exchange_ids
 from .diagnosis import CONFIDENCES, KINDS, Confidence, Kind
 from .fork import ForkSafeLock
 from .lineage import lineage_of_id
@@ -236,13 +236,16 @@ def register_rule(rule: Rule) -> None:
 
 
 def _check_exchange(rule: Rule) -> None:
-    if rule.exchange == ANY_EXCHANGE or rule.exchange in ccxt.exchanges:
+    ids = exchange_ids()
+    if rule.exchange == ANY_EXCHANGE or rule.exchange in ids:
         return
-    close = difflib.get_close_matches(rule.exchange.lower(), ccxt.exchanges, n=3)
+    from importlib.metadata import version  # noqa: PLC0415 - lazy: only this error message needs it
+
+    close = difflib.get_close_matches(rule.exchange.lower(), ids, n=3)
     hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
     raise ValueError(
         f"rule {rule.name!r}: exchange {rule.exchange!r} is not a ccxt id "
-        f"(ccxt {ccxt.__version__}){hint} Use '*' for every exchange."
+        f"(ccxt {version('ccxt')}){hint} Use '*' for every exchange."
     )
 
 

@@ -189,7 +189,8 @@ def check(
             CheckResult(
                 name="positive",
                 outcome="unknown",
-                detail=f"could not reach {exchange.id}: {type(exc).__name__}",
+                detail=f"could not reach {exchange.id} ({type(exc).__name__}): check this "
+                "host's DNS, firewall and proxy, and the exchange's status page",
             )
         )
     except ccxt.BaseError as exc:
@@ -210,7 +211,7 @@ def check(
         )
 
     results.append(_registry_result(entry, egress_found))
-    results.append(_restriction_result(audit, diagnosis))
+    results.append(_restriction_result(audit, diagnosis, positive=results[0].outcome))
     if proxy is not None:
         results.append(_through_proxy(exchange, proxy, documented, signed_read))
     return CheckReport(
@@ -261,9 +262,20 @@ def _registry_result(entry: KeyEntry | None, egress: tuple[Any, ...]) -> CheckRe
     )
 
 
-def _restriction_result(audit: KeyAudit | None, diagnosis: Diagnosis | None) -> CheckResult:
+def _restriction_result(
+    audit: KeyAudit | None, diagnosis: Diagnosis | None, *, positive: str
+) -> CheckResult:
     if audit is None or audit.ip_restricted is None:
-        reason = "the exchange refused this host" if diagnosis else "no key audit for it"
+        if diagnosis:
+            reason = "the exchange refused this host"
+        elif positive == "unknown":
+            reason = "the exchange could not be reached"
+        elif positive == "fail":
+            reason = "the signed call failed"
+        elif audit is None:
+            reason = "no key audit for it"
+        else:
+            reason = "the exchange's answer does not say"
         return CheckResult(
             name="restriction",
             outcome="unknown",

@@ -11,9 +11,10 @@ so an interrupted migration resumes where it stopped.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
+import ccxt
 
 from .._core.address import parse_ip, parse_network
 from .._core.redact import human_lines
@@ -59,6 +60,8 @@ class MigrationStatus:
         problem: Why a verification failed, if one did (e.g. the exchange
             refused the new IP from the new host).
         egress_ips: This host's egress as detected for the checks.
+        unreachable: The exchange could not be reached, so this step was not
+            verified (nothing recorded for it; run `migrate` again).
 
     Added in *0.1.0*.
     """
@@ -73,6 +76,7 @@ class MigrationStatus:
     paste: str | None = None
     problem: str | None = None
     egress_ips: tuple[str, ...] = ()
+    unreachable: bool = False
 
     @property
     def done(self) -> bool:
@@ -93,6 +97,7 @@ class MigrationStatus:
             "paste": self.paste,
             "problem": self.problem,
             "egress_ips": list(self.egress_ips),
+            "unreachable": self.unreachable,
             "steps": [{"name": s, "what": _WHAT[s]} for s in MIGRATION_STEPS],
         }
 
@@ -108,6 +113,8 @@ class MigrationStatus:
             lines.append(f"Next: {self.action}")
         if self.paste is not None:
             lines.append(f"Paste into the key's IP whitelist: {self.paste}")
+        if self.done:
+            lines.append(f"Done: the key is moved to {self.new}; the registry records it.")
         return human_lines(lines)
 
 
@@ -263,7 +270,10 @@ class _Walk:
         }
         while True:
             step = self.migration.step
-            outcome = handlers[step]()
+            try:
+                outcome = handlers[step]()
+            except ccxt.NetworkError as exc:
+                return self._unreachable(cast("Step", step), exc)
             if outcome is not None:
                 return outcome
             if step == "remove-old":
@@ -363,6 +373,22 @@ class _Walk:
                 paste=self._paste(self._with_new()),
             )
         return None
+
+    def _unreachable(self, step: Step, exc: Exception) -> MigrationStatus:
+        """Nothing verified: the step stays pending, with the list it needs pasted."""
+        entries = self._without_old() if step == "remove-old" else self._with_new()
+        exchange = self.entry.exchange
+        return attrs.evolve(
+            self._status(
+                step,
+                action=f"{_WHAT[step]}; then run this again once {exchange} can be reached",
+                problem=f"could not reach {exchange} ({type(exc).__name__}), so this step is "
+                "not verified: check this host's DNS, firewall and proxy, and the exchange's "
+                "status page",
+                paste=self._paste(entries),
+            ),
+            unreachable=True,
+        )
 
     def _signed_read(self) -> KeyAudit | None:
         return signed_read(self.exchange, self.entry.entries)

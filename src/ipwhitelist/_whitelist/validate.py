@@ -13,9 +13,8 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
-import ccxt
-
 from .._core.address import parse_network
+from .._core.ccxt_ids import exchange_ids
 from .._exchanges import limits_for
 from .fingerprint import FINGERPRINT
 from .model import ENVIRONMENTS, MIGRATION_STEPS, KeyEntry, Migration, RegistryError, entry_text
@@ -27,6 +26,17 @@ if TYPE_CHECKING:
 
 __all__ = ["Validator"]
 
+#: The other obvious spellings of an environment, and the name the registry keeps.
+_ENVIRONMENT_SPELLINGS = {
+    "production": "prod",
+    "prd": "prod",
+    "stage": "staging",
+    "stg": "staging",
+    "development": "dev",
+    "develop": "dev",
+    "testing": "test",
+    "sandbox": "test",
+}
 _KEY_FIELDS = ("ips", "environment", "fingerprint", "notes", "migration")
 _MIGRATION_FIELDS = ("to", "from", "step")
 _SETTINGS = ("version", "allow_private")
@@ -140,8 +150,8 @@ class Validator:
         for exchange, keys in data.items():
             if exchange in _SETTINGS:
                 continue
-            if exchange not in ccxt.exchanges:
-                near = difflib.get_close_matches(exchange, ccxt.exchanges, n=1)
+            if exchange not in exchange_ids():
+                near = difflib.get_close_matches(exchange, exchange_ids(), n=1)
                 hint = f"; did you mean {near[0]!r}?" if near else ""
                 raise self.fail(f"unknown exchange {exchange!r} (not a ccxt id){hint}", exchange)
             if not isinstance(keys, dict) or not keys:
@@ -172,12 +182,16 @@ class Validator:
         if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
             raise self.fail('ips must be a list of strings, e.g. ips = ["203.0.113.7"]', table)
         networks = self.networks(exchange, table, raw)
-        environment = body.get("environment")
+        environment: Any = body.get("environment")
+        if environment is not None:
+            spelt = environment.strip().lower() if isinstance(environment, str) else environment
+            environment = _ENVIRONMENT_SPELLINGS.get(spelt, spelt)
         if environment is not None and environment not in ENVIRONMENTS:
             raise self.fail(
-                f"environment {environment!r} is not one of {', '.join(ENVIRONMENTS)}",
+                f"environment {body['environment']!r} is not one of {', '.join(ENVIRONMENTS)} "
+                "(production, development, stage and testing are accepted for them too)",
                 table,
-                environment,
+                body["environment"],
             )
         fingerprint = body.get("fingerprint")
         if fingerprint is not None and (

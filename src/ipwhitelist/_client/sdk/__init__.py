@@ -27,11 +27,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ..._core.fork import ForkSafeLock
-from .base import BASE, RETURNED, STATE, Adapter, settings_of, wrapped_class
 
 if TYPE_CHECKING:
     from ...errors import IPRejection
     from ..mapping import Settings
+    from .base import BASE, RETURNED, STATE, Adapter, settings_of, wrapped_class
 
 # Module path prefix -> adapter module. The longest matching prefix wins.
 _PREFIXES = {
@@ -65,6 +65,19 @@ def _adapter_module(module: str) -> str | None:
         if module == p or module.startswith(f"{p}.") or (p.endswith("_") and module.startswith(p))
     ]
     return _PREFIXES[max(found, key=len)] if found else None
+
+
+# The adapters' shared base loads with the first adapter (it imports ccxt, through
+# the guard): `texts`, the SDKs' error texts, is read by `ipwhitelist explain`
+# without any exchange library.
+_BASE_NAMES = frozenset({"BASE", "RETURNED", "STATE", "Adapter", "settings_of", "wrapped_class"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BASE_NAMES:
+        return getattr(importlib.import_module(f"{__name__}.base"), name)
+    msg = f"module {__name__} has no attribute {name}"
+    raise AttributeError(msg)
 
 
 def _load(name: str) -> Adapter:
