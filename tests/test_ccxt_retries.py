@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from typing import Any
 
 import ccxt
@@ -389,7 +388,6 @@ class TestAsync:
             release.wait(2)
 
         server.default = stall
-        started = time.monotonic()
         try:
             plain = await _async_run(
                 module, server, "binance", {}, ACCOUNT, wrapped=False, timeout=50
@@ -400,7 +398,10 @@ class TestAsync:
         finally:
             release.set()
 
+        # ccxt's delays between attempts count its attempts: the server's count
+        # is not exact here, since on a loaded machine a request can reach the
+        # server only after the client's 50 ms timeout gave up on it (or after
+        # the next run began counting).
         assert isinstance(mapped[0], ccxt.RequestTimeout)
-        assert (type(plain[0]), RETRIES + 1) == (type(mapped[0]), mapped[1])
-        assert plain[1:] == mapped[1:]
-        assert time.monotonic() - started < 2
+        assert (type(plain[0]), [DELAY_MS] * RETRIES) == (type(mapped[0]), mapped[2])
+        assert plain[2] == mapped[2]
