@@ -16,10 +16,13 @@ from pathlib import Path
 
 import ccxt
 import ccxt.async_support
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 import ipwhitelist
 from helpers import B2015, CannedAdapter, CannedSession, body_of, mount
+from ipwhitelist._ops.notify import split_urls
 from ipwhitelist._testing.fake import FakeServer, Reply
 
 OK = body_of({"makerCommission": 10, "balances": []})
@@ -367,6 +370,37 @@ class TestConfiguration:
 
         assert 2 == len(endpoint.requests)
         assert "NotifyHook(json://, json://)" == repr(hook)
+
+    def test_url_with_commas_is_one_url(self, hook_factory, monkeypatch):
+        """Any whitespace separates URLs; a comma only when a new scheme follows it."""
+        monkeypatch.setenv(
+            "IPWHITELIST_NOTIFY",
+            "mailto://user:pass@example.org?to=a@x.org,b@y.org\n\tjson://127.0.0.1/x,"
+            "json://127.0.0.1/y",
+        )
+        hook = hook_factory()
+
+        assert ("mailto://", "json://", "json://") == hook.services
+
+    @hypothesis.given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["json", "tgram", "mailto", "ntfy"]),
+                st.text("abcXYZ019-_.@/?=&,%:", min_size=1, max_size=20).filter(
+                    lambda t: "://" not in t and not t.startswith(",")
+                ),
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+        st.lists(st.sampled_from([" ", "\t", "\n", "\r\n", ", ", ",", " ,\n"]), min_size=4),
+    )
+    def test_split_urls_keeps_every_url_whole(self, urls, separators):
+        """Whatever separates them, each URL comes back whole, commas inside it kept."""
+        joined = [f"{scheme}://{rest}".rstrip(",") for scheme, rest in urls]
+        text = "".join(u + separators[i % len(separators)] for i, u in enumerate(joined))
+
+        assert tuple(joined) == split_urls(text)
 
     def test_no_url_is_an_error(self, monkeypatch):
         """Without URLs (argument or environment) the hook refuses to be built."""

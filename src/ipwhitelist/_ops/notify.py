@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import queue
+import re
 import tempfile
 import threading
 from collections import OrderedDict
@@ -51,10 +52,16 @@ _INSTALL = "NotifyHook needs apprise: pip install 'ipwhitelist[notify]'"
 _STOP = object()
 
 
+# Any whitespace separates URLs; a comma only where the next URL's scheme
+# follows: apprise URLs hold commas themselves (``mailto://…?to=a@x,b@y``).
+_SEPARATOR = re.compile(r"\s+|,(?=\s*[A-Za-z][A-Za-z0-9+.-]*://)")
+
+
 def split_urls(urls: str | Iterable[str]) -> tuple[str, ...]:
-    """Apprise URLs from a space-, comma- or newline-separated string, or an iterable."""
-    items = urls.replace(",", " ").split() if isinstance(urls, str) else urls
-    return tuple(u.strip() for u in items if u and u.strip())
+    """Apprise URLs from a string (separated by any whitespace, or commas), or an iterable."""
+    items = _SEPARATOR.split(urls) if isinstance(urls, str) else urls
+    stripped = (u.strip().strip(",").strip() for u in items if u)
+    return tuple(u for u in stripped if u)
 
 
 def _scheme(url: str) -> str:
