@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._core.redact import url_secrets
+from .._whitelist.fingerprint import fingerprint
 
 __all__ = ["credentials_of", "proxy_of", "url_prefix_of"]
 
@@ -40,6 +41,12 @@ def credentials_of(exchange: object) -> tuple[str, ...]:
     urls = [*_texts(exchange, _PROXIES + _PREFIXES)]
     urls += [u for u in proxies.values() if isinstance(u, str)] if isinstance(proxies, dict) else []
     return (*_texts(exchange, _CREDENTIALS), *(s for url in urls for s in url_secrets(url)))
+
+
+def key_fingerprint_of(exchange: object) -> str | None:
+    """The `fingerprint` of the client's API key (``apiKey``), or None without one."""
+    key = getattr(exchange, "apiKey", None)
+    return fingerprint(key) if isinstance(key, str) and key.strip() else None
 
 
 def url_prefix_of(exchange: Any) -> str | None:

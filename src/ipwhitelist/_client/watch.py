@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from .._core import hooks
 from .._core.fork import ForkSafeLock
+from .introspect import key_fingerprint_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,7 +63,7 @@ def _succeeded(client: Any, url: Any, headers: Any, body: Any) -> None:
         client.__class__ = wrapped
     exchange = getattr(client, "id", None)
     if isinstance(exchange, str):
-        hooks.emit_recovery(exchange)
+        hooks.emit_recovery(exchange, key_fingerprint_of(client))
 
 
 def _armed_class(wrapped: type) -> type:

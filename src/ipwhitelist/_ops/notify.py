@@ -229,11 +229,11 @@ class NotifyHook:
         if occurrence is not None:
             self._put((incident_note, diagnosis, occurrence))
 
-    def on_recovery(self, exchange: str) -> None:
-        """Queue a "signed calls work again" message if *exchange* had open incidents."""
-        closed = self._incidents.close(exchange)
+    def on_recovery(self, exchange: str, key: str | None = None) -> None:
+        """Queue a "signed calls work again" message if the key (fingerprint) had open incidents."""
+        closed = self._incidents.close(exchange, key)
         if closed:
-            self._put((recovery_note, exchange, closed))
+            self._put((recovery_note, exchange, closed, key))
 
     def on_egress_change(self, change: EgressChange) -> None:
         """
@@ -386,9 +386,9 @@ class EnvironmentNotify:
         """Forward a rejection to the hook (queued until it exists)."""
         self._forward("rejection", diagnosis)
 
-    def on_recovery(self, exchange: str) -> None:
+    def on_recovery(self, exchange: str, key: str | None = None) -> None:
         """Forward a recovery to the hook (queued until it exists)."""
-        self._forward("recovery", exchange)
+        self._forward("recovery", (exchange, key))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until the hook is built and has delivered what is queued; False on timeout."""
@@ -472,7 +472,7 @@ def _dispatch(hook: NotifyHook, event: str, value: Any) -> None:
     if event == "rejection":
         hook(value)
     else:
-        hook.on_recovery(value)
+        hook.on_recovery(*value)
 
 
 def notify_from_environment(environ: Mapping[str, str]) -> None:
