@@ -196,7 +196,7 @@ def _emit(diagnosis: Diagnosis, client: object) -> None:
     hooks.emit(diagnosis)
     if client is not None:
         # After the hooks: the incident is open before its end can be seen.
-        watch.arm(client)
+        watch.arm(client, diagnosis.exchange)
 
 
 def _pending(

@@ -51,6 +51,13 @@ class Okx(Adapter):
     exchanges = ("okx",)
     methods = ("_request",)
     returning = ("_request",)
+    signing = ("_request",)
+
+    def signed(
+        self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> bool:
+        """python-okx signs every request of a client built with a key (``API_KEY`` not "-1")."""
+        return text_of(getattr(client, "API_KEY", None)) not in (None, "-1")
 
     def view(self, client: Any) -> ClientView:
         """``API_KEY``, ``API_SECRET_KEY``, ``PASSPHRASE``; the httpx client's proxy."""

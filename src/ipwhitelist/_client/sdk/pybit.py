@@ -49,6 +49,13 @@ class Pybit(Adapter):
     exchanges = ("bybit",)
     methods = ("_submit_request", "_submit_file_request")
     returning = ("_submit_request",)
+    signing = ("_submit_request",)
+
+    def signed(
+        self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> bool:
+        """``_submit_request(method, path, query, auth)``: *auth* says."""
+        return bool(kwargs.get("auth", args[3] if len(args) > 3 else False))  # noqa: PLR2004
 
     def view(self, client: Any) -> ClientView:
         """``api_key`` and ``api_secret`` (an RSA key's PEM text too); the session's proxy."""
