@@ -18,9 +18,11 @@ response hook keeps the HTTP status and headers the SDK does not return.
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from . import transport
 from .base import Adapter, ClientView, Returned, recorded_response, response_of, text_of
@@ -34,13 +36,38 @@ _OK = frozenset({"0", 0, None, ""})
 
 
 def _proxy(client: Any) -> str | None:
-    """The proxy an httpx client was built with (``proxy=``), without credentials."""
+    """
+    The proxy an httpx client was built with (``proxy=``), credentials included.
+
+    httpx moves a proxy URL's user and password into a ``Proxy-Authorization``
+    header of its pool; they are put back, so the egress lookup passes the
+    same proxy (and `credentials_of` redacts them by value, as for ccxt).
+    """
     for mounted in getattr(client, "_mounts", {}).values():
-        url = getattr(getattr(mounted, "_pool", None), "_proxy_url", None)
+        pool = getattr(mounted, "_pool", None)
+        url = getattr(pool, "_proxy_url", None)
         if url is not None:
             scheme, host = url.scheme.decode(), url.host.decode()
-            return f"{scheme}://{host}:{url.port}" if url.port else f"{scheme}://{host}"
+            port = f":{url.port}" if url.port else ""
+            return f"{scheme}://{_userinfo(getattr(pool, '_proxy_headers', None))}{host}{port}"
     return None
+
+
+def _userinfo(headers: Any) -> str:
+    """``user:password@`` from a ``Proxy-Authorization: Basic …`` header, or ""."""
+    for name, value in headers or ():
+        if bytes(name).lower() != b"proxy-authorization":
+            continue
+        kind, _, token = bytes(value).partition(b" ")
+        if kind.lower() != b"basic":
+            return ""
+        try:
+            user, colon, password = base64.b64decode(token, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        userinfo = quote(user, safe="") + (f":{quote(password, safe='')}" if colon else "")
+        return f"{userinfo}@"
+    return ""
 
 
 class Okx(Adapter):
