@@ -718,6 +718,48 @@ class TestEnvironmentHook:
         ] == titles
         assert "EnvironmentNotify(IPWHITELIST_NOTIFY)" == repr(hook)
 
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is POSIX only")
+    def test_forked_while_the_hook_is_being_built(self, endpoint, monkeypatch):
+        """A child forked while the parent builds the hook builds its own and delivers."""
+        import warnings
+
+        from ipwhitelist._ops import notify
+
+        parent, entered, release = os.getpid(), threading.Event(), threading.Event()
+        real = notify.NotifyHook
+
+        def slow(*args, **kwargs):
+            if os.getpid() == parent:
+                entered.set()
+                release.wait(30)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(notify, "NotifyHook", slow)
+        hook = notify.EnvironmentNotify(json_url(endpoint))
+        try:
+            hook(diagnosis("203.0.113.1"))
+            assert entered.wait(10)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child
+                code = 1
+                try:
+                    hook(diagnosis("203.0.113.2"))
+                    code = 0 if hook.flush(20) else 1
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+        finally:
+            release.set()
+        assert hook.flush(20)
+
+        assert 0 == os.waitstatus_to_exitcode(status)
+        bodies = sorted(m["message"] for m in messages(endpoint))
+        assert 2 == len(bodies)  # the parent's and the child's, each once
+        assert "203.0.113.1" in bodies[0]
+        assert "203.0.113.2" in bodies[1]
+
 
 class TestWorker:
     def test_a_message_that_cannot_be_built_is_logged(self, hook_factory, caplog):

@@ -537,6 +537,14 @@ class EnvironmentNotify:
         self._broken = False
         self._pending: list[tuple[str, Any]] = []
         self._builder: threading.Thread | None = None
+        reset_in_child(self)
+
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - forked child (test_notify)
+        if self._hook is None:
+            # The parent's builder thread does not exist here: build again when needed;
+            # what the parent had pending is the parent's to send.
+            self._builder = None
+            self._pending = []
 
     def __repr__(self) -> str:
         return f"EnvironmentNotify({ENV_VAR})"
