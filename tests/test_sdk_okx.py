@@ -153,6 +153,21 @@ class TestReturned:
             assert "hunter2pass" not in text
             assert "dXNlcjpodW50ZXIycGFzcw" not in text
 
+    def test_block_page_is_still_a_json_decode_error(self):
+        """A 451 HTML page: python-okx raises JSONDecodeError; the typed rejection still is one."""
+        made = ipwhitelist.wrap(
+            client(451, "<html>Unavailable For Legal Reasons</html>"), egress=False
+        )
+
+        with pytest.raises(json.JSONDecodeError) as info:
+            made.get_account_balance()
+
+        assert isinstance(info.value, ipwhitelist.GeoRestricted)
+        copy = pickle.loads(pickle.dumps(info.value))
+        assert isinstance(copy, json.JSONDecodeError)
+        assert isinstance(copy, ipwhitelist.GeoRestricted)
+        assert info.value.pos == copy.pos
+
     def test_no_secret_pickle_unwrap(self):
         """The passphrase, key and secret stay out; the rejection pickles; unwrap restores."""
         echo = body_of({**NOT_INCLUDED, "msg": f"{NOT_INCLUDED['msg']} {PASSPHRASE} {API_KEY}"})
