@@ -167,7 +167,9 @@ def arm(client: object, exchange: str | None = None) -> None:
     *client* is a wrapped ccxt client, or the view of an SDK client
     (`sdk.base.ClientView`), whose ``sdk_client`` is the client itself.
     """
-    client = getattr(client, "sdk_client", None) or client
+    sdk_client = getattr(client, "sdk_client", None)
+    if sdk_client is not None:
+        client = sdk_client
     cls = type(client)
     if BASE_MARKER not in cls.__dict__:
         return  # not a wrapped client
