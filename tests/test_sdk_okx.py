@@ -168,6 +168,20 @@ class TestReturned:
         assert isinstance(copy, ipwhitelist.GeoRestricted)
         assert info.value.pos == copy.pos
 
+    def test_keyless_client_has_no_key_fingerprint(self):
+        """python-okx's stand-in key "-1" (no key given) is no key: no fingerprint, no recovery."""
+        made = AccountAPI(flag="0")
+        made._transport = httpx.MockTransport(
+            lambda _request: httpx.Response(200, content=json.dumps(NOT_INCLUDED).encode())
+        )
+        made._mounts = {}
+        ipwhitelist.wrap(made, egress=False, raise_returned=True)
+
+        with pytest.raises(OkxAPIException) as info:
+            made.get_account_balance()
+
+        assert info.value.diagnosis.key_fingerprint is None
+
     def test_no_secret_pickle_unwrap(self):
         """The passphrase, key and secret stay out; the rejection pickles; unwrap restores."""
         echo = body_of({**NOT_INCLUDED, "msg": f"{NOT_INCLUDED['msg']} {PASSPHRASE} {API_KEY}"})

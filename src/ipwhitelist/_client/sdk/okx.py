@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["ADAPTER", "Okx"]
 
 _OK = frozenset({"0", 0, None, ""})
+# What python-okx stores for a key, secret or passphrase not given (okxclient.py).
+_NO_CREDENTIAL = "-1"
 
 
 def _proxy(client: Any) -> str | None:
@@ -70,6 +72,12 @@ def _userinfo(headers: Any) -> str:
     return ""
 
 
+def _given(value: Any) -> str | None:
+    """A credential, or None for python-okx's stand-in "-1" (the client was built without)."""
+    found = text_of(value)
+    return None if found == _NO_CREDENTIAL else found
+
+
 class Okx(Adapter):
     """The python-okx adapter."""
 
@@ -84,15 +92,15 @@ class Okx(Adapter):
         self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> bool:
         """python-okx signs every request of a client built with a key (``API_KEY`` not "-1")."""
-        return text_of(getattr(client, "API_KEY", None)) not in (None, "-1")
+        return _given(getattr(client, "API_KEY", None)) is not None
 
     def view(self, client: Any) -> ClientView:
-        """``API_KEY``, ``API_SECRET_KEY``, ``PASSPHRASE``; the httpx client's proxy."""
+        """``API_KEY``, ``API_SECRET_KEY``, ``PASSPHRASE`` ("-1": none given); the proxy."""
         return ClientView(
             id="okx",
-            apiKey=text_of(getattr(client, "API_KEY", None)),
-            secret=text_of(getattr(client, "API_SECRET_KEY", None)),
-            password=text_of(getattr(client, "PASSPHRASE", None)),
+            apiKey=_given(getattr(client, "API_KEY", None)),
+            secret=_given(getattr(client, "API_SECRET_KEY", None)),
+            password=_given(getattr(client, "PASSPHRASE", None)),
             httpsProxy=_proxy(client),
         )
 
