@@ -157,3 +157,24 @@ class TestDiagnosis:
     def test_public(self):
         """Diagnosis is exported at top level."""
         assert ipwhitelist.Diagnosis is Diagnosis
+
+
+class TestKeyFingerprint:
+    def test_only_a_fingerprint_is_accepted(self):
+        """A key passed where its fingerprint belongs is refused, without echoing it."""
+        key = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+        with pytest.raises(ValueError, match="sha256") as info:
+            ipwhitelist.Diagnosis(
+                exchange="binance", kind="ip_banned", confidence="confirmed", key_fingerprint=key
+            )
+
+        assert key not in str(info.value)
+        fingerprint = ipwhitelist.fingerprint(key)
+        made = ipwhitelist.Diagnosis(
+            exchange="binance",
+            kind="ip_banned",
+            confidence="confirmed",
+            key_fingerprint=fingerprint,
+        )
+        assert fingerprint == made.to_dict()["key_fingerprint"]
+        assert f"key fingerprint: {fingerprint}" in str(made)

@@ -404,7 +404,7 @@ def through_a_proxy(doc: Doc) -> None:
 
 @setup("how-to/alerting.md", "ntfys://my-bot-alerts")
 def notify_hook(doc: Doc) -> None:
-    """Two rejections of one incident make one notification (undeliverable offline, not raised)."""
+    """Two rejections of one incident: one message per service (undeliverable offline, not raised)."""
     doc.fake("binance", FakeKeyState(allowed_ips=["203.0.113.7"]))
 
     doc.run()
@@ -415,7 +415,7 @@ def notify_hook(doc: Doc) -> None:
     log, notify = ipwhitelist.get_on_rejection_hooks()
     assert isinstance(log, ipwhitelist.IncidentLog)
     assert notify.flush(30)
-    assert (0, 1, 0) == (notify.delivered, notify.failed, notify.dropped)
+    assert (0, 2, 0) == (notify.delivered, notify.failed, notify.dropped)  # two services
     assert "AAE-your-bot-token" not in doc.caplog.text
     notify.close()
 

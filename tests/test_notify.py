@@ -13,13 +13,17 @@ import tempfile
 import threading
 import tracemalloc
 from pathlib import Path
+from urllib.parse import unquote
 
 import ccxt
 import ccxt.async_support
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 import ipwhitelist
 from helpers import B2015, CannedAdapter, CannedSession, body_of, mount
+from ipwhitelist._ops.notify import split_urls, url_parts
 from ipwhitelist._testing.fake import FakeServer, Reply
 
 OK = body_of({"makerCommission": 10, "balances": []})
@@ -69,9 +73,10 @@ def hook_factory():
         hook.close(timeout=5)
 
 
-def sync_client():
+def sync_client(key=CONFIG["apiKey"]):
     adapter = CannedAdapter(401, B2015)
-    return ipwhitelist.wrap(mount(ccxt.binance(dict(CONFIG)), adapter), egress=False), adapter
+    client = mount(ccxt.binance({**CONFIG, "apiKey": key}), adapter)
+    return ipwhitelist.wrap(client, egress=False), adapter
 
 
 class TestIncidents:
@@ -79,10 +84,6 @@ class TestIncidents:
         """10,000 rejections of one incident: one notification, and memory stays bounded."""
         hook = hook_factory(json_url(endpoint))
         ipwhitelist.set_on_rejection_hooks([hook])
-        client, _ = sync_client()
-        with pytest.raises(ipwhitelist.IPNotWhitelisted):
-            client.private_get_account()
-        assert hook.flush(10)  # apprise and the worker are warm before measuring
 
         def rejections(count):
             for _ in range(count):
@@ -92,7 +93,9 @@ class TestIncidents:
                 ):
                     raise ccxt.AuthenticationError("binance " + B2015)
 
-        rejections(8_000)
+        rejections(1)
+        assert hook.flush(10)  # apprise and the worker are warm before measuring
+        rejections(7_999)
         tracemalloc.start()  # traced for the last 2,000 only: tracing slows allocation 10x
         try:
             before = tracemalloc.get_traced_memory()[0]
@@ -234,6 +237,28 @@ class TestRecovery:
         assert "review open positions" in recovered["message"]
         assert "success" == recovered["type"]
 
+    def test_recovery_of_one_key_leaves_the_other_keys_incident_open(self, endpoint, hook_factory):
+        """Two keys on one exchange: two incidents; one key recovering closes only its own."""
+        hook = hook_factory(json_url(endpoint))
+        ipwhitelist.set_on_rejection_hooks([hook])
+        a, adapter_a = sync_client("a" * 64)
+        b, _ = sync_client("b" * 64)
+        for client in (a, b, b):
+            with pytest.raises(ipwhitelist.IPNotWhitelisted):
+                client.private_get_account()
+        adapter_a.status, adapter_a.body = 200, OK
+
+        a.private_get_account()
+        assert hook.flush(10)
+
+        first, second, recovered = messages(endpoint)
+        assert first["title"] == second["title"] == "binance: IP not on the API key's whitelist"
+        assert ipwhitelist.fingerprint("a" * 64) in first["message"]
+        assert ipwhitelist.fingerprint("b" * 64) in second["message"]
+        assert "1 rejection(s) since" in recovered["message"]
+        assert ipwhitelist.fingerprint("a" * 64) in recovered["message"]
+        assert ipwhitelist.fingerprint("b" * 64) not in recovered["message"]
+
     def test_recovery_without_an_incident_sends_nothing(self, endpoint, hook_factory):
         """A recovery signal for an exchange with no open incident is ignored."""
         hook = hook_factory(json_url(endpoint))
@@ -273,6 +298,50 @@ class TestNeverBlocks:
 
         assert (2, 1) == (hook.delivered, hook.dropped)
 
+    def test_a_hanging_service_does_not_hold_the_others(self, hook_factory):
+        """Each service has its own queue and worker: a hanging one delays only itself."""
+        arrived, release, other = threading.Event(), threading.Event(), threading.Event()
+
+        def hang(_request):
+            arrived.set()
+            release.wait(30)
+            return Reply(status=200)
+
+        def answer(_request):
+            other.set()
+            return Reply(status=200)
+
+        with FakeServer(default=hang) as stuck, FakeServer(default=answer) as working:
+            hook = hook_factory([json_url(stuck, rto=60), json_url(working)])
+            try:
+                hook(diagnosis())
+                assert arrived.wait(10)
+                assert other.wait(20), "the working service waited for the hanging one"
+            finally:
+                release.set()
+            assert hook.flush(10)
+
+        assert (2, 0, 0) == (hook.delivered, hook.failed, hook.dropped)
+
+    def test_timeout_bounds_a_delivery(self, hook_factory):
+        """timeout= bounds each delivery: a service that never answers is a failed delivery."""
+        release = threading.Event()
+
+        def hang(_request):
+            release.wait(60)
+            return Reply(status=200)
+
+        with FakeServer(default=hang) as stuck:
+            url = f"{stuck.url.replace('http://', 'json://')}/{TOKEN}"  # no rto/cto of its own
+            hook = hook_factory(url, timeout=1)
+            try:
+                hook(diagnosis())
+                assert hook.flush(30), "the delivery was not bounded by timeout="
+            finally:
+                release.set()
+
+        assert (0, 1) == (hook.delivered, hook.failed)
+
     def test_failing_endpoint_logs_once_per_incident(self, hook_factory, caplog):
         """Delivery errors are counted and logged once per incident, never raised."""
         with FakeServer(default=lambda _r: Reply(status=500)) as server:
@@ -287,6 +356,38 @@ class TestNeverBlocks:
         assert 1 == len(warnings)
         assert "could not be delivered" in warnings[0].getMessage()
         assert TOKEN not in caplog.text
+
+    def test_apprise_logs_no_secret_part_of_a_url(self, hook_factory, caplog):
+        """apprise (and urllib3) log URL paths, ntfy topics, users: all scrubbed, at DEBUG too."""
+        with FakeServer(default=lambda _r: Reply(status=500)) as server:
+            port = server.url.rsplit(":", 1)[1]
+            hook = hook_factory(
+                [
+                    f"json://user:{TOKEN}pw@127.0.0.1:{port}/{TOKEN}?rto=5",
+                    f"ntfy://user:{TOKEN}pw@127.0.0.1:{port}/topic-{TOKEN}",
+                    f"form://127.0.0.1:{port}/{TOKEN}/x",
+                ]
+            )
+            with caplog.at_level(logging.DEBUG):
+                hook(diagnosis())
+                assert hook.flush(20)
+
+        assert 3 == hook.failed
+        assert "apprise" in {r.name for r in caplog.records}
+        assert TOKEN not in caplog.text
+
+    @hypothesis.given(st.text("abcdefXYZ0123456789-_~.%", min_size=8, max_size=40))
+    def test_url_parts_cover_a_token_anywhere_in_the_url(self, token):
+        """A token in the user, password, host, path or query of a URL is one of its parts."""
+        for url in (
+            f"json://{token}@host",
+            f"json://user:{token}@host",
+            f"pover://user@{token}",
+            f"tgram://{token}/12345",
+            f"ntfy://host/{token}",
+            f"json://host/a?token={token}&rto=5",
+        ):
+            assert token in url_parts(url) or unquote(token) in url_parts(url)
 
     def test_unreachable_endpoint(self, hook_factory, caplog):
         """A refused connection is a failed delivery, with no URL or token in the log."""
@@ -367,6 +468,37 @@ class TestConfiguration:
 
         assert 2 == len(endpoint.requests)
         assert "NotifyHook(json://, json://)" == repr(hook)
+
+    def test_url_with_commas_is_one_url(self, hook_factory, monkeypatch):
+        """Any whitespace separates URLs; a comma only when a new scheme follows it."""
+        monkeypatch.setenv(
+            "IPWHITELIST_NOTIFY",
+            "mailto://user:pass@example.org?to=a@x.org,b@y.org\n\tjson://127.0.0.1/x,"
+            "json://127.0.0.1/y",
+        )
+        hook = hook_factory()
+
+        assert ("mailto://", "json://", "json://") == hook.services
+
+    @hypothesis.given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["json", "tgram", "mailto", "ntfy"]),
+                st.text("abcXYZ019-_.@/?=&,%:", min_size=1, max_size=20).filter(
+                    lambda t: "://" not in t and not t.startswith(",")
+                ),
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+        st.lists(st.sampled_from([" ", "\t", "\n", "\r\n", ", ", ",", " ,\n"]), min_size=4),
+    )
+    def test_split_urls_keeps_every_url_whole(self, urls, separators):
+        """Whatever separates them, each URL comes back whole, commas inside it kept."""
+        joined = [f"{scheme}://{rest}".rstrip(",") for scheme, rest in urls]
+        text = "".join(u + separators[i % len(separators)] for i, u in enumerate(joined))
+
+        assert tuple(joined) == split_urls(text)
 
     def test_no_url_is_an_error(self, monkeypatch):
         """Without URLs (argument or environment) the hook refuses to be built."""
@@ -586,6 +718,48 @@ class TestEnvironmentHook:
         ] == titles
         assert "EnvironmentNotify(IPWHITELIST_NOTIFY)" == repr(hook)
 
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is POSIX only")
+    def test_forked_while_the_hook_is_being_built(self, endpoint, monkeypatch):
+        """A child forked while the parent builds the hook builds its own and delivers."""
+        import warnings
+
+        from ipwhitelist._ops import notify
+
+        parent, entered, release = os.getpid(), threading.Event(), threading.Event()
+        real = notify.NotifyHook
+
+        def slow(*args, **kwargs):
+            if os.getpid() == parent:
+                entered.set()
+                release.wait(30)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(notify, "NotifyHook", slow)
+        hook = notify.EnvironmentNotify(json_url(endpoint))
+        try:
+            hook(diagnosis("203.0.113.1"))
+            assert entered.wait(10)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child
+                code = 1
+                try:
+                    hook(diagnosis("203.0.113.2"))
+                    code = 0 if hook.flush(20) else 1
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+        finally:
+            release.set()
+        assert hook.flush(20)
+
+        assert 0 == os.waitstatus_to_exitcode(status)
+        bodies = sorted(m["message"] for m in messages(endpoint))
+        assert 2 == len(bodies)  # the parent's and the child's, each once
+        assert "203.0.113.1" in bodies[0]
+        assert "203.0.113.2" in bodies[1]
+
 
 class TestWorker:
     def test_a_message_that_cannot_be_built_is_logged(self, hook_factory, caplog):
@@ -607,6 +781,76 @@ class TestWorker:
         assert 60 == hook.window
         assert ["binance: IP not on the API key's whitelist"] == sent
         assert "building a notification failed" in caplog.text
+
+    def test_queued_message_is_delivered_at_exit(self):
+        """A bot that exits right after its rejection still sends the message (atexit flush)."""
+        code = """
+import time, ipwhitelist
+def send(title, body):
+    time.sleep(0.3)
+    print("sent:", title, flush=True)
+hook = ipwhitelist.NotifyHook(send=send)
+hook(ipwhitelist.Diagnosis(exchange="binance", kind="ip_banned", confidence="confirmed"))
+"""
+        done = run_python(code)
+
+        assert "sent: binance: IP banned" == done.stdout.strip(), done.stderr
+
+    def test_exit_flush_is_bounded_by_exit_timeout(self):
+        """A delivery that never ends holds the exit for exit_timeout at most."""
+        code = """
+import threading, ipwhitelist
+hook = ipwhitelist.NotifyHook(send=lambda t, b: threading.Event().wait(), exit_timeout=0.5)
+hook(ipwhitelist.Diagnosis(exchange="binance", kind="ip_banned", confidence="confirmed"))
+print("exiting", flush=True)
+"""
+        done = run_python(code)  # with no bound, it would raise TimeoutExpired
+
+        assert "exiting" == done.stdout.strip(), done.stderr
+
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is POSIX only")
+    def test_forked_child_has_its_own_queue_and_worker(self):
+        """A child forked while the parent's delivery hangs flushes and delivers on its own."""
+        import warnings
+
+        parent, release, entered = os.getpid(), threading.Event(), threading.Event()
+        read_end, write_end = os.pipe()
+
+        def send(title, body):
+            if os.getpid() == parent:
+                entered.set()
+                release.wait(30)
+            else:
+                os.write(write_end, title.encode() + b"\n")
+
+        hook = ipwhitelist.NotifyHook(send=send, queue_size=4)
+        try:
+            hook(diagnosis("203.0.113.1"))
+            assert entered.wait(10)
+            hook(diagnosis("203.0.113.2"))  # queued behind the hanging delivery
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child
+                code = 1
+                try:
+                    # The parent's queued message is not the child's to wait for.
+                    nothing_pending = hook.flush(5)
+                    hook(diagnosis("203.0.113.3"))
+                    code = 0 if nothing_pending and hook.flush(20) else 1
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+        finally:
+            release.set()
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            sent = pipe.read()
+
+        assert 0 == os.waitstatus_to_exitcode(status)
+        assert "binance: IP not on the API key's whitelist\n" == sent
+        assert hook.flush(10)
+        hook.close(5)
 
     def test_exit_while_a_delivery_hangs(self):
         """A bot exits at once while a delivery hangs (60 s read timeout), leaving no file behind."""

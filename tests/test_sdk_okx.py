@@ -13,12 +13,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from httpx._utils import URLPattern
 from okx.Account import AccountAPI
 from okx.exceptions import OkxAPIException
 from okx.Trade import TradeAPI
 
 import ipwhitelist
 from helpers import API_KEY, SECRET, body_of
+from ipwhitelist._testing.fake import FakeServer, Reply
 from sdks import KINDS, PASSPHRASE, Tally, corpus, ids, no_secret
 
 OKX = corpus("okx")
@@ -37,7 +39,7 @@ def client(status: int, body: str, cls=AccountAPI, **kwargs):
         return httpx.Response(status, content=body.encode(), headers={"Content-Type": content_type})
 
     made._transport = httpx.MockTransport(answer)
-    made._mounts = {}
+    made._mounts_kept, made._mounts = made._mounts, {}
     return made
 
 
@@ -124,6 +126,61 @@ class TestReturned:
 
         assert not isinstance(info.value, ipwhitelist.IPRejection)
         assert {} == counter.counts
+
+    def test_egress_through_the_clients_authenticated_proxy(self):
+        """The proxy's credentials (httpx keeps them in a header) reach the lookup, never output."""
+        seen = []
+
+        def proxy(request):
+            seen.append(request.headers.get("proxy-authorization"))
+            return Reply(body="198.51.100.77")
+
+        with FakeServer(default=proxy) as fake:
+            address = fake.url.split("://", 1)[1]
+            made = client(200, json.dumps(NOT_INCLUDED), proxy=f"http://user:hunter2pass@{address}")
+            # The API calls go to the mock transport; the proxy stays mounted for the view.
+            proxied = next(iter(made._mounts_kept.values()))
+            made._mounts = {URLPattern("all://never.invalid"): proxied}
+            detector = ipwhitelist.EgressDetector(["http://192.0.2.1/ip"], allow_private=True)
+            ipwhitelist.wrap(made, egress=detector, raise_returned=True)
+            with pytest.raises(OkxAPIException) as info:
+                made.get_account_balance()
+
+        diagnosis = info.value.diagnosis
+        assert ["198.51.100.77"] == [str(ip) for ip in diagnosis.egress_ips]
+        assert ["Basic dXNlcjpodW50ZXIycGFzcw=="] == seen  # user:hunter2pass
+        for text in (str(info.value), str(diagnosis), json.dumps(diagnosis.to_dict())):
+            assert "hunter2pass" not in text
+            assert "dXNlcjpodW50ZXIycGFzcw" not in text
+
+    def test_block_page_is_still_a_json_decode_error(self):
+        """A 451 HTML page: python-okx raises JSONDecodeError; the typed rejection still is one."""
+        made = ipwhitelist.wrap(
+            client(451, "<html>Unavailable For Legal Reasons</html>"), egress=False
+        )
+
+        with pytest.raises(json.JSONDecodeError) as info:
+            made.get_account_balance()
+
+        assert isinstance(info.value, ipwhitelist.GeoRestricted)
+        copy = pickle.loads(pickle.dumps(info.value))
+        assert isinstance(copy, json.JSONDecodeError)
+        assert isinstance(copy, ipwhitelist.GeoRestricted)
+        assert info.value.pos == copy.pos
+
+    def test_keyless_client_has_no_key_fingerprint(self):
+        """python-okx's stand-in key "-1" (no key given) is no key: no fingerprint, no recovery."""
+        made = AccountAPI(flag="0")
+        made._transport = httpx.MockTransport(
+            lambda _request: httpx.Response(200, content=json.dumps(NOT_INCLUDED).encode())
+        )
+        made._mounts = {}
+        ipwhitelist.wrap(made, egress=False, raise_returned=True)
+
+        with pytest.raises(OkxAPIException) as info:
+            made.get_account_balance()
+
+        assert info.value.diagnosis.key_fingerprint is None
 
     def test_no_secret_pickle_unwrap(self):
         """The passphrase, key and secret stay out; the rejection pickles; unwrap restores."""

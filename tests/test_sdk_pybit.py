@@ -216,7 +216,6 @@ class TestSecrets:
         echo = body_of({"retCode": 10010, "retMsg": f"Unmatched IP for {API_KEY} / {SECRET}"})
         made = ipwhitelist.wrap(client(CannedAdapter(200, echo)), egress=False)
 
-        assert SECRET in repr(made)
         with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
             made.get_wallet_balance(accountType="UNIFIED")
         exc = info.value
@@ -225,6 +224,16 @@ class TestSecrets:
             str(exc), repr(exc), str(exc.diagnosis), exc.diagnosis.to_dict(), pickle.dumps(exc)
         )
         assert isinstance(pickle.loads(pickle.dumps(exc)), InvalidRequestError)
+
+    def test_wrapped_client_repr_shows_no_secret(self):
+        """pybit's dataclass repr prints api_secret; a wrapped client's repr never does."""
+        made = ipwhitelist.wrap(client(), egress=False)
+
+        shown = repr(made)
+
+        no_secret(shown, str(made), f"{made!r}")
+        assert shown.startswith("HTTP(")
+        assert "api_secret='***'" in shown
 
     def test_unwrap_removes_the_hook(self):
         """unwrap() restores the class and takes the response hook off the session."""

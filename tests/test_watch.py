@@ -20,12 +20,14 @@ class Recorder:
 
     def __init__(self):
         self.events = []
+        self.keys = []
 
     def __call__(self, diagnosis):
         self.events.append(("rejected", diagnosis.exchange))
 
-    def on_recovery(self, exchange):
+    def on_recovery(self, exchange, key=None):
         self.events.append(("recovered", exchange))
+        self.keys.append(key)
 
 
 @pytest.fixture
@@ -35,10 +37,39 @@ def recorder():
     return hook
 
 
-def sync_client():
+def sync_client(key=CONFIG["apiKey"]):
     adapter = CannedAdapter(401, B2015)
-    client = ipwhitelist.wrap(mount(ccxt.binance(dict(CONFIG)), adapter), egress=False)
+    config = {**CONFIG, "apiKey": key}
+    client = ipwhitelist.wrap(mount(ccxt.binance(config), adapter), egress=False)
     return client, adapter
+
+
+class TestPerKey:
+    def test_two_keys_on_one_exchange_are_two_incidents(self, caplog):
+        """Key A working again closes A's incident only; B's stays open and is logged once."""
+        log = ipwhitelist.IncidentLog()
+        recorder = Recorder()
+        ipwhitelist.set_on_rejection_hooks([log, recorder])
+        a, adapter_a = sync_client("a" * 64)
+        b, _ = sync_client("b" * 64)
+        with caplog.at_level(logging.INFO, logger="ipwhitelist"):
+            for client in (a, b, a, b):
+                with pytest.raises(ipwhitelist.IPNotWhitelisted):
+                    client.private_get_account()
+            adapter_a.status, adapter_a.body = 200, OK
+            a.private_get_account()
+            with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+                b.private_get_account()
+
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+        (over,) = [r for r in caplog.records if r.levelno == logging.INFO]
+        assert 2 == len(errors)  # one per key, not one per exchange
+        assert ipwhitelist.fingerprint("b" * 64) == info.value.diagnosis.key_fingerprint
+        assert ipwhitelist.fingerprint("b" * 64) in str(info.value.diagnosis)
+        assert "b" * 64 not in str(info.value.diagnosis)
+        assert 2 == over.ipwhitelist_rejections  # A's two, not A's and B's four
+        assert [ipwhitelist.fingerprint("a" * 64)] == recorder.keys
+        assert 2 == log.repeats(info.value.diagnosis)  # B's incident is still open
 
 
 class TestSync:
@@ -131,7 +162,7 @@ class TestSync:
             def __call__(self, diagnosis):
                 pass
 
-            def on_recovery(self, exchange):
+            def on_recovery(self, exchange, key):
                 raise RuntimeError("pager down")
 
         ipwhitelist.set_on_rejection_hooks([Broken()])

@@ -116,3 +116,34 @@ class TestWrap:
         """The reason for this virtualenv: the other `binance` package is absent."""
         with pytest.raises(ImportError):
             __import__("binance.client")
+
+
+class TestRecovery:
+    def test_signed_call_after_a_rejection_reports_recovery(self):
+        """A -2015, a public call (nothing), then a signed call: one on_recovery(exchange, key)."""
+        events = []
+
+        class Recorder:
+            def __call__(self, diagnosis):
+                events.append(("rejected", diagnosis.exchange, diagnosis.key_fingerprint))
+
+            def on_recovery(self, exchange, key):
+                events.append(("recovered", exchange, key))
+
+        ipwhitelist.set_on_rejection_hooks([Recorder()])
+        adapter = CannedAdapter(401, B2015)
+        made = ipwhitelist.wrap(spot(adapter), egress=False)
+        with pytest.raises(ipwhitelist.IPNotWhitelisted):
+            made.account()
+        adapter.status, adapter.body = 200, '{"balances": []}'
+
+        made.time()  # public: the key header is sent, but nothing is signed
+        assert 1 == len(events)
+        made.account()
+        made.account()
+
+        fingerprint = ipwhitelist.fingerprint(API_KEY)
+        assert [
+            ("rejected", "binance", fingerprint),
+            ("recovered", "binance", fingerprint),
+        ] == events

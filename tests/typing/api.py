@@ -68,12 +68,19 @@ ipwhitelist.unregister_rule("n")
 
 log = ipwhitelist.IncidentLog(window=60.0, max_incidents=100)
 notify: ipwhitelist.OnRejectionHook = ipwhitelist.NotifyHook(
-    ["tgram://token/chat"], window=600.0, max_incidents=100, queue_size=16, attach=False
+    ["tgram://token/chat"],
+    window=600.0,
+    max_incidents=100,
+    queue_size=16,
+    attach=False,
+    timeout=5.0,
+    exit_timeout=1.0,
 )
 forward = ipwhitelist.NotifyHook(send=lambda title, body: None)
 delivered: bool = forward.flush(5.0) and forward.send_test()
 counts: tuple[int, int, int] = (forward.delivered, forward.failed, forward.dropped)
 forward.on_recovery("binance")
+forward.on_recovery("binance", "sha256:3f9a0c1e")
 forward.close(timeout=1.0)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._core.redact import url_secrets
+from .._whitelist.fingerprint import fingerprint
 
 __all__ = ["credentials_of", "proxy_of", "route_of", "url_prefix_of"]
 
@@ -64,6 +65,12 @@ def _from_table(table: object) -> str | None:
 def credentials_of(exchange: object) -> tuple[str, ...]:
     """The credential values of a ccxt client, proxy passwords included (only searched for)."""
     return route_of(exchange)[0]
+
+
+def key_fingerprint_of(exchange: object) -> str | None:
+    """The `fingerprint` of the client's API key (``apiKey``), or None without one."""
+    key = getattr(exchange, "apiKey", None)
+    return fingerprint(key) if isinstance(key, str) and key.strip() else None
 
 
 def url_prefix_of(exchange: Any) -> str | None:

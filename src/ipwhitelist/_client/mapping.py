@@ -21,7 +21,7 @@ from .._egress import hints
 from .._exchanges import key_page
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 from . import watch
-from .introspect import route_of
+from .introspect import key_fingerprint_of, route_of
 
 if TYPE_CHECKING:
     from .._core.address import AddressFamily
@@ -71,6 +71,7 @@ class _Pending:
     already_authenticated: bool
     ccxt_error: str | None
     client: object = attrs.field(default=None, repr=False)
+    key_fingerprint: str | None = None
 
 
 def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
@@ -108,6 +109,7 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         address_family=pending.settings.family,
         hints=found,
         key_page=key_page(match.response.lineage),
+        key_fingerprint=pending.key_fingerprint,
     )
 
 
@@ -194,7 +196,7 @@ def _emit(diagnosis: Diagnosis, client: object) -> None:
     hooks.emit(diagnosis)
     if client is not None:
         # After the hooks: the incident is open before its end can be seen.
-        watch.arm(client)
+        watch.arm(client, diagnosis.exchange)
 
 
 def _pending(
@@ -213,6 +215,7 @@ def _pending(
         ),
         ccxt_error=type(exc).__name__ if exc is not None else None,
         client=exchange,
+        key_fingerprint=key_fingerprint_of(exchange),
     )
 
 
@@ -233,7 +236,9 @@ def _safe_diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     except Exception:
         # Diagnosis building must never turn a rejection into a crash.
         logger.exception("ipwhitelist: building the diagnosis failed; using a minimal one")
-        return assess.minimal(pending.match, pending.ccxt_error, pending.secrets)
+        return assess.minimal(
+            pending.match, pending.ccxt_error, pending.secrets, pending.key_fingerprint
+        )
 
 
 def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport) -> None:

@@ -13,6 +13,13 @@ A request counts only if it carries the API key (in a header, the URL or the
 body), because public endpoints answer whatever the key's whitelist says.
 Exchanges that send only a token derived from the key (Coinbase's JWT) are
 therefore never seen to recover; they stay silent rather than wrong.
+
+SDK clients (`sdk`) are armed the same way: their adapter names the methods
+whose normal return is a signed request that succeeded (``signing``) and says
+whether a call was signed and its result no error returned as data. The
+recovery closes the incidents of every exchange id the client was rejected on
+(python-binance reaches spot and futures through one client and one key, and
+one whitelist serves them all).
 """
 
 from __future__ import annotations
@@ -24,17 +31,22 @@ from urllib.parse import quote
 
 from .._core import hooks
 from .._core.fork import ForkSafeLock
+from .introspect import key_fingerprint_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["BASE_MARKER", "arm"]
+__all__ = ["ADAPTER_MARKER", "BASE_MARKER", "REJECTED", "arm"]
 
 #: The attribute `wrap()` puts on its generated classes (the original class).
 #: An armed class carries it too, so `unwrap()` and `is_wrapped()` work unchanged.
 BASE_MARKER = "__ipwhitelist_base__"
 # The wrapped class an armed class disarms to.
 _ARMED = "__ipwhitelist_armed__"
+#: The attribute an SDK client's wrapped class carries: its adapter (`sdk.base`).
+ADAPTER_MARKER = "__ipwhitelist_adapter__"
+#: In an armed client's __dict__: the exchange ids of its open incidents.
+REJECTED = "_ipwhitelist_rejected_on"
 
 _lock = ForkSafeLock()
 _armed_classes: dict[type, type] = {}
@@ -52,23 +64,62 @@ def _carries_key(client: Any, url: Any, headers: Any, body: Any) -> bool:
 
 
 def _succeeded(client: Any, url: Any, headers: Any, body: Any) -> None:
-    if not _carries_key(client, url, headers, body):
-        return
+    if _carries_key(client, url, headers, body):
+        _disarm(client, client)
+
+
+def _disarm(client: Any, credentials: Any) -> None:
+    """Swap *client* back to its wrapped class and tell the hooks (once)."""
     cls = type(client)
     wrapped = cls.__dict__.get(_ARMED)
     with _lock:
         if wrapped is None or type(client) is not cls:
             return  # another thread disarmed it first
         client.__class__ = wrapped
-    exchange = getattr(client, "id", None)
-    if isinstance(exchange, str):
-        hooks.emit_recovery(exchange)
+        exchanges = client.__dict__.pop(REJECTED, ())
+    key = key_fingerprint_of(credentials)
+    for exchange in sorted(exchanges):
+        hooks.emit_recovery(exchange, key)
+
+
+def _sdk_watching(adapter: Any, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """*method* of an armed SDK client: a signed call that succeeds disarms it."""
+
+    def succeeded(client: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any) -> None:
+        if adapter.signed(client, name, args, kwargs) and adapter.result(client, result) is None:
+            _disarm(client, adapter.view(client))
+
+    if asyncio.iscoroutinefunction(method):
+
+        @functools.wraps(method)
+        async def awatching(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = await method(self, *args, **kwargs)
+            succeeded(self, args, kwargs, result)
+            return result
+
+        return awatching
+
+    @functools.wraps(method)
+    def watching(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        succeeded(self, args, kwargs, result)
+        return result
+
+    return watching
 
 
 def _armed_class(wrapped: type) -> type:
     found = _armed_classes.get(wrapped)
     if found is not None:
         return found
+    adapter = wrapped.__dict__.get(ADAPTER_MARKER)
+    if adapter is not None:
+        methods = {
+            name: _sdk_watching(adapter, name, getattr(wrapped, name))
+            for name in adapter.watched(wrapped)
+            if callable(getattr(wrapped, name, None))
+        }
+        return _build_armed(wrapped, methods)
     fetch: Callable[..., Any] = wrapped.fetch  # type: ignore[attr-defined]
 
     if asyncio.iscoroutinefunction(fetch):
@@ -93,24 +144,45 @@ def _armed_class(wrapped: type) -> type:
             return result
 
         watching = sfetch
+    return _build_armed(wrapped, {"fetch": watching})
+
+
+def _build_armed(wrapped: type, methods: dict[str, Any]) -> type:
     namespace = {
         BASE_MARKER: wrapped.__dict__[BASE_MARKER],
         _ARMED: wrapped,
         "__module__": wrapped.__module__,
         "__qualname__": wrapped.__qualname__,
         "__doc__": wrapped.__doc__,
-        "fetch": watching,
+        **methods,
     }
     found = _armed_classes[wrapped] = type(wrapped.__name__, (wrapped,), namespace)
     return found
 
 
-def arm(client: object) -> None:
-    """After a rejection on *client*: report its next successful signed request."""
+def arm(client: object, exchange: str | None = None) -> None:
+    """
+    After a rejection on *client* (on *exchange*): report its next successful signed request.
+
+    *client* is a wrapped ccxt client, or the view of an SDK client
+    (`sdk.base.ClientView`), whose ``sdk_client`` is the client itself.
+    """
+    sdk_client = getattr(client, "sdk_client", None)
+    if sdk_client is not None:
+        client = sdk_client
     cls = type(client)
-    if BASE_MARKER not in cls.__dict__ or _ARMED in cls.__dict__:
-        return  # not a wrapped client, or already armed
+    if BASE_MARKER not in cls.__dict__:
+        return  # not a wrapped client
+    if exchange is None:
+        found = getattr(client, "id", None)
+        exchange = found if isinstance(found, str) else None
+    if exchange is None:
+        return
     with _lock:
-        armed = _armed_class(cls)
-        if type(client) is cls:
+        if _ARMED not in cls.__dict__:
+            armed = _armed_class(cls)
+            if type(client) is not cls:
+                return  # swapped by another thread meanwhile
             client.__class__ = armed
+        rejected = client.__dict__.setdefault(REJECTED, set())
+        rejected.add(exchange)

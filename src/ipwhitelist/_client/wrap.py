@@ -58,6 +58,7 @@ from .ipversion import check_family, pin_async, pin_sync, without_pin_hooks
 from .mapping import Settings, reject
 from .sdk import adapter_for, unwrap_sdk, wrap_sdk
 from .watch import BASE_MARKER as _BASE
+from .watch import REJECTED as _REJECTED
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -326,7 +327,7 @@ def _reduce_ex(self: Any, _protocol: SupportsIndex) -> tuple[Any, ...]:
     pickle holds nothing beyond ccxt's own pickle and the settings (detector
     configuration, whitelist, family).
     """
-    state = without_pin_hooks({k: v for k, v in vars(self).items() if k != _STATE})
+    state = without_pin_hooks({k: v for k, v in vars(self).items() if k not in {_STATE, _REJECTED}})
     return (_rewrap, (type(self).__dict__[_BASE], state, _settings(self)))
 
 
@@ -492,6 +493,7 @@ def unwrap(exchange: E) -> E:
             pin_sync(exchange, None)
             pin_async(exchange, None)
         getattr(exchange, "__dict__", {}).pop(_STATE, None)
+        getattr(exchange, "__dict__", {}).pop(_REJECTED, None)
     return exchange
 
 

@@ -137,6 +137,7 @@ def diagnosis(
     address_family: int | None,
     hints: tuple[Hint, ...],
     key_page: str,
+    key_fingerprint: str | None = None,
 ) -> Diagnosis:
     """Assess *evidence* and build the diagnosis, with what the layers above found."""
     match = evidence.match
@@ -181,6 +182,7 @@ def diagnosis(
         endpoint=endpoint,
         ccxt_error=evidence.ccxt_error,
         source=rule.source,
+        key_fingerprint=key_fingerprint,
     )
 
 
@@ -209,7 +211,12 @@ def message(diagnosis: Diagnosis) -> str:
 DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
 
 
-def minimal(match: Match, ccxt_error: str | None, secrets: tuple[str, ...] | None) -> Diagnosis:
+def minimal(
+    match: Match,
+    ccxt_error: str | None,
+    secrets: tuple[str, ...] | None,
+    key_fingerprint: str | None = None,
+) -> Diagnosis:
     """What the rule alone says; *secrets* ``None`` means the credentials are unknown."""
     response = match.response
     rule = match.rule
@@ -227,6 +234,7 @@ def minimal(match: Match, ccxt_error: str | None, secrets: tuple[str, ...] | Non
                 evidence=(DEGRADED,),
                 ccxt_error=ccxt_error,
                 source=rule.source,
+                key_fingerprint=key_fingerprint,
             )
     except Exception:
         # Even the exchange's own words failed to convert (redaction, a

@@ -114,6 +114,21 @@ def _to_source(value: object) -> str | None:
     return _optional(value, CAPS["source"])
 
 
+# `ipwhitelist.fingerprint()`'s form; the fingerprint module sits in a higher layer.
+_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{8,64}")
+
+
+def _to_fingerprint(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _FINGERPRINT.fullmatch(value):
+        # Never the value itself: a caller may have passed the key by mistake.
+        raise ValueError(
+            "key_fingerprint must look like 'sha256:3f9a0c1e' (ipwhitelist.fingerprint)"
+        )
+    return value
+
+
 def _to_egress_error(value: object) -> str | None:
     return _optional(value, CAPS["egress_error"])
 
@@ -208,6 +223,9 @@ class Diagnosis:
         endpoint: Method and URL of the failing request, without its query string.
         ccxt_error: The name of the ccxt exception class that was raised.
         source: Where the matching rule comes from (an exchange doc or issue URL).
+        key_fingerprint: The `fingerprint` of the API key the rejected client
+            holds (``"sha256:3f9a0c1e"``, never the key), when known: it tells
+            a bot's keys apart, and two keys on one exchange are two incidents.
         at: When the rejection was diagnosed (UTC).
 
     Added in *0.1.0*.
@@ -233,6 +251,7 @@ class Diagnosis:
     endpoint: str | None = attrs.field(default=None, converter=_to_endpoint)
     ccxt_error: str | None = attrs.field(default=None, converter=_to_ccxt_error)
     source: str | None = attrs.field(default=None, converter=_to_source)
+    key_fingerprint: str | None = attrs.field(default=None, converter=_to_fingerprint)
     at: datetime = attrs.field(factory=_now, converter=_to_utc)
 
     @property
@@ -265,6 +284,8 @@ class Diagnosis:
         )
         if self.endpoint:
             lines.append(f"  request:         {self.endpoint}")
+        if self.key_fingerprint:
+            lines.append(f"  key fingerprint: {self.key_fingerprint}")
         lines.append(f"  IP it saw:       {self.reported_ip or 'not stated by the exchange'}")
         lines.append(f"  egress IP(s):    {self._egress_line()}")
         if self.address_family is not None:

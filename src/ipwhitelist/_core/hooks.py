@@ -2,8 +2,8 @@
 What happens once a rejection is diagnosed: hooks, and the default incident log.
 
 A bot that lost its whitelist fails every private call, often many per second.
-The default hook logs one record per *incident* (same exchange, kind, code and
-IP, as `_incidents` defines it) and counts the repeats instead of logging each
+The default hook logs one record per *incident* (same exchange, kind, code, IP
+and API key, as `_incidents` defines it) and counts the repeats instead of logging each
 failed call; a repeat after the quiet window logs again, with the count of what
 it suppressed; a signed call that succeeds again closes the incident.
 """
@@ -115,9 +115,9 @@ class IncidentLog:
             },
         )
 
-    def on_recovery(self, exchange: str) -> None:
-        """Close the exchange's open incidents: a signed call succeeded again."""
-        for closed in self._incidents.close(exchange):
+    def on_recovery(self, exchange: str, key: str | None = None) -> None:
+        """Close the incidents of *exchange* and key *key* (a fingerprint): calls work again."""
+        for closed in self._incidents.close(exchange, key):
             logger.info(
                 "%s: a signed call succeeded again; the incident (%s) is over after %d "
                 "rejection(s) since %s",
@@ -173,9 +173,10 @@ def set_on_rejection_hooks(hooks: Iterable[OnRejectionHook]) -> None:
     The default is ``[IncidentLog()]`` (plus a `NotifyHook` when the
     environment variable ``IPWHITELIST_NOTIFY`` is set at import); pass ``[]``
     to turn logging off, or add your own (alerting, metrics) beside an
-    `IncidentLog`. A hook object may also have an ``on_recovery(exchange)``
+    `IncidentLog`. A hook object may also have an ``on_recovery(exchange, key)``
     method: it is called when a wrapped client of that exchange completes a
-    signed request after a rejection.
+    signed request after a rejection (*key*: the `fingerprint` of the client's
+    API key, as in `Diagnosis.key_fingerprint`).
 
     Added in *0.1.0*.
     """
@@ -206,9 +207,9 @@ def emit(diagnosis: Diagnosis) -> None:
             logger.exception("ipwhitelist: on-rejection hook %r failed", hook)
 
 
-def emit_recovery(exchange: str) -> None:
+def emit_recovery(exchange: str, key: str | None) -> None:
     """
-    Tell every hook with an ``on_recovery(exchange)`` method that calls succeed again.
+    Tell every hook with an ``on_recovery(exchange, key)`` method that calls succeed again.
 
     Called once per rejected wrapped client, on its first signed request that
     succeeds after the rejection (see `_watch`).
@@ -218,6 +219,6 @@ def emit_recovery(exchange: str) -> None:
         if on_recovery is None:
             continue
         try:
-            on_recovery(exchange)
+            on_recovery(exchange, key)
         except Exception:
             logger.exception("ipwhitelist: on-recovery hook %r failed", hook)

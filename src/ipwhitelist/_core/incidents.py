@@ -5,7 +5,7 @@ A bot that lost its whitelist fails every private call, often many per
 second. `IncidentLog` (one log record) and `NotifyHook` (one message) both
 report the first rejection of an incident, count the repeats, report again
 with the count when the incident recurs after a quiet window, and close the
-incident when a signed call on that exchange succeeds again. This module is
+incident when a signed call with that API key succeeds again. This module is
 that bookkeeping, in one place.
 
 It is bounded: at most *max_incidents* incidents are remembered; past that
@@ -38,8 +38,10 @@ __all__ = [
     "incident_key",
 ]
 
-#: (exchange, kind, code, IP): what makes two rejections the same incident.
-IncidentKey: TypeAlias = tuple[str, str, str | None, str | None]
+#: (exchange, kind, code, IP, API key fingerprint): what makes two rejections the
+#: same incident. Two keys on one exchange are two incidents: each has its own
+#: whitelist, and one key working again says nothing about the other.
+IncidentKey: TypeAlias = tuple[str, str, str | None, str | None, str | None]
 
 DEFAULT_MAX_INCIDENTS = 1000
 
@@ -52,7 +54,13 @@ def incident_ip(diagnosis: Diagnosis) -> IPAddress | None:
 def incident_key(diagnosis: Diagnosis) -> IncidentKey:
     """What makes two rejections the same incident."""
     ip = incident_ip(diagnosis)
-    return (diagnosis.exchange, diagnosis.kind, diagnosis.code, str(ip) if ip else None)
+    return (
+        diagnosis.exchange,
+        diagnosis.kind,
+        diagnosis.code,
+        str(ip) if ip else None,
+        diagnosis.key_fingerprint,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -75,7 +83,7 @@ class Occurrence:
 
 @attrs.frozen(kw_only=True)
 class Closed:
-    """An incident closed because a signed call on its exchange succeeded again."""
+    """An incident closed because a signed call with its key succeeded again."""
 
     key: IncidentKey
     total: int
@@ -138,10 +146,18 @@ class Incidents:
             entry = self._open.get(incident_key(diagnosis))
         return entry.repeats if entry is not None else 0
 
-    def close(self, exchange: str) -> list[Closed]:
-        """Forget the open incidents of *exchange*, returning them (oldest first)."""
+    def close(self, exchange: str, key: str | None = None) -> list[Closed]:
+        """
+        Forget the open incidents of *exchange* and API key *key*, returning them (oldest first).
+
+        *key* is the key's fingerprint; incidents whose key is unknown (a
+        rejection diagnosed without its client) close with any key of the
+        exchange, and *key* ``None`` closes every incident of the exchange.
+        """
         with self._lock:
-            keys = [key for key in self._open if key[0] == exchange]
+            keys = [
+                k for k in self._open if k[0] == exchange and (key is None or k[4] in (key, None))
+            ]
             entries = [(key, self._open.pop(key)) for key in keys]
         entries.sort(key=lambda item: item[1].since)
         return [Closed(key=key, total=entry.total, since=entry.since) for key, entry in entries]

@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import os
 import queue
+import re
 import tempfile
 import threading
+import time
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
-from .._core.fork import ForkSafeLock
+from .._core.fork import ForkSafeLock, reset_in_child
 from .._core.hooks import get_on_rejection_hooks, set_on_rejection_hooks
 from .._core.incidents import DEFAULT_MAX_INCIDENTS, Incidents
 from .._core.redact import remove_values
@@ -40,8 +45,10 @@ __all__ = [
     "EnvironmentNotify",
     "NotifyHook",
     "build_apprise",
+    "build_services",
     "notify_from_environment",
     "split_urls",
+    "url_parts",
 ]
 
 logger = logging.getLogger("ipwhitelist")
@@ -51,10 +58,16 @@ _INSTALL = "NotifyHook needs apprise: pip install 'ipwhitelist[notify]'"
 _STOP = object()
 
 
+# Any whitespace separates URLs; a comma only where the next URL's scheme
+# follows: apprise URLs hold commas themselves (``mailto://…?to=a@x,b@y``).
+_SEPARATOR = re.compile(r"\s+|,(?=\s*[A-Za-z][A-Za-z0-9+.-]*://)")
+
+
 def split_urls(urls: str | Iterable[str]) -> tuple[str, ...]:
-    """Apprise URLs from a space-, comma- or newline-separated string, or an iterable."""
-    items = urls.replace(",", " ").split() if isinstance(urls, str) else urls
-    return tuple(u.strip() for u in items if u and u.strip())
+    """Apprise URLs from a string (separated by any whitespace, or commas), or an iterable."""
+    items = _SEPARATOR.split(urls) if isinstance(urls, str) else urls
+    stripped = (u.strip().strip(",").strip() for u in items if u)
+    return tuple(u for u in stripped if u)
 
 
 def _scheme(url: str) -> str:
@@ -64,22 +77,45 @@ def _scheme(url: str) -> str:
 
 class _ScrubURLs(logging.Filter):
     """
-    Takes our notification URLs out of apprise's own log records.
+    Takes the secret parts of our notification URLs out of apprise's (and urllib3's) log records.
 
-    apprise logs a URL it cannot parse in full ("Unparseable URL ..."), and
-    an apprise URL carries the service's token or password.
+    An apprise URL carries the service's token or password, and apprise logs
+    parts of it: the URL with only the password masked ("Loaded JSON URL:
+    json://user:****@host/<token>"), the HTTP URL it posts to, an ntfy topic
+    (which is the secret of an ntfy channel), a URL it cannot parse. So every
+    piece of the URL after its scheme (user, password, host, path segments,
+    query values), as written and percent-encoded, is removed from the records.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.urls: set[str] = set()
+        self.parts: set[str] = set()
+
+    def add(self, urls: Iterable[str]) -> None:
+        for url in urls:
+            self.urls.add(url)
+            self.parts.update(url_parts(url))
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
-        found = [u for u in self.urls if u in text]
+        found = [u for u in (*self.urls, *self.parts) if u in text]
         if found:
             record.msg, record.args = remove_values(text, found), ()
         return True
+
+
+# Pieces too common to be anyone's secret, and short ones: never scrubbed.
+_HARMLESS = frozenset({"localhost", "default", "private", "public", "upstream", "format"})
+_MIN_PART = 5
+
+
+def url_parts(url: str) -> set[str]:
+    """The pieces of an apprise URL after its scheme that may be secret (see `_ScrubURLs`)."""
+    rest = url.partition("://")[2] or url
+    pieces = {p for p in re.split(r"[/:@?&=#,;\s]+", rest) if p}
+    pieces |= {unquote(p) for p in pieces} | {quote(unquote(p), safe="") for p in pieces}
+    return {p for p in pieces if len(p) >= _MIN_PART and p.lower() not in _HARMLESS}
 
 
 _scrub = _ScrubURLs()
@@ -93,32 +129,133 @@ def build_apprise(urls: tuple[str, ...]) -> Any:
         ImportError: apprise is not installed.
         ValueError: A URL is not one apprise understands (named by its scheme only).
     """
+    notifier = _new_apprise(urls)
+    for number, url in enumerate(urls, 1):
+        _add(notifier, url, number)
+    return notifier
+
+
+def build_services(urls: tuple[str, ...]) -> tuple[Any, ...]:
+    """One ``apprise.Apprise`` per URL, each service delivered to on its own; as `build_apprise`."""
+    notifiers = []
+    for number, url in enumerate(urls, 1):
+        notifier = _new_apprise((url,))
+        _add(notifier, url, number)
+        notifiers.append(notifier)
+    return tuple(notifiers)
+
+
+def _new_apprise(urls: tuple[str, ...]) -> Any:
     try:
         import apprise  # noqa: PLC0415 - lazy: apprise takes long to import; the first notification loads it
     except ImportError:
         raise ImportError(_INSTALL) from None
-    apprise_logger = logging.getLogger("apprise")
-    if _scrub not in apprise_logger.filters:
-        apprise_logger.addFilter(_scrub)
-    # The whole URL, and without its scheme (how apprise quotes parts of it).
-    _scrub.urls.update(urls)
-    _scrub.urls.update(u.split("://", 1)[1] for u in urls if "://" in u)
+    # apprise's logger, and urllib3's, whose DEBUG records show the path posted to.
+    for name in ("apprise", "urllib3.connectionpool"):
+        found = logging.getLogger(name)
+        if _scrub not in found.filters:
+            found.addFilter(_scrub)
+    _scrub.add(urls)
     # Deliver in our own daemon worker, sequentially and without apprise's
     # per-service deadline: both make apprise run the delivery in a
     # ThreadPoolExecutor, whose threads the interpreter joins at exit, so a
     # hanging service would hold the bot's process open until it times out.
-    # The URL's own timeouts (rto, cto: 4 s each by default) still bound it.
+    # The URL's own timeouts (rto, cto) and NotifyHook(timeout=) bound it.
     options: dict[str, Any] = {"async_mode": False}
     if hasattr(apprise.AppriseAsset, "_service_timeout"):  # apprise 2.x
         options["service_timeout"] = 0
-    notifier = apprise.Apprise(asset=apprise.AppriseAsset(**options))
-    for number, url in enumerate(urls, 1):
-        if not notifier.add(url):
-            raise ValueError(
-                f"notification URL #{number} ({_scheme(url)}...) is not a valid apprise URL "
-                "(see https://appriseit.com/ for the services and their URL formats)"
-            )
-    return notifier
+    return apprise.Apprise(asset=apprise.AppriseAsset(**options))
+
+
+def _add(notifier: Any, url: str, number: int) -> None:
+    if not notifier.add(url):
+        raise ValueError(
+            f"notification URL #{number} ({_scheme(url)}...) is not a valid apprise URL "
+            "(see https://appriseit.com/ for the services and their URL formats)"
+        )
+
+
+class _Channel:
+    """
+    One service's bounded queue and daemon worker.
+
+    Each service has its own, so a service that hangs (a dead chat server, a
+    firewall that drops packets) delays only its own messages.
+    """
+
+    def __init__(self, name: str, size: int, transmit: Callable[[Note], bool]) -> None:
+        self.name = name
+        self.size = size
+        self.transmit = transmit
+        self.lock = ForkSafeLock()
+        self.queue: queue.Queue[object] = queue.Queue(size)
+        self.worker: threading.Thread | None = None
+
+    def after_fork(self) -> None:
+        # The parent's worker does not exist in a forked child, and its queue
+        # (and the lock inside it) may be mid-use: start afresh, empty.
+        self.queue = queue.Queue(self.size)
+        self.worker = None
+
+    def put(self, job: object) -> bool:
+        """Queue *job*; False when the queue is full (the job is dropped)."""
+        if self.worker is None:
+            with self.lock:
+                if self.worker is None:
+                    self.worker = threading.Thread(
+                        target=self.run,
+                        args=(self.queue,),
+                        name=f"ipwhitelist-notify-{self.name}",
+                        daemon=True,
+                    )
+                    self.worker.start()
+        try:
+            self.queue.put_nowait(job)
+        except queue.Full:
+            return False
+        return True
+
+    def run(self, jobs: queue.Queue[object]) -> None:
+        while True:
+            job = jobs.get()
+            try:
+                if job is _STOP:
+                    return
+                assert callable(job)  # noqa: S101 - only NotifyHook queues jobs
+                job(self)
+            except Exception:
+                logger.exception("ipwhitelist: building a notification failed")
+            finally:
+                jobs.task_done()
+
+    def flush(self, deadline: float | None) -> bool:
+        jobs = self.queue
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        with jobs.all_tasks_done:
+            return jobs.all_tasks_done.wait_for(lambda: not jobs.unfinished_tasks, remaining)
+
+    def stop(self, deadline: float | None) -> None:
+        with self.lock:
+            worker, self.worker = self.worker, None
+        if worker is None:
+            return
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            self.queue.put(_STOP, timeout=remaining)
+        except queue.Full:
+            return  # the worker is stuck in a delivery; it is a daemon thread
+        worker.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+
+def _with_timeouts(service: Any, url: str, timeout: float | None) -> None:
+    """Bound a service's connect and read timeouts by *timeout*, unless its URL sets its own."""
+    if timeout is None:
+        return
+    query = url.partition("?")[2].lower()
+    given = {part.partition("=")[0] for part in query.split("&")}
+    for option, attribute in (("cto", "socket_connect_timeout"), ("rto", "socket_read_timeout")):
+        if option not in given and hasattr(service, attribute):
+            setattr(service, attribute, timeout)
 
 
 class NotifyHook:
@@ -127,8 +264,8 @@ class NotifyHook:
 
     Args:
         urls: Apprise URLs (``tgram://…``, ``discord://…``, ``ntfy://…``,
-            ``mailto://…``, …): a list, or one string separated by spaces or
-            commas. Default: the ``IPWHITELIST_NOTIFY`` environment variable.
+            ``mailto://…``, …): a list, or one string separated by any
+            whitespace. Default: the ``IPWHITELIST_NOTIFY`` environment variable.
         send: Instead of *urls*, a callable ``send(title, body)`` that delivers
             one message (e.g. to freqtrade's RPC layer); raising or returning
             ``False`` counts as a failed delivery.
@@ -136,19 +273,29 @@ class NotifyHook:
             a rejection after the window sends a follow-up with the count.
         max_incidents: How many incidents are remembered at most (as for
             `IncidentLog`).
-        queue_size: Messages waiting for delivery at most; past that new
-            messages are dropped and counted in `dropped`.
+        queue_size: Messages waiting for delivery at most, per service; past
+            that new messages are dropped and counted in `dropped`.
         attach: Attach the full diagnosis as ``ipwhitelist-diagnosis.json``
             on services that take attachments.
+        timeout: Seconds a service may take to connect, and to answer, per
+            delivery (apprise's ``cto`` and ``rto``; a URL that sets its own
+            keeps them). ``None``: apprise's defaults. A *send* callable is
+            not interrupted; it only ever holds its own queue.
+        exit_timeout: At interpreter exit, wait at most this many seconds for
+            queued messages (a bot that dies right after its rejection still
+            sends it); ``0`` does not wait.
 
     Messages: the first rejection of an incident; a follow-up with the repeat
     count when it recurs after *window*; "signed calls work again" when a
-    wrapped client of that exchange completes a signed request after it (see
+    wrapped client completes a signed request with that key after it (see
     `on_recovery`); and egress changes when passed to an `EgressMonitor`
     (`on_egress_change`). Everything is redacted and control characters are
-    escaped. Delivery runs in one daemon thread: the failing call only
-    queues the message, and delivery errors are logged once per incident,
-    never raised.
+    escaped. Delivery runs in one daemon thread per service: the failing call
+    only queues the message, a hanging service delays only its own messages,
+    and delivery errors are logged once per incident, never raised.
+
+    `delivered`, `failed` and `dropped` count messages per service (one
+    incident sent to two services is two deliveries).
 
     Raises:
         ImportError: *urls* are used and apprise is not installed.
@@ -167,6 +314,8 @@ class NotifyHook:
         max_incidents: int = DEFAULT_MAX_INCIDENTS,
         queue_size: int = 64,
         attach: bool = True,
+        timeout: float | None = 10.0,
+        exit_timeout: float = 5.0,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         if queue_size < 1:
@@ -174,28 +323,36 @@ class NotifyHook:
         if send is not None and urls is not None:
             raise ValueError("pass either urls or send, not both")
         self._incidents = Incidents(window, max_incidents)
-        self._send = send
-        self._apprise: Any = None
-        self._services: tuple[str, ...] = ("callable",)
+        self.attach = attach
+        self.queue_size = queue_size
+        self.timeout = timeout
+        self.exit_timeout = exit_timeout
         if send is None:
             if urls is None:
                 urls = (os.environ if environ is None else environ).get(ENV_VAR, "")
             found = split_urls(urls)
             if not found:
                 raise ValueError(f"no notification URL: pass urls= or set {ENV_VAR}")
-            self._apprise = build_apprise(found)
+            services = build_services(found)
+            for url, service in zip(found, services, strict=True):
+                for plugin in service:
+                    _with_timeouts(plugin, url, timeout)
             self._services = tuple(_scheme(u) for u in found)
-        self.attach = attach
-        self.queue_size = queue_size
+            self._channels = tuple(
+                _Channel(str(n), queue_size, functools.partial(self._notify, service))
+                for n, service in enumerate(services, 1)
+            )
+        else:
+            self._services = ("callable",)
+            self._channels = (_Channel("1", queue_size, functools.partial(_call, send)),)
         self._lock = ForkSafeLock()
-        self._queue: queue.Queue[object] = queue.Queue(queue_size)
-        self._worker: threading.Thread | None = None
-        self._pid = os.getpid()
         # Incidents whose delivery failure was logged already (bounded like the incidents).
         self._failure_logged: OrderedDict[object, None] = OrderedDict()
         self.delivered = 0
         self.failed = 0
         self.dropped = 0
+        reset_in_child(self)
+        _live_hooks.add(self)
 
     def __repr__(self) -> str:
         return f"NotifyHook({', '.join(self._services)})"
@@ -214,19 +371,23 @@ class NotifyHook:
     def window(self, value: float) -> None:
         self._incidents.window = value
 
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - forked child (test_notify)
+        for channel in self._channels:
+            channel.after_fork()
+
     # -- the bot's side: decide and queue, nothing else -------------------------------
 
     def __call__(self, diagnosis: Diagnosis) -> None:
         """Queue a message for the first rejection of an incident (or a due follow-up)."""
         occurrence = self._incidents.observe(diagnosis)
         if occurrence is not None:
-            self._put((incident_note, diagnosis, occurrence))
+            self._put(incident_note, diagnosis, occurrence)
 
-    def on_recovery(self, exchange: str) -> None:
-        """Queue a "signed calls work again" message if *exchange* had open incidents."""
-        closed = self._incidents.close(exchange)
+    def on_recovery(self, exchange: str, key: str | None = None) -> None:
+        """Queue a "signed calls work again" message if the key (fingerprint) had open incidents."""
+        closed = self._incidents.close(exchange, key)
         if closed:
-            self._put((recovery_note, exchange, closed))
+            self._put(recovery_note, exchange, closed, key)
 
     def on_egress_change(self, change: EgressChange) -> None:
         """
@@ -235,13 +396,14 @@ class NotifyHook:
         The first detection is reported only when it is not on the whitelist.
         """
         if change.old or change.whitelisted is False:
-            self._put((egress_note, change))
+            self._put(egress_note, change)
 
-    def _put(self, job: tuple[Any, ...]) -> None:
-        self._ensure_worker()
-        try:
-            self._queue.put_nowait(job)
-        except queue.Full:
+    def _put(self, make: Callable[..., Note], *args: Any) -> None:
+        # Built once, in the first worker that gets to it: formatting is off the bot's thread.
+        job = _Job(make, args)
+        for channel in self._channels:
+            if channel.put(functools.partial(self._run_job, job)):
+                continue
             with self._lock:
                 self.dropped += 1
                 first = self.dropped == 1
@@ -251,40 +413,14 @@ class NotifyHook:
                     "dropping messages; NotifyHook.dropped counts them"
                 )
 
-    def _ensure_worker(self) -> None:
-        if self._worker is not None and self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid != os.getpid():
-                # A forked child: the parent's worker thread does not exist here.
-                self._pid = os.getpid()
-                self._queue = queue.Queue(self.queue_size)
-                self._worker = None
-            if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._run, args=(self._queue,), name="ipwhitelist-notify", daemon=True
-                )
-                self._worker.start()
+    # -- the workers' side ----------------------------------------------------------
 
-    # -- the worker's side ----------------------------------------------------------
+    def _run_job(self, job: _Job, channel: _Channel) -> None:
+        self._deliver(job.note(), channel.transmit)
 
-    def _run(self, jobs: queue.Queue[object]) -> None:
-        while True:
-            job = jobs.get()
-            try:
-                if job is _STOP:
-                    return
-                assert isinstance(job, tuple)  # noqa: S101 - only _put queues jobs
-                make, *args = job
-                self._deliver(make(*args))
-            except Exception:
-                logger.exception("ipwhitelist: building a notification failed")
-            finally:
-                jobs.task_done()
-
-    def _deliver(self, note: Note) -> bool:
+    def _deliver(self, note: Note, transmit: Callable[[Note], bool]) -> bool:
         try:
-            ok = self._transmit(note)
+            ok = transmit(note)
             reason = "the service did not accept it (the 'apprise' logger says why)"
         except Exception as exc:  # noqa: BLE001 - delivery must never reach the bot
             ok = False
@@ -309,14 +445,12 @@ class NotifyHook:
             )
         return False
 
-    def _transmit(self, note: Note) -> bool:
-        if self._send is not None:
-            return self._send(note.title, note.body) is not False
+    def _notify(self, service: Any, note: Note) -> bool:
         import apprise  # noqa: PLC0415 - lazy: apprise takes long to import; the first notification loads it
 
         with _attachment(note.details if self.attach else None) as attach:
             return bool(
-                self._apprise.notify(
+                service.notify(
                     title=note.title,
                     body=note.body,
                     notify_type=getattr(apprise.NotifyType, note.level.upper()),
@@ -329,30 +463,62 @@ class NotifyHook:
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every queued message is delivered (or failed); False on timeout."""
-        jobs = self._queue
-        with jobs.all_tasks_done:
-            return jobs.all_tasks_done.wait_for(lambda: not jobs.unfinished_tasks, timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        # Every channel, not only up to the first that times out.
+        flushed = [channel.flush(deadline) for channel in self._channels]
+        return all(flushed)
 
     def close(self, timeout: float | None = 10.0) -> None:
-        """Deliver what is queued (waiting at most *timeout*), then stop the worker."""
-        self.flush(timeout)
-        with self._lock:
-            worker, self._worker = self._worker, None
-        if worker is not None:
-            try:
-                self._queue.put(_STOP, timeout=timeout)
-            except queue.Full:
-                return  # the worker is stuck in a delivery; it is a daemon thread
-            worker.join(timeout)
+        """Deliver what is queued (waiting at most *timeout* in all), then stop the workers."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for channel in self._channels:
+            channel.flush(deadline)
+        for channel in self._channels:
+            channel.stop(deadline)
+        _live_hooks.discard(self)
 
     def send_test(self) -> bool:
         """
         Send a test message now, in this thread (blocking); return whether it was delivered.
 
         For ``ipwhitelist doctor --notify`` and start-up checks: it proves the
-        channel works before an outage needs it.
+        channel works before an outage needs it. Every service must take it.
         """
-        return self._deliver(check_note())
+        note = check_note()
+        delivered = [self._deliver(note, channel.transmit) for channel in self._channels]
+        return all(delivered)
+
+
+class _Job:
+    """One message for every service: built once, by the first worker that needs it."""
+
+    __slots__ = ("_args", "_lock", "_make", "_note")
+
+    def __init__(self, make: Callable[..., Note], args: tuple[Any, ...]) -> None:
+        self._make, self._args = make, args
+        self._lock = threading.Lock()
+        self._note: Note | None = None
+
+    def note(self) -> Note:
+        with self._lock:
+            if self._note is None:
+                self._note = self._make(*self._args)
+            return self._note
+
+
+def _call(send: Callable[[str, str], object], note: Note) -> bool:
+    return send(note.title, note.body) is not False
+
+
+#: Hooks whose queued messages are flushed at exit (`_flush_at_exit`).
+_live_hooks: weakref.WeakSet[NotifyHook] = weakref.WeakSet()
+
+
+def _flush_at_exit() -> None:
+    """Give queued messages up to each hook's *exit_timeout*: the last alert matters most."""
+    for hook in list(_live_hooks):
+        if hook.exit_timeout > 0:
+            hook.flush(hook.exit_timeout)
 
 
 class EnvironmentNotify:
@@ -371,6 +537,14 @@ class EnvironmentNotify:
         self._broken = False
         self._pending: list[tuple[str, Any]] = []
         self._builder: threading.Thread | None = None
+        reset_in_child(self)
+
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - forked child (test_notify)
+        if self._hook is None:
+            # The parent's builder thread does not exist here: build again when needed;
+            # what the parent had pending is the parent's to send.
+            self._builder = None
+            self._pending = []
 
     def __repr__(self) -> str:
         return f"EnvironmentNotify({ENV_VAR})"
@@ -379,9 +553,9 @@ class EnvironmentNotify:
         """Forward a rejection to the hook (queued until it exists)."""
         self._forward("rejection", diagnosis)
 
-    def on_recovery(self, exchange: str) -> None:
+    def on_recovery(self, exchange: str, key: str | None = None) -> None:
         """Forward a recovery to the hook (queued until it exists)."""
-        self._forward("recovery", exchange)
+        self._forward("recovery", (exchange, key))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until the hook is built and has delivered what is queued; False on timeout."""
@@ -428,7 +602,6 @@ class EnvironmentNotify:
 _live_files: set[str] = set()
 
 
-@atexit.register
 def _remove_live_files() -> None:
     for path in list(_live_files):
         Path(path).unlink(missing_ok=True)
@@ -465,7 +638,7 @@ def _dispatch(hook: NotifyHook, event: str, value: Any) -> None:
     if event == "rejection":
         hook(value)
     else:
-        hook.on_recovery(value)
+        hook.on_recovery(*value)
 
 
 def notify_from_environment(environ: Mapping[str, str]) -> None:
@@ -473,3 +646,10 @@ def notify_from_environment(environ: Mapping[str, str]) -> None:
     urls = environ.get(ENV_VAR, "").strip()
     if urls:
         set_on_rejection_hooks((*get_on_rejection_hooks(), EnvironmentNotify(urls)))
+
+
+@atexit.register
+def _at_exit() -> None:
+    # Deliver first (bounded), then remove the files of deliveries still stuck.
+    _flush_at_exit()
+    _remove_live_files()

@@ -93,6 +93,8 @@ def incident_note(diagnosis: Diagnosis, occurrence: Occurrence) -> Note:
         else "run `ipwhitelist doctor` on the bot's host"
     )
     lines = [diagnosis.headline, _seen_vs_egress(diagnosis), f"First step: {first_step}"]
+    if diagnosis.key_fingerprint:
+        lines.insert(1, f"Key fingerprint: {diagnosis.key_fingerprint}")
     if occurrence.new:
         title = f"{diagnosis.exchange}: {short}"
     else:
@@ -119,9 +121,10 @@ def incident_note(diagnosis: Diagnosis, occurrence: Occurrence) -> Note:
     )
 
 
-def recovery_note(exchange: str, closed: list[Closed]) -> Note:
-    """Signed calls on *exchange* succeed again: the incidents are over."""
-    lines = [f"A signed request to {exchange} succeeded at {_when(datetime.now(UTC))}."]
+def recovery_note(exchange: str, closed: list[Closed], key: str | None = None) -> Note:
+    """Signed calls on *exchange* with key *key* (a fingerprint) work again: incidents over."""
+    with_key = f" with the key {key}" if key else ""
+    lines = [f"A signed request to {exchange}{with_key} succeeded at {_when(datetime.now(UTC))}."]
     lines.extend(
         f"Over: {_SHORT.get(c.key[1], c.key[1])}"
         + (f" ({c.key[3]})" if c.key[3] else "")
@@ -136,7 +139,7 @@ def recovery_note(exchange: str, closed: list[Closed]) -> Note:
         title=printable(f"{exchange}: signed calls work again", _TITLE_MAX),
         body=_lines(*lines),
         level="success",
-        incident=("recovered", exchange),
+        incident=("recovered", exchange, key),
     )
 
 

@@ -26,6 +26,7 @@ from ..._core.redact import redact
 from ..guard import guard_async, guard_returned_async, guard_returned_sync, guard_sync
 from ..introspect import credentials_of
 from ..mapping import Settings, reject
+from ..watch import ADAPTER_MARKER, REJECTED
 from .errors import combined, remember_snapshot, sdk_base, snapshot
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ class ClientView:
     privateKey: str | None = attrs.field(default=None, repr=False)  # noqa: N815 - ccxt's name
     httpsProxy: str | None = attrs.field(default=None, repr=False)  # noqa: N815 - ccxt's name
     options: None = None
+    #: The SDK client itself, when known: `_watch` arms it after a rejection.
+    sdk_client: Any = attrs.field(default=None, repr=False, eq=False)
 
 
 def text_of(value: Any) -> str | None:
@@ -142,6 +145,9 @@ class Adapter:
     exchanges: ClassVar[tuple[str, ...]] = ()
     methods: ClassVar[tuple[str, ...]] = ()
     returning: ClassVar[tuple[str, ...]] = ()
+    #: Methods whose normal return may be a signed request that succeeded
+    #: (see `signed`): watched while the client has an open incident.
+    signing: ClassVar[tuple[str, ...]] = ()
 
     def accepts(self, cls: type) -> bool:
         """Whether instances of *cls* are this SDK's clients."""
@@ -173,6 +179,21 @@ class Adapter:
     def result(self, client: Any, result: Any) -> Returned | None:
         """An error the SDK returned as data, and how the SDK would have raised it."""
         return None
+
+    def watched(self, cls: type) -> tuple[str, ...]:
+        """The methods of *cls* watched for a signed success while an incident is open."""
+        return self.signing
+
+    def signed(
+        self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> bool:
+        """
+        Whether this call of a `signing` method sent the API key's signature.
+
+        Only a signed call that succeeds ends an incident: public endpoints
+        answer whatever the key's whitelist says.
+        """
+        return True
 
     def attach(self, client: Any) -> None:
         """Install transport hooks (once per client)."""
@@ -235,7 +256,11 @@ class Adapter:
             return None
         if forced is not None:
             response = attrs.evolve(response, exchange=forced, lineage=lineage_of_id(forced))
-        view = self.view(holder) if holder is not None else ClientView(id=response.exchange)
+        view = (
+            attrs.evolve(self.view(holder), sdk_client=holder)
+            if holder is not None
+            else ClientView(id=response.exchange)
+        )
         sdk = sdk_base(type(exc))
         rejection = retyped(reject(exc, response, settings=settings, exchange=view), sdk)
         if rejection is not None:
@@ -262,6 +287,7 @@ class Adapter:
         self.detach(client)
         client.__dict__.pop(STATE, None)
         client.__dict__.pop(RETURNED, None)
+        client.__dict__.pop(REJECTED, None)
         return client
 
     def _inspect(self, args: tuple[Any, ...], result: Any) -> IPRejection | None:
@@ -273,7 +299,7 @@ class Adapter:
         settings = settings_of(client)
         if settings is None:
             return None
-        view = self.view(client)
+        view = attrs.evolve(self.view(client), sdk_client=client)
         rejection = retyped(
             reject(None, found.response, settings=settings, exchange=view), found.sdk
         )
@@ -347,6 +373,7 @@ def wrapped_class(adapter: Adapter, cls: type) -> type:
         if found is None:
             namespace: dict[str, Any] = {
                 BASE: cls,
+                ADAPTER_MARKER: adapter,
                 "__module__": cls.__module__,
                 "__qualname__": cls.__qualname__,
                 "__doc__": cls.__doc__,

@@ -35,6 +35,13 @@ class Connector(Adapter):
     prefixes = ("binance.api", "binance.spot", "binance.um_futures", "binance.cm_futures")
     exchanges = ("binance", "binanceus", "binanceusdm", "binancecoinm")
     methods = ("send_request",)
+    signing = methods
+
+    def signed(
+        self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> bool:
+        """Whether the request was signed (the session sends the key header on public ones too)."""
+        return transport.signed_success(getattr(client, "session", None))
 
     def view(self, client: Any) -> ClientView:
         """Key, secret, private key (and its password), and ``proxies``."""

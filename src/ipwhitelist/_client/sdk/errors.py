@@ -37,6 +37,8 @@ MODULES = {
     "binance_common.errors": "BinanceCommon",
     "pybit.exceptions": "Pybit",
     "okx.exceptions": "Okx",
+    # python-okx raises the JSONDecodeError of a body that is not JSON (a block page).
+    "json.decoder": "JsonDecoder",
     "builtins": "Builtins",
 }
 _ALIASES = {alias: module for module, alias in MODULES.items()}

@@ -123,6 +123,16 @@ class Modular(Adapter):
         """Every public method of a WebSocket API client: they return refusals as data."""
         return _public(cls) if _kind(cls) == "ws" else ()
 
+    def watched(self, cls: type) -> tuple[str, ...]:
+        """A REST API client's public methods (the WebSocket API is not watched)."""
+        return _public(cls) if _kind(cls) == "rest" else ()
+
+    def signed(
+        self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> bool:
+        """Whether the request was signed (public endpoints are not)."""
+        return transport.signed_success(getattr(client, "_session", None))
+
     def result(self, client: Any, result: Any) -> Returned | None:
         """
         A WebSocket API refusal, returned as ``{"error": {code, msg}}``.

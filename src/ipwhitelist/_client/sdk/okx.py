@@ -18,9 +18,11 @@ response hook keeps the HTTP status and headers the SDK does not return.
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from . import transport
 from .base import Adapter, ClientView, Returned, recorded_response, response_of, text_of
@@ -31,16 +33,49 @@ if TYPE_CHECKING:
 __all__ = ["ADAPTER", "Okx"]
 
 _OK = frozenset({"0", 0, None, ""})
+# What python-okx stores for a key, secret or passphrase not given (okxclient.py).
+_NO_CREDENTIAL = "-1"
 
 
 def _proxy(client: Any) -> str | None:
-    """The proxy an httpx client was built with (``proxy=``), without credentials."""
+    """
+    The proxy an httpx client was built with (``proxy=``), credentials included.
+
+    httpx moves a proxy URL's user and password into a ``Proxy-Authorization``
+    header of its pool; they are put back, so the egress lookup passes the
+    same proxy (and `credentials_of` redacts them by value, as for ccxt).
+    """
     for mounted in getattr(client, "_mounts", {}).values():
-        url = getattr(getattr(mounted, "_pool", None), "_proxy_url", None)
+        pool = getattr(mounted, "_pool", None)
+        url = getattr(pool, "_proxy_url", None)
         if url is not None:
             scheme, host = url.scheme.decode(), url.host.decode()
-            return f"{scheme}://{host}:{url.port}" if url.port else f"{scheme}://{host}"
+            port = f":{url.port}" if url.port else ""
+            return f"{scheme}://{_userinfo(getattr(pool, '_proxy_headers', None))}{host}{port}"
     return None
+
+
+def _userinfo(headers: Any) -> str:
+    """``user:password@`` from a ``Proxy-Authorization: Basic …`` header, or ""."""
+    for name, value in headers or ():
+        if bytes(name).lower() != b"proxy-authorization":
+            continue
+        kind, _, token = bytes(value).partition(b" ")
+        if kind.lower() != b"basic":
+            return ""
+        try:
+            user, colon, password = base64.b64decode(token, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        userinfo = quote(user, safe="") + (f":{quote(password, safe='')}" if colon else "")
+        return f"{userinfo}@"
+    return ""
+
+
+def _given(value: Any) -> str | None:
+    """A credential, or None for python-okx's stand-in "-1" (the client was built without)."""
+    found = text_of(value)
+    return None if found == _NO_CREDENTIAL else found
 
 
 class Okx(Adapter):
@@ -51,14 +86,21 @@ class Okx(Adapter):
     exchanges = ("okx",)
     methods = ("_request",)
     returning = ("_request",)
+    signing = ("_request",)
+
+    def signed(
+        self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> bool:
+        """python-okx signs every request of a client built with a key (``API_KEY`` not "-1")."""
+        return _given(getattr(client, "API_KEY", None)) is not None
 
     def view(self, client: Any) -> ClientView:
-        """``API_KEY``, ``API_SECRET_KEY``, ``PASSPHRASE``; the httpx client's proxy."""
+        """``API_KEY``, ``API_SECRET_KEY``, ``PASSPHRASE`` ("-1": none given); the proxy."""
         return ClientView(
             id="okx",
-            apiKey=text_of(getattr(client, "API_KEY", None)),
-            secret=text_of(getattr(client, "API_SECRET_KEY", None)),
-            password=text_of(getattr(client, "PASSPHRASE", None)),
+            apiKey=_given(getattr(client, "API_KEY", None)),
+            secret=_given(getattr(client, "API_SECRET_KEY", None)),
+            password=_given(getattr(client, "PASSPHRASE", None)),
             httpsProxy=_proxy(client),
         )
 

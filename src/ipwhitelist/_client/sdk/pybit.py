@@ -23,12 +23,16 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from ..._core.redact import redact
+from ..introspect import credentials_of
 from . import transport
 from .base import Adapter, ClientView, Returned, proxy_in, recorded_response, response_of, text_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..._core import classify
 
 __all__ = ["ADAPTER", "Pybit"]
@@ -49,6 +53,13 @@ class Pybit(Adapter):
     exchanges = ("bybit",)
     methods = ("_submit_request", "_submit_file_request")
     returning = ("_submit_request",)
+    signing = ("_submit_request",)
+
+    def signed(
+        self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> bool:
+        """``_submit_request(method, path, query, auth)``: *auth* says."""
+        return bool(kwargs.get("auth", args[3] if len(args) > 3 else False))  # noqa: PLR2004
 
     def view(self, client: Any) -> ClientView:
         """``api_key`` and ``api_secret`` (an RSA key's PEM text too); the session's proxy."""
@@ -58,6 +69,18 @@ class Pybit(Adapter):
             secret=text_of(getattr(client, "api_secret", None)),
             httpsProxy=proxy_in(getattr(getattr(client, "client", None), "proxies", None)),
         )
+
+    def entries(self, cls: type) -> dict[str, Any]:
+        """The guarded methods, and a ``__repr__`` without the credentials pybit's prints."""
+        namespace = super().entries(cls)
+        shown = cast("Callable[[Any], str]", cls.__repr__)
+        view = self.view
+
+        def __repr__(client: Any) -> str:  # noqa: N807 - the dunder of the generated class
+            return redact(shown(client), credentials_of(view(client)))
+
+        namespace["__repr__"] = __repr__
+        return namespace
 
     def attach(self, client: Any) -> None:
         """Keep non-200 bodies, which pybit drops."""

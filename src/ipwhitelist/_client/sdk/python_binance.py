@@ -51,6 +51,14 @@ class PythonBinance(Adapter):
     prefixes = ("binance.client", "binance.async_client", "binance.base_client")
     exchanges = ("binance", "binanceusdm", "binancecoinm", "binanceus")
     methods = ("_request", "_ws_api_request", "_ws_futures_api_request")
+    signing = methods
+
+    def signed(
+        self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> bool:
+        """``_request(method, uri, signed, ...)``, ``_ws_api_request(method, signed, params)``."""
+        position = 2 if method == "_request" else 1
+        return bool(kwargs.get("signed", args[position] if len(args) > position else False))
 
     def entries(self, cls: type) -> dict[str, Any]:
         """

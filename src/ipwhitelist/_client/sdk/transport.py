@@ -25,7 +25,7 @@ import attrs
 
 from ..._core.classify import MAX_SCAN
 
-__all__ = ["Recorded", "attach_httpx", "attach_requests", "detach", "take"]
+__all__ = ["Recorded", "attach_httpx", "attach_requests", "detach", "signed_success", "take"]
 
 _local = threading.local()
 
@@ -62,6 +62,9 @@ def _requests_hook(session: Any, failures_only: bool) -> Any:
     def hook(response: Any, *_args: Any, **_kwargs: Any) -> None:
         status = response.status_code
         if failures_only and 200 <= status < 300:  # noqa: PLR2004
+            # The request only (one attribute set): `signed_success` reads whether
+            # it was signed, for an armed client's recovery (`_watch`).
+            _local.ok = (key, response.request)
             return
         try:
             # requests runs hooks before it reads the body; the SDK reads it
@@ -118,6 +121,27 @@ def detach(session: Any) -> None:
         found = hooks.get("response") if isinstance(hooks, dict) else None
         if isinstance(found, list):
             found[:] = [h for h in found if not getattr(h, "__ipwhitelist__", False)]
+
+
+def signed_success(session: Any) -> bool:
+    """
+    Whether this thread's last successful request on *session* was signed (taken once).
+
+    Binance's signed endpoints carry a ``signature`` parameter (HMAC, RSA or
+    Ed25519 keys alike); the SDKs send the API key header on public requests
+    too, so the header proves nothing.
+    """
+    found = getattr(_local, "ok", None)
+    _local.ok = None
+    if found is None or found[0] != id(session):
+        return False
+    request = found[1]
+    body = getattr(request, "body", None)
+    texts = (
+        getattr(request, "url", None),
+        body.decode("latin-1") if isinstance(body, bytes) else body,
+    )
+    return any(isinstance(t, str) and "signature=" in t for t in texts)
 
 
 def take(session: Any, status: int | None = None) -> Recorded | None:
