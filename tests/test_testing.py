@@ -183,20 +183,50 @@ class TestIncidents:
         assert until is not None
         assert start + timedelta(seconds=590) < until < start + timedelta(hours=1)
 
-    @pytest.mark.xfail(
-        reason="a non-JSON ban page makes ccxt raise from handle_http_status_code, where "
-        "wrap() no longer sees the response headers: Retry-After is lost",
-        raises=AssertionError,
-    )
     @pytest.mark.parametrize("exchange_id", ["bybit", "okx"])
     def test_retry_after_of_a_ban_page_gives_the_end(self, exchange_id):
+        """A ban page (not JSON) that ccxt raises from its status map keeps its Retry-After."""
         with fake_exchange(exchange_id) as fake:
             exchange = ipwhitelist.wrap(fake.client(), egress=False)
             fake.ban(retry_after=600)
+            start = datetime.now(UTC)
             with pytest.raises(ipwhitelist.IPBanned) as info:
                 exchange.fetch_balance()
 
-        assert info.value.diagnosis.banned_until is not None
+        until = info.value.diagnosis.banned_until
+        assert until is not None
+        assert start + timedelta(seconds=590) < until < start + timedelta(hours=1)
+
+    @pytest.mark.asyncio
+    async def test_retry_after_of_a_ban_page_async(self):
+        """The same on an async client (ccxt's aiohttp fetch raises from its status map too)."""
+        async with afake_exchange("bybit") as fake:
+            exchange = ipwhitelist.wrap(fake.async_client(), egress=False)
+            fake.ban(retry_after=600)
+            start = datetime.now(UTC)
+            with pytest.raises(ipwhitelist.IPBanned) as info:
+                await exchange.fetch_balance()
+
+        until = info.value.diagnosis.banned_until
+        assert until is not None
+        assert start + timedelta(seconds=590) < until < start + timedelta(hours=1)
+
+    def test_another_calls_headers_are_not_used(self):
+        """A body that is not the one ccxt raised with: its Retry-After is not this ban's end."""
+        with fake_exchange("bybit") as fake:
+            exchange = ipwhitelist.wrap(fake.client(), egress=False)
+            fake.ban(retry_after=600)
+            raise_from_status = exchange.handle_http_status_code
+
+            def another_call_lands_first(*args):
+                exchange.last_http_response = '{"retCode":0,"retMsg":"OK"}'
+                return raise_from_status(*args)
+
+            exchange.handle_http_status_code = another_call_lands_first
+            with pytest.raises(ipwhitelist.IPBanned) as info:
+                exchange.fetch_balance()
+
+        assert info.value.diagnosis.banned_until is None
 
     def test_ban_rejects_a_negative_retry_after(self):
         with fake_exchange() as fake, pytest.raises(ValueError, match="negative"):

@@ -47,6 +47,7 @@ import attrs
 import ccxt
 
 from .._core import classify
+from .._core.bans import retry_after_seconds
 from .._core.ccxt_compat import BaseExchange
 from .._core.fork import ForkSafeLock
 from .._core.lineage import lineage_of
@@ -174,7 +175,31 @@ def _from_exception(exchange: Any, exc: BaseException) -> IPRejection | None:
     if settings is None or exc in _checked:
         return None
     response = classify.response_from_exception(exc, exchange.id, lineage_of(exchange))
+    if response.http_status is not None and response.retry_after is None:
+        response = _with_retry_after(exchange, response)
     return _verdict(exchange, exc, response, settings)
+
+
+def _with_retry_after(exchange: Any, response: classify.Response) -> classify.Response:
+    """
+    *response* with the Retry-After of the HTTP response ccxt raised from.
+
+    A ban served as a page (a CDN's or Bybit's 403, not the exchange's JSON)
+    is raised by ccxt's ``handle_http_status_code``, whose message has no
+    headers; ccxt keeps them in ``last_response_headers``, set with
+    ``last_http_response`` just before it raises. They are taken only when that
+    body is the one in the message: on a client shared by threads, another
+    call may have replaced them meanwhile, and another call's Retry-After
+    would be a confident wrong end of the ban.
+    """
+    body = getattr(exchange, "last_http_response", None)
+    headers = getattr(exchange, "last_response_headers", None)
+    if not (isinstance(body, str) and response.body and headers):
+        return response
+    if body[: len(response.body)] != response.body:
+        return response
+    retry_after = retry_after_seconds(headers)
+    return response if retry_after is None else attrs.evolve(response, retry_after=retry_after)
 
 
 def _from_http(
