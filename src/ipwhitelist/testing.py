@@ -378,8 +378,8 @@ class RejectionCapture:
         """The on-rejection hook: record *diagnosis*."""
         self.diagnoses.append(diagnosis)
 
-    def on_recovery(self, exchange: str) -> None:
-        """The on-recovery hook: record *exchange*."""
+    def on_recovery(self, exchange: str, key: str | None = None) -> None:
+        """The on-recovery hook: record *exchange* (*key*, the key's fingerprint, is not kept)."""
         self.recoveries.append(exchange)
 
     def __iter__(self) -> Iterator[Diagnosis]:
