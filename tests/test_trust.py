@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import ccxt
+import json
 
+import ccxt
+import httpx
+import pytest
+
+import ipwhitelist
 from ipwhitelist import check
 from ipwhitelist._testing.fake import FakeServer, Reply, point_at
 
@@ -34,3 +39,74 @@ class TestCheckVerdict:
         assert ("unverified", False, 3) == (report.verdict, report.ok, report.exit_code)
         assert (False, "unverified") == (report.to_dict()["ok"], report.to_dict()["verdict"])
         assert str(report).startswith("Pre-live check of kraken: UNVERIFIED")
+
+
+NOT_SOURCES = [
+    "10.0.0.5",
+    "127.0.0.1",
+    "0.0.0.0",
+    "224.0.0.1",
+    "240.0.0.1",
+    "255.255.255.255",
+    "169.254.1.1",
+    "100.64.0.1",
+    "::1",
+    "ff02::1",
+    "fe80::1",
+    "fd00::7",
+]
+
+
+def _okx_names(ip, *, whitelist=("203.0.113.7",), egress=False):
+    @ipwhitelist.diagnose(exchange="okx", egress=egress, whitelist=list(whitelist))
+    def call():
+        body = {"code": "50110", "msg": f"Your IP {ip} is not in the IP whitelist.", "data": []}
+        raise ccxt.PermissionDenied("okx " + json.dumps(body))
+
+    with pytest.raises(ipwhitelist.IPRejection) as info:
+        call()
+    return info.value.diagnosis
+
+
+class TestWhichAddressIsASource:
+    @pytest.mark.parametrize("ip", NOT_SOURCES)
+    def test_exchange_naming_a_non_source_is_not_the_ip_it_saw(self, ip):
+        """'Your IP 10.0.0.5': no request comes from it; never 'add 10.0.0.5', never confirmed off-list."""
+        d = _okx_names(ip)
+
+        assert d.reported_ip is None
+        assert d.whitelisted is None
+        assert not any(ip in step for step in d.remediation)
+        assert "IP it saw:       not stated" in str(d)
+        assert f"IP seen by the exchange: {ip}" not in ipwhitelist.IPRejection.__str__(
+            ipwhitelist.IPNotWhitelisted("", diagnosis=d)
+        )
+        (hint,) = (h for h in d.hints if h.name == "private_address")
+        assert ip in hint.summary
+        assert any(ip in line and "not taken as the IP" in line for line in d.evidence)
+
+    def test_a_lab_whose_list_holds_loopback_keeps_it(self):
+        """A documented list with a loopback entry says such addresses are real sources here."""
+        d = _okx_names("127.0.0.2", whitelist=("127.0.0.1",))
+
+        assert ("127.0.0.2", False) == (str(d.reported_ip), d.whitelisted)
+
+    @pytest.mark.parametrize("answer", ["224.0.0.1", "239.255.255.250", "ff0e::1", "240.0.0.1"])
+    def test_provider_answering_a_non_source_is_no_egress(self, answer):
+        """is_global passes multicast: a provider answering one must not become the egress."""
+        detector = ipwhitelist.EgressDetector(
+            ["https://ip.test/"],
+            transport=httpx.MockTransport(lambda _r: httpx.Response(200, text=answer)),
+            ttl=0,
+        )
+
+        report = detector.detect()
+
+        assert () == report.ips
+        assert any("not a public address" in e for e in report.errors)
+
+    @pytest.mark.parametrize("entry", ["240.0.0.1", "255.255.255.255", "0.1.2.3", "ff02::1"])
+    def test_registry_refuses_non_source_entries(self, entry):
+        """A reserved, broadcast or 'this network' entry is no egress either."""
+        with pytest.raises(ipwhitelist.RegistryError, match="not a public address"):
+            ipwhitelist.Registry.loads(f'[okx.main]\nips = ["{entry}"]\n')

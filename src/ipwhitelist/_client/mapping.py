@@ -91,6 +91,7 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         already_authenticated=pending.already_authenticated,
         ccxt_error=pending.ccxt_error,
         egress_ips=egress_ips,
+        private_sources=assess.private_sources(whitelist, pending.settings.egress),
     )
     found = (
         *hints.address_hints(

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
-from .._core.address import parse_ip
+from .._core.address import non_source, parse_ip
 from .._core.fork import ForkSafeLock, reset_in_child
 from .._core.redact import url_secrets
 from .providers import DEFAULT_PROVIDERS, EgressError, Provider, to_provider
@@ -164,7 +164,8 @@ class EgressDetector:
             raise EgressError("answer is not an IP address") from None
         if provider.family is not None and ip.version != provider.family:
             raise EgressError(f"expected IPv{provider.family}, got {ip}")
-        if not self.allow_private and not ip.is_global:
+        # is_global alone passes multicast (224.0.0.0/4, ff00::/8): no source either.
+        if not self.allow_private and (not ip.is_global or non_source(ip) is not None):
             raise EgressError(f"{ip} is not a public address")
         return ip
 
