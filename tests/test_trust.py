@@ -110,3 +110,55 @@ class TestWhichAddressIsASource:
         """A reserved, broadcast or 'this network' entry is no egress either."""
         with pytest.raises(ipwhitelist.RegistryError, match="not a public address"):
             ipwhitelist.Registry.loads(f'[okx.main]\nips = ["{entry}"]\n')
+
+
+_ONE_BINANCE_KEY = '[binance.main]\nips = ["203.0.113.7"]\n'
+
+
+class TestSharedKeys:
+    @pytest.mark.parametrize("client_id", ["binance", "binanceusdm", "binancecoinm"])
+    def test_binance_products_share_one_key(self, client_id):
+        """USDⓈ-M and COIN-M futures take the Binance account's key: its entry counts."""
+        client = getattr(ccxt, client_id)({"apiKey": "k" * 20, "secret": "s" * 20})
+
+        entry = ipwhitelist.Registry.loads(_ONE_BINANCE_KEY).for_client(client)
+
+        assert entry is not None
+        assert "main" == entry.label
+
+    @pytest.mark.parametrize(
+        ("client_id", "documented"),
+        [
+            ("binanceus", "binance"),  # Binance.US: another company, other keys
+            ("bybiteu", "bybit"),
+            ("myokx", "okx"),
+            ("okxus", "okx"),
+            ("fmfwio", "hitbtc"),
+            ("binance", "binanceus"),  # and not the other way round
+        ],
+    )
+    def test_a_ccxt_subclass_is_not_the_same_account(self, client_id, documented):
+        """A ccxt class derived from another is no proof that one key works on both."""
+        reg = ipwhitelist.Registry.loads(f'[{documented}.main]\nips = ["203.0.113.7"]\n')
+        client = getattr(ccxt, client_id)({"apiKey": "k" * 20, "secret": "s" * 20})
+
+        assert reg.for_client(client) is None
+        assert () == reg.keys_for(client_id)
+        assert not reg.allows(client_id, "203.0.113.7")
+
+    def test_wrap_does_not_confirm_against_another_companys_key(self):
+        """binanceus refused with -2015 and a binance entry: never 'NOT on the list (confirmed)'."""
+        reg = ipwhitelist.Registry.loads(_ONE_BINANCE_KEY)
+
+        @ipwhitelist.diagnose(exchange="binanceus", egress=False, whitelist=reg)
+        def call():
+            raise ccxt.AuthenticationError(
+                'binanceus {"code":-2015,"msg":"Invalid API-key, IP, or permissions for action, '
+                'request ip: 198.51.100.9"}'
+            )
+
+        with pytest.raises(ipwhitelist.IPRejection) as info:
+            call()
+
+        assert info.value.diagnosis.whitelisted is None
+        assert "confirmed" != info.value.diagnosis.confidence

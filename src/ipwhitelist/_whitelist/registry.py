@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._core import toml
-from .._core.lineage import lineage_of_id
+from .._exchanges import key_family
 from .files import locked, replace_with_backup, target_of
 from .fingerprint import fingerprint, matches
 from .model import ENVIRONMENTS, Environment, KeyEntry, Migration, RegistryError
@@ -88,9 +88,15 @@ class Registry:
         return self._keys
 
     def keys_for(self, exchange: str) -> tuple[KeyEntry, ...]:
-        """The keys documented for *exchange* or its ccxt lineage."""
-        lineage = {*lineage_of_id(exchange), exchange}
-        return tuple(k for k in self._keys if k.exchange in lineage)
+        """
+        The keys documented for *exchange* or an exchange that takes the same keys.
+
+        ``binanceusdm`` sees ``[binance.*]`` entries (one Binance account, one
+        key), ``binanceus`` does not (Binance.US is another company): the
+        exchanges' explicit ``SHARED_KEYS`` tables decide, not ccxt's classes.
+        """
+        family = set(key_family(exchange))
+        return tuple(k for k in self._keys if k.exchange in family)
 
     def find(self, exchange: str, key: str | None = None) -> KeyEntry | None:
         """
@@ -131,7 +137,8 @@ class Registry:
         its list says nothing about this key.
 
         Args:
-            exchange: The ccxt id; entries of its ccxt lineage count too.
+            exchange: The ccxt id; entries of exchanges that take the same keys
+                count too (`keys_for`).
             api_key: The API key in use, if known (compared by fingerprint).
             label: The entry's label, when the caller names one.
 
