@@ -162,3 +162,66 @@ class TestSharedKeys:
 
         assert info.value.diagnosis.whitelisted is None
         assert "confirmed" != info.value.diagnosis.confidence
+
+
+def _okx_refuses(_request):
+    body = {"code": "50110", "msg": "Your IP is not in the API key's IP whitelist.", "data": []}
+    return Reply.json(body, 401)
+
+
+def _echo_ip(request):
+    return Reply(body=request.client_ip)
+
+
+class TestEnvironmentProxy:
+    def _refused(self, monkeypatch, variable, proxy_url, *, no_proxy="", trust_env=True):
+        from test_check_migrate import _ForwardProxy
+
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+        with (
+            FakeServer(default=_okx_refuses) as exchange,
+            FakeServer(default=_echo_ip) as echo,
+            _ForwardProxy("127.0.0.3") as proxy,
+        ):
+            monkeypatch.setenv(variable, proxy_url or proxy.url)
+            config = {"apiKey": "k" * 20, "secret": "s" * 20, "password": "p" * 8}
+            client = ccxt.okx({**config, "timeout": 5000, "requests_trust_env": trust_env})
+            point_at(client, exchange.url)
+            detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True, ttl=0)
+            ipwhitelist.wrap(client, egress=detector, whitelist=["127.0.0.3"])
+            with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
+                client.private_get_account_balance()
+            sources = {r.client_ip for r in exchange.requests}
+        return info.value.diagnosis, sources
+
+    @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+    def test_lookup_takes_the_route_the_requests_take(self, monkeypatch, variable):
+        """With requests_trust_env, HTTP(S)_PROXY routes ccxt's requests: the lookup goes the same way."""
+        for other in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+            monkeypatch.delenv(other, raising=False)
+
+        d, sources = self._refused(monkeypatch, variable, None)
+
+        assert {"127.0.0.3"} == sources  # the exchange saw the proxy
+        assert ("127.0.0.3",) == tuple(map(str, d.egress_ips))
+        assert d.whitelisted is True
+
+    def test_no_proxy_keeps_the_direct_route(self, monkeypatch):
+        """NO_PROXY naming the exchange's host: requests go direct, so does the lookup."""
+        for other in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+            monkeypatch.delenv(other, raising=False)
+
+        d, sources = self._refused(monkeypatch, "HTTP_PROXY", None, no_proxy="127.0.0.1")
+
+        assert {"127.0.0.1"} == sources
+        assert ("127.0.0.1",) == tuple(map(str, d.egress_ips))
+        assert d.whitelisted is False
+
+    def test_without_trust_env_the_variables_route_nothing(self, monkeypatch):
+        """ccxt ignores the variables unless its session trusts them: so does the lookup."""
+        monkeypatch.delenv("http_proxy", raising=False)
+
+        d, sources = self._refused(monkeypatch, "HTTP_PROXY", None, trust_env=False)
+
+        assert {"127.0.0.1"} == sources
+        assert ("127.0.0.1",) == tuple(map(str, d.egress_ips))

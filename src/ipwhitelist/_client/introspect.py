@@ -7,11 +7,13 @@ client whose attribute raises is the caller's to handle.
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._core.redact import url_secrets
 
-__all__ = ["credentials_of", "proxy_of", "url_prefix_of"]
+__all__ = ["api_url_of", "credentials_of", "environment_proxy", "proxy_of", "url_prefix_of"]
 
 # ccxt's proxy settings: the proxy a request goes through, in ccxt's order of
 # precedence, then the URL-prefix proxies (the target URL is appended).
@@ -39,6 +41,8 @@ def credentials_of(exchange: object) -> tuple[str, ...]:
     proxies = getattr(exchange, "proxies", None)
     urls = [*_texts(exchange, _PROXIES + _PREFIXES)]
     urls += [u for u in proxies.values() if isinstance(u, str)] if isinstance(proxies, dict) else []
+    from_environment = environment_proxy(exchange)
+    urls += [from_environment] if from_environment else []
     return (*_texts(exchange, _CREDENTIALS), *(s for url in urls for s in url_secrets(url)))
 
 
@@ -48,8 +52,17 @@ def url_prefix_of(exchange: Any) -> str | None:
     return found[0] if found else None
 
 
-def proxy_of(exchange: Any) -> str | None:
-    """The proxy URL a ccxt client sends requests through, if any."""
+def proxy_of(exchange: Any, url: str | None = None) -> str | None:
+    """
+    The proxy URL a ccxt client sends requests (to *url*) through, if any.
+
+    Its own settings first; else, when its HTTP session trusts the environment
+    (ccxt's ``requests_trust_env`` / ``aiohttp_trust_env``), the proxy the
+    environment gives for *url* (default: the client's API URL), as
+    requests and aiohttp pick it: ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``
+    by scheme, ``NO_PROXY`` honoured. The egress lookup must take that route:
+    the exchange sees the proxy's address.
+    """
     found = _texts(exchange, _PROXIES)
     if found:
         return found[0]
@@ -58,4 +71,47 @@ def proxy_of(exchange: Any) -> str | None:
         value = proxies.get("https") or proxies.get("http")
         if isinstance(value, str) and value:
             return value
+    if url_prefix_of(exchange) is not None:
+        return None
+    return environment_proxy(exchange, url)
+
+
+def _trusts_environment(exchange: Any) -> bool:
+    session = getattr(exchange, "session", None)
+    trust = getattr(session, "trust_env", None)
+    if isinstance(trust, bool):
+        return trust  # requests.Session, aiohttp.ClientSession
+    # An async client before its first request has no session yet.
+    return getattr(exchange, "aiohttp_trust_env", False) is True
+
+
+def api_url_of(exchange: Any) -> str | None:
+    """The first REST URL of a ccxt client (``urls["api"]``, possibly nested)."""
+    urls = getattr(exchange, "urls", None)
+    pending = [urls.get("api")] if isinstance(urls, dict) else []
+    while pending:
+        value = pending.pop(0)
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return value
+        if isinstance(value, dict):
+            pending.extend(value.values())
     return None
+
+
+def environment_proxy(exchange: Any, url: str | None = None) -> str | None:
+    """The proxy the environment gives *exchange*'s requests to *url*, if it trusts it."""
+    if not _trusts_environment(exchange):
+        return None
+    url = url or api_url_of(exchange)
+    if not url:
+        return None
+    try:
+        split = urlsplit(url)
+        host = split.hostname or ""
+    except ValueError:
+        return None
+    proxies = urllib.request.getproxies_environment()
+    if host and urllib.request.proxy_bypass_environment(host, proxies):
+        return None
+    value = proxies.get(split.scheme) or proxies.get("all")
+    return value or None

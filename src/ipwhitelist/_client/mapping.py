@@ -206,7 +206,7 @@ def _pending(
         match=match,
         settings=settings,
         secrets=credentials_of(exchange) if exchange is not None else (),
-        proxy=proxy_of(exchange) if exchange is not None else None,
+        proxy=proxy_of(exchange, match.response.url) if exchange is not None else None,
         url_prefix=url_prefix_of(exchange) if exchange is not None else None,
         already_authenticated=bool(
             isinstance(options, dict) and options.get("hasAlreadyAuthenticatedSuccessfully")
