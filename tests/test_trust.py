@@ -225,3 +225,30 @@ class TestEnvironmentProxy:
 
         assert {"127.0.0.1"} == sources
         assert ("127.0.0.1",) == tuple(map(str, d.egress_ips))
+
+    @pytest.mark.parametrize(
+        ("no_proxy", "url", "routed"),
+        [
+            ("", "https://api.binance.com/api", True),
+            ("*", "https://api.binance.com/api", False),
+            ("binance.com", "https://api.binance.com/api", False),
+            (".binance.com", "https://api.binance.com/api", False),
+            ("notbinance.com", "https://api.binance.com/api", True),
+            ("10.0.0.0/8", "https://10.1.2.3/api", False),
+            ("api.binance.com:443", "https://api.binance.com/api", False),
+            ("okx.com, binance.com", "https://api.binance.com/api", False),
+        ],
+    )
+    def test_no_proxy_as_requests_reads_it(self, monkeypatch, no_proxy, url, routed):
+        """NO_PROXY entries: '*', names, dotted suffixes, CIDRs, host:port, lists."""
+        from types import SimpleNamespace
+
+        from ipwhitelist._client.introspect import proxy_of
+
+        for name in ("no_proxy", "ALL_PROXY", "all_proxy", "https_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", "http://user:pw@proxy.test:3128")
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+        client = SimpleNamespace(session=SimpleNamespace(trust_env=True), urls={"api": url})
+
+        assert ("http://user:pw@proxy.test:3128" if routed else None) == proxy_of(client)

@@ -7,6 +7,7 @@ client whose attribute raises is the caller's to handle.
 
 from __future__ import annotations
 
+import ipaddress
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
@@ -111,7 +112,28 @@ def environment_proxy(exchange: Any, url: str | None = None) -> str | None:
     except ValueError:
         return None
     proxies = urllib.request.getproxies_environment()
-    if host and urllib.request.proxy_bypass_environment(host, proxies):
+    if _bypassed(host, proxies.get("no", "")):
         return None
     value = proxies.get(split.scheme) or proxies.get("all")
     return value or None
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """Whether NO_PROXY exempts *host*, as requests reads it (``*``, names, suffixes, CIDRs)."""
+    host = host.lower().strip("[]")
+    for raw in no_proxy.replace(" ", "").lower().split(","):
+        entry = raw.partition(":")[0] if raw.count(":") == 1 else raw
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        try:
+            if ipaddress.ip_address(host) in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                return True
+            continue
+        except ValueError:
+            pass
+        name = entry.lstrip(".")
+        if host == name or host.endswith("." + name):
+            return True
+    return False
