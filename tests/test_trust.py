@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import string
+from urllib.parse import quote, unquote
 
 import ccxt
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ipwhitelist
 from ipwhitelist import check
+from ipwhitelist._core.redact import redact
 from ipwhitelist._testing.fake import FakeServer, Reply, point_at
 
 
@@ -252,3 +259,76 @@ class TestEnvironmentProxy:
         client = SimpleNamespace(session=SimpleNamespace(trust_env=True), urls={"api": url})
 
         assert ("http://user:pw@proxy.test:3128" if routed else None) == proxy_of(client)
+
+
+# Forms a credential can take in an exchange's or proxy's text that no
+# encoder of a signed request gives it, each with how a reader decodes it.
+HOSTILE_FORMS = {
+    "utf-16-le": (
+        lambda v: v.encode("utf-16-le").decode("latin-1"),
+        lambda t: t.replace("\x00", ""),
+    ),
+    "utf-16-be": (
+        lambda v: v.encode("utf-16-be").decode("latin-1"),
+        lambda t: t.replace("\x00", ""),
+    ),
+    "html-decimal": (lambda v: "".join(f"&#{ord(c)};" for c in v), html.unescape),
+    "html-hex": (lambda v: "".join(f"&#x{ord(c):x};" for c in v), html.unescape),
+    "html-one-char": (lambda v: f"&#{ord(v[0])};{v[1:]}", html.unescape),
+    "split-newline": (lambda v: v[:7] + "\n" + v[7:], lambda t: re.sub(r"\s", "", t)),
+    "split-space": (lambda v: v[:9] + " " + v[9:], lambda t: re.sub(r"\s", "", t)),
+    "split-json-newline": (lambda v: v[:8] + "\\n" + v[8:], lambda t: t.replace("\\n", "")),
+    "json-unicode": (
+        lambda v: "".join(f"\\u{ord(c):04x}" for c in v),
+        lambda t: re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m[1], 16)), t),
+    ),
+    "percent-every-char": (lambda v: "".join(f"%{ord(c):02X}" for c in v), unquote),
+    "percent-twice": (lambda v: quote(quote(v, safe=""), safe=""), lambda t: unquote(unquote(t))),
+    "upper": (str.upper, str.upper),
+    "hex": (lambda v: v.encode().hex(), lambda t: t),
+}
+
+
+class TestEncodedForms:
+    @settings(max_examples=300)
+    @given(
+        secret=st.text(alphabet=string.ascii_letters + string.digits, min_size=16, max_size=64),
+        form=st.sampled_from(sorted(HOSTILE_FORMS)),
+        before=st.text(max_size=30),
+        after=st.text(max_size=30),
+    )
+    def test_known_secret_in_any_form_never_survives(self, secret, form, before, after):
+        """UTF-16, HTML entities, split lines, \\u escapes, double percent: removed or withheld."""
+        encode, decode = HOSTILE_FORMS[form]
+        encoded = encode(secret)
+
+        out = redact(before + " " + encoded + " " + after, [secret])
+
+        assert encoded not in out
+        if form == "upper":
+            assert secret.upper() not in out.upper()
+        elif form == "hex":
+            assert secret.encode().hex() not in out.lower()
+        else:
+            assert secret not in decode(out)
+
+    @pytest.mark.parametrize("form", sorted(HOSTILE_FORMS))
+    def test_diagnosis_of_a_client_withholds_it(self, form):
+        """Through the public API: the exchange echoes the client's key in an odd form."""
+        key = "Kx7Q2mWp9Zr4Tb8Ys3Nd"
+        client = ccxt.okx({"apiKey": key, "secret": "s" * 24, "password": "p" * 10})
+        echoed = HOSTILE_FORMS[form][0](key)
+
+        @ipwhitelist.diagnose(exchange=client, egress=False)
+        def call():
+            body = {"code": "50110", "msg": f"IP not whitelisted for key {echoed}", "data": []}
+            raise ccxt.PermissionDenied("okx " + json.dumps(body))
+
+        with pytest.raises(ipwhitelist.IPRejection) as info:
+            call()
+
+        d = info.value.diagnosis
+        shown = str(info.value) + str(d) + json.dumps(d.to_dict())
+        assert echoed not in shown
+        assert key not in shown
+        assert key.lower() not in HOSTILE_FORMS[form][1](shown).lower()

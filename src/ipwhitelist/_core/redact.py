@@ -20,11 +20,12 @@ import base64
 import contextlib
 import contextvars
 import functools
+import html
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
-from urllib.parse import quote, quote_plus, unquote, urlsplit
+from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_INPUT",
     "REDACTED",
+    "WITHHELD",
+    "Needles",
     "escape_controls",
     "human_lines",
     "known_secrets",
@@ -129,11 +132,6 @@ _CONTROL = re.compile(
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
-# The encoded forms of the credentials `known_secrets` made known, for `scrub`.
-_scope: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
-    "ipwhitelist_needles", default=()
-)
-
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """
@@ -154,26 +152,90 @@ def remove_values(text: str, secrets: Iterable[str | None]) -> str:
     return remove_needles(text, needles_for(secrets))
 
 
-def needles_for(secrets: Iterable[str | None]) -> tuple[str, ...]:
+class Needles(NamedTuple):
+    """
+    What `remove_needles` searches for: every encoded form of each credential.
+
+    ``canonical`` holds each credential as `_canonical` reduces it, for the
+    last check: text in which a credential survives in a form no needle
+    spells (UTF-16, HTML entities, split by a line break...) is withheld.
+    """
+
+    forms: tuple[str, ...] = ()
+    canonical: tuple[str, ...] = ()
+
+
+_NO_NEEDLES = Needles()
+# The encoded forms of the credentials `known_secrets` made known, for `scrub`.
+_scope: contextvars.ContextVar[Needles] = contextvars.ContextVar(
+    "ipwhitelist_needles", default=_NO_NEEDLES
+)
+
+#: What a text becomes when a known credential survives in it in an encoded form.
+WITHHELD = f"{REDACTED} (withheld: the text holds a credential in an encoded form)"
+
+
+def needles_for(secrets: Iterable[str | None]) -> Needles:
     """What `remove_needles` searches for: every encoded form of each credential."""
     return _needles(tuple(s for s in secrets if s))
 
 
-def remove_needles(text: str, needles: tuple[str, ...]) -> str:
-    """Replace each of *needles* (from `needles_for`), longest first."""
-    for needle in needles:
+def remove_needles(text: str, needles: Needles) -> str:
+    """
+    Replace each of *needles* (from `needles_for`), longest first.
+
+    Then, if a credential still survives in a form no needle spells (seen
+    through `_canonical`: percent, HTML and JSON escapes decoded, spacing,
+    control characters and NULs dropped, case folded), the whole text is
+    withheld (`WITHHELD`): a lost message is cheap, a leaked key is not.
+    """
+    for needle in needles.forms:
         # A replacement can splice a new occurrence together; each pass shortens
         # the text because no needle is shorter than the marker plus one.
         while needle in text:
             text = text.replace(needle, REDACTED)
+    if needles.canonical and text:
+        seen = _canonical(text)
+        if any(secret in seen for secret in needles.canonical):
+            return WITHHELD
     return text
 
 
 @functools.lru_cache(maxsize=32)
-def _needles(secrets: tuple[str, ...]) -> tuple[str, ...]:
+def _needles(secrets: tuple[str, ...]) -> Needles:
     # Cached: the same client's credentials are searched for in every field.
     found = {form for s in secrets if len(s) >= _MIN_SECRET_LENGTH for form in _encodings(s)}
-    return tuple(sorted((n for n in found if len(n) >= _MIN_SECRET_LENGTH), key=len, reverse=True))
+    forms = sorted((n for n in found if len(n) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+    # Only credentials long enough not to occur by chance in folded text.
+    canonical = {_canonical(s) for s in secrets if len(s) >= _MIN_CANONICAL_LENGTH}
+    return Needles(tuple(forms), tuple(c for c in canonical if len(c) >= _MIN_CANONICAL_LENGTH))
+
+
+# Credentials shorter than this are not looked for in canonical form: folded
+# and stripped, a short one could match ordinary text.
+_MIN_CANONICAL_LENGTH = 8
+_JSON_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\[nrtbf/]")
+# Everything `_canonical` drops: spacing, controls (NUL of UTF-16 read as
+# bytes), zero-width and bidi marks.
+_INVISIBLE = re.compile(
+    "[\\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+"
+)
+
+
+def _unjson(match: re.Match[str]) -> str:
+    if match[1] is not None:
+        return chr(int(match[1], 16))
+    return "/" if match[0].endswith("/") else ""
+
+
+def _canonical(text: str) -> str:
+    """*text* with escapes decoded (up to three layers), invisible characters dropped, folded."""
+    for _ in range(3):
+        decoded = html.unescape(_JSON_ESCAPE.sub(_unjson, unquote_plus(text)))
+        if decoded == text:
+            break
+        text = decoded
+    return _INVISIBLE.sub("", text).casefold()
 
 
 def _encodings(secret: str) -> set[str]:
@@ -189,6 +251,8 @@ def _encodings(secret: str) -> set[str]:
     as_json = json.dumps(secret)[1:-1]
     forms |= {as_json, as_json.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1]}
     forms |= set(_base64_forms(secret.encode()))
+    # Hex of the bytes (a debug dump, a hex-encoded payload), either case.
+    forms |= {secret.encode().hex(), secret.encode().hex().upper()}
     return forms
 
 
