@@ -332,3 +332,54 @@ class TestEncodedForms:
         assert echoed not in shown
         assert key not in shown
         assert key.lower() not in HOSTILE_FORMS[form][1](shown).lower()
+
+
+PROXY_PASSWORD = "pr0xyPassw0rd"
+
+
+class TestUserinfoEverywhere:
+    @pytest.mark.parametrize(
+        "proxy",
+        [
+            f"user:{PROXY_PASSWORD}@127.0.0.1:9",  # requests and ccxt take it as http://
+            f"http://user:{PROXY_PASSWORD}@127.0.0.1:9",
+            f"socks5h://user:{PROXY_PASSWORD}@127.0.0.1:9",
+        ],
+    )
+    def test_check_report_never_shows_the_proxy_password(self, proxy):
+        """check(proxy=...) with or without a scheme: str() and to_dict() hide the password."""
+        with FakeServer(default=_kraken) as server:
+            client = ccxt.kraken(
+                {"apiKey": "k" * 20, "secret": "c2VjcmV0" * 8, "enableRateLimit": False}
+            )
+            client.timeout = 2000
+            point_at(client, server.url)
+            report = check(client, egress=False, proxy=proxy)
+
+        shown = str(report) + json.dumps(report.to_dict()) + repr(report)
+        assert PROXY_PASSWORD not in shown
+
+    def test_egress_errors_never_show_a_schemeless_proxy_password(self):
+        """A proxy without a scheme is http:// (as requests reads it), and its password hidden."""
+        detector = ipwhitelist.EgressDetector(
+            ["http://127.0.0.1:9/ip"], allow_private=True, ttl=0, timeout=1.0
+        )
+
+        report = detector.detect(f"user:{PROXY_PASSWORD}@127.0.0.1:9")
+
+        shown = repr(report) + " ".join(report.errors)
+        assert PROXY_PASSWORD not in shown
+        assert not any("Unknown scheme" in e for e in report.errors)
+
+    @pytest.mark.parametrize(
+        "url",
+        [f"https://user:{PROXY_PASSWORD}@ip.test/", f"https://ip.test/?token={PROXY_PASSWORD}"],
+    )
+    def test_provider_repr_hides_credentials(self, url):
+        """A provider URL with userinfo or a token: repr() shows the host, not the secret."""
+        provider = ipwhitelist.Provider(url=url)
+        detector = ipwhitelist.EgressDetector([provider])
+
+        assert PROXY_PASSWORD not in repr(provider) + repr(detector.providers)
+        assert "ip.test" in repr(provider)
+        assert url == provider.url  # the URL itself is kept: it is what is fetched

@@ -120,6 +120,9 @@ _PEM = re.compile(
 # scheme://userinfo@: up to the last @ before the path (passwords may hold @).
 # Schemes are short; an unbounded one would rescan "a.a.a.a..." from every dot.
 _USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{0,31}://)[^\s/?#]*@")
+# user:password@host without a scheme (requests and ccxt read a proxy so, as
+# http://): a token's start, a name, a colon, then anything up to the last @.
+_BARE_USERINFO = re.compile(r"(?<![\w.%~+:/@-])[\w.%~+-]+:[^\s/?#@\"']+@(?=[\w\[])")
 # Where a URL's query starts, also encoded (a target URL inside a proxy URL).
 _QUERY_START = re.compile(r"[?#]|%3[Ff]")
 
@@ -288,8 +291,10 @@ def redact_patterns(text: str) -> str:
     # has no URL with userinfo, no key block and no auth scheme.
     if "-----BEGIN" in text:
         text = _PEM.sub(REDACTED, text)
-    if "@" in text and "://" in text:
-        text = _USERINFO.sub(rf"\1{REDACTED}@", text)
+    if "@" in text:
+        if "://" in text:
+            text = _USERINFO.sub(rf"\1{REDACTED}@", text)
+        text = _BARE_USERINFO.sub(f"{REDACTED}@", text)
     lowered = text.lower()
     if "bearer" in lowered or "basic" in lowered:
         text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
@@ -374,8 +379,11 @@ def url_secrets(url: str | None) -> tuple[str, ...]:
     """The password in a URL's userinfo (raw and decoded), to remove wherever it appears."""
     if not url or "@" not in url:
         return ()
+    url = url.strip()
+    if "://" not in url:
+        url = "//" + url  # user:password@host:port, as requests reads a proxy
     try:
-        password = urlsplit(url.strip()).password
+        password = urlsplit(url).password
     except ValueError:
         return ()
     return (password, unquote(password)) if password else ()

@@ -170,6 +170,8 @@ class EgressDetector:
         return ip
 
     def _client_kwargs(self, proxy: str | None) -> dict[str, object]:
+        if proxy and "://" not in proxy:
+            proxy = f"http://{proxy}"  # as requests (and so ccxt) reads host:port
         return {
             "timeout": self.timeout,
             "follow_redirects": False,
