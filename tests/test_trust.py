@@ -6,6 +6,7 @@ import html
 import json
 import re
 import string
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import ccxt
@@ -383,3 +384,50 @@ class TestUserinfoEverywhere:
         assert PROXY_PASSWORD not in repr(provider) + repr(detector.providers)
         assert "ip.test" in repr(provider)
         assert url == provider.url  # the URL itself is kept: it is what is fetched
+
+
+def _huge(tmp_path, name):
+    """A valid-looking file a little over 4 MiB: comments all the way."""
+    path = tmp_path / name
+    path.write_text("# padding\n" * (430 * 1024), "utf-8")
+    return path
+
+
+class TestBoundedReads:
+    def test_huge_registry_is_refused(self, tmp_path):
+        """A registry over 4 MiB is a RegistryError, not read whole."""
+        with pytest.raises(ipwhitelist.RegistryError, match="larger than"):
+            ipwhitelist.Registry.load(_huge(tmp_path, "whitelists.toml"))
+
+    def test_huge_whitelist_file_is_refused(self, tmp_path):
+        """A plain whitelist file over 4 MiB: ValueError."""
+        with pytest.raises(ValueError, match="larger than"):
+            ipwhitelist.Whitelist.load(_huge(tmp_path, "whitelist.txt"))
+
+    def test_huge_config_is_a_usage_error(self, tmp_path, capsys):
+        """The CLI's config over 4 MiB: exit 2 with a message."""
+        from ipwhitelist._cli.main import main
+
+        code = main(["doctor", "--config", str(_huge(tmp_path, "config.toml")), "--no-egress"])
+
+        assert 2 == code
+        assert "larger than" in capsys.readouterr().err
+
+    @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+    @pytest.mark.parametrize("loader", ["registry", "whitelist"])
+    def test_a_device_is_read_up_to_the_bound(self, loader):
+        """/dev/zero has size 0 and no end: the read stops at the bound."""
+        load = {"registry": ipwhitelist.Registry.load, "whitelist": ipwhitelist.Whitelist.load}
+
+        with pytest.raises(ValueError, match="larger than"):
+            load[loader]("/dev/zero")
+
+    @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+    def test_report_log_tail_is_one_bounded_read(self, capsys):
+        """`report --log /dev/zero` (size 0, no end) reads one bounded tail, then answers."""
+        from ipwhitelist._cli.main import main
+
+        code = main(["report", "--json", "--no-egress", "--log", "/dev/zero"])
+
+        assert 0 == code
+        assert [] == json.loads(capsys.readouterr().out)["incidents"]

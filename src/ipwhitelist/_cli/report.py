@@ -7,9 +7,9 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._core.bounded import read_tail
 from .._core.redact import redact
 from .._core.rules import rules
 from .._egress.detector import EgressDetector
@@ -94,11 +94,8 @@ def _egress() -> dict[str, Any]:
 
 
 def _incidents(log_file: str, secrets: Sequence[str]) -> list[str]:
-    path = Path(log_file)
-    with path.open("rb") as handle:
-        size = path.stat().st_size
-        handle.seek(max(0, size - _LOG_TAIL_BYTES))
-        tail = handle.read().decode("utf-8", "replace")
+    # One bounded read: the log may grow meanwhile, or be a device.
+    tail = read_tail(log_file, _LOG_TAIL_BYTES).decode("utf-8", "replace")
     lines = [line for line in tail.splitlines() if "ipwhitelist" in line or "IPRejection" in line]
     return [redact(line, secrets)[:2000] for line in lines[-_LOG_LINES:]]
 

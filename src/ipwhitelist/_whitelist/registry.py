@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._core import toml
+from .._core.bounded import FileTooLargeError, read_text_bounded
 from .._exchanges import key_family
 from .files import locked, replace_with_backup, target_of
 from .fingerprint import fingerprint, matches
@@ -66,9 +67,11 @@ class Registry:
         """
         file = Path(path)
         try:
-            text = file.read_text("utf-8")
+            text = read_text_bounded(file)
         except UnicodeDecodeError as exc:
             raise RegistryError(str(file), f"not UTF-8 text ({exc.reason})") from None
+        except FileTooLargeError as exc:
+            raise RegistryError(str(file), str(exc)) from None
         return cls.loads(text, source=str(file), path=file)
 
     @classmethod
@@ -261,7 +264,10 @@ class Registry:
         with locked(target):
             # Read, change and write under the lock: a concurrent writer's
             # update is read back here, never overwritten.
-            text = target.read_text("utf-8")
+            try:
+                text = read_text_bounded(target)
+            except FileTooLargeError as exc:
+                raise RegistryError(str(self.path), str(exc)) from None
             new_text = self._updated(text, exchange, label, ips=ips, migration=migration)
             updated = Registry.loads(new_text, source=str(self.path), path=self.path)
             replace_with_backup(target, new_text, backup=text)
