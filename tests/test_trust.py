@@ -431,3 +431,35 @@ class TestBoundedReads:
 
         assert 0 == code
         assert [] == json.loads(capsys.readouterr().out)["incidents"]
+
+
+class TestValueObjectsAreCappedAndRedacted:
+    def test_key_audit_of_a_hostile_answer_is_capped(self):
+        """An exchange answering a 200 KB 'IP' entry: the audit, its text and findings stay short."""
+        from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
+
+        huge = "203.0.113.7" + "7" * 200_000
+        with fake_exchange("bybit", FakeKeyState(allowed_ips=["127.0.0.1", huge])) as fake:
+            audit = ipwhitelist.audit(fake.client(), egress=False)
+
+        shown = str(audit) + json.dumps(audit.to_dict()) + repr(audit)
+        assert len(shown) < 20_000
+        assert all(len(ip) <= 64 for ip in audit.allowed_ips)
+        assert all(len(f.message) <= 1024 for f in audit.findings)
+
+    def test_value_objects_scrub_their_text(self):
+        """CheckResult, Finding and MigrationStatus text goes through the one redaction step."""
+        leak = "signature=" + "ab" * 32
+        result = ipwhitelist.CheckResult(name="negative", outcome="unknown", detail=leak)
+        finding = ipwhitelist.Finding(code="x", severity="info", message=leak, fix=leak)
+        status = ipwhitelist.MigrationStatus(
+            exchange="okx", label="main", old=("203.0.113.7",), new="203.0.113.8",
+            step="add", action=leak, problem=leak,
+        )  # fmt: skip
+
+        for shown in (
+            repr(result) + str(result.to_dict()),
+            repr(finding) + str(finding.to_dict()),
+            repr(status) + str(status) + json.dumps(status.to_dict()),
+        ):
+            assert "ab" * 32 not in shown

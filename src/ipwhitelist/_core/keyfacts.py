@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import attrs
 
+from .redact import scrubbed_text
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -69,10 +71,10 @@ class Finding:
     Added in *0.1.0*.
     """
 
-    code: str
+    code: str = attrs.field(converter=scrubbed_text)
     severity: Severity
-    message: str
-    fix: str
+    message: str = attrs.field(converter=scrubbed_text)
+    fix: str = attrs.field(converter=scrubbed_text)
 
     def to_dict(self) -> dict[str, str]:
         """A JSON-safe dict."""

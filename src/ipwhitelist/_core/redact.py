@@ -21,6 +21,7 @@ import contextlib
 import contextvars
 import functools
 import html
+import itertools
 import json
 import logging
 import re
@@ -31,8 +32,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
 __all__ = [
+    "ITEM_CAP",
     "MAX_INPUT",
+    "MAX_LIST",
     "REDACTED",
+    "TEXT_CAP",
     "WITHHELD",
     "Needles",
     "escape_controls",
@@ -45,6 +49,8 @@ __all__ = [
     "remove_needles",
     "remove_values",
     "scrub",
+    "scrubbed_items",
+    "scrubbed_text",
     "strip_query",
     "url_secrets",
     "without_query",
@@ -425,6 +431,24 @@ _CACHED = 1024
 @functools.lru_cache(maxsize=1024)
 def _common_patterns(text: str) -> str:
     return redact_patterns(text)
+
+
+#: Caps of the value objects other than `Diagnosis` (which has its own).
+TEXT_CAP = 1024
+ITEM_CAP = 64
+MAX_LIST = 1000
+
+
+def scrubbed_text(value: object) -> str:
+    """A value object's text field: `scrub` with `TEXT_CAP` (attrs converter)."""
+    return scrub(str(value), TEXT_CAP)
+
+
+def scrubbed_items(values: Iterable[object] | None) -> tuple[str, ...] | None:
+    """A value object's list of short strings (addresses, names): each scrubbed and capped."""
+    if values is None:
+        return None
+    return tuple(scrub(str(v), ITEM_CAP) for v in itertools.islice(values, MAX_LIST))
 
 
 def escape_controls(text: str) -> str:

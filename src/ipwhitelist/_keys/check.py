@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import ccxt
 
-from .._core.redact import human_lines, redact_url
+from .._core.redact import human_lines, redact_url, scrubbed_text
 from .._whitelist.registry import KeyEntry, Registry
 from ..errors import IPRejection
 from .probe import egress_ips, signed_read
@@ -53,7 +53,8 @@ class CheckResult:
 
     name: str
     outcome: Outcome
-    detail: str
+    # The one redaction step and a cap: details quote proxies and exchanges.
+    detail: str = attrs.field(converter=scrubbed_text)
 
     def to_dict(self) -> dict[str, str]:
         """A JSON-safe view."""
