@@ -463,3 +463,18 @@ class TestValueObjectsAreCappedAndRedacted:
             repr(status) + str(status) + json.dumps(status.to_dict()),
         ):
             assert "ab" * 32 not in shown
+
+
+class TestDetectorCacheIsBounded:
+    def test_rotating_routes_do_not_grow_the_cache(self):
+        """A bot rotating proxies (a session id per request) must not grow the cache forever."""
+        detector = ipwhitelist.EgressDetector(
+            ["https://ip.test/"],
+            transport=httpx.MockTransport(lambda _r: httpx.Response(200, text="8.8.8.8")),
+        )
+
+        for n in range(1500):
+            detector.detect(url_prefix=f"https://proxy.test/s{n}/")
+
+        assert len(detector._cache) <= 256
+        assert detector.cached(url_prefix="https://proxy.test/s1499/") is not None

@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 __all__ = ["EgressDetector", "adetect_egress", "default_detector", "detect_egress"]
 
 
+#: Most routes (proxy, URL prefix) whose answers are cached at once.
+_MAX_ROUTES = 256
+
+
 class EgressDetector:
     """
     Detects the egress IPs with a cache and single-flight; `wrap()` uses one.
@@ -145,7 +149,19 @@ class EgressDetector:
 
     def _store(self, key: tuple[str | None, str | None], report: EgressReport) -> EgressReport:
         ttl = self.ttl if report.ips else min(self.ttl, 10.0)
-        self._cache[key] = (time.monotonic() + ttl, report)
+        now = time.monotonic()
+        cache = self._cache
+        cache.pop(key, None)  # re-inserted last: the dict's order is the age
+        if len(cache) >= _MAX_ROUTES:
+            # A bot rotating proxies gives each request its own route: expired
+            # answers go first, then the oldest, so the cache stays bounded.
+            # list(): one step under the GIL (an async lookup may store meanwhile).
+            for old, (expires, _) in list(cache.items()):
+                if expires <= now:
+                    cache.pop(old, None)
+            for old in list(cache)[: max(0, len(cache) - _MAX_ROUTES + 1)]:
+                cache.pop(old, None)
+        cache[key] = (now + ttl, report)
         return report
 
     # -- validation (shared) -------------------------------------------------
