@@ -478,3 +478,27 @@ class TestDetectorCacheIsBounded:
 
         assert len(detector._cache) <= 256
         assert detector.cached(url_prefix="https://proxy.test/s1499/") is not None
+
+
+class TestAuditRestrictionUnknown:
+    def test_an_answer_without_the_ip_field_is_not_silently_ok(self):
+        """OKX answering without `ip`: the audit says the restriction is unknown, as a warning."""
+        from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
+
+        def no_ip_field(request):
+            reply = original(request)
+            body = json.loads(reply.body)
+            for item in body.get("data", []):
+                item.pop("ip", None)
+            return Reply.json(body, reply.status)
+
+        with fake_exchange("okx", FakeKeyState(allowed_ips=["127.0.0.1"])) as fake:
+            route = ("GET", "/api/v5/account/config")
+            original = fake.server.routes[route]
+            fake.server.routes[route] = no_ip_field
+            audit = ipwhitelist.audit(fake.client(), egress=False)
+
+        assert audit.ip_restricted is None
+        codes = {f.code: f.severity for f in audit.findings}
+        assert "warning" == codes.get("ip-restriction-unknown")
+        assert "IP restricted: unknown" in str(audit)

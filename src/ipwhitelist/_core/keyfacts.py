@@ -62,7 +62,8 @@ class Finding:
         code: A stable identifier: ``no-ip-restriction``, ``withdrawals-enabled``,
             ``key-expiring``, ``expires-without-ip``, ``deleted-without-ip``,
             ``egress-not-allowed``, ``registry-drift``, ``near-limit``,
-            ``broad-cidr``, ``masked-ips`` or ``egress-unknown``.
+            ``broad-cidr``, ``masked-ips``, ``egress-unknown`` or
+            ``ip-restriction-unknown``.
         severity: ``"critical"`` (trading is or will be broken, or funds are
             exposed), ``"warning"`` or ``"info"``.
         message: What is wrong, with the addresses, dates and counts.
