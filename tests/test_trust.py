@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import re
 import string
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 import ipwhitelist
 from ipwhitelist import check
-from ipwhitelist._core.redact import redact
+from ipwhitelist._core.redact import redact, redact_url
 from ipwhitelist._testing.fake import FakeServer, Reply, point_at
 
 
@@ -502,3 +503,40 @@ class TestAuditRestrictionUnknown:
         codes = {f.code: f.severity for f in audit.findings}
         assert "warning" == codes.get("ip-restriction-unknown")
         assert "IP restricted: unknown" in str(audit)
+
+
+_DOCUMENTATION = [
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+]
+
+
+class TestProperties:
+    @given(ip=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)))
+    def test_non_source_agrees_with_ipaddress(self, ip):
+        """Loopback, private, link-local, multicast, unspecified: never a source; global: always."""
+        from ipwhitelist._core.address import non_source, unmap
+
+        ip = unmap(ip)
+        kind = non_source(ip)
+        if ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
+            assert kind is not None
+        if ip.is_global and not ip.is_multicast:
+            assert kind is None
+        if any(ip in n for n in _DOCUMENTATION if n.version == ip.version):
+            assert kind is None  # examples and the suite use them as public addresses
+
+    @given(
+        user=st.text(
+            alphabet=string.ascii_letters + string.digits + "._-", min_size=1, max_size=12
+        ),
+        password=st.text(alphabet=string.ascii_letters + string.digits + "!$*~", min_size=8),
+        scheme=st.sampled_from(["", "http://", "https://", "socks5h://"]),
+        before=st.sampled_from(["", "proxy ", "proxy=", "'", '"', "("]),
+    )
+    def test_userinfo_never_survives_patterns(self, user, password, scheme, before):
+        """user:password@host, with or without a scheme, anywhere in text: the password goes."""
+        url = f"{scheme}{user}:{password}@proxy.test:3128"
+
+        assert password not in redact(f"{before}{url} refused")
+        assert password not in redact_url(url)
