@@ -540,3 +540,26 @@ class TestProperties:
 
         assert password not in redact(f"{before}{url} refused")
         assert password not in redact_url(url)
+
+
+class TestSdkEnvironmentProxy:
+    def test_python_binance_session_trusts_the_environment(self, monkeypatch):
+        """python-binance's requests session uses HTTPS_PROXY: the egress lookup goes there too."""
+        from binance.client import Client
+
+        from helpers import B2015, CannedAdapter
+        from test_check_migrate import _ForwardProxy
+
+        for name in ("https_proxy", "ALL_PROXY", "all_proxy", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("NO_PROXY", "")
+        with FakeServer(default=_echo_ip) as echo, _ForwardProxy("127.0.0.3") as proxy:
+            monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+            made = Client("k" * 64, "s" * 64, ping=False)
+            made.session.mount("https://", CannedAdapter(401, B2015))
+            detector = ipwhitelist.EgressDetector([f"{echo.url}/ip"], allow_private=True, ttl=0)
+            ipwhitelist.wrap(made, egress=detector)
+            with pytest.raises(ipwhitelist.IPRejection) as info:
+                made.get_account()
+
+        assert ("127.0.0.3",) == tuple(map(str, info.value.diagnosis.egress_ips))

@@ -76,6 +76,9 @@ class ClientView:
     privateKey: str | None = attrs.field(default=None, repr=False)  # noqa: N815 - ccxt's name
     httpsProxy: str | None = attrs.field(default=None, repr=False)  # noqa: N815 - ccxt's name
     options: None = None
+    #: The SDK's HTTP session: whether it trusts HTTPS_PROXY and friends
+    #: (requests and httpx do by default), so the egress lookup takes its route.
+    session: Any = attrs.field(default=None, repr=False, eq=False)
 
 
 def text_of(value: Any) -> str | None:

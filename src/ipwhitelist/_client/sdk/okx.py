@@ -60,6 +60,7 @@ class Okx(Adapter):
             secret=text_of(getattr(client, "API_SECRET_KEY", None)),
             password=text_of(getattr(client, "PASSPHRASE", None)),
             httpsProxy=_proxy(client),
+            session=client,  # python-okx's clients are httpx clients
         )
 
     def attach(self, client: Any) -> None:
