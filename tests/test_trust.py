@@ -574,3 +574,31 @@ class TestSdkEnvironmentProxy:
                 made.get_account()
 
         assert ("127.0.0.3",) == tuple(map(str, info.value.diagnosis.egress_ips))
+
+
+class TestWebsocketRoute:
+    def test_a_websocket_rejection_looks_up_through_the_ws_proxy(self):
+        """ccxt.pro sends websockets through wsProxy/wssProxy/wsSocksProxy, not httpsProxy."""
+        from types import SimpleNamespace
+
+        from ipwhitelist._client.introspect import credentials_of, proxy_of
+
+        client = SimpleNamespace(
+            httpsProxy="http://rest.test:3128",
+            wssProxy=f"http://user:{PROXY_PASSWORD}@ws.test:3128",
+            session=None,
+        )
+
+        assert "http://rest.test:3128" == proxy_of(client, "https://api.test/v1")
+        assert client.wssProxy == proxy_of(client, "wss://stream.test/ws")
+        assert PROXY_PASSWORD in credentials_of(client)  # so it is redacted by value
+
+    def test_a_websocket_without_its_own_proxy_does_not_take_the_rest_proxy(self):
+        """httpsProxy routes REST only: a websocket refused goes direct, and so does the lookup."""
+        from types import SimpleNamespace
+
+        from ipwhitelist._client.introspect import proxy_of
+
+        client = SimpleNamespace(httpsProxy="http://rest.test:3128", session=None)
+
+        assert proxy_of(client, "wss://stream.test/ws") is None

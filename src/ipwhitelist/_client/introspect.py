@@ -28,6 +28,8 @@ _PROXIES = (
     "aiohttp_proxy",
 )
 _PREFIXES = ("proxyUrl", "proxy_url", "proxy")
+# ccxt.pro's websocket proxies: websockets take these, never the REST ones.
+_WS_PROXIES = ("wsProxy", "ws_proxy", "wssProxy", "wss_proxy", "wsSocksProxy", "ws_socks_proxy")
 _CREDENTIALS = ("apiKey", "secret", "password", "privateKey", "token", "twofa", "uid", "login")
 
 
@@ -40,7 +42,7 @@ def _texts(exchange: object, names: tuple[str, ...]) -> list[str]:
 def credentials_of(exchange: object) -> tuple[str, ...]:
     """The credential values of a ccxt client, proxy passwords included (only searched for)."""
     proxies = getattr(exchange, "proxies", None)
-    urls = [*_texts(exchange, _PROXIES + _PREFIXES)]
+    urls = [*_texts(exchange, _PROXIES + _PREFIXES + _WS_PROXIES)]
     urls += [u for u in proxies.values() if isinstance(u, str)] if isinstance(proxies, dict) else []
     from_environment = environment_proxy(exchange)
     urls += [from_environment] if from_environment else []
@@ -57,13 +59,21 @@ def proxy_of(exchange: Any, url: str | None = None) -> str | None:
     """
     The proxy URL a ccxt client sends requests (to *url*) through, if any.
 
-    Its own settings first; else, when its HTTP session trusts the environment
-    (ccxt's ``requests_trust_env`` / ``aiohttp_trust_env``), the proxy the
-    environment gives for *url* (default: the client's API URL), as
-    requests and aiohttp pick it: ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``
+    A websocket URL (``wss://``) takes ccxt.pro's ``wsProxy``/``wssProxy``/
+    ``wsSocksProxy``, never the REST proxies. Its own settings first; else,
+    when its HTTP session trusts the environment (ccxt's
+    ``requests_trust_env`` / ``aiohttp_trust_env``), the proxy the environment
+    gives for *url* (default: the client's API URL), as requests and aiohttp
+    pick it: ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``
     by scheme, ``NO_PROXY`` honoured. The egress lookup must take that route:
     the exchange sees the proxy's address.
     """
+    if url is not None and url.startswith(("ws://", "wss://")):
+        # A websocket goes through the client's websocket proxy or none of its own.
+        found = _texts(exchange, _WS_PROXIES)
+        if found:
+            return found[0]
+        return environment_proxy(exchange, "https://" + url.split("://", 1)[1])
     found = _texts(exchange, _PROXIES)
     if found:
         return found[0]
