@@ -207,7 +207,10 @@ def _pending(
         settings=settings,
         secrets=credentials_of(exchange) if exchange is not None else (),
         proxy=proxy_of(exchange, match.response.url) if exchange is not None else None,
-        url_prefix=url_prefix_of(exchange) if exchange is not None else None,
+        # ccxt's URL-prefix proxies route REST only, never a websocket.
+        url_prefix=url_prefix_of(exchange)
+        if exchange is not None and not str(match.response.url or "").startswith("ws")
+        else None,
         already_authenticated=bool(
             isinstance(options, dict) and options.get("hasAlreadyAuthenticatedSuccessfully")
         ),
