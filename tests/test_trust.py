@@ -602,3 +602,14 @@ class TestWebsocketRoute:
         client = SimpleNamespace(httpsProxy="http://rest.test:3128", session=None)
 
         assert proxy_of(client, "wss://stream.test/ws") is None
+
+    def test_the_hint_does_not_say_the_client_set_the_proxy(self, monkeypatch):
+        """An environment proxy is not 'configured' on the client: the hint says where it is from."""
+        for other in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+            monkeypatch.delenv(other, raising=False)
+
+        d, _ = TestEnvironmentProxy()._refused(monkeypatch, "HTTP_PROXY", None)
+
+        (hint,) = (h for h in d.hints if h.name == "client_proxy")
+        assert "configured" not in hint.summary
+        assert "environment" in hint.summary

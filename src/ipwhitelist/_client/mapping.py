@@ -21,7 +21,7 @@ from .._egress import hints
 from .._exchanges import key_page
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 from . import watch
-from .introspect import credentials_of, proxy_of, url_prefix_of
+from .introspect import credentials_of, environment_proxy, proxy_of, url_prefix_of
 
 if TYPE_CHECKING:
     from .._core.address import AddressFamily
@@ -68,6 +68,8 @@ class _Pending:
     secrets: tuple[str, ...] = attrs.field(repr=False)
     proxy: str | None = attrs.field(repr=False)
     url_prefix: str | None = attrs.field(default=None, repr=False)
+    #: The proxy is the environment's (the session trusts it), not the client's own.
+    proxy_from_environment: bool = False
     already_authenticated: bool
     ccxt_error: str | None
     client: object = attrs.field(default=None, repr=False)
@@ -100,7 +102,9 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
             getattr(whitelist, "networks", ()),
             pending.settings.family,
         ),
-        *hints.client_hints(pending.proxy or pending.url_prefix),
+        *hints.client_hints(
+            pending.proxy or pending.url_prefix, from_environment=pending.proxy_from_environment
+        ),
         *hints.process_hints(),
     )
     return assess.diagnosis(
@@ -202,11 +206,16 @@ def _pending(
     match: classify.Match, exc: BaseException | None, settings: Settings, exchange: object
 ) -> _Pending:
     options = getattr(exchange, "options", None)
+    proxy = proxy_of(exchange, match.response.url) if exchange is not None else None
+    from_environment = proxy is not None and proxy == environment_proxy(
+        exchange, match.response.url
+    )
     return _Pending(
         match=match,
         settings=settings,
         secrets=credentials_of(exchange) if exchange is not None else (),
-        proxy=proxy_of(exchange, match.response.url) if exchange is not None else None,
+        proxy=proxy,
+        proxy_from_environment=from_environment,
         # ccxt's URL-prefix proxies route REST only, never a websocket.
         url_prefix=url_prefix_of(exchange)
         if exchange is not None and not str(match.response.url or "").startswith("ws")

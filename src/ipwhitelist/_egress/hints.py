@@ -168,14 +168,17 @@ def process_hints() -> tuple[Hint, ...]:
     return environment_hints()
 
 
-def client_hints(proxy: str | None) -> tuple[Hint, ...]:
-    """Return hints about the ccxt client's own configuration."""
+def client_hints(proxy: str | None, *, from_environment: bool = False) -> tuple[Hint, ...]:
+    """Return hints about the route the client's requests take (its proxy, if any)."""
     if not proxy:
         return ()
     return (
         Hint(
             name="client_proxy",
-            summary="the ccxt client is configured with a proxy",
+            summary="the client's requests go through a proxy from the environment "
+            "(its HTTP session trusts HTTPS_PROXY and friends)"
+            if from_environment
+            else "the ccxt client is configured with a proxy",
             fix="the exchange sees the proxy's egress IP, not this host's: whitelist the "
             "proxy's IP (egress detection goes through the same proxy).",
         ),
