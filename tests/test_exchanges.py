@@ -10,7 +10,16 @@ from ipwhitelist import ExchangeLimits, Rule
 from ipwhitelist._core.keyfacts import Restrictions
 from ipwhitelist._exchanges import GENERIC, key_page, modules, restrictions_for
 
-KNOWN = {"TITLE", "RULES", "DIALECTS", "ALIASES", "LIMITS", "KEY_PAGE", "RESTRICTIONS"}
+KNOWN = {
+    "TITLE",
+    "RULES",
+    "DIALECTS",
+    "ALIASES",
+    "SHARED_KEYS",
+    "LIMITS",
+    "KEY_PAGE",
+    "RESTRICTIONS",
+}
 
 
 @pytest.mark.parametrize("name", sorted(modules()))
@@ -29,6 +38,8 @@ def test_declarations(name):
     assert name in supported or not {"RULES", "RESTRICTIONS"} & declared
     assert all(isinstance(rule, Rule) for rule in getattr(module, "RULES", ()))
     assert all(isinstance(other, str) for other in getattr(module, "ALIASES", ()))
+    shared = getattr(module, "SHARED_KEYS", {})
+    assert all(isinstance(i, str) and u.startswith("https://") for i, u in shared.items())
     limits = getattr(module, "LIMITS", None)
     if limits is not None:
         assert isinstance(limits, ExchangeLimits)

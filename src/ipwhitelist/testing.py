@@ -378,7 +378,7 @@ class RejectionCapture:
         """The on-rejection hook: record *diagnosis*."""
         self.diagnoses.append(diagnosis)
 
-    def on_recovery(self, exchange: str, key: str | None = None) -> None:
+    def on_recovery(self, exchange: str, key: str | None = None) -> None:  # noqa: ARG002 - the hooks' signature
         """The on-recovery hook: record *exchange* (*key*, the key's fingerprint, is not kept)."""
         self.recoveries.append(exchange)
 

@@ -20,6 +20,7 @@ import attrs
 
 from .._client.urls import point_at
 from .._core import toml
+from .._core.bounded import FileTooLargeError, read_text_bounded
 from .._core.ccxt_ids import exchange_ids
 from .._ops.notify import ENV_VAR, split_urls
 from .._whitelist.registry import Registry, RegistryError
@@ -198,10 +199,10 @@ def load_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str])
         return Config()
     file = Path(name)
     try:
-        data = toml.loads(file.read_text("utf-8"))
+        data = toml.loads(read_text_bounded(file))
     except FileNotFoundError:
         raise ConfigError(f"config file {file} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, FileTooLargeError) as exc:
         raise ConfigError(f"cannot read config file {file}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: invalid TOML: {exc}") from None

@@ -373,6 +373,11 @@ def _verdict(exchange: str, report: Any) -> dict[str, Any]:
             fix = critical[0].fix
         elif unproven:
             fix = f"nothing verified: {unproven[0].detail}; run it again"
+        elif report.verdict == "unverified":
+            fix = (
+                "the key works, but nothing proved other IPs are refused: run "
+                "`ipwhitelist check --proxy URL` through a non-whitelisted proxy"
+            )
     # The report's own three-state verdict, as in `check` (never OK when unverified).
     verdict = report.verdict.upper()
     return {

@@ -7,12 +7,23 @@ client whose attribute raises is the caller's to handle.
 
 from __future__ import annotations
 
+import ipaddress
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._core.redact import url_secrets
 from .._whitelist.fingerprint import fingerprint
 
-__all__ = ["credentials_of", "proxy_of", "route_of", "url_prefix_of"]
+__all__ = [
+    "api_url_of",
+    "credentials_of",
+    "environment_proxy",
+    "key_fingerprint_of",
+    "proxy_of",
+    "route_of",
+    "url_prefix_of",
+]
 
 # ccxt's proxy settings: the proxy a request goes through, in ccxt's order of
 # precedence, then the URL-prefix proxies (the target URL is appended).
@@ -26,6 +37,8 @@ _PROXIES = (
     "aiohttp_proxy",
 )
 _PREFIXES = ("proxyUrl", "proxy_url", "proxy")
+# ccxt.pro's websocket proxies: websockets take these, never the REST ones.
+_WS_PROXIES = ("wsProxy", "ws_proxy", "wssProxy", "wss_proxy", "wsSocksProxy", "ws_socks_proxy")
 _CREDENTIALS = ("apiKey", "secret", "password", "privateKey", "token", "twofa", "uid", "login")
 
 
@@ -35,22 +48,46 @@ def _texts(exchange: object, names: tuple[str, ...]) -> list[str]:
     return [value for value in found if isinstance(value, str) and value]
 
 
-def route_of(exchange: object) -> tuple[tuple[str, ...], str | None, str | None]:
+def route_of(
+    exchange: object, url: str | None = None
+) -> tuple[tuple[str, ...], str | None, str | None, bool]:
     """
-    `credentials_of`, `proxy_of` and `url_prefix_of` from one reading of the attributes.
+    What a rejection needs of the route its request to *url* took.
 
-    Every rejection needs all three: reading each attribute once is a third
-    of the cost of asking the three functions.
+    ``(credentials, proxy, url_prefix, from_environment)``: `credentials_of`,
+    `proxy_of` and `url_prefix_of` from one reading of the attributes (every
+    rejection needs all three: reading each attribute once is a third of the
+    cost of asking the three functions), and whether the proxy is the one the
+    environment gives (`environment_proxy`). A websocket URL takes ccxt.pro's
+    websocket proxies and no URL prefix (ccxt's prefixes route REST only).
     """
     proxies = _texts(exchange, _PROXIES)
     prefixes = _texts(exchange, _PREFIXES)
+    ws_proxies = _texts(exchange, _WS_PROXIES)
     table = getattr(exchange, "proxies", None)
-    urls = [*proxies, *prefixes]
+    urls = [*proxies, *prefixes, *ws_proxies]
     if isinstance(table, dict):
         urls += [u for u in table.values() if isinstance(u, str)]
-    credentials = (*_texts(exchange, _CREDENTIALS), *(s for url in urls for s in url_secrets(url)))
-    proxy = proxies[0] if proxies else _from_table(table)
-    return credentials, proxy, prefixes[0] if prefixes else None
+    default = environment_proxy(exchange)  # what the environment gives the API URL
+    if default:
+        urls.append(default)
+    from_environment: str | None = None
+    if url is not None and url.startswith(("ws://", "wss://")):
+        prefix = None
+        proxy = ws_proxies[0] if ws_proxies else None
+        if proxy is None:
+            proxy = from_environment = environment_proxy(
+                exchange, "https://" + url.split("://", 1)[1]
+            )
+    else:
+        prefix = prefixes[0] if prefixes else None
+        proxy = proxies[0] if proxies else _from_table(table)
+        if proxy is None and prefix is None:
+            proxy = from_environment = environment_proxy(exchange, url)
+    if from_environment and from_environment not in urls:
+        urls.append(from_environment)
+    credentials = (*_texts(exchange, _CREDENTIALS), *(s for u in urls for s in url_secrets(u)))
+    return credentials, proxy, prefix, from_environment is not None
 
 
 def _from_table(table: object) -> str | None:
@@ -79,7 +116,95 @@ def url_prefix_of(exchange: Any) -> str | None:
     return found[0] if found else None
 
 
-def proxy_of(exchange: Any) -> str | None:
-    """The proxy URL a ccxt client sends requests through, if any."""
+def proxy_of(exchange: Any, url: str | None = None) -> str | None:
+    """
+    The proxy URL a ccxt client sends requests (to *url*) through, if any.
+
+    A websocket URL (``wss://``) takes ccxt.pro's ``wsProxy``/``wssProxy``/
+    ``wsSocksProxy``, never the REST proxies. Its own settings first; else,
+    when its HTTP session trusts the environment (ccxt's
+    ``requests_trust_env`` / ``aiohttp_trust_env``), the proxy the environment
+    gives for *url* (default: the client's API URL), as requests and aiohttp
+    pick it: ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``
+    by scheme, ``NO_PROXY`` honoured. The egress lookup must take that route:
+    the exchange sees the proxy's address.
+    """
+    if url is not None and url.startswith(("ws://", "wss://")):
+        # A websocket goes through the client's websocket proxy or none of its own.
+        found = _texts(exchange, _WS_PROXIES)
+        if found:
+            return found[0]
+        return environment_proxy(exchange, "https://" + url.split("://", 1)[1])
     found = _texts(exchange, _PROXIES)
-    return found[0] if found else _from_table(getattr(exchange, "proxies", None))
+    if found:
+        return found[0]
+    proxies = getattr(exchange, "proxies", None)
+    if isinstance(proxies, dict):
+        value = proxies.get("https") or proxies.get("http")
+        if isinstance(value, str) and value:
+            return value
+    if url_prefix_of(exchange) is not None:
+        return None
+    return environment_proxy(exchange, url)
+
+
+def _trusts_environment(exchange: Any) -> bool:
+    session = getattr(exchange, "session", None)
+    trust = getattr(session, "trust_env", None)
+    if isinstance(trust, bool):
+        return trust  # requests.Session, aiohttp.ClientSession
+    # An async client before its first request has no session yet.
+    return getattr(exchange, "aiohttp_trust_env", False) is True
+
+
+def api_url_of(exchange: Any) -> str | None:
+    """The first REST URL of a ccxt client (``urls["api"]``, possibly nested)."""
+    urls = getattr(exchange, "urls", None)
+    pending = [urls.get("api")] if isinstance(urls, dict) else []
+    while pending:
+        value = pending.pop(0)
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return value
+        if isinstance(value, dict):
+            pending.extend(value.values())
+    return None
+
+
+def environment_proxy(exchange: Any, url: str | None = None) -> str | None:
+    """The proxy the environment gives *exchange*'s requests to *url*, if it trusts it."""
+    if not _trusts_environment(exchange):
+        return None
+    url = url or api_url_of(exchange)
+    if not url:
+        return None
+    try:
+        split = urlsplit(url)
+        host = split.hostname or ""
+    except ValueError:
+        return None
+    proxies = urllib.request.getproxies_environment()
+    if _bypassed(host, proxies.get("no", "")):
+        return None
+    value = proxies.get(split.scheme) or proxies.get("all")
+    return value or None
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """Whether NO_PROXY exempts *host*, as requests reads it (``*``, names, suffixes, CIDRs)."""
+    host = host.lower().strip("[]")
+    for raw in no_proxy.replace(" ", "").lower().split(","):
+        entry = raw.partition(":")[0] if raw.count(":") == 1 else raw
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        try:
+            if ipaddress.ip_address(host) in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                return True
+            continue
+        except ValueError:
+            pass
+        name = entry.lstrip(".")
+        if host == name or host.endswith("." + name):
+            return True
+    return False

@@ -68,6 +68,8 @@ class _Pending:
     secrets: tuple[str, ...] = attrs.field(repr=False)
     proxy: str | None = attrs.field(repr=False)
     url_prefix: str | None = attrs.field(default=None, repr=False)
+    #: The proxy is the environment's (the session trusts it), not the client's own.
+    proxy_from_environment: bool = False
     already_authenticated: bool
     ccxt_error: str | None
     client: object = attrs.field(default=None, repr=False)
@@ -92,6 +94,7 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
         already_authenticated=pending.already_authenticated,
         ccxt_error=pending.ccxt_error,
         egress_ips=egress_ips,
+        private_sources=assess.private_sources(whitelist, pending.settings.egress),
     )
     found = (
         *hints.address_hints(
@@ -100,7 +103,9 @@ def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
             getattr(whitelist, "networks", ()),
             pending.settings.family,
         ),
-        *hints.client_hints(pending.proxy or pending.url_prefix),
+        *hints.client_hints(
+            pending.proxy or pending.url_prefix, from_environment=pending.proxy_from_environment
+        ),
         *hints.process_hints(),
     )
     return assess.diagnosis(
@@ -203,12 +208,15 @@ def _pending(
     match: classify.Match, exc: BaseException | None, settings: Settings, exchange: object
 ) -> _Pending:
     options = getattr(exchange, "options", None)
-    secrets, proxy, url_prefix = route_of(exchange) if exchange is not None else ((), None, None)
+    secrets, proxy, url_prefix, from_environment = (
+        route_of(exchange, match.response.url) if exchange is not None else ((), None, None, False)
+    )
     return _Pending(
         match=match,
         settings=settings,
         secrets=secrets,
         proxy=proxy,
+        proxy_from_environment=from_environment,
         url_prefix=url_prefix,
         already_authenticated=bool(
             isinstance(options, dict) and options.get("hasAlreadyAuthenticatedSuccessfully")

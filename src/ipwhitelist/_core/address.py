@@ -17,7 +17,15 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal, TypeAlias
 
-__all__ = ["AddressFamily", "IPAddress", "IPNetwork", "parse_ip", "parse_network", "unmap"]
+__all__ = [
+    "AddressFamily",
+    "IPAddress",
+    "IPNetwork",
+    "non_source",
+    "parse_ip",
+    "parse_network",
+    "unmap",
+]
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -101,3 +109,45 @@ def parse_network(value: str | IPNetwork, *, strict: bool = True) -> IPNetwork:
         mapped = unmap(network.network_address)
         return ipaddress.IPv4Network(f"{mapped}/{network.prefixlen - _MAPPED_PREFIX}")
     return network
+
+
+# Addresses no request reaches an exchange from over the internet, with what
+# they are. Documentation ranges (203.0.113.0/24, 2001:db8::/32) are absent on
+# purpose: examples and the test suite use them as public addresses.
+_NOT_SOURCES: tuple[tuple[IPNetwork, str], ...] = tuple(
+    (ipaddress.ip_network(network), kind)
+    for network, kind in (
+        ("0.0.0.0/8", "an unspecified"),
+        ("127.0.0.0/8", "a loopback"),
+        ("10.0.0.0/8", "a private (RFC 1918)"),
+        ("172.16.0.0/12", "a private (RFC 1918)"),
+        ("192.168.0.0/16", "a private (RFC 1918)"),
+        ("100.64.0.0/10", "a carrier-grade NAT"),
+        ("169.254.0.0/16", "a link-local"),
+        ("224.0.0.0/4", "a multicast"),
+        ("240.0.0.0/4", "a reserved (or broadcast)"),
+        ("::/128", "an unspecified"),
+        ("::1/128", "a loopback"),
+        ("fe80::/10", "a link-local"),
+        ("fec0::/10", "a site-local"),
+        ("fc00::/7", "a unique-local (private)"),
+        ("ff00::/8", "a multicast"),
+    )
+)
+
+
+def non_source(ip: IPAddress) -> str | None:
+    """
+    What *ip* is when it cannot be the source of a request over the internet, else ``None``.
+
+    ``"a loopback"``, ``"a private (RFC 1918)"``, ``"a multicast"``...: an
+    exchange that names such an address, or an egress provider that answers
+    one, is not stating the address a request came from (a proxy or load
+    balancer forwarded it, or the answer is wrong). IPv4-mapped addresses are
+    judged as the IPv4 address they map.
+    """
+    ip = unmap(ip)
+    return next(
+        (kind for network, kind in _NOT_SOURCES if network.version == ip.version and ip in network),
+        None,
+    )

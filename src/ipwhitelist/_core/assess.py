@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import attrs
 
 from . import advice
+from .address import non_source
 from .diagnosis import Confidence, Diagnosis, Hint, IPAddress
 from .redact import escape_controls, known_secrets
 
@@ -30,6 +31,8 @@ __all__ = [
     "diagnosis",
     "message",
     "minimal",
+    "private_sources",
+    "source_ip",
 ]
 
 logger = logging.getLogger("ipwhitelist")
@@ -54,6 +57,51 @@ class Evidence:
     already_authenticated: bool
     ccxt_error: str | None
     egress_ips: tuple[IPAddress, ...] = ()
+    #: Non-public addresses are real sources here (a lab, a private link): the
+    #: egress detector accepts them, or the documented list holds one.
+    private_sources: bool = False
+
+    @property
+    def reported_ip(self) -> IPAddress | None:
+        """The address the exchange named, if it can be where the request came from."""
+        return source_ip(self.match, private_sources=self.private_sources)
+
+
+def private_sources(whitelist: object, detector: object) -> bool:
+    """Whether the setup says non-public addresses are real sources (see `source_ip`)."""
+    networks = getattr(whitelist, "networks", None) or ()
+    return bool(getattr(detector, "allow_private", False)) or any(
+        non_source(network.network_address) is not None for network in networks
+    )
+
+
+def source_ip(match: Match, *, private_sources: bool = False) -> IPAddress | None:
+    """
+    The address the exchange named, when it can be the one it saw; else ``None``.
+
+    A loopback, private, link-local, multicast, reserved or unspecified address
+    (`non_source`) is no request's source on the internet: a proxy or load
+    balancer forwarded it, or the text means something else. It is not acted
+    on, unless *private_sources* (a lab or a private link to the exchange,
+    where such addresses are real sources: the documented list holds one, or
+    the egress detector accepts them).
+    """
+    ip = match.reported_ip
+    if ip is None or private_sources or non_source(ip) is None:
+        return ip
+    return None
+
+
+def _not_a_source(match: Match, reported: IPAddress | None) -> list[str]:
+    named = match.reported_ip
+    if named is None or reported is not None:
+        return []
+    reason = (
+        f"the exchange's message names {named}, {non_source(named)} address: no request "
+        "reaches an exchange from it over the internet, so it is not taken as the IP the "
+        "exchange saw (a proxy or load balancer in between may have forwarded it)"
+    )
+    return [reason]
 
 
 def _raise_to(level: Confidence, to: Confidence) -> Confidence:
@@ -87,12 +135,13 @@ def assess(evidence: Evidence) -> tuple[Confidence, bool | None, list[str]]:
     egress_ips = evidence.egress_ips
     rule = match.rule
     confidence: Confidence = rule.confidence
-    reasons: list[str] = []
-    if match.reported_ip is not None:
-        reasons.append(f"the exchange's message names the IP it saw: {match.reported_ip}")
-        if egress_ips and match.reported_ip not in egress_ips:
+    reported_ip = evidence.reported_ip
+    reasons: list[str] = _not_a_source(match, reported_ip)
+    if reported_ip is not None:
+        reasons.append(f"the exchange's message names the IP it saw: {reported_ip}")
+        if egress_ips and reported_ip not in egress_ips:
             reasons.append(
-                f"the exchange saw {match.reported_ip} but this host's egress is "
+                f"the exchange saw {reported_ip} but this host's egress is "
                 f"{', '.join(map(str, egress_ips))}: a proxy, NAT pool, VPN or the other "
                 "address family stands between them"
             )
@@ -106,7 +155,7 @@ def assess(evidence: Evidence) -> tuple[Confidence, bool | None, list[str]]:
         )
     # The IP the exchange names is the one it saw; failing that, our egress IPs
     # are candidates (on a dual-stack host we cannot tell which family it used).
-    seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
+    seen = (reported_ip,) if reported_ip is not None else egress_ips
     whitelisted, partial = _membership(evidence.whitelist, match.response.exchange, seen, reasons)
     if rule.kind != "ip_not_whitelisted":
         return confidence, whitelisted, reasons
@@ -125,7 +174,7 @@ def assess(evidence: Evidence) -> tuple[Confidence, bool | None, list[str]]:
         )
     elif whitelisted is True:
         reasons.append("so the key, its secret or its permissions are the more likely cause")
-    elif match.reported_ip is not None or evidence.already_authenticated:
+    elif reported_ip is not None or evidence.already_authenticated:
         confidence = _raise_to(confidence, "likely")
     return confidence, whitelisted, reasons
 
@@ -146,11 +195,12 @@ def diagnosis(
     egress_ips = evidence.egress_ips
     whitelist = evidence.whitelist
     confidence, whitelisted, reasons = assess(evidence)
-    seen = (match.reported_ip,) if match.reported_ip is not None else egress_ips
+    reported_ip = evidence.reported_ip
+    seen = (reported_ip,) if reported_ip is not None else egress_ips
     # Act on the address the exchange named; else on an egress address that is
     # not on the documented list (on a dual-stack host, the one that needs adding).
     act_on = seen[0] if seen else None
-    if match.reported_ip is None and whitelist is not None:
+    if reported_ip is None and whitelist is not None:
         act_on = next(
             (ip for ip in egress_ips if not whitelist.allows(response.exchange, ip)), act_on
         )
@@ -162,12 +212,10 @@ def diagnosis(
         code=response.code,
         http_status=response.http_status,
         message=response.message or response.body,
-        reported_ip=match.reported_ip,
+        reported_ip=reported_ip,
         egress_ips=egress_ips,
         egress_error=egress_error,
-        address_family=match.reported_ip.version
-        if match.reported_ip is not None
-        else address_family,
+        address_family=reported_ip.version if reported_ip is not None else address_family,
         whitelisted=whitelisted,
         hints=hints,
         evidence=reasons,
@@ -176,7 +224,7 @@ def diagnosis(
             key_page,
             act_on,
             ambiguous=confidence != "confirmed" and rule.kind == "ip_not_whitelisted",
-            reported=match.reported_ip is not None,
+            reported=reported_ip is not None,
         ),
         banned_until=match.banned_until,
         endpoint=endpoint,
@@ -229,7 +277,7 @@ def minimal(
                 code=response.code,
                 http_status=response.http_status,
                 message=response.message if secrets is not None else "",
-                reported_ip=match.reported_ip,
+                reported_ip=source_ip(match),
                 banned_until=match.banned_until,
                 evidence=(DEGRADED,),
                 ccxt_error=ccxt_error,

@@ -19,7 +19,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .fork import ForkSafeLock
-from .redact import MAX_INPUT, escape_controls, needles_for, redact_patterns, remove_needles
+from .redact import (
+    MAX_INPUT,
+    Needles,
+    escape_controls,
+    needles_for,
+    redact_patterns,
+    remove_needles,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -89,7 +96,7 @@ def stand_in(exc: BaseException | None, secrets: tuple[str, ...]) -> BaseExcepti
 
 
 def _copy(
-    exc: BaseException, needles: tuple[str, ...], seen: dict[int, BaseException], depth: int
+    exc: BaseException, needles: Needles, seen: dict[int, BaseException], depth: int
 ) -> BaseException:
     if id(exc) in seen:
         return seen[id(exc)]
@@ -120,7 +127,7 @@ def _copy(
     return copy
 
 
-def _renderer(exc: BaseException, needles: tuple[str, ...]) -> Callable[[], str]:
+def _renderer(exc: BaseException, needles: Needles) -> Callable[[], str]:
     """The stand-in's text, computed once when first shown (a closure: no repr shows its cells)."""
     shown: list[str] = []
 

@@ -202,7 +202,9 @@ class Diagnosis:
         http_status: The HTTP status of the response, if known.
         message: The exchange's message, redacted.
         reported_ip: The IP the exchange said it saw, parsed from its own words
-            (its message, never ccxt's request URL).
+            (its message, never ccxt's request URL); ``None`` also when the
+            address it names cannot be a request's source on the internet
+            (loopback, private, multicast...: the evidence says so).
         egress_ips: Public IPs detected for this host (IPv4 and/or IPv6); empty
             when detection was disabled or failed.
         egress_error: Why egress detection found no address, one short reason

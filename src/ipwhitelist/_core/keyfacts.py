@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import attrs
 
+from .redact import scrubbed_text
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -60,7 +62,8 @@ class Finding:
         code: A stable identifier: ``no-ip-restriction``, ``withdrawals-enabled``,
             ``key-expiring``, ``expires-without-ip``, ``deleted-without-ip``,
             ``egress-not-allowed``, ``registry-drift``, ``near-limit``,
-            ``broad-cidr``, ``masked-ips`` or ``egress-unknown``.
+            ``broad-cidr``, ``masked-ips``, ``egress-unknown`` or
+            ``ip-restriction-unknown``.
         severity: ``"critical"`` (trading is or will be broken, or funds are
             exposed), ``"warning"`` or ``"info"``.
         message: What is wrong, with the addresses, dates and counts.
@@ -69,10 +72,10 @@ class Finding:
     Added in *0.1.0*.
     """
 
-    code: str
+    code: str = attrs.field(converter=scrubbed_text)
     severity: Severity
-    message: str
-    fix: str
+    message: str = attrs.field(converter=scrubbed_text)
+    fix: str = attrs.field(converter=scrubbed_text)
 
     def to_dict(self) -> dict[str, str]:
         """A JSON-safe dict."""

@@ -20,18 +20,25 @@ import base64
 import contextlib
 import contextvars
 import functools
+import html
+import itertools
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
-from urllib.parse import quote, quote_plus, unquote, urlsplit
+from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
 __all__ = [
+    "ITEM_CAP",
     "MAX_INPUT",
+    "MAX_LIST",
     "REDACTED",
+    "TEXT_CAP",
+    "WITHHELD",
+    "Needles",
     "escape_controls",
     "human_lines",
     "known_secrets",
@@ -43,6 +50,8 @@ __all__ = [
     "remove_values",
     "scrub",
     "scrub_lines",
+    "scrubbed_items",
+    "scrubbed_text",
     "strip_query",
     "url_secrets",
     "without_query",
@@ -118,6 +127,9 @@ _PEM = re.compile(
 # scheme://userinfo@: up to the last @ before the path (passwords may hold @).
 # Schemes are short; an unbounded one would rescan "a.a.a.a..." from every dot.
 _USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{0,31}://)[^\s/?#]*@")
+# user:password@host without a scheme (requests and ccxt read a proxy so, as
+# http://): a token's start, a name, a colon, then anything up to the last @.
+_BARE_USERINFO = re.compile(r"(?<![\w.%~+:/@-])[\w.%~+-]+:[^\s/?#@\"']+@(?=[\w\[])")
 # Where a URL's query starts, also encoded (a target URL inside a proxy URL).
 _QUERY_START = re.compile(r"[?#]|%3[Ff]")
 
@@ -129,11 +141,6 @@ _CONTROL = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-# The encoded forms of the credentials `known_secrets` made known, for `scrub`.
-_scope: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
-    "ipwhitelist_needles", default=()
-)
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -155,26 +162,90 @@ def remove_values(text: str, secrets: Iterable[str | None]) -> str:
     return remove_needles(text, needles_for(secrets))
 
 
-def needles_for(secrets: Iterable[str | None]) -> tuple[str, ...]:
+class Needles(NamedTuple):
+    """
+    What `remove_needles` searches for: every encoded form of each credential.
+
+    ``canonical`` holds each credential as `_canonical` reduces it, for the
+    last check: text in which a credential survives in a form no needle
+    spells (UTF-16, HTML entities, split by a line break...) is withheld.
+    """
+
+    forms: tuple[str, ...] = ()
+    canonical: tuple[str, ...] = ()
+
+
+_NO_NEEDLES = Needles()
+# The encoded forms of the credentials `known_secrets` made known, for `scrub`.
+_scope: contextvars.ContextVar[Needles] = contextvars.ContextVar(
+    "ipwhitelist_needles", default=_NO_NEEDLES
+)
+
+#: What a text becomes when a known credential survives in it in an encoded form.
+WITHHELD = f"{REDACTED} (withheld: the text holds a credential in an encoded form)"
+
+
+def needles_for(secrets: Iterable[str | None]) -> Needles:
     """What `remove_needles` searches for: every encoded form of each credential."""
     return _needles(tuple(s for s in secrets if s))
 
 
-def remove_needles(text: str, needles: tuple[str, ...]) -> str:
-    """Replace each of *needles* (from `needles_for`), longest first."""
-    for needle in needles:
+def remove_needles(text: str, needles: Needles) -> str:
+    """
+    Replace each of *needles* (from `needles_for`), longest first.
+
+    Then, if a credential still survives in a form no needle spells (seen
+    through `_canonical`: percent, HTML and JSON escapes decoded, spacing,
+    control characters and NULs dropped, case folded), the whole text is
+    withheld (`WITHHELD`): a lost message is cheap, a leaked key is not.
+    """
+    for needle in needles.forms:
         # A replacement can splice a new occurrence together; each pass shortens
         # the text because no needle is shorter than the marker plus one.
         while needle in text:
             text = text.replace(needle, REDACTED)
+    if needles.canonical and text:
+        seen = _canonical(text)
+        if any(secret in seen for secret in needles.canonical):
+            return WITHHELD
     return text
 
 
 @functools.lru_cache(maxsize=32)
-def _needles(secrets: tuple[str, ...]) -> tuple[str, ...]:
+def _needles(secrets: tuple[str, ...]) -> Needles:
     # Cached: the same client's credentials are searched for in every field.
     found = {form for s in secrets if len(s) >= _MIN_SECRET_LENGTH for form in _encodings(s)}
-    return tuple(sorted((n for n in found if len(n) >= _MIN_SECRET_LENGTH), key=len, reverse=True))
+    forms = sorted((n for n in found if len(n) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+    # Only credentials long enough not to occur by chance in folded text.
+    canonical = {_canonical(s) for s in secrets if len(s) >= _MIN_CANONICAL_LENGTH}
+    return Needles(tuple(forms), tuple(c for c in canonical if len(c) >= _MIN_CANONICAL_LENGTH))
+
+
+# Credentials shorter than this are not looked for in canonical form: folded
+# and stripped, a short one could match ordinary text.
+_MIN_CANONICAL_LENGTH = 8
+_JSON_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\[nrtbf/]")
+# Everything `_canonical` drops: spacing, controls (NUL of UTF-16 read as
+# bytes), zero-width and bidi marks.
+_INVISIBLE = re.compile(
+    "[\\s\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+"
+)
+
+
+def _unjson(match: re.Match[str]) -> str:
+    if match[1] is not None:
+        return chr(int(match[1], 16))
+    return "/" if match[0].endswith("/") else ""
+
+
+def _canonical(text: str) -> str:
+    """*text* with escapes decoded (up to three layers), invisible characters dropped, folded."""
+    for _ in range(3):
+        decoded = html.unescape(_JSON_ESCAPE.sub(_unjson, unquote_plus(text)))
+        if decoded == text:
+            break
+        text = decoded
+    return _INVISIBLE.sub("", text).casefold()
 
 
 def _encodings(secret: str) -> set[str]:
@@ -190,6 +261,8 @@ def _encodings(secret: str) -> set[str]:
     as_json = json.dumps(secret)[1:-1]
     forms |= {as_json, as_json.replace("/", "\\/"), json.dumps(secret, ensure_ascii=False)[1:-1]}
     forms |= set(_base64_forms(secret.encode()))
+    # Hex of the bytes (a debug dump, a hex-encoded payload), either case.
+    forms |= {secret.encode().hex(), secret.encode().hex().upper()}
     return forms
 
 
@@ -225,8 +298,10 @@ def redact_patterns(text: str) -> str:
     # has no URL with userinfo, no key block and no auth scheme.
     if "-----BEGIN" in text:
         text = _PEM.sub(REDACTED, text)
-    if "@" in text and "://" in text:
-        text = _USERINFO.sub(rf"\1{REDACTED}@", text)
+    if "@" in text:
+        if "://" in text:
+            text = _USERINFO.sub(rf"\1{REDACTED}@", text)
+        text = _BARE_USERINFO.sub(f"{REDACTED}@", text)
     lowered = text.lower()
     if "bearer" in lowered or "basic" in lowered:
         text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
@@ -311,8 +386,11 @@ def url_secrets(url: str | None) -> tuple[str, ...]:
     """The password in a URL's userinfo (raw and decoded), to remove wherever it appears."""
     if not url or "@" not in url:
         return ()
+    url = url.strip()
+    if "://" not in url:
+        url = "//" + url  # user:password@host:port, as requests reads a proxy
     try:
-        password = urlsplit(url.strip()).password
+        password = urlsplit(url).password
     except ValueError:
         return ()
     return (password, unquote(password)) if password else ()
@@ -347,7 +425,7 @@ def scrub(text: str, cap: int) -> str:
     return text if len(text) <= cap else text[: cap - 1] + "…"
 
 
-def _scrubbed(key: tuple[str, tuple[str, ...]]) -> str:
+def _scrubbed(key: tuple[str, Needles]) -> str:
     text, needles = key
     scrubbed = remove_needles(text[:MAX_INPUT], needles)
     # The same lines recur in every rejection of a bot that lost its
@@ -390,15 +468,33 @@ def scrub_lines(lines: tuple[str, ...], cap: int) -> tuple[str, ...] | None:
 _CACHED = 1024
 _CLEAN_MAX = 1024
 #: Tuples of lines `scrub_lines` found clean, keyed with the needles.
-_clean_lines: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
+_clean_lines: dict[tuple[tuple[str, ...], Needles], tuple[str, ...]] = {}
 #: (text, needles) found clean: scrubbing them again would change nothing. Each
 #: rejection rebuilds a dozen such lines; a memo hit skips the needle search.
-_clean: dict[tuple[str, tuple[str, ...]], None] = {}
+_clean: dict[tuple[str, Needles], None] = {}
 
 
 @functools.lru_cache(maxsize=1024)
 def _common_patterns(text: str) -> str:
     return redact_patterns(text)
+
+
+#: Caps of the value objects other than `Diagnosis` (which has its own).
+TEXT_CAP = 1024
+ITEM_CAP = 64
+MAX_LIST = 1000
+
+
+def scrubbed_text(value: object) -> str:
+    """A value object's text field: `scrub` with `TEXT_CAP` (attrs converter)."""
+    return scrub(str(value), TEXT_CAP)
+
+
+def scrubbed_items(values: Iterable[object] | None) -> tuple[str, ...] | None:
+    """A value object's list of short strings (addresses, names): each scrubbed and capped."""
+    if values is None:
+        return None
+    return tuple(scrub(str(v), ITEM_CAP) for v in itertools.islice(values, MAX_LIST))
 
 
 def escape_controls(text: str) -> str:

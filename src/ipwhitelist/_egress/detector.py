@@ -16,7 +16,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
-from .._core.address import parse_ip
+from .._core.address import non_source, parse_ip
 from .._core.fork import ForkSafeLock, reset_in_child
 from .._core.redact import url_secrets
 from .providers import DEFAULT_PROVIDERS, EgressError, Provider, to_provider
@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from .report import EgressReport
 
 __all__ = ["EgressDetector", "adetect_egress", "default_detector", "detect_egress"]
+
+
+#: Most routes (proxy, URL prefix) whose answers are cached at once.
+_MAX_ROUTES = 256
 
 
 class EgressDetector:
@@ -146,7 +150,19 @@ class EgressDetector:
 
     def _store(self, key: tuple[str | None, str | None], report: EgressReport) -> EgressReport:
         ttl = self.ttl if report.ips else min(self.ttl, 10.0)
-        self._cache[key] = (time.monotonic() + ttl, report)
+        now = time.monotonic()
+        cache = self._cache
+        cache.pop(key, None)  # re-inserted last: the dict's order is the age
+        if len(cache) >= _MAX_ROUTES:
+            # A bot rotating proxies gives each request its own route: expired
+            # answers go first, then the oldest, so the cache stays bounded.
+            # list(): one step under the GIL (an async lookup may store meanwhile).
+            for old, (expires, _) in list(cache.items()):
+                if expires <= now:
+                    cache.pop(old, None)
+            for old in list(cache)[: max(0, len(cache) - _MAX_ROUTES + 1)]:
+                cache.pop(old, None)
+        cache[key] = (now + ttl, report)
         return report
 
     # -- validation (shared) -------------------------------------------------
@@ -165,11 +181,14 @@ class EgressDetector:
             raise EgressError("answer is not an IP address") from None
         if provider.family is not None and ip.version != provider.family:
             raise EgressError(f"expected IPv{provider.family}, got {ip}")
-        if not self.allow_private and not ip.is_global:
+        # is_global alone passes multicast (224.0.0.0/4, ff00::/8): no source either.
+        if not self.allow_private and (not ip.is_global or non_source(ip) is not None):
             raise EgressError(f"{ip} is not a public address")
         return ip
 
     def _client_kwargs(self, proxy: str | None) -> dict[str, object]:
+        if proxy and "://" not in proxy:
+            proxy = f"http://{proxy}"  # as requests (and so ccxt) reads host:port
         return {
             "timeout": self.timeout,
             "follow_redirects": False,

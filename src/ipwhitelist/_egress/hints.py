@@ -9,15 +9,15 @@ the rejection path.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._core.address import unmap
+from .._core.address import non_source, unmap
 from .._core.diagnosis import Hint, IPAddress
 
 if TYPE_CHECKING:
+    import ipaddress
     from collections.abc import Callable, Iterable, Mapping
 
 __all__ = [
@@ -168,14 +168,17 @@ def process_hints() -> tuple[Hint, ...]:
     return environment_hints()
 
 
-def client_hints(proxy: str | None) -> tuple[Hint, ...]:
-    """Return hints about the ccxt client's own configuration."""
+def client_hints(proxy: str | None, *, from_environment: bool = False) -> tuple[Hint, ...]:
+    """Return hints about the route the client's requests take (its proxy, if any)."""
     if not proxy:
         return ()
     return (
         Hint(
             name="client_proxy",
-            summary="the ccxt client is configured with a proxy",
+            summary="the client's requests go through a proxy from the environment "
+            "(its HTTP session trusts HTTPS_PROXY and friends)"
+            if from_environment
+            else "the ccxt client is configured with a proxy",
             fix="the exchange sees the proxy's egress IP, not this host's: whitelist the "
             "proxy's IP (egress detection goes through the same proxy).",
         ),
@@ -192,8 +195,11 @@ def address_hints(
     hints = []
     # ::ffff:a.b.c.d is the IPv4 address a.b.c.d: neither IPv6 nor anything else.
     reported_ip = unmap(reported_ip) if reported_ip is not None else None
+    kind = non_source(reported_ip) if reported_ip is not None else None
+    # An address no request comes from says nothing about the family used.
+    source = reported_ip if kind is None else None
     egress = [unmap(ip) for ip in egress_ips]
-    seen = [reported_ip] if reported_ip is not None else egress
+    seen = [source] if source is not None else egress
     networks = list(whitelist_networks)
     families = {n.version for n in networks}
     if any(ip.version == 6 for ip in seen) and networks and 6 not in families:  # noqa: PLR2004
@@ -206,7 +212,7 @@ def address_hints(
                 "accepts IPv6, or pin the client to IPv4 with wrap(..., family=4).",
             )
         )
-    elif pinned is None and reported_ip is None and {ip.version for ip in egress} == {4, 6}:
+    elif pinned is None and source is None and {ip.version for ip in egress} == {4, 6}:
         hints.append(
             Hint(
                 name="dual_stack",
@@ -216,30 +222,14 @@ def address_hints(
                 "with wrap(..., family=4) (or 6) to the one on the key.",
             )
         )
-    if reported_ip is not None and any(reported_ip in net for net in _NON_PUBLIC):
+    if kind is not None:
         hints.append(
             Hint(
                 name="private_address",
-                summary=f"the exchange reports a private or carrier-grade NAT address "
-                f"({reported_ip})",
+                summary=f"the exchange reports {kind} address ({reported_ip}), which no "
+                "request comes from over the internet",
                 fix="a proxy or load balancer in front of the exchange client forwards it: "
                 "whitelist the public egress IP of that hop.",
             )
         )
     return tuple(hints)
-
-
-# Addresses that never reach an exchange directly: RFC 1918, CGNAT (RFC 6598),
-# link-local and IPv6 ULA. Documentation ranges are deliberately absent.
-_NON_PUBLIC = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "169.254.0.0/16",
-        "fc00::/7",
-        "fe80::/10",
-    )
-)

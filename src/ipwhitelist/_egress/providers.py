@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .._core.redact import redact_url
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -40,7 +42,8 @@ class Provider:
     Added in *0.1.0*.
     """
 
-    url: str
+    # Shown without userinfo or credential-looking query values.
+    url: str = attrs.field(repr=lambda url: repr(redact_url(url)))
     family: AddressFamily | None = None
     parse: Callable[[str], str] = _plain
 

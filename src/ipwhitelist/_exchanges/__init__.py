@@ -11,6 +11,9 @@ fact about that exchange, each with its source, as module attributes:
 ``DIALECTS``       ``{ccxt id: source}``: exchanges whose error codes it also
                    speaks, without deriving from their ccxt class
 ``ALIASES``        ccxt ids of the same account system outside its lineage
+``SHARED_KEYS``    ccxt ids that take this exchange's API keys (one account,
+                   one key page), with the source: a ccxt class derived from
+                   another is no proof (``binanceus`` is not Binance's)
 ``LIMITS``         what a key's IP whitelist accepts: `ExchangeLimits`
 ``KEY_PAGE``       where the key's IP whitelist is edited
 ``RESTRICTIONS``   its key-restriction endpoint, the parser of its answer and
@@ -43,6 +46,7 @@ __all__ = [
     "GENERIC",
     "all_limits",
     "all_restrictions",
+    "key_family",
     "key_page",
     "limits_for",
     "modules",
@@ -100,6 +104,28 @@ def _declared(lineage: tuple[str, ...], attribute: str) -> tuple[str, object] | 
 def _aliased(exchange: str) -> tuple[str, ...]:
     """The modules that list *exchange* among their ``ALIASES``."""
     return tuple(n for n, m in modules().items() if exchange in getattr(m, "ALIASES", ()))
+
+
+def key_family(exchange: str) -> tuple[str, ...]:
+    """
+    The ccxt ids whose API keys are *exchange*'s keys, *exchange* first.
+
+    From the explicit ``SHARED_KEYS`` and ``ALIASES`` tables, never from ccxt's
+    class tree: ``binanceusdm`` and ``binancecoinm`` take the Binance account's
+    key, but ``binanceus`` (Binance.US), ``bybiteu``, ``myokx`` and ``okxus``
+    are other companies' accounts whose keys a Binance, Bybit or OKX entry
+    says nothing about. An id no table names is its own family.
+    """
+    family = [exchange]
+    for name, module in modules().items():
+        members = (
+            name,
+            *getattr(module, "SHARED_KEYS", {}),
+            *getattr(module, "ALIASES", ()),
+        )
+        if exchange in members:
+            family += members
+    return tuple(dict.fromkeys(family))
 
 
 def limits_for(exchange: str) -> ExchangeLimits | None:

@@ -19,9 +19,17 @@ from .._core.rules import Rule
 if TYPE_CHECKING:
     from datetime import datetime
 
-__all__ = ["KEY_PAGE", "LIMITS", "RESTRICTIONS", "RULES", "TITLE"]
+__all__ = ["KEY_PAGE", "LIMITS", "RESTRICTIONS", "RULES", "SHARED_KEYS", "TITLE"]
 
 TITLE = "Binance"
+
+#: One Binance account, one key: USDⓈ-M and COIN-M futures take it (with
+#: futures enabled on the key). Binance.US (``binanceus``) is another company
+#: with its own accounts and keys: not listed.
+SHARED_KEYS = {
+    "binanceusdm": "https://developers.binance.com/docs/derivatives/quick-start",
+    "binancecoinm": "https://developers.binance.com/docs/derivatives/quick-start",
+}
 
 _SPOT_ERRORS = "https://developers.binance.com/docs/binance-spot-api-docs/errors"
 _FUTURES_ERRORS = "https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code"

@@ -21,9 +21,14 @@ from .._core.rules import Rule
 if TYPE_CHECKING:
     from datetime import datetime
 
-__all__ = ["LIMITS", "RESTRICTIONS", "RULES", "TITLE"]
+__all__ = ["LIMITS", "RESTRICTIONS", "RULES", "SHARED_KEYS", "TITLE"]
 
 TITLE = "KuCoin"
+
+#: One KuCoin account, one key: futures is a permission of the same key.
+SHARED_KEYS = {
+    "kucoinfutures": "https://www.kucoin.com/docs-new/authentication",
+}
 
 _GATEWAY_ERRORS = "https://www.kucoin.com/docs-new/error-code/websocket"
 _FUTURES_ERRORS = (

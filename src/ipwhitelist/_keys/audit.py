@@ -23,7 +23,7 @@ import attrs
 from .._client.decorators import diagnosing
 from .._client.introspect import credentials_of, proxy_of, url_prefix_of
 from .._core.lineage import lineage_of
-from .._core.redact import human_lines, redact
+from .._core.redact import human_lines, redact, scrubbed_items
 from .._egress import detector as egress_detector
 from .._egress.detector import EgressDetector
 from .._egress.report import EgressReport, failure
@@ -40,12 +40,14 @@ if TYPE_CHECKING:
 __all__ = ["AuditUnsupported", "KeyAudit", "aaudit", "audit", "audit_async"]
 
 
+# What the exchange answered is untrusted: every entry scrubbed and capped
+# (a 200 KB "address" must not reach str(), JSON or the findings).
 def _strings(value: Iterable[str] | None) -> tuple[str, ...] | None:
-    return None if value is None else tuple(value)
+    return scrubbed_items(value)
 
 
 def _texts(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+    return scrubbed_items(value) or ()
 
 
 def _finding_tuple(value: Iterable[Finding]) -> tuple[Finding, ...]:

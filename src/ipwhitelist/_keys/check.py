@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import ccxt
 
-from .._core.redact import human_lines, redact_url
+from .._core.redact import human_lines, redact_url, scrubbed_text
 from .._whitelist.registry import KeyEntry, Registry
 from ..errors import IPRejection
 from .probe import egress_ips, signed_read
@@ -53,7 +53,8 @@ class CheckResult:
 
     name: str
     outcome: Outcome
-    detail: str
+    # The one redaction step and a cap: details quote proxies and exchanges.
+    detail: str = attrs.field(converter=scrubbed_text)
 
     def to_dict(self) -> dict[str, str]:
         """A JSON-safe view."""
@@ -65,8 +66,9 @@ class CheckReport:
     """
     The outcome of `check` for one key, with a three-state `verdict`.
 
-    Gate on ``report.ok``: it is True only when the positive test passed and
-    nothing failed, never when nothing could be verified.
+    Gate on ``report.ok``: it is True only when the positive test passed, the
+    key's IP restriction was proven (key audit or negative test) and nothing
+    failed; never when something could not be verified.
 
     Attributes:
         exchange: The ccxt id.
@@ -92,16 +94,21 @@ class CheckReport:
         The three-state verdict: ``"ok"``, ``"problem"`` or ``"unverified"``.
 
         ``"problem"``: a test failed or the audit found something critical;
-        ``"unverified"``: nothing failed, but the positive test did not pass
-        (e.g. the exchange could not be reached), so nothing was proven;
-        ``"ok"``: the positive test passed and nothing failed.
+        ``"unverified"``: nothing failed, but something was not proven: the
+        positive test did not pass (e.g. the exchange could not be reached),
+        or nothing showed that other addresses are refused (no key audit that
+        reads the IP restriction, no negative test through a proxy);
+        ``"ok"``: the positive test passed, the restriction was proven (the
+        key audit shows it, or a call through *proxy* was refused) and
+        nothing failed.
 
         Added in *0.1.0*.
         """
         audit_ok = self.audit is None or self.audit.ok
         if not audit_ok or any(r.outcome == "fail" for r in self.results):
             return "problem"
-        if any(r.name == "positive" and r.outcome == "pass" for r in self.results):
+        passed = {r.name for r in self.results if r.outcome == "pass"}
+        if "positive" in passed and passed & {"restriction", "negative"}:
             return "ok"
         return "unverified"
 
@@ -112,7 +119,7 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        """0 ok, 1 a problem was found, 3 unverified (the positive test could not run)."""
+        """0 ok, 1 a problem was found, 3 unverified (the key or its restriction unproven)."""
         return _EXIT_CODES[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:

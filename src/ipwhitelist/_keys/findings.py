@@ -89,6 +89,18 @@ def _where(egress_ips: tuple[str, ...]) -> str:
 
 def _restriction(name: str, facts: Facts, where: str) -> list[Finding]:
     findings = []
+    if facts.ip_restricted is None:
+        # Not reported is not "restricted": never a silent OK.
+        findings.append(
+            Finding(
+                code="ip-restriction-unknown",
+                severity="warning",
+                message=f"{name}'s answer does not say whether the key is restricted to IP "
+                "addresses: nothing here shows that other addresses are refused.",
+                fix=f"Check the key on {name}'s API management page, or prove it with "
+                "`ipwhitelist check --proxy URL` through a non-whitelisted proxy.",
+            )
+        )
     if facts.ip_restricted is False:
         rights = (("trade", facts.can_trade), ("withdraw", facts.can_withdraw))
         risky = [w for w, on in rights if on]

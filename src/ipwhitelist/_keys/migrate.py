@@ -17,7 +17,7 @@ import attrs
 import ccxt
 
 from .._core.address import parse_ip, parse_network
-from .._core.redact import human_lines
+from .._core.redact import human_lines, scrubbed_text
 from .._whitelist.model import MIGRATION_STEPS, Step
 from .._whitelist.registry import KeyEntry, Migration, Registry
 from ..errors import IPRejection
@@ -40,6 +40,10 @@ _WHAT = {
     "confirm-switch": "confirm from the new host, now running the bot",
     "remove-old": "remove the old IPs from the key's whitelist",
 }
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else scrubbed_text(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -72,9 +76,9 @@ class MigrationStatus:
     new: str
     step: Step | Literal["done"]
     completed: tuple[Step, ...] = ()
-    action: str = ""
+    action: str = attrs.field(default="", converter=scrubbed_text)
     paste: str | None = None
-    problem: str | None = None
+    problem: str | None = attrs.field(default=None, converter=_optional_text)
     egress_ips: tuple[str, ...] = ()
     unreachable: bool = False
 

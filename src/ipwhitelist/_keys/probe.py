@@ -59,6 +59,8 @@ def signed_read(exchange: Any, documented: Iterable[str] | None) -> KeyAudit | N
         return audit(exchange, documented=documented, egress=False)
     except AuditUnsupported:
         pass
-    with diagnosing(exchange=exchange, egress=False):
+    with diagnosing(
+        exchange=exchange, egress=False, whitelist=None if documented is None else list(documented)
+    ):
         exchange.fetch_balance()
     return None

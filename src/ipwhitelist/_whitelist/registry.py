@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._core import toml
-from .._core.lineage import lineage_of_id
+from .._core.bounded import FileTooLargeError, read_text_bounded
+from .._exchanges import key_family
 from .files import locked, replace_with_backup, target_of
 from .fingerprint import fingerprint, matches
 from .model import ENVIRONMENTS, Environment, KeyEntry, Migration, RegistryError
@@ -66,9 +67,11 @@ class Registry:
         """
         file = Path(path)
         try:
-            text = file.read_text("utf-8")
+            text = read_text_bounded(file)
         except UnicodeDecodeError as exc:
             raise RegistryError(str(file), f"not UTF-8 text ({exc.reason})") from None
+        except FileTooLargeError as exc:
+            raise RegistryError(str(file), str(exc)) from None
         return cls.loads(text, source=str(file), path=file)
 
     @classmethod
@@ -88,9 +91,15 @@ class Registry:
         return self._keys
 
     def keys_for(self, exchange: str) -> tuple[KeyEntry, ...]:
-        """The keys documented for *exchange* or its ccxt lineage."""
-        lineage = {*lineage_of_id(exchange), exchange}
-        return tuple(k for k in self._keys if k.exchange in lineage)
+        """
+        The keys documented for *exchange* or an exchange that takes the same keys.
+
+        ``binanceusdm`` sees ``[binance.*]`` entries (one Binance account, one
+        key), ``binanceus`` does not (Binance.US is another company): the
+        exchanges' explicit ``SHARED_KEYS`` tables decide, not ccxt's classes.
+        """
+        family = set(key_family(exchange))
+        return tuple(k for k in self._keys if k.exchange in family)
 
     def find(self, exchange: str, key: str | None = None) -> KeyEntry | None:
         """
@@ -131,7 +140,8 @@ class Registry:
         its list says nothing about this key.
 
         Args:
-            exchange: The ccxt id; entries of its ccxt lineage count too.
+            exchange: The ccxt id; entries of exchanges that take the same keys
+                count too (`keys_for`).
             api_key: The API key in use, if known (compared by fingerprint).
             label: The entry's label, when the caller names one.
 
@@ -254,7 +264,10 @@ class Registry:
         with locked(target):
             # Read, change and write under the lock: a concurrent writer's
             # update is read back here, never overwritten.
-            text = target.read_text("utf-8")
+            try:
+                text = read_text_bounded(target)
+            except FileTooLargeError as exc:
+                raise RegistryError(str(self.path), str(exc)) from None
             new_text = self._updated(text, exchange, label, ips=ips, migration=migration)
             updated = Registry.loads(new_text, source=str(self.path), path=self.path)
             replace_with_backup(target, new_text, backup=text)

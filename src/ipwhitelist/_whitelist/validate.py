@@ -9,11 +9,10 @@ duplicate and overlap checks.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
-from .._core.address import parse_network
+from .._core.address import non_source, parse_network
 from .._core.ccxt_ids import exchange_ids
 from .._exchanges import limits_for
 from .fingerprint import FINGERPRINT
@@ -46,22 +45,12 @@ _BROAD_V4, _BROAD_V6 = 8, 16
 _IPV6 = 6
 
 
-_LOCAL_NETWORKS = tuple(
-    ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
-)
-
-
 def _local(address: IPAddress) -> bool:
-    """Loopback, link-local, RFC 1918, carrier-grade NAT or unique-local: never an egress.
+    """Loopback, link-local, private, CGNAT, multicast, reserved: never an egress (`non_source`).
 
     Documentation ranges (203.0.113.0/24, 2001:db8::/32) pass: they are what examples use.
     """
-    if address.is_loopback or address.is_link_local or address.is_unspecified:
-        return True
-    if address.is_multicast:
-        return True
-    return any(address in n for n in _LOCAL_NETWORKS if n.version == address.version)
+    return non_source(address) is not None
 
 
 def _first_clash(networks: list[IPNetwork]) -> tuple[int, int] | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from .._core.address import parse_ip, parse_network, unmap
 from .._core.assess import SupportsAllows
+from .._core.bounded import read_text_bounded
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -66,7 +67,7 @@ class Whitelist:
             OSError: The file cannot be read.
         """
         entries = []
-        for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        for number, raw in enumerate(read_text_bounded(path).splitlines(), 1):
             line = raw.split("#", 1)[0].strip()
             if not line:
                 continue

@@ -79,6 +79,9 @@ class ClientView:
     options: None = None
     #: The SDK client itself, when known: `_watch` arms it after a rejection.
     sdk_client: Any = attrs.field(default=None, repr=False, eq=False)
+    #: The SDK's HTTP session: whether it trusts HTTPS_PROXY and friends
+    #: (requests and httpx do by default), so the egress lookup takes its route.
+    session: Any = attrs.field(default=None, repr=False, eq=False)
 
 
 def text_of(value: Any) -> str | None:

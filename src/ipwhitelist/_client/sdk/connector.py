@@ -52,6 +52,7 @@ class Connector(Adapter):
             privateKey=text_of(getattr(client, "private_key", None)),
             password=text_of(getattr(client, "private_key_pass", None)),
             httpsProxy=proxy_in(getattr(client, "proxies", None)),
+            session=getattr(client, "session", None),
         )
 
     def attach(self, client: Any) -> None:

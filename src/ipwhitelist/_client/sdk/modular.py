@@ -189,6 +189,7 @@ class Modular(Adapter):
             password=text_of(getattr(config, "private_key_passphrase", None)),
             privateKey=text_of(getattr(config, "private_key", None)),
             httpsProxy=_proxy(config),
+            session=getattr(client, "_session", None),
         )
 
     def attach(self, client: Any) -> None:

@@ -102,6 +102,7 @@ class Okx(Adapter):
             secret=_given(getattr(client, "API_SECRET_KEY", None)),
             password=_given(getattr(client, "PASSPHRASE", None)),
             httpsProxy=_proxy(client),
+            session=client,  # python-okx's clients are httpx clients
         )
 
     def attach(self, client: Any) -> None:

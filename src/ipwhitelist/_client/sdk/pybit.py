@@ -68,6 +68,7 @@ class Pybit(Adapter):
             apiKey=text_of(getattr(client, "api_key", None)),
             secret=text_of(getattr(client, "api_secret", None)),
             httpsProxy=proxy_in(getattr(getattr(client, "client", None), "proxies", None)),
+            session=getattr(client, "client", None),
         )
 
     def entries(self, cls: type) -> dict[str, Any]:

@@ -103,6 +103,7 @@ class PythonBinance(Adapter):
             apiKey=text_of(getattr(client, "API_KEY", None)),
             secret=text_of(getattr(client, "API_SECRET", None)),
             httpsProxy=proxy,
+            session=session,
         )
 
     def response(self, client: Any, exc: BaseException, method: str) -> classify.Response | None:
