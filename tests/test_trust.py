@@ -426,13 +426,14 @@ class TestBoundedReads:
 
     @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
     def test_report_log_tail_is_one_bounded_read(self, capsys):
-        """`report --log /dev/zero` (size 0, no end) reads one bounded tail, then answers."""
+        """`report --log /dev/zero` (size 0, no end) is refused at once: not a regular file."""
         from ipwhitelist._cli.main import main
 
         code = main(["report", "--json", "--no-egress", "--log", "/dev/zero"])
 
-        assert 0 == code
-        assert [] == json.loads(capsys.readouterr().out)["incidents"]
+        assert 2 == code
+        error = json.loads(capsys.readouterr().out)["error"]
+        assert ("config", True) == (error["kind"], "not a regular file" in error["message"])
 
 
 class TestValueObjectsAreCappedAndRedacted:
