@@ -21,10 +21,11 @@ fix an IP that is not on a key's whitelist.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import ccxt
 
+from ._core.assess import message
 from ._core.ccxt_compat import RestrictedLocation
 
 if TYPE_CHECKING:
@@ -61,13 +62,47 @@ class IPRejection(ccxt.BaseError):  # type: ignore[misc]
     # tracebacks), does not survive pickling and is easy to lose when re-raising.
     original: BaseException | None
 
+    # The message, or None until first shown: made from the diagnosis then (`_lazy`).
+    _message: str | None
+
     def __init__(
         self, message: str, *, diagnosis: Diagnosis, original: BaseException | None = None
     ) -> None:
         """Build the exception; *diagnosis* and *original* are keyword-only."""
         super().__init__(message)
+        self._message = str(message)
         self.diagnosis = diagnosis
         self.original = original
+
+    @classmethod
+    def _lazy(cls, diagnosis: Diagnosis, original: BaseException | None) -> Self:
+        """The exception whose message `message` makes from *diagnosis* when first shown."""
+        rejection = cls.__new__(cls)
+        rejection._message = None
+        rejection.diagnosis = diagnosis
+        rejection.original = original
+        return rejection
+
+    def __str__(self) -> str:
+        """The one-line message (see `ipwhitelist.Diagnosis` for the full story)."""
+        if self._message is None:
+            # Racing threads compute the same text: no lock needed.
+            self._message = message(self.diagnosis)
+        return self._message
+
+    def __repr__(self) -> str:
+        """As for any exception: the class name and the message."""
+        return f"{type(self).__name__}({str(self)!r})"
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """As for any exception: the message."""
+        return (str(self),)
+
+    @args.setter
+    def args(self, value: tuple[Any, ...]) -> None:
+        BaseException.args.__set__(self, value)  # type: ignore[attr-defined]
+        self._message = BaseException.__str__(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle support: exceptions cross process boundaries with their diagnosis."""

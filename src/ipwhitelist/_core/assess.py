@@ -11,15 +11,18 @@ client layer, which hands its results in.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
 from . import advice
-from .diagnosis import Confidence, Diagnosis, Hint, IPAddress
+from .diagnosis import DEGRADED, Confidence, Diagnosis, Hint, IPAddress, deferred
 from .redact import escape_controls, known_secrets
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .classify import Match
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "Evidence",
     "SupportsAllows",
     "assess",
+    "deferred_diagnosis",
     "diagnosis",
     "message",
     "minimal",
@@ -139,6 +143,54 @@ def diagnosis(
     key_page: str,
 ) -> Diagnosis:
     """Assess *evidence* and build the diagnosis, with what the layers above found."""
+    return Diagnosis(
+        **_fields(
+            evidence,
+            egress_error=egress_error,
+            address_family=address_family,
+            key_page=key_page,
+        ),
+        hints=hints,
+    )
+
+
+def deferred_diagnosis(
+    evidence: Evidence,
+    *,
+    egress_error: str | None,
+    address_family: int | None,
+    hints: Callable[[], tuple[Hint, ...]],
+    key_page: str,
+    secrets: tuple[str, ...],
+) -> Diagnosis:
+    """
+    `diagnosis`, its text (message, hints, evidence, remediation, endpoint) built on first read.
+
+    The assessment and every structured field are done now; *hints* is called
+    and the text redacted (*secrets* known) only when something reads it.
+    A hook that only counts, or an incident log repeating an open incident,
+    never pays for it.
+    """
+    fields = _fields(
+        evidence,
+        egress_error=egress_error,
+        address_family=address_family,
+        key_page=key_page,
+    )
+    fields["at"] = datetime.now(UTC)
+
+    def build() -> Diagnosis:
+        with known_secrets(secrets):
+            return Diagnosis(**fields, hints=hints())
+
+    with known_secrets(secrets):
+        return deferred(build, fields)
+
+
+def _fields(
+    evidence: Evidence, *, egress_error: str | None, address_family: int | None, key_page: str
+) -> dict[str, Any]:
+    """Every field of the diagnosis but its hints, as raw values (the converters run later)."""
     match = evidence.match
     response = match.response
     rule = match.rule
@@ -154,34 +206,33 @@ def diagnosis(
             (ip for ip in egress_ips if not whitelist.allows(response.exchange, ip)), act_on
         )
     endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
-    return Diagnosis(
-        exchange=response.exchange,
-        kind=rule.kind,
-        confidence=confidence,
-        code=response.code,
-        http_status=response.http_status,
-        message=response.message or response.body,
-        reported_ip=match.reported_ip,
-        egress_ips=egress_ips,
-        egress_error=egress_error,
-        address_family=match.reported_ip.version
+    return {
+        "exchange": response.exchange,
+        "kind": rule.kind,
+        "confidence": confidence,
+        "code": response.code,
+        "http_status": response.http_status,
+        "message": response.message or response.body,
+        "reported_ip": match.reported_ip,
+        "egress_ips": egress_ips,
+        "egress_error": egress_error,
+        "address_family": match.reported_ip.version
         if match.reported_ip is not None
         else address_family,
-        whitelisted=whitelisted,
-        hints=hints,
-        evidence=reasons,
-        remediation=advice.steps(
+        "whitelisted": whitelisted,
+        "evidence": reasons,
+        "remediation": advice.steps(
             rule.kind,
             key_page,
             act_on,
             ambiguous=confidence != "confirmed" and rule.kind == "ip_not_whitelisted",
             reported=match.reported_ip is not None,
         ),
-        banned_until=match.banned_until,
-        endpoint=endpoint,
-        ccxt_error=evidence.ccxt_error,
-        source=rule.source,
-    )
+        "banned_until": match.banned_until,
+        "endpoint": endpoint,
+        "ccxt_error": evidence.ccxt_error,
+        "source": rule.source,
+    }
 
 
 def message(diagnosis: Diagnosis) -> str:
@@ -204,9 +255,6 @@ def message(diagnosis: Diagnosis) -> str:
         )
     # One line, whatever the exchange's message holds: log lines cannot be forged.
     return escape_controls("; ".join(parts))
-
-
-DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
 
 
 def minimal(match: Match, ccxt_error: str | None, secrets: tuple[str, ...] | None) -> Diagnosis:

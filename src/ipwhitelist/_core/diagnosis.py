@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -10,10 +11,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 
 from .address import parse_ip
+from .fork import ForkSafeLock
 from .redact import escape_controls, human_lines, scrub, scrub_lines, without_query
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
 __all__ = [
     "CAPS",
@@ -25,8 +27,11 @@ __all__ = [
     "Hint",
     "IPAddress",
     "Kind",
+    "deferred",
     "to_ips",
 ]
+
+logger = logging.getLogger("ipwhitelist")
 
 Kind: TypeAlias = Literal["ip_not_whitelisted", "ip_banned", "geo_restricted"]
 Confidence: TypeAlias = Literal["confirmed", "likely", "possible"]
@@ -156,8 +161,14 @@ def _to_hints(values: Iterable[Hint]) -> tuple[Hint, ...]:
     return tuple(islice(values, MAX_ITEMS))
 
 
+class _Deferrable:
+    """The one slot that is not a field: a deferred diagnosis's builder, until first read."""
+
+    __slots__ = ("_deferred",)
+
+
 @attrs.frozen(kw_only=True)
-class Diagnosis:
+class Diagnosis(_Deferrable):
     """
     What an IP rejection means and the steps that restore trading.
 
@@ -224,6 +235,17 @@ class Diagnosis:
     source: str | None = attrs.field(default=None, converter=_to_source)
     at: datetime = attrs.field(factory=_now, converter=_to_utc)
 
+    if not TYPE_CHECKING:  # for mypy, a missing attribute stays an error
+
+        def __getattr__(self, name: str) -> Any:
+            # Only called when a slot is empty: a deferred field not read yet.
+            if name not in _DEFERRED:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+                )
+            _settle(self)
+            return object.__getattribute__(self, name)
+
     @property
     def headline(self) -> str:
         """One line: what happened, where, and how sure we are."""
@@ -287,6 +309,59 @@ class Diagnosis:
         if self.egress_error:
             return f"unknown (egress detection failed: {self.egress_error})"
         return "unknown (egress detection disabled)"
+
+
+#: The fields a deferred diagnosis computes on first read: the text people read,
+#: all of it redacted. Every other field (what hooks, incident keys and metrics
+#: use) is set when the diagnosis is made.
+_DEFERRED = ("message", "hints", "evidence", "remediation", "endpoint")
+_EAGER_CONVERTERS: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
+    (field.name, field.converter)  # type: ignore[misc]
+    for field in attrs.fields(Diagnosis)
+    if field.name not in _DEFERRED
+)
+_settle_lock = ForkSafeLock()
+DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
+
+
+def deferred(build: Callable[[], Diagnosis], fields: Mapping[str, Any]) -> Diagnosis:
+    """
+    A diagnosis whose text fields (`_DEFERRED`) *build* computes when first read.
+
+    *fields* holds the raw value of every other field (and may hold more); each
+    goes through its converter now, so the caller sets the redaction scope.
+    *build* returns the whole diagnosis, made the ordinary way from the same
+    inputs; only its deferred fields are kept. It runs at most once, under a
+    lock; then it is dropped, and with it the inputs it holds (the redaction
+    secrets among them), which nothing else shows: ``repr()``, ``str()``,
+    equality, `to_dict`, pickling, copying and `attrs.evolve` read the fields,
+    and reading one settles them all first.
+    """
+    diagnosis = object.__new__(Diagnosis)
+    for name, converter in _EAGER_CONVERTERS:
+        value = fields[name]
+        object.__setattr__(diagnosis, name, value if converter is None else converter(value))
+    object.__setattr__(diagnosis, "_deferred", build)
+    return diagnosis
+
+
+def _settle(diagnosis: Diagnosis) -> None:
+    """Compute a deferred diagnosis's text fields, once; never raises."""
+    with _settle_lock:
+        try:
+            build = object.__getattribute__(diagnosis, "_deferred")
+        except AttributeError:
+            return  # settled by another thread meanwhile (or never deferred)
+        try:
+            full = build()
+            values = tuple(getattr(full, name) for name in _DEFERRED)
+        except Exception:
+            # Reading a diagnosis must never raise: keep the structured facts.
+            logger.exception("ipwhitelist: building the diagnosis failed; using a minimal one")
+            values = ("", (), (DEGRADED,), (), None)
+        for name, value in zip(_DEFERRED, values, strict=True):
+            object.__setattr__(diagnosis, name, value)
+        object.__delattr__(diagnosis, "_deferred")
 
 
 _WHITELISTED = {
