@@ -213,3 +213,12 @@ def test_a_failing_text_build_degrades_and_logs(server, sync_client, monkeypatch
     )
     assert "building the diagnosis failed" in caplog.text
     assert "(no message)" in str(rejection.diagnosis)
+
+
+def test_an_escaped_key_still_names_the_ip(server, sync_client):
+    """The shortcut that skips decoding a body without the keys still reads an escaped key."""
+    body = '{"code":-2015,"msg":"Invalid API-key, IP, or permissions.","client_\\u0069p":"203.0.113.7"}'
+
+    rejection = _rejection(server, sync_client, body=body)
+
+    assert "203.0.113.7" == str(rejection.diagnosis.reported_ip)

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 __all__ = ["GeoRestricted", "IPBanned", "IPNotWhitelisted", "IPRejection"]
 
 
+# BaseException's own slot: what str() and repr() show once the message is made.
+_ARGS: Any = BaseException.args
+
+
 def _rebuild(cls: type[IPRejection], message: str, diagnosis: Diagnosis, original: Any) -> Any:
     return cls(message, diagnosis=diagnosis, original=original)
 
@@ -62,47 +66,46 @@ class IPRejection(ccxt.BaseError):  # type: ignore[misc]
     # tracebacks), does not survive pickling and is easy to lose when re-raising.
     original: BaseException | None
 
-    # The message, or None until first shown: made from the diagnosis then (`_lazy`).
-    _message: str | None
-
     def __init__(
         self, message: str, *, diagnosis: Diagnosis, original: BaseException | None = None
     ) -> None:
         """Build the exception; *diagnosis* and *original* are keyword-only."""
         super().__init__(message)
-        self._message = str(message)
         self.diagnosis = diagnosis
         self.original = original
 
     @classmethod
     def _lazy(cls, diagnosis: Diagnosis, original: BaseException | None) -> Self:
         """The exception whose message `message` makes from *diagnosis* when first shown."""
-        rejection = cls.__new__(cls)
-        rejection._message = None
+        rejection = cls.__new__(cls)  # no args yet: see `args`
         rejection.diagnosis = diagnosis
         rejection.original = original
         return rejection
 
-    def __str__(self) -> str:
-        """The one-line message (see `ipwhitelist.Diagnosis` for the full story)."""
-        if self._message is None:
-            # Racing threads compute the same text: no lock needed.
-            self._message = message(self.diagnosis)
-        return self._message
-
-    def __repr__(self) -> str:
-        """As for any exception: the class name and the message."""
-        return f"{type(self).__name__}({str(self)!r})"
-
     @property
     def args(self) -> tuple[Any, ...]:
-        """As for any exception: the message."""
-        return (str(self),)
+        """As for any exception: the message (made from the diagnosis when first read)."""
+        args: tuple[Any, ...] = _ARGS.__get__(self)
+        if not args:
+            # Racing threads make the same text: no lock needed.
+            args = (message(self.diagnosis),)
+            _ARGS.__set__(self, args)
+        return args
 
     @args.setter
     def args(self, value: tuple[Any, ...]) -> None:
-        BaseException.args.__set__(self, value)  # type: ignore[attr-defined]
-        self._message = BaseException.__str__(self)
+        # () makes the message again from the diagnosis (mapping replaces it).
+        _ARGS.__set__(self, value)
+
+    def __str__(self) -> str:
+        """The one-line message (see `ipwhitelist.Diagnosis` for the full story)."""
+        _ = self.args
+        return BaseException.__str__(self)
+
+    def __repr__(self) -> str:
+        """As for any exception: the class name and the message."""
+        _ = self.args
+        return BaseException.__repr__(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle support: exceptions cross process boundaries with their diagnosis."""

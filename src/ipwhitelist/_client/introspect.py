@@ -7,6 +7,7 @@ client whose attribute raises is the caller's to handle.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 from .._core.redact import url_secrets
@@ -28,10 +29,19 @@ _PREFIXES = ("proxyUrl", "proxy_url", "proxy")
 _CREDENTIALS = ("apiKey", "secret", "password", "privateKey", "token", "twofa", "uid", "login")
 
 
+_ALL = (*_PROXIES, *_PREFIXES, *_CREDENTIALS)
+_PREFIXES_AT = len(_PROXIES)
+_CREDENTIALS_AT = _PREFIXES_AT + len(_PREFIXES)
+
+
 def _texts(exchange: object, names: tuple[str, ...]) -> list[str]:
     """The non-empty string values of these attributes of *exchange*, in order."""
-    found = (getattr(exchange, name, None) for name in names)
-    return [value for value in found if isinstance(value, str) and value]
+    return _strings(tuple(map(getattr, repeat(exchange), names, repeat(None))))
+
+
+def _strings(values: tuple[object, ...]) -> list[str]:
+    # Most are unset (None or ""): any() skips the loop for them.
+    return [value for value in values if isinstance(value, str) and value] if any(values) else []
 
 
 def route_of(exchange: object) -> tuple[tuple[str, ...], str | None, str | None]:
@@ -41,13 +51,16 @@ def route_of(exchange: object) -> tuple[tuple[str, ...], str | None, str | None]
     Every rejection needs all three: reading each attribute once is a third
     of the cost of asking the three functions.
     """
-    proxies = _texts(exchange, _PROXIES)
-    prefixes = _texts(exchange, _PREFIXES)
+    # One pass of C-level getattr calls: this runs on every rejection.
+    values = tuple(map(getattr, repeat(exchange), _ALL, repeat(None)))
+    proxies = _strings(values[:_PREFIXES_AT])
+    prefixes = _strings(values[_PREFIXES_AT:_CREDENTIALS_AT])
     table = getattr(exchange, "proxies", None)
     urls = [*proxies, *prefixes]
     if isinstance(table, dict):
         urls += [u for u in table.values() if isinstance(u, str)]
-    credentials = (*_texts(exchange, _CREDENTIALS), *(s for url in urls for s in url_secrets(url)))
+    from_urls = (s for url in urls for s in url_secrets(url))
+    credentials = (*_strings(values[_CREDENTIALS_AT:]), *from_urls)
     proxy = proxies[0] if proxies else _from_table(table)
     return credentials, proxy, prefixes[0] if prefixes else None
 

@@ -281,7 +281,7 @@ def _safe_diagnose(
 def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport) -> None:
     diagnosis = _safe_diagnose(pending, egress)
     rejection.diagnosis = diagnosis
-    rejection._message = None  # made from the new diagnosis when shown
+    rejection.args = ()  # its message is made from the new diagnosis when shown
     _emit(diagnosis, pending.client)
 
 

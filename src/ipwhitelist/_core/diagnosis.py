@@ -315,8 +315,10 @@ class Diagnosis(_Deferrable):
 #: all of it redacted. Every other field (what hooks, incident keys and metrics
 #: use) is set when the diagnosis is made.
 _DEFERRED = ("message", "hints", "evidence", "remediation", "endpoint")
-_EAGER_CONVERTERS: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
-    (field.name, field.converter)  # type: ignore[misc]
+# The converters that turn None into None: skipped for None (no call).
+_KEEP_NONE = {_to_code, _to_ip, _to_egress_error, _to_utc, _to_ccxt_error, _to_source}
+_EAGER_CONVERTERS: tuple[tuple[str, Callable[[Any], Any] | None, bool], ...] = tuple(
+    (field.name, field.converter, field.converter in _KEEP_NONE)  # type: ignore[misc, comparison-overlap]
     for field in attrs.fields(Diagnosis)
     if field.name not in _DEFERRED
 )
@@ -338,10 +340,12 @@ def deferred(build: Callable[[], Diagnosis], fields: Mapping[str, Any]) -> Diagn
     and reading one settles them all first.
     """
     diagnosis = object.__new__(Diagnosis)
-    for name, converter in _EAGER_CONVERTERS:
+    put = object.__setattr__
+    for name, converter, keeps_none in _EAGER_CONVERTERS:
         value = fields[name]
-        object.__setattr__(diagnosis, name, value if converter is None else converter(value))
-    object.__setattr__(diagnosis, "_deferred", build)
+        skip = converter is None or (keeps_none and value is None)
+        put(diagnosis, name, value if skip else converter(value))  # type: ignore[misc]
+    put(diagnosis, "_deferred", build)
     return diagnosis
 
 
