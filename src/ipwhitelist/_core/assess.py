@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
@@ -146,6 +146,7 @@ def diagnosis(
     return Diagnosis(
         **_fields(
             evidence,
+            _verdict(evidence),
             egress_error=egress_error,
             address_family=address_family,
             key_page=key_page,
@@ -167,33 +168,53 @@ def deferred_diagnosis(
     `diagnosis`, its text (message, hints, evidence, remediation, endpoint) built on first read.
 
     The assessment and every structured field are done now; *hints* is called
-    and the text redacted (*secrets* known) only when something reads it.
-    A hook that only counts, or an incident log repeating an open incident,
-    never pays for it.
+    and the text made and redacted (*secrets* known) only when something reads
+    it. A hook that only counts, or an incident log repeating an open
+    incident, never pays for it.
     """
-    fields = _fields(
-        evidence,
-        egress_error=egress_error,
-        address_family=address_family,
-        key_page=key_page,
-    )
-    fields["at"] = datetime.now(UTC)
+    verdict = _verdict(evidence)
+    at = datetime.now(UTC)
 
     def build() -> Diagnosis:
+        fields = _fields(
+            evidence,
+            verdict,
+            egress_error=egress_error,
+            address_family=address_family,
+            key_page=key_page,
+        )
         with known_secrets(secrets):
-            return Diagnosis(**fields, hints=hints())
+            return Diagnosis(**fields, hints=hints(), at=at)
 
-    with known_secrets(secrets):
-        return deferred(build, fields)
-
-
-def _fields(
-    evidence: Evidence, *, egress_error: str | None, address_family: int | None, key_page: str
-) -> dict[str, Any]:
-    """Every field of the diagnosis but its hints, as raw values (the converters run later)."""
     match = evidence.match
     response = match.response
-    rule = match.rule
+    reported = match.reported_ip
+    with known_secrets(secrets):
+        return deferred(
+            build,
+            exchange=response.exchange,
+            kind=match.rule.kind,
+            confidence=verdict[0],
+            code=response.code,
+            http_status=response.http_status,
+            reported_ip=reported,
+            egress_ips=evidence.egress_ips,
+            egress_error=egress_error,
+            address_family=reported.version if reported is not None else address_family,
+            whitelisted=verdict[1],
+            banned_until=match.banned_until,
+            ccxt_error=evidence.ccxt_error,
+            source=match.rule.source,
+            at=at,
+        )
+
+
+_Verdict: TypeAlias = tuple[Confidence, bool | None, list[str], IPAddress | None]
+
+
+def _verdict(evidence: Evidence) -> _Verdict:
+    """`assess`, and the address the remediation acts on."""
+    match = evidence.match
     egress_ips = evidence.egress_ips
     whitelist = evidence.whitelist
     confidence, whitelisted, reasons = assess(evidence)
@@ -202,9 +223,24 @@ def _fields(
     # not on the documented list (on a dual-stack host, the one that needs adding).
     act_on = seen[0] if seen else None
     if match.reported_ip is None and whitelist is not None:
-        act_on = next(
-            (ip for ip in egress_ips if not whitelist.allows(response.exchange, ip)), act_on
-        )
+        exchange = match.response.exchange
+        act_on = next((ip for ip in egress_ips if not whitelist.allows(exchange, ip)), act_on)
+    return confidence, whitelisted, reasons, act_on
+
+
+def _fields(
+    evidence: Evidence,
+    verdict: _Verdict,
+    *,
+    egress_error: str | None,
+    address_family: int | None,
+    key_page: str,
+) -> dict[str, Any]:
+    """Every field of the diagnosis but its hints, as raw values (the converters run later)."""
+    match = evidence.match
+    response = match.response
+    rule = match.rule
+    confidence, whitelisted, reasons, act_on = verdict
     endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
     return {
         "exchange": response.exchange,
@@ -214,7 +250,7 @@ def _fields(
         "http_status": response.http_status,
         "message": response.message or response.body,
         "reported_ip": match.reported_ip,
-        "egress_ips": egress_ips,
+        "egress_ips": evidence.egress_ips,
         "egress_error": egress_error,
         "address_family": match.reported_ip.version
         if match.reported_ip is not None

@@ -15,7 +15,7 @@ from .fork import ForkSafeLock
 from .redact import escape_controls, human_lines, scrub, scrub_lines, without_query
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable
 
 __all__ = [
     "CAPS",
@@ -315,36 +315,56 @@ class Diagnosis(_Deferrable):
 #: all of it redacted. Every other field (what hooks, incident keys and metrics
 #: use) is set when the diagnosis is made.
 _DEFERRED = ("message", "hints", "evidence", "remediation", "endpoint")
-# The converters that turn None into None: skipped for None (no call).
-_KEEP_NONE = {_to_code, _to_ip, _to_egress_error, _to_utc, _to_ccxt_error, _to_source}
-_EAGER_CONVERTERS: tuple[tuple[str, Callable[[Any], Any] | None, bool], ...] = tuple(
-    (field.name, field.converter, field.converter in _KEEP_NONE)  # type: ignore[misc, comparison-overlap]
-    for field in attrs.fields(Diagnosis)
-    if field.name not in _DEFERRED
-)
 _settle_lock = ForkSafeLock()
 DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
 
 
-def deferred(build: Callable[[], Diagnosis], fields: Mapping[str, Any]) -> Diagnosis:
+def deferred(
+    build: Callable[[], Diagnosis],
+    *,
+    exchange: str,
+    kind: Kind,
+    confidence: Confidence,
+    code: str | None,
+    http_status: int | None,
+    reported_ip: IPAddress | None,
+    egress_ips: tuple[IPAddress, ...],
+    egress_error: str | None,
+    address_family: int | None,
+    whitelisted: bool | None,
+    banned_until: datetime | None,
+    ccxt_error: str | None,
+    source: str | None,
+    at: datetime,
+) -> Diagnosis:
     """
     A diagnosis whose text fields (`_DEFERRED`) *build* computes when first read.
 
-    *fields* holds the raw value of every other field (and may hold more); each
-    goes through its converter now, so the caller sets the redaction scope.
-    *build* returns the whole diagnosis, made the ordinary way from the same
-    inputs; only its deferred fields are kept. It runs at most once, under a
-    lock; then it is dropped, and with it the inputs it holds (the redaction
-    secrets among them), which nothing else shows: ``repr()``, ``str()``,
-    equality, `to_dict`, pickling, copying and `attrs.evolve` read the fields,
-    and reading one settles them all first.
+    Every other field is given here and goes through its converter now (the
+    caller sets the redaction scope). *build* returns the whole diagnosis,
+    made the ordinary way from the same inputs; only its deferred fields are
+    kept. It runs at most once, under a lock; then it is dropped, and with it
+    the inputs it holds (the redaction secrets among them), which nothing
+    else shows: ``repr()``, ``str()``, equality, `to_dict`, pickling, copying
+    and `attrs.evolve` read the fields, and reading one settles them all first.
     """
     diagnosis = object.__new__(Diagnosis)
     put = object.__setattr__
-    for name, converter, keeps_none in _EAGER_CONVERTERS:
-        value = fields[name]
-        skip = converter is None or (keeps_none and value is None)
-        put(diagnosis, name, value if skip else converter(value))  # type: ignore[misc]
+    # The converters of Diagnosis's fields, spelled out: this runs on every rejection.
+    put(diagnosis, "exchange", _to_exchange(exchange))
+    put(diagnosis, "kind", kind)
+    put(diagnosis, "confidence", confidence)
+    put(diagnosis, "code", None if code is None else _to_code(code))
+    put(diagnosis, "http_status", http_status)
+    put(diagnosis, "reported_ip", None if reported_ip is None else _to_ip(reported_ip))
+    put(diagnosis, "egress_ips", to_ips(egress_ips) if egress_ips else ())
+    put(diagnosis, "egress_error", None if egress_error is None else _to_egress_error(egress_error))
+    put(diagnosis, "address_family", address_family)
+    put(diagnosis, "whitelisted", whitelisted)
+    put(diagnosis, "banned_until", _to_utc(banned_until))
+    put(diagnosis, "ccxt_error", None if ccxt_error is None else _to_ccxt_error(ccxt_error))
+    put(diagnosis, "source", None if source is None else _to_source(source))
+    put(diagnosis, "at", _to_utc(at))
     put(diagnosis, "_deferred", build)
     return diagnosis
 
