@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import pickle
 import threading
 from datetime import UTC, datetime
@@ -161,7 +162,7 @@ def test_the_text_is_built_once_across_threads(server, sync_client, monkeypatch)
     assert (1, 16, 1) == (len(builds), len(seen), len(set(seen)))
 
 
-def test_a_counted_rejection_builds_no_text(server, sync_client, monkeypatch):
+def test_a_counted_rejection_builds_no_text(server, sync_client):
     """Hooks that read structured fields only, and a caught rejection: no text is built."""
     counter = ipwhitelist.RejectionCounter()
     server.default = canned(401, ECHO)
@@ -222,3 +223,34 @@ def test_an_escaped_key_still_names_the_ip(server, sync_client):
     rejection = _rejection(server, sync_client, body=body)
 
     assert "203.0.113.7" == str(rejection.diagnosis.reported_ip)
+
+
+def test_a_log_handler_may_read_another_diagnosis_while_a_build_fails(
+    server, sync_client, monkeypatch
+):
+    """The failure is logged outside the build lock: a handler reading a diagnosis cannot hang."""
+    first = _rejection(server, sync_client).diagnosis
+    second = _rejection(server, sync_client).diagnosis
+
+    def broken():
+        raise RuntimeError("hint bug")
+
+    monkeypatch.setattr(_mapping.hints, "process_hints", broken)
+    read = []
+
+    class Reader(logging.Handler):
+        def emit(self, record):
+            if not read:
+                read.append(second.remediation)
+
+    handler = Reader()
+    logging.getLogger("ipwhitelist").addHandler(handler)
+    try:
+        worker = threading.Thread(target=lambda: first.hints)
+        worker.start()
+        worker.join(timeout=30)  # a guard against a hang, not a timing
+    finally:
+        logging.getLogger("ipwhitelist").removeHandler(handler)
+
+    assert not worker.is_alive()
+    assert {()} == set(read)

@@ -176,7 +176,10 @@ class Diagnosis(_Deferrable):
     one redaction step when the instance is created, whatever the caller
     passes, and is cut to a fixed length. Text is stored as the exchange sent
     it (control characters included, for JSON); ``str()`` and `headline`
-    show control characters as escapes.
+    show control characters as escapes. The diagnosis of a rejection makes
+    its text fields (``message``, ``hints``, ``evidence``, ``remediation``,
+    ``endpoint``) through the same step when one is first read, once; every
+    way of showing, copying or comparing it reads them.
 
     Attributes:
         exchange: The ccxt id of the exchange, e.g. ``"binanceusdm"``.
@@ -371,6 +374,7 @@ def deferred(
 
 def _settle(diagnosis: Diagnosis) -> None:
     """Compute a deferred diagnosis's text fields, once; never raises."""
+    failure: Exception | None = None
     with _settle_lock:
         try:
             build = object.__getattribute__(diagnosis, "_deferred")
@@ -379,13 +383,22 @@ def _settle(diagnosis: Diagnosis) -> None:
         try:
             full = build()
             values = tuple(getattr(full, name) for name in _DEFERRED)
-        except Exception:
+        except Exception as exc:  # noqa: BLE001 - logged below, outside the lock
             # Reading a diagnosis must never raise: keep the structured facts.
-            logger.exception("ipwhitelist: building the diagnosis failed; using a minimal one")
+            failure = exc
             values = ("", (), (DEGRADED,), (), None)
         for name, value in zip(_DEFERRED, values, strict=True):
             object.__setattr__(diagnosis, name, value)
         object.__delattr__(diagnosis, "_deferred")
+        del build
+    if failure is not None:
+        # Outside the lock: a log handler may read another deferred diagnosis.
+        try:
+            logger.error(
+                "ipwhitelist: building the diagnosis failed; using a minimal one", exc_info=failure
+            )
+        finally:
+            del failure  # its traceback holds this frame
 
 
 _WHITELISTED = {
