@@ -286,7 +286,8 @@ def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport) -> 
 
 
 def _take(rejection: IPRejection) -> _Pending | None:
-    return _waiting.pop(rejection, None)
+    # Nothing waiting (no egress lookup configured): no weak reference made to look.
+    return _waiting.pop(rejection, None) if _waiting else None
 
 
 def complete_sync(rejection: IPRejection) -> None:
