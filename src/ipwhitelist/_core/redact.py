@@ -156,7 +156,7 @@ def remove_values(text: str, secrets: Iterable[str | None]) -> str:
 
 def needles_for(secrets: Iterable[str | None]) -> tuple[str, ...]:
     """What `remove_needles` searches for: every encoded form of each credential."""
-    return _needles(tuple(s for s in secrets if s))
+    return _needles(tuple(filter(None, secrets)))
 
 
 def remove_needles(text: str, needles: tuple[str, ...]) -> str:
