@@ -254,3 +254,16 @@ def test_a_log_handler_may_read_another_diagnosis_while_a_build_fails(
 
     assert not worker.is_alive()
     assert {()} == set(read)
+
+
+def test_every_field_is_either_given_or_deferred():
+    """A new Diagnosis field must be given to `deferred()` or built with the text."""
+    import inspect
+
+    from ipwhitelist._core import diagnosis as _diagnosis
+
+    given = set(inspect.signature(_diagnosis.deferred).parameters) - {"build"}
+    fields = {field.name for field in attrs.fields(ipwhitelist.Diagnosis)}
+
+    assert fields == given | set(_diagnosis._DEFERRED)
+    assert not given & set(_diagnosis._DEFERRED)
