@@ -212,9 +212,13 @@ few percent. Read the async figures as "a fraction of a microsecond", not as
 a ratio; through aiohttp over loopback the ratio falls on both sides of 1.
 
 A rejection costs more than an unwrapped one by design: it is classified,
-diagnosed (with redaction of every text), raised as a typed exception from a
-redacted stand-in of ccxt's, and reported to the hooks (the incident log
-counts repeats and logs one record per incident). Classification cost does not
+diagnosed, raised as a typed exception from a redacted stand-in of ccxt's, and
+reported to the hooks (the incident log counts repeats and logs one record per
+incident). The diagnosis's structured facts (exchange, kind, code, confidence,
+the IP) are made at once; its text (message, evidence, remediation, hints,
+endpoint) and the exception's message are made and redacted when something
+first reads them, so a rejection that is caught and counted never builds
+them. Classification cost does not
 grow with the number of exchanges: a response is only tried against its own
 exchange's rules and the every-exchange ones.
 """
@@ -404,6 +408,11 @@ incomplete, and the failure is logged with its traceback.
   remediation lines on every rejection). IP extraction never tries to parse
   text that cannot hold an address. No pattern sees more than 16 KB of a body
   or message.
+- A diagnosis's text, and the exception's message, are built on first read:
+  at most once, under a lock; copying, pickling, comparing or printing it
+  builds them first. Until then the diagnosis privately holds the credential
+  values its text must be scrubbed of (never the client), and nothing shows
+  them.
 - Egress lookups share one TLS context per process instead of building one
   per lookup.
 """

@@ -212,8 +212,8 @@ def test_cached_egress_is_used_without_a_second_pass(server, sync_client, monkey
     server.default = canned(401, B2015)
     client = ipwhitelist.wrap(sync_client("binance"), egress=detector)
     builds = []
-    real = _mapping.diagnose_match
-    monkeypatch.setattr(_mapping, "diagnose_match", lambda *a: builds.append(1) or real(*a))
+    real = _mapping.diagnose_deferred
+    monkeypatch.setattr(_mapping, "diagnose_deferred", lambda *a: builds.append(1) or real(*a))
 
     with pytest.raises(ipwhitelist.IPNotWhitelisted) as info:
         client.private_get_account()

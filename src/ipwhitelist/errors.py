@@ -21,10 +21,11 @@ fix an IP that is not on a key's whitelist.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import ccxt
 
+from ._core.assess import message
 from ._core.ccxt_compat import RestrictedLocation
 
 if TYPE_CHECKING:
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from ._core.diagnosis import Diagnosis
 
 __all__ = ["GeoRestricted", "IPBanned", "IPNotWhitelisted", "IPRejection"]
+
+
+# BaseException's own slot: what str() and repr() show once the message is made.
+_ARGS: Any = BaseException.args
 
 
 def _rebuild(cls: type[IPRejection], message: str, diagnosis: Diagnosis, original: Any) -> Any:
@@ -68,6 +73,39 @@ class IPRejection(ccxt.BaseError):  # type: ignore[misc]
         super().__init__(message)
         self.diagnosis = diagnosis
         self.original = original
+
+    @classmethod
+    def _lazy(cls, diagnosis: Diagnosis, original: BaseException | None) -> Self:
+        """The exception whose message `message` makes from *diagnosis* when first shown."""
+        rejection = cls.__new__(cls)  # no args yet: see `args`
+        rejection.diagnosis = diagnosis
+        rejection.original = original
+        return rejection
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """As for any exception: the message (made from the diagnosis when first read)."""
+        args: tuple[Any, ...] = _ARGS.__get__(self)
+        if not args:
+            # Racing threads make the same text: no lock needed.
+            args = (message(self.diagnosis),)
+            _ARGS.__set__(self, args)
+        return args
+
+    @args.setter
+    def args(self, value: tuple[Any, ...]) -> None:
+        # () makes the message again from the diagnosis (mapping replaces it).
+        _ARGS.__set__(self, value)
+
+    def __str__(self) -> str:
+        """The one-line message (see `ipwhitelist.Diagnosis` for the full story)."""
+        _ = self.args
+        return BaseException.__str__(self)
+
+    def __repr__(self) -> str:
+        """As for any exception: the class name and the message."""
+        _ = self.args
+        return BaseException.__repr__(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle support: exceptions cross process boundaries with their diagnosis."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import urllib.request
+from itertools import repeat
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,10 +43,20 @@ _WS_PROXIES = ("wsProxy", "ws_proxy", "wssProxy", "wss_proxy", "wsSocksProxy", "
 _CREDENTIALS = ("apiKey", "secret", "password", "privateKey", "token", "twofa", "uid", "login")
 
 
+_ALL = (*_PROXIES, *_PREFIXES, *_WS_PROXIES, *_CREDENTIALS)
+_PREFIXES_AT = len(_PROXIES)
+_WS_AT = _PREFIXES_AT + len(_PREFIXES)
+_CREDENTIALS_AT = _WS_AT + len(_WS_PROXIES)
+
+
 def _texts(exchange: object, names: tuple[str, ...]) -> list[str]:
     """The non-empty string values of these attributes of *exchange*, in order."""
-    found = (getattr(exchange, name, None) for name in names)
-    return [value for value in found if isinstance(value, str) and value]
+    return _strings(tuple(map(getattr, repeat(exchange), names, repeat(None))))
+
+
+def _strings(values: tuple[object, ...]) -> list[str]:
+    # Most are unset (None or ""): any() skips the loop for them.
+    return [value for value in values if isinstance(value, str) and value] if any(values) else []
 
 
 def route_of(
@@ -61,9 +72,11 @@ def route_of(
     environment gives (`environment_proxy`). A websocket URL takes ccxt.pro's
     websocket proxies and no URL prefix (ccxt's prefixes route REST only).
     """
-    proxies = _texts(exchange, _PROXIES)
-    prefixes = _texts(exchange, _PREFIXES)
-    ws_proxies = _texts(exchange, _WS_PROXIES)
+    # One pass of C-level getattr calls: this runs on every rejection.
+    values = tuple(map(getattr, repeat(exchange), _ALL, repeat(None)))
+    proxies = _strings(values[:_PREFIXES_AT])
+    prefixes = _strings(values[_PREFIXES_AT:_WS_AT])
+    ws_proxies = _strings(values[_WS_AT:_CREDENTIALS_AT])
     table = getattr(exchange, "proxies", None)
     urls = [*proxies, *prefixes, *ws_proxies]
     if isinstance(table, dict):
@@ -86,7 +99,7 @@ def route_of(
             proxy = from_environment = environment_proxy(exchange, url)
     if from_environment and from_environment not in urls:
         urls.append(from_environment)
-    credentials = (*_texts(exchange, _CREDENTIALS), *(s for u in urls for s in url_secrets(u)))
+    credentials = (*_strings(values[_CREDENTIALS_AT:]), *(s for u in urls for s in url_secrets(u)))
     return credentials, proxy, prefix, from_environment is not None
 
 

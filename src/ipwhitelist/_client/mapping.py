@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -26,7 +26,7 @@ from .introspect import key_fingerprint_of, route_of
 if TYPE_CHECKING:
     from .._core.address import AddressFamily
     from .._core.assess import SupportsAllows
-    from .._core.diagnosis import Diagnosis
+    from .._core.diagnosis import Diagnosis, Hint, IPAddress
     from .._egress.detector import EgressDetector
     from .._egress.report import EgressReport
 
@@ -34,6 +34,7 @@ __all__ = [
     "Settings",
     "complete_async",
     "complete_sync",
+    "diagnose_deferred",
     "diagnose_match",
     "reject",
 ]
@@ -81,40 +82,88 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     # The diagnosis's converters remove the client's credentials from every
     # field built here, whatever text it came from.
     with known_secrets(pending.secrets):
-        return _diagnose(pending, egress)
+        evidence, route, networks = _evidence(pending, egress)
+        return assess.diagnosis(
+            evidence,
+            egress_error=_egress_error(pending, egress),
+            address_family=pending.settings.family,
+            hints=_hints(evidence.match.reported_ip, evidence.egress_ips, networks, pending, route),
+            key_page=key_page(evidence.match.response.lineage),
+            key_fingerprint=pending.key_fingerprint,
+        )
 
 
-def _diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
-    match = pending.match
+def diagnose_deferred(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
+    """`diagnose_match`, its text built when first read (`assess.deferred_diagnosis`)."""
+    evidence, route, networks = _evidence(pending, egress)
+    family = pending.settings.family
+    from_environment = pending.proxy_from_environment
+    reported, egress_ips = evidence.match.reported_ip, evidence.egress_ips
+
+    def found() -> tuple[Hint, ...]:
+        # Holds what the hints need: addresses, networks, the proxy URL; not the client.
+        return _hints_of(
+            reported, egress_ips, networks, family, route, from_environment=from_environment
+        )
+
+    return assess.deferred_diagnosis(
+        evidence,
+        egress_error=_egress_error(pending, egress),
+        address_family=family,
+        hints=found,
+        key_page=key_page(evidence.match.response.lineage),
+        secrets=pending.secrets,
+        key_fingerprint=pending.key_fingerprint,
+    )
+
+
+def _evidence(
+    pending: _Pending, egress: EgressReport | None
+) -> tuple[assess.Evidence, str | None, tuple[Any, ...]]:
     egress_ips = egress.ips if egress is not None else ()
     whitelist = pending.settings.whitelist
     evidence = assess.Evidence(
-        match=match,
+        match=pending.match,
         whitelist=whitelist,
         already_authenticated=pending.already_authenticated,
         ccxt_error=pending.ccxt_error,
         egress_ips=egress_ips,
         private_sources=assess.private_sources(whitelist, pending.settings.egress),
     )
-    found = (
-        *hints.address_hints(
-            match.reported_ip,
-            egress_ips,
-            getattr(whitelist, "networks", ()),
-            pending.settings.family,
-        ),
-        *hints.client_hints(
-            pending.proxy or pending.url_prefix, from_environment=pending.proxy_from_environment
-        ),
-        *hints.process_hints(),
+    networks = tuple(getattr(whitelist, "networks", ()))
+    return evidence, pending.proxy or pending.url_prefix, networks
+
+
+def _hints(
+    reported: IPAddress | None,
+    egress_ips: tuple[IPAddress, ...],
+    networks: tuple[Any, ...],
+    pending: _Pending,
+    route: str | None,
+) -> tuple[Hint, ...]:
+    return _hints_of(
+        reported,
+        egress_ips,
+        networks,
+        pending.settings.family,
+        route,
+        from_environment=pending.proxy_from_environment,
     )
-    return assess.diagnosis(
-        evidence,
-        egress_error=_egress_error(pending, egress),
-        address_family=pending.settings.family,
-        hints=found,
-        key_page=key_page(match.response.lineage),
-        key_fingerprint=pending.key_fingerprint,
+
+
+def _hints_of(
+    reported: IPAddress | None,
+    egress_ips: tuple[IPAddress, ...],
+    networks: tuple[Any, ...],
+    family: AddressFamily | None,
+    route: str | None,
+    *,
+    from_environment: bool,
+) -> tuple[Hint, ...]:
+    return (
+        *hints.address_hints(reported, egress_ips, networks, family),
+        *hints.client_hints(route, from_environment=from_environment),
+        *hints.process_hints(),
     )
 
 
@@ -172,7 +221,7 @@ def reject(
     # A fresh cached egress answer needs no I/O: finish the diagnosis now and
     # build it once. Otherwise the I/O edge finishes it (complete_sync/async).
     cached = _cached(settings.egress, pending)
-    diagnosis = _safe_diagnose(pending, cached)
+    diagnosis = _safe_diagnose(pending, cached, deferred=True)
     rejection = _rejection(diagnosis, exc, pending.secrets)
     if settings.egress is not None and cached is None:
         _waiting[rejection] = pending
@@ -184,9 +233,9 @@ def reject(
 def _rejection(
     diagnosis: Diagnosis, exc: BaseException | None, secrets: tuple[str, ...]
 ) -> IPRejection:
-    rejection = _CLASSES[diagnosis.kind](
-        assess.message(diagnosis), diagnosis=diagnosis, original=exc
-    )
+    # Its message is made from the diagnosis when first shown: a rejection
+    # that is caught and counted never builds the diagnosis's text.
+    rejection = _CLASSES[diagnosis.kind]._lazy(diagnosis, exc)
     try:
         # What tracebacks show: every raise site raises the rejection from it.
         rejection.__cause__ = stand_in(exc, secrets)
@@ -238,8 +287,12 @@ def _cached(egress: EgressDetector | None, pending: _Pending) -> EgressReport | 
         return None
 
 
-def _safe_diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
+def _safe_diagnose(
+    pending: _Pending, egress: EgressReport | None, *, deferred: bool = False
+) -> Diagnosis:
     try:
+        if deferred:
+            return diagnose_deferred(pending, egress)
         return diagnose_match(pending, egress)
     except Exception:
         # Diagnosis building must never turn a rejection into a crash.
@@ -252,12 +305,13 @@ def _safe_diagnose(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
 def _finish(rejection: IPRejection, pending: _Pending, egress: EgressReport) -> None:
     diagnosis = _safe_diagnose(pending, egress)
     rejection.diagnosis = diagnosis
-    rejection.args = (assess.message(diagnosis),)
+    rejection.args = ()  # its message is made from the new diagnosis when shown
     _emit(diagnosis, pending.client)
 
 
 def _take(rejection: IPRejection) -> _Pending | None:
-    return _waiting.pop(rejection, None)
+    # Nothing waiting (no egress lookup configured): no weak reference made to look.
+    return _waiting.pop(rejection, None) if _waiting else None
 
 
 def complete_sync(rejection: IPRejection) -> None:

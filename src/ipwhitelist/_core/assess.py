@@ -11,16 +11,19 @@ client layer, which hands its results in.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
 from . import advice
 from .address import non_source
-from .diagnosis import Confidence, Diagnosis, Hint, IPAddress
+from .diagnosis import DEGRADED, Confidence, Diagnosis, Hint, IPAddress, deferred
 from .redact import escape_controls, known_secrets
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .classify import Match
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "Evidence",
     "SupportsAllows",
     "assess",
+    "deferred_diagnosis",
     "diagnosis",
     "message",
     "minimal",
@@ -189,9 +193,81 @@ def diagnosis(
     key_fingerprint: str | None = None,
 ) -> Diagnosis:
     """Assess *evidence* and build the diagnosis, with what the layers above found."""
+    return Diagnosis(
+        **_fields(
+            evidence,
+            _verdict(evidence),
+            egress_error=egress_error,
+            address_family=address_family,
+            key_page=key_page,
+        ),
+        hints=hints,
+        key_fingerprint=key_fingerprint,
+    )
+
+
+def deferred_diagnosis(
+    evidence: Evidence,
+    *,
+    egress_error: str | None,
+    address_family: int | None,
+    hints: Callable[[], tuple[Hint, ...]],
+    key_page: str,
+    secrets: tuple[str, ...],
+    key_fingerprint: str | None = None,
+) -> Diagnosis:
+    """
+    `diagnosis`, its text (message, hints, evidence, remediation, endpoint) built on first read.
+
+    The assessment and every structured field are done now; *hints* is called
+    and the text made and redacted (*secrets* known) only when something reads
+    it. A hook that only counts, or an incident log repeating an open
+    incident, never pays for it.
+    """
+    verdict = _verdict(evidence)
+    at = datetime.now(UTC)
+
+    def build() -> Diagnosis:
+        fields = _fields(
+            evidence,
+            verdict,
+            egress_error=egress_error,
+            address_family=address_family,
+            key_page=key_page,
+        )
+        with known_secrets(secrets):
+            return Diagnosis(**fields, hints=hints(), key_fingerprint=key_fingerprint, at=at)
+
     match = evidence.match
     response = match.response
-    rule = match.rule
+    reported = evidence.reported_ip
+    with known_secrets(secrets):
+        return deferred(
+            build,
+            exchange=response.exchange,
+            kind=match.rule.kind,
+            confidence=verdict[0],
+            code=response.code,
+            http_status=response.http_status,
+            reported_ip=reported,
+            egress_ips=evidence.egress_ips,
+            egress_error=egress_error,
+            address_family=reported.version if reported is not None else address_family,
+            whitelisted=verdict[1],
+            banned_until=match.banned_until,
+            ccxt_error=evidence.ccxt_error,
+            source=match.rule.source,
+            key_fingerprint=key_fingerprint,
+            at=at,
+        )
+
+
+_Verdict: TypeAlias = tuple[Confidence, bool | None, list[str], IPAddress | None]
+
+
+def _verdict(evidence: Evidence) -> _Verdict:
+    """`assess`, and the address the remediation acts on."""
+    match = evidence.match
     egress_ips = evidence.egress_ips
     whitelist = evidence.whitelist
     confidence, whitelisted, reasons = assess(evidence)
@@ -201,37 +277,51 @@ def diagnosis(
     # not on the documented list (on a dual-stack host, the one that needs adding).
     act_on = seen[0] if seen else None
     if reported_ip is None and whitelist is not None:
-        act_on = next(
-            (ip for ip in egress_ips if not whitelist.allows(response.exchange, ip)), act_on
-        )
+        exchange = match.response.exchange
+        act_on = next((ip for ip in egress_ips if not whitelist.allows(exchange, ip)), act_on)
+    return confidence, whitelisted, reasons, act_on
+
+
+def _fields(
+    evidence: Evidence,
+    verdict: _Verdict,
+    *,
+    egress_error: str | None,
+    address_family: int | None,
+    key_page: str,
+) -> dict[str, Any]:
+    """Every field of the diagnosis but its hints, as raw values (the converters run later)."""
+    match = evidence.match
+    response = match.response
+    rule = match.rule
+    reported_ip = evidence.reported_ip
+    confidence, whitelisted, reasons, act_on = verdict
     endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
-    return Diagnosis(
-        exchange=response.exchange,
-        kind=rule.kind,
-        confidence=confidence,
-        code=response.code,
-        http_status=response.http_status,
-        message=response.message or response.body,
-        reported_ip=reported_ip,
-        egress_ips=egress_ips,
-        egress_error=egress_error,
-        address_family=reported_ip.version if reported_ip is not None else address_family,
-        whitelisted=whitelisted,
-        hints=hints,
-        evidence=reasons,
-        remediation=advice.steps(
+    return {
+        "exchange": response.exchange,
+        "kind": rule.kind,
+        "confidence": confidence,
+        "code": response.code,
+        "http_status": response.http_status,
+        "message": response.message or response.body,
+        "reported_ip": reported_ip,
+        "egress_ips": evidence.egress_ips,
+        "egress_error": egress_error,
+        "address_family": reported_ip.version if reported_ip is not None else address_family,
+        "whitelisted": whitelisted,
+        "evidence": reasons,
+        "remediation": advice.steps(
             rule.kind,
             key_page,
             act_on,
             ambiguous=confidence != "confirmed" and rule.kind == "ip_not_whitelisted",
             reported=reported_ip is not None,
         ),
-        banned_until=match.banned_until,
-        endpoint=endpoint,
-        ccxt_error=evidence.ccxt_error,
-        source=rule.source,
-        key_fingerprint=key_fingerprint,
-    )
+        "banned_until": match.banned_until,
+        "endpoint": endpoint,
+        "ccxt_error": evidence.ccxt_error,
+        "source": rule.source,
+    }
 
 
 def message(diagnosis: Diagnosis) -> str:
@@ -254,9 +344,6 @@ def message(diagnosis: Diagnosis) -> str:
         )
     # One line, whatever the exchange's message holds: log lines cannot be forged.
     return escape_controls("; ".join(parts))
-
-
-DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
 
 
 def minimal(

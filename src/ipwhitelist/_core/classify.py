@@ -93,6 +93,8 @@ _MIN_COLONS = 6  # IPv6 without "::": "1:2:3:4:5:6:1.2.3.4" has the fewest
 # JSON fields in which an exchange names the address it saw: Delta's
 # error.context.client_ip (https://github.com/delta-exchange/python-rest-client/issues/47).
 _SEEN_IP_KEYS = frozenset({"client_ip"})
+# One decoder for every body: raw_decode keeps no state between calls.
+_DECODER = json.JSONDecoder()
 # Bitfinex v2 errors are arrays: ["error", 10100, "apikey: invalid"]
 # (https://docs.bitfinex.com/docs/abbreviations-glossary#error-codes).
 _ERROR_ARRAY = re.compile(r'\[\s*"error"\s*,')
@@ -167,7 +169,7 @@ def parse_body(body: str | None) -> tuple[str | None, str]:
 def _decode(text: str, start: int) -> Any:
     """The JSON value at *start* (trailing text ignored), or None."""
     try:
-        found, _ = json.JSONDecoder().raw_decode(text, start)
+        found, _ = _DECODER.raw_decode(text, start)
     except (ValueError, RecursionError):  # deeply nested JSON exhausts the stack
         return None
     return found
@@ -308,6 +310,9 @@ def _reported_ip(code: str | None, message: str, body: str) -> IPAddress | None:
         return ip
     text = body.lstrip()
     if text.startswith(("{", "[")):
+        # A body that names none of the keys (nor escapes one) has none: not decoded again.
+        if "\\" not in text and not any(key in text for key in _SEEN_IP_KEYS):
+            return None
         return find_ip(" ".join(_seen_ip_fields(_decode(text, 0))))
     if not message and code is None:
         return find_ip(body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 from datetime import UTC, datetime
 from itertools import islice
@@ -11,10 +12,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import attrs
 
 from .address import parse_ip
+from .fork import ForkSafeLock
 from .redact import escape_controls, human_lines, scrub, scrub_lines, without_query
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 __all__ = [
     "CAPS",
@@ -27,8 +29,11 @@ __all__ = [
     "Hint",
     "IPAddress",
     "Kind",
+    "deferred",
     "to_ips",
 ]
+
+logger = logging.getLogger("ipwhitelist")
 
 Kind: TypeAlias = Literal["ip_not_whitelisted", "ip_banned", "geo_restricted"]
 Confidence: TypeAlias = Literal["confirmed", "likely", "possible"]
@@ -182,8 +187,14 @@ def _to_hints(values: Iterable[Hint]) -> tuple[Hint, ...]:
     return tuple(islice(values, MAX_ITEMS))
 
 
+class _Deferrable:
+    """The one slot that is not a field: a deferred diagnosis's builder, until first read."""
+
+    __slots__ = ("_deferred",)
+
+
 @attrs.frozen(kw_only=True)
-class Diagnosis:
+class Diagnosis(_Deferrable):
     """
     What an IP rejection means and the steps that restore trading.
 
@@ -191,7 +202,10 @@ class Diagnosis:
     one redaction step when the instance is created, whatever the caller
     passes, and is cut to a fixed length. Text is stored as the exchange sent
     it (control characters included, for JSON); ``str()`` and `headline`
-    show control characters as escapes.
+    show control characters as escapes. The diagnosis of a rejection makes
+    its text fields (``message``, ``hints``, ``evidence``, ``remediation``,
+    ``endpoint``) through the same step when one is first read, once; every
+    way of showing, copying or comparing it reads them.
 
     Attributes:
         exchange: The ccxt id of the exchange, e.g. ``"binanceusdm"``.
@@ -255,6 +269,17 @@ class Diagnosis:
     source: str | None = attrs.field(default=None, converter=_to_source)
     key_fingerprint: str | None = attrs.field(default=None, converter=_to_fingerprint)
     at: datetime = attrs.field(factory=_now, converter=_to_utc)
+
+    if not TYPE_CHECKING:  # for mypy, a missing attribute stays an error
+
+        def __getattr__(self, name: str) -> Any:
+            # Only called when a slot is empty: a deferred field not read yet.
+            if name not in _DEFERRED:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+                )
+            _settle(self)
+            return object.__getattribute__(self, name)
 
     @property
     def headline(self) -> str:
@@ -321,6 +346,95 @@ class Diagnosis:
         if self.egress_error:
             return f"unknown (egress detection failed: {self.egress_error})"
         return "unknown (egress detection disabled)"
+
+
+#: The fields a deferred diagnosis computes on first read: the text people read,
+#: all of it redacted. Every other field (what hooks, incident keys and metrics
+#: use) is set when the diagnosis is made.
+_DEFERRED = ("message", "hints", "evidence", "remediation", "endpoint")
+_settle_lock = ForkSafeLock()
+DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
+
+
+def deferred(
+    build: Callable[[], Diagnosis],
+    *,
+    exchange: str,
+    kind: Kind,
+    confidence: Confidence,
+    code: str | None,
+    http_status: int | None,
+    reported_ip: IPAddress | None,
+    egress_ips: tuple[IPAddress, ...],
+    egress_error: str | None,
+    address_family: int | None,
+    whitelisted: bool | None,
+    banned_until: datetime | None,
+    ccxt_error: str | None,
+    source: str | None,
+    key_fingerprint: str | None = None,
+    at: datetime,
+) -> Diagnosis:
+    """
+    A diagnosis whose text fields (`_DEFERRED`) *build* computes when first read.
+
+    Every other field is given here and goes through its converter now (the
+    caller sets the redaction scope). *build* returns the whole diagnosis,
+    made the ordinary way from the same inputs; only its deferred fields are
+    kept. It runs at most once, under a lock; then it is dropped, and with it
+    the inputs it holds (the redaction secrets among them), which nothing
+    else shows: ``repr()``, ``str()``, equality, `to_dict`, pickling, copying
+    and `attrs.evolve` read the fields, and reading one settles them all first.
+    """
+    diagnosis = object.__new__(Diagnosis)
+    put = object.__setattr__
+    # The converters of Diagnosis's fields, spelled out: this runs on every rejection.
+    put(diagnosis, "exchange", _to_exchange(exchange))
+    put(diagnosis, "kind", kind)
+    put(diagnosis, "confidence", confidence)
+    put(diagnosis, "code", None if code is None else _to_code(code))
+    put(diagnosis, "http_status", http_status)
+    put(diagnosis, "reported_ip", None if reported_ip is None else _to_ip(reported_ip))
+    put(diagnosis, "egress_ips", to_ips(egress_ips) if egress_ips else ())
+    put(diagnosis, "egress_error", None if egress_error is None else _to_egress_error(egress_error))
+    put(diagnosis, "address_family", address_family)
+    put(diagnosis, "whitelisted", whitelisted)
+    put(diagnosis, "banned_until", _to_utc(banned_until))
+    put(diagnosis, "ccxt_error", None if ccxt_error is None else _to_ccxt_error(ccxt_error))
+    put(diagnosis, "source", None if source is None else _to_source(source))
+    put(diagnosis, "key_fingerprint", _to_fingerprint(key_fingerprint))
+    put(diagnosis, "at", _to_utc(at))
+    put(diagnosis, "_deferred", build)
+    return diagnosis
+
+
+def _settle(diagnosis: Diagnosis) -> None:
+    """Compute a deferred diagnosis's text fields, once; never raises."""
+    failure: Exception | None = None
+    with _settle_lock:
+        try:
+            build = object.__getattribute__(diagnosis, "_deferred")
+        except AttributeError:
+            return  # settled by another thread meanwhile (or never deferred)
+        try:
+            full = build()
+            values = tuple(getattr(full, name) for name in _DEFERRED)
+        except Exception as exc:  # noqa: BLE001 - logged below, outside the lock
+            # Reading a diagnosis must never raise: keep the structured facts.
+            failure = exc
+            values = ("", (), (DEGRADED,), (), None)
+        for name, value in zip(_DEFERRED, values, strict=True):
+            object.__setattr__(diagnosis, name, value)
+        object.__delattr__(diagnosis, "_deferred")
+        del build
+    if failure is not None:
+        # Outside the lock: a log handler may read another deferred diagnosis.
+        try:
+            logger.error(
+                "ipwhitelist: building the diagnosis failed; using a minimal one", exc_info=failure
+            )
+        finally:
+            del failure  # its traceback holds this frame
 
 
 _WHITELISTED = {

@@ -17,7 +17,6 @@ terminal, ``str()`` of an exception. JSON needs none: the encoder escapes.
 from __future__ import annotations
 
 import base64
-import contextlib
 import contextvars
 import functools
 import html
@@ -187,7 +186,7 @@ WITHHELD = f"{REDACTED} (withheld: the text holds a credential in an encoded for
 
 def needles_for(secrets: Iterable[str | None]) -> Needles:
     """What `remove_needles` searches for: every encoded form of each credential."""
-    return _needles(tuple(s for s in secrets if s))
+    return _needles(tuple(filter(None, secrets)))
 
 
 def remove_needles(text: str, needles: Needles) -> str:
@@ -396,14 +395,20 @@ def url_secrets(url: str | None) -> tuple[str, ...]:
     return (password, unquote(password)) if password else ()
 
 
-@contextlib.contextmanager
-def known_secrets(secrets: Iterable[str]) -> Iterator[None]:
+class known_secrets:  # noqa: N801 - used like the function it was: with known_secrets(...)
     """Within the block, `scrub` also removes these values (the mapping layer knows them)."""
-    token = _scope.set(needles_for(secrets))
-    try:
-        yield
-    finally:
-        _scope.reset(token)
+
+    # A class, not a generator: every rejection enters one.
+    __slots__ = ("_needles", "_token")
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._needles = needles_for(secrets)
+
+    def __enter__(self) -> None:
+        self._token = _scope.set(self._needles)
+
+    def __exit__(self, *_: object) -> None:
+        _scope.reset(self._token)
 
 
 def scrub(text: str, cap: int) -> str:

@@ -83,7 +83,7 @@ def _build(name: str, kind: type[IPRejection], sdk: type[BaseException]) -> type
         # The SDK's __str__ formats attributes the combined instance reads
         # through from the original; the rejection's own message is the one to show.
         "__init__": _init,
-        "__str__": BaseException.__str__,
+        "__str__": IPRejection.__str__,
         "__getattr__": _read_through,
         "__reduce__": _reduce,
     }
