@@ -256,8 +256,13 @@ def doctor(
         egress=egress_option(no_egress, providers),
     )
     verdicts = [check_one(target) for target in found]
-    worst = max(v["exit_code"] for v in verdicts)
-    code = EXIT_PROBLEM if worst == EXIT_USAGE else worst
+    # A problem found (or a key not checked) outranks a key left unverified:
+    # an unreachable exchange must not turn a refused key into "could not determine".
+    outcomes = {v["exit_code"] for v in verdicts}
+    if outcomes & {EXIT_PROBLEM, EXIT_USAGE}:
+        code = EXIT_PROBLEM
+    else:
+        code = EXIT_UNKNOWN if EXIT_UNKNOWN in outcomes else EXIT_OK
     overall = {EXIT_OK: "ok", EXIT_UNKNOWN: "unverified"}.get(code, "problem")
     out.json("doctor", {"ok": code == EXIT_OK, "verdict": overall, "keys": verdicts})
     for v in verdicts:

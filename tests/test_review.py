@@ -1,0 +1,45 @@
+"""Seams between merged features, found by the hostile review (helpers/review.md)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ipwhitelist._cli.main import main
+
+
+class TestDoctorWorstOutcome:
+    @pytest.fixture
+    def refused_and_unreachable(self, tmp_path, monkeypatch):
+        """Bybit refuses this host's IP; OKX cannot be reached."""
+        from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
+
+        state = FakeKeyState(allowed_ips=["203.0.113.7"])
+        with fake_exchange("bybit", state) as fake:
+            config = tmp_path / "config.toml"
+            config.write_text(
+                f'[exchanges.bybit]\nbase_url = "{fake.url}"\n'
+                '[exchanges.okx]\nbase_url = "http://127.0.0.1:9"\n',
+                "utf-8",
+            )
+            monkeypatch.setenv("BYBIT_APIKEY", state.api_key)
+            monkeypatch.setenv("BYBIT_SECRET", state.secret)
+            monkeypatch.setenv("OKX_APIKEY", "k" * 36)
+            monkeypatch.setenv("OKX_SECRET", "s" * 32)
+            monkeypatch.setenv("OKX_PASSWORD", "p" * 10)
+            yield str(config)
+
+    def test_a_problem_is_not_hidden_by_an_unreachable_exchange(
+        self, refused_and_unreachable, capsys
+    ):
+        """R1: one key refused (problem) + one exchange unreachable: exit 1 and "problem", not 3."""
+        args = ["doctor", "--no-egress", "--timeout", "2", "--config", refused_and_unreachable]
+
+        code = main([*args, "--json"])
+
+        data = json.loads(capsys.readouterr().out)
+        verdicts = {k["exchange"]: k["verdict"] for k in data["keys"]}
+        assert {"bybit": "PROBLEM", "okx": "UNVERIFIED"} == verdicts
+        assert (1, "problem", False) == (code, data["verdict"], data["ok"])
+        assert 1 == main(args)
