@@ -43,3 +43,22 @@ class TestDoctorWorstOutcome:
         assert {"bybit": "PROBLEM", "okx": "UNVERIFIED"} == verdicts
         assert (1, "problem", False) == (code, data["verdict"], data["ok"])
         assert 1 == main(args)
+
+
+class TestPublicExceptionsPickle:
+    def test_registry_error_survives_pickling(self):
+        """R2: a RegistryError crosses a process boundary (ProcessPoolExecutor) intact."""
+        import pickle
+
+        import ipwhitelist
+
+        with pytest.raises(ipwhitelist.RegistryError) as caught:
+            ipwhitelist.Registry.loads('[binance.main]\nips = ["nonsense"]\n')
+
+        copy = pickle.loads(pickle.dumps(caught.value))
+
+        assert type(copy) is ipwhitelist.RegistryError
+        assert str(caught.value) == str(copy)
+        got = (copy.path, copy.line, copy.table, copy.reason)
+        want = (caught.value.path, caught.value.line, caught.value.table, caught.value.reason)
+        assert want == got
