@@ -62,3 +62,33 @@ class TestPublicExceptionsPickle:
         got = (copy.path, copy.line, copy.table, copy.reason)
         want = (caught.value.path, caught.value.line, caught.value.table, caught.value.reason)
         assert want == got
+
+
+class TestCliUsageErrors:
+    @pytest.mark.parametrize("provider", ["ftp://198.51.100.1/ip", "notaurl", "https://"])
+    def test_an_invalid_provider_is_a_usage_error(self, provider, capsys):
+        """R3: --provider that is no http(s) URL: exit 2 (usage), not 3 (network), no lookup."""
+        code = main(["egress", "--json", "--provider", provider])
+
+        data = json.loads(capsys.readouterr().out)
+        assert (2, "ipwhitelist.error/1") == (code, data["schema"])
+        assert "--provider" in data["error"]["message"]
+
+    def test_an_invalid_provider_is_a_usage_error_for_doctor_too(self, capsys, monkeypatch):
+        """R3: the same check where --provider feeds the library's egress= (doctor, check)."""
+        monkeypatch.setenv("BYBIT_APIKEY", "k" * 18)
+        monkeypatch.setenv("BYBIT_SECRET", "s" * 36)
+
+        code = main(["check", "bybit", "--json", "--provider", "ftp://198.51.100.1/ip"])
+
+        data = json.loads(capsys.readouterr().out)
+        assert (2, "ipwhitelist.error/1") == (code, data["schema"])
+
+    def test_the_proxy_usage_message_is_not_mangled_by_redaction(self, capsys):
+        """R4: the --proxy message shows the expected form, not 'scheme://***@]host'."""
+        code = main(["egress", "--proxy", "notaurl"])
+
+        err = capsys.readouterr().err
+        assert 2 == code
+        assert "***" not in err
+        assert "scheme://host:port" in err

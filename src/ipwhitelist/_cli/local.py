@@ -32,6 +32,7 @@ from .common import (
     Out,
     context,
     fail,
+    provider_urls,
     proxy_url,
 )
 from .config import ConfigError, targets
@@ -83,6 +84,7 @@ def egress(
 
     out = Out(as_json=as_json, no_color=no_color, secrets=url_secrets(proxy))
     proxy_url(proxy)
+    provider_urls(providers)
     try:
         detector = EgressDetector(list(providers) or None, timeout=timeout, ttl=0, agreement=agree)
     except ValueError as exc:
