@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -92,3 +93,42 @@ class TestCliUsageErrors:
         assert 2 == code
         assert "***" not in err
         assert "scheme://host:port" in err
+
+
+class TestTestingPerKey:
+    def test_two_fakes_are_two_keys_and_the_capture_says_which_recovered(self, caplog):
+        """R5: two fakes of one exchange hold two keys; key A's recovery names A, B stays open."""
+        import ipwhitelist
+        from ipwhitelist.testing import capture_rejections, fake_exchange
+
+        caplog.set_level(logging.INFO, logger="ipwhitelist")
+        with (
+            fake_exchange("binance") as fake_a,
+            fake_exchange("binance") as fake_b,
+            capture_rejections(keep_hooks=False) as rejections,
+        ):
+            ipwhitelist.set_on_rejection_hooks(
+                [*ipwhitelist.get_on_rejection_hooks(), ipwhitelist.IncidentLog()]
+            )
+            a = ipwhitelist.wrap(fake_a.client(), egress=fake_a.egress)
+            b = ipwhitelist.wrap(fake_b.client(), egress=fake_b.egress)
+            for fake in (fake_a, fake_b):
+                fake.change_ip("198.51.100.23")
+            for client in (a, b):
+                with pytest.raises(ipwhitelist.IPNotWhitelisted):
+                    client.fetch_balance()
+            fake_a.restore()
+            a.fetch_balance()
+            over_after_a = [r for r in caplog.records if "is over" in r.getMessage()]
+            fake_b.restore()
+            b.fetch_balance()
+
+        keys = [d.key_fingerprint for d in rejections]
+        assert keys[0] != keys[1]
+        assert [ipwhitelist.fingerprint(fake_a.credentials["apiKey"])] == [keys[0]]
+        assert ["binance", "binance"] == rejections.recoveries
+        assert keys == rejections.recovered_keys
+        # Key A working again closed A's incident only; B's closed when B worked.
+        assert [keys[0]] == [r.ipwhitelist_incident[4] for r in over_after_a]
+        over = [r for r in caplog.records if "is over" in r.getMessage()]
+        assert keys == [r.ipwhitelist_incident[4] for r in over]
