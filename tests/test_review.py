@@ -132,3 +132,14 @@ class TestTestingPerKey:
         assert [keys[0]] == [r.ipwhitelist_incident[4] for r in over_after_a]
         over = [r for r in caplog.records if "is over" in r.getMessage()]
         assert keys == [r.ipwhitelist_incident[4] for r in over]
+
+
+class TestHelpTexts:
+    def test_check_help_states_the_exit_codes_check_gives(self, capsys):
+        """R6: an undocumented key is no failure (exit 0), and 3 is also "restriction unproven"."""
+        assert 0 == main(["check", "--help"])
+
+        text = " ".join(capsys.readouterr().out.split())
+        assert "not documented" not in text
+        assert "not on the documented whitelist" in text
+        assert "nothing proved other IPs are refused" in text

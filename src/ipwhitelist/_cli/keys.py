@@ -114,8 +114,10 @@ def check(
     """Pre-live check: the key works from here and is refused elsewhere.
 
     Fast and quiet enough for a Docker HEALTHCHECK or a Kubernetes readiness
-    probe: exit 0 ready, 1 not (IP refused, key unrestricted, not documented),
-    3 the exchange could not be reached.
+    probe: exit 0 ready, 1 not (IP refused, key unrestricted, egress not on the
+    documented whitelist), 3 unverified (the exchange could not be reached, or
+    nothing proved other IPs are refused: no key audit shows the restriction
+    and no --proxy was refused).
     """
     from .._keys.check import check as run_check  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
 
