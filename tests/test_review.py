@@ -143,3 +143,46 @@ class TestHelpTexts:
         assert "not documented" not in text
         assert "not on the documented whitelist" in text
         assert "nothing proved other IPs are refused" in text
+
+
+class TestNoContradictoryHints:
+    def test_the_demo_does_not_call_the_ip_it_tells_you_to_whitelist_a_proxys(self):
+        """R7: where the setup says loopback/private addresses are real sources, no hint says not."""
+        import io
+
+        from ipwhitelist._cli.demo import run
+
+        out = io.StringIO()
+        assert 0 == run(out, color=False)
+
+        text = out.getvalue()
+        assert "Add 127.0.0.2 to the key's whitelist" in text
+        assert "no request comes from" not in text
+
+    @pytest.mark.parametrize("documented", [["127.0.0.1"], None])
+    def test_private_address_hint_only_when_private_addresses_are_no_sources(self, documented):
+        """R7: whitelist holds a loopback address: it is a source, no private_address hint."""
+        import ccxt
+
+        import ipwhitelist
+        from ipwhitelist.testing import FakeServer, Reply, point_at
+
+        def account(request):
+            msg = "Invalid API-key, IP, or permissions for action, request ip: 127.0.0.2"
+            return Reply.json({"code": -2015, "msg": msg}, status=401)
+
+        with FakeServer(routes={("GET", "/fapi/v2/account"): account}) as fake:
+            client = ccxt.binanceusdm({"apiKey": "k" * 20, "secret": "s" * 20})
+            point_at(client, fake.url)
+            exchange = ipwhitelist.wrap(client, egress=False, whitelist=documented)
+            with pytest.raises(ipwhitelist.IPNotWhitelisted) as caught:
+                exchange.fapiPrivateV2GetAccount()
+
+        diagnosis = caught.value.diagnosis
+        names = {h.name for h in diagnosis.hints}
+        if documented:  # a lab: 127.0.0.2 is what the exchange saw, and the hint would contradict
+            assert "127.0.0.2" == str(diagnosis.reported_ip)
+            assert "private_address" not in names
+        else:  # the internet: a loopback address is a forwarded one
+            assert diagnosis.reported_ip is None
+            assert "private_address" in names

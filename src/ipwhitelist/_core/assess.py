@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEGRADED",
+    "PRIVATE_ADDRESS_HINT",
     "Evidence",
     "SupportsAllows",
     "assess",
@@ -179,6 +180,10 @@ def assess(evidence: Evidence) -> tuple[Confidence, bool | None, list[str]]:
     return confidence, whitelisted, reasons
 
 
+#: The name of the hint that the exchange named a non-public address (`address_hints`).
+PRIVATE_ADDRESS_HINT = "private_address"
+
+
 def diagnosis(
     evidence: Evidence,
     *,
@@ -205,6 +210,11 @@ def diagnosis(
             (ip for ip in egress_ips if not whitelist.allows(response.exchange, ip)), act_on
         )
     endpoint = f"{response.method or 'GET'} {response.url}" if response.url is not None else None
+    if evidence.private_sources:
+        # The setup says non-public addresses are real sources (a lab, a private
+        # link): the address the exchange named is acted on above, so a hint
+        # calling it a forwarded proxy's would contradict the steps.
+        hints = tuple(h for h in hints if h.name != PRIVATE_ADDRESS_HINT)
     return Diagnosis(
         exchange=response.exchange,
         kind=rule.kind,
