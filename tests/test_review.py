@@ -186,3 +186,22 @@ class TestNoContradictoryHints:
         else:  # the internet: a loopback address is a forwarded one
             assert diagnosis.reported_ip is None
             assert "private_address" in names
+
+
+def test_the_tutorial_shows_what_the_demo_prints():
+    """R7: docs/tutorial.md's recorded demo output is the demo's output (ports aside)."""
+    import io
+    import re
+    from pathlib import Path
+
+    from ipwhitelist._cli.demo import run
+
+    out = io.StringIO()
+    assert 0 == run(out, color=False)
+    tutorial = (Path(__file__).parent.parent / "docs" / "tutorial.md").read_text("utf-8")
+    recorded = tutorial.split("ports vary):\n\n```text\n", 1)[1].split("```", 1)[0]
+
+    def ports(text):
+        return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text).strip()
+
+    assert ports(recorded) == ports(out.getvalue())
