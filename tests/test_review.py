@@ -205,3 +205,20 @@ def test_the_tutorial_shows_what_the_demo_prints():
         return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text).strip()
 
     assert ports(recorded) == ports(out.getvalue())
+
+
+def test_doctor_says_what_to_do_for_an_unrestricted_key(tmp_path, monkeypatch, capsys):
+    """R8: the "what to do" of an unrestricted key is the audit's fix, not the failure restated."""
+    from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
+
+    state = FakeKeyState(allowed_ips=[])  # no IP restriction
+    with fake_exchange("bybit", state) as fake:
+        config = tmp_path / "config.toml"
+        config.write_text(f'[exchanges.bybit]\nbase_url = "{fake.url}"\n', "utf-8")
+        monkeypatch.setenv("BYBIT_APIKEY", state.api_key)
+        monkeypatch.setenv("BYBIT_SECRET", state.secret)
+        code = main(["doctor", "--json", "--no-egress", "--config", str(config)])
+
+    key = json.loads(capsys.readouterr().out)["keys"][0]
+    assert (1, "PROBLEM") == (code, key["verdict"])
+    assert key["fix"].startswith("On Bybit's API management page, restrict the key")

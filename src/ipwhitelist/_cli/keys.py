@@ -374,10 +374,11 @@ def _verdict(exchange: str, report: Any) -> dict[str, Any]:
             f for f in (report.audit.findings if report.audit else ()) if f.severity == "critical"
         ]
         unproven = [r for r in report.results if r.name == "positive" and r.outcome != "pass"]
-        if failed:
-            fix = failed[0].detail
-        elif critical:
+        # The audit's fix says what to do; a failed test's detail only what is wrong.
+        if critical:
             fix = critical[0].fix
+        elif failed:
+            fix = failed[0].detail
         elif unproven:
             fix = f"nothing verified: {unproven[0].detail}; run it again"
         elif report.verdict == "unverified":
