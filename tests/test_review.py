@@ -222,3 +222,50 @@ def test_doctor_says_what_to_do_for_an_unrestricted_key(tmp_path, monkeypatch, c
     key = json.loads(capsys.readouterr().out)["keys"][0]
     assert (1, "PROBLEM") == (code, key["verdict"])
     assert key["fix"].startswith("On Bybit's API management page, restrict the key")
+
+
+class TestExplainReadsWhatItIsGiven:
+    @pytest.mark.parametrize(
+        ("exchange", "body"),
+        [
+            ("binance", '{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}'),
+            (
+                "okx",
+                '{"code":"50110","msg":"Your IP 203.0.113.9 is not included in the whitelist"}',
+            ),
+        ],
+    )
+    def test_a_json_body_is_not_read_as_an_sdk_text(self, exchange, body, capsys):
+        """R9: a raw JSON error body is no "python-okx error" (least of all Binance's)."""
+        code = main(["explain", exchange, body, "--json"])
+
+        data = json.loads(capsys.readouterr().out)
+        assert (0, True) == (code, data["ip_rejection"])
+        assert data["sdk"] is None
+
+    def test_a_python_okx_dict_is_still_read_as_one(self, capsys):
+        """R9: what python-okx returns (a dict as Python prints it) keeps its reading."""
+        text = "{'code': '50110', 'msg': 'Your IP 203.0.113.9 is not included in the whitelist'}"
+        code = main(["explain", "okx", text, "--json"])
+
+        data = json.loads(capsys.readouterr().out)
+        assert (0, "python-okx") == (code, data["sdk"])
+
+    def test_a_private_address_is_not_the_ip_the_exchange_saw(self, capsys):
+        """R10: explain, like a diagnosis, never calls a private/loopback address the one it saw."""
+        body = '{"code":-2015,"msg":"Invalid API-key, IP, or permissions, request ip: 10.0.0.5"}'
+
+        assert 0 == main(["explain", "binanceusdm", body, "--json"])
+        assert json.loads(capsys.readouterr().out)["reported_ip"] is None
+        assert 0 == main(["explain", "binanceusdm", body])
+        text = capsys.readouterr().out
+        assert "IP it saw" not in text
+        assert "10.0.0.5" in text
+        assert "forwarded" in text
+
+    def test_a_public_address_is_the_ip_the_exchange_saw(self, capsys):
+        """R10: a public address the exchange names stays the one it saw."""
+        body = '{"code":-2015,"msg":"Invalid API-key, IP, or permissions, request ip: 203.0.113.9"}'
+
+        assert 0 == main(["explain", "binanceusdm", body, "--json"])
+        assert "203.0.113.9" == json.loads(capsys.readouterr().out)["reported_ip"]

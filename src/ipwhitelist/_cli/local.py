@@ -13,6 +13,8 @@ import attrs
 import click
 
 from .._client.sdk.texts import read
+from .._core.address import non_source
+from .._core.assess import source_ip
 from .._core.ccxt_ids import exchange_ids
 from .._core.classify import Response, match, parse_body
 from .._core.lineage import lineage_of_id
@@ -174,6 +176,9 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
         out.line("If you believe it is one, `ipwhitelist report` and a bug report help us add it.")
         raise SystemExit(EXIT_PROBLEM)
     rule = found.rule
+    # As in a diagnosis: a loopback or private address the exchange names is
+    # no request's source on the internet, so it is not "the IP it saw".
+    seen = source_ip(found)
     out.json(
         "explain",
         {
@@ -183,7 +188,7 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
             "ip_rejection": True,
             "kind": rule.kind,
             "confidence": rule.confidence,
-            "reported_ip": str(found.reported_ip) if found.reported_ip else None,
+            "reported_ip": str(seen) if seen else None,
             "rule": {"name": rule.name, "description": rule.description, "source": rule.source},
             "note": None,
         },
@@ -202,8 +207,13 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
         # The rule's description is a pattern (OKX's names "{ip}"): what the exchange means.
         ip = str(found.reported_ip) if found.reported_ip else "<the calling IP>"
         out.line(f"  rule says:   {rule.description.replace('{ip}', ip)}")
-    if found.reported_ip:
-        out.line(f"  IP it saw:   {found.reported_ip}")
+    if seen is not None:
+        out.line(f"  IP it saw:   {seen}")
+    elif found.reported_ip is not None:
+        out.line(
+            f"  IP it names: {found.reported_ip}, {non_source(found.reported_ip)} address: no "
+            "request comes from it over the internet (a proxy or load balancer forwarded it)"
+        )
     out.line(f"  rule:        {rule.name}")
     out.line(f"  source:      {rule.source}")
     raise SystemExit(EXIT_OK)
