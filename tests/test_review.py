@@ -269,3 +269,49 @@ class TestExplainReadsWhatItIsGiven:
 
         assert 0 == main(["explain", "binanceusdm", body, "--json"])
         assert "203.0.113.9" == json.loads(capsys.readouterr().out)["reported_ip"]
+
+
+def test_the_incident_log_names_the_key(caplog):
+    """R11: two keys on one exchange are two incidents: their log lines say which key."""
+    import ipwhitelist
+    from ipwhitelist.testing import capture_rejections, fake_exchange
+
+    caplog.set_level(logging.INFO, logger="ipwhitelist")
+    with (
+        fake_exchange("binance") as fake_a,
+        fake_exchange("binance") as fake_b,
+        capture_rejections(keep_hooks=False),
+    ):
+        ipwhitelist.set_on_rejection_hooks(
+            [*ipwhitelist.get_on_rejection_hooks(), ipwhitelist.IncidentLog()]
+        )
+        clients = [ipwhitelist.wrap(f.client(), egress=f.egress) for f in (fake_a, fake_b)]
+        for fake, client in zip((fake_a, fake_b), clients, strict=True):
+            fake.change_ip("198.51.100.23")
+            with pytest.raises(ipwhitelist.IPNotWhitelisted):
+                client.fetch_balance()
+        fake_a.restore()
+        clients[0].fetch_balance()
+
+    key_a, key_b = (ipwhitelist.fingerprint(f.credentials["apiKey"]) for f in (fake_a, fake_b))
+    messages = [r.getMessage() for r in caplog.records if r.name == "ipwhitelist"]
+    assert key_a in messages[0]
+    assert key_b in messages[1]
+    assert key_a in messages[2]
+    assert "is over" in messages[2]
+    assert key_b not in messages[2]
+
+
+@pytest.mark.parametrize("text", ["¹", "²³", " ¹ ", "1²"])
+def test_superscript_digits_are_no_time(text):
+    """R12: str.isdigit() admits '¹', int() does not: an exchange's '¹' is an unknown time."""
+    from ipwhitelist._core.keyfacts import from_iso, from_ms
+
+    assert from_iso(text) is None
+    assert from_ms(text) is None
+
+
+def test_explain_with_superscript_digits_is_no_internal_error(capsys):
+    """R12: `explain binance ¹²³` is an unknown code (exit 1), not an internal error (exit 3)."""
+    assert 1 == main(["explain", "binance", "¹²³", "--json"])
+    assert json.loads(capsys.readouterr().out)["ip_rejection"] is False

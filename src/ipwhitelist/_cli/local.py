@@ -171,7 +171,12 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
         out.line(f"{exchange} {shown}: not an IP rejection as far as ipwhitelist's rules know.")
         if sdk is not None and sdk.note:
             out.line(f"  note: {sdk.note}.")
-        if code and code.isdigit() and match(attrs.evolve(response, code=f"-{code}")) is not None:
+        if (
+            code
+            and code.isascii()
+            and code.isdigit()
+            and match(attrs.evolve(response, code=f"-{code}")) is not None
+        ):
             out.line(f"  hint: {exchange}'s error codes are negative: did you mean -{code}?")
         out.line("If you believe it is one, `ipwhitelist report` and a bug report help us add it.")
         raise SystemExit(EXIT_PROBLEM)
@@ -244,7 +249,7 @@ def _explained(exchange: str, text: str) -> tuple[Any, Any]:
             code = token
         message = text if code is None else ""
     status = sdk.http_status if sdk is not None else None
-    if status is None and code and code.isdigit() and len(code) == 3:  # noqa: PLR2004
+    if status is None and code and code.isascii() and code.isdigit() and len(code) == 3:  # noqa: PLR2004
         status = int(code)
     response = Response(
         exchange=exchange,
