@@ -208,6 +208,8 @@ class TestSpanEvent:
             "confidence": "possible",
             "code": "-2015",
             "http_status": 401,
+            # Which key: two keys on one exchange are two incidents (events are not series).
+            "key_fingerprint": ipwhitelist.fingerprint(CREDENTIALS["apiKey"]),
         } == dict(event.attributes)
 
     def test_unknown_code_and_status_are_left_out(self, provider, spans):

@@ -44,6 +44,7 @@ package; the fakes' replies follow the exchanges and may change with them.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
@@ -328,7 +329,12 @@ def fake_exchange(
 
     Added in *0.2.0*.
     """
-    state = FakeKeyState(allowed_ips=[host] if allowed_ips is None else list(allowed_ips))
+    # A key of its own per fake, as two accounts have: a bot with two keys on
+    # one exchange sees two incidents (`Diagnosis.key_fingerprint`), not one.
+    state = FakeKeyState(
+        allowed_ips=[host] if allowed_ips is None else list(allowed_ips),
+        api_key=f"fake-api-key-not-a-secret-{secrets.token_hex(21)}",
+    )
     if balance is not None:
         state.balance = dict(balance)
     book = FakeBook()
@@ -367,20 +373,24 @@ class RejectionCapture:
         diagnoses: Every diagnosed rejection, in order.
         recoveries: The exchange of every recovery (a wrapped client's first
             signed request that succeeded after a rejection), in order.
+        recovered_keys: The `fingerprint` of the API key of each recovery
+            (``None`` when unknown), in the order of `recoveries`.
 
     Added in *0.2.0*.
     """
 
     diagnoses: list[Diagnosis] = attrs.field(factory=list)
     recoveries: list[str] = attrs.field(factory=list)
+    recovered_keys: list[str | None] = attrs.field(factory=list)
 
     def __call__(self, diagnosis: Diagnosis) -> None:
         """The on-rejection hook: record *diagnosis*."""
         self.diagnoses.append(diagnosis)
 
-    def on_recovery(self, exchange: str, key: str | None = None) -> None:  # noqa: ARG002 - the hooks' signature
-        """The on-recovery hook: record *exchange* (*key*, the key's fingerprint, is not kept)."""
+    def on_recovery(self, exchange: str, key: str | None = None) -> None:
+        """The on-recovery hook: record *exchange* and *key* (the key's fingerprint)."""
         self.recoveries.append(exchange)
+        self.recovered_keys.append(key)
 
     def __iter__(self) -> Iterator[Diagnosis]:
         """The diagnoses so far."""

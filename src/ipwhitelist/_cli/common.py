@@ -44,6 +44,7 @@ __all__ = [
     "fail",
     "one_target",
     "outcomes",
+    "provider_urls",
     "proxy_url",
     "registry_entry",
     "unreachable",
@@ -278,9 +279,34 @@ def proxy_url(proxy: str | None) -> None:
         valid = False
     if not valid:
         fail(
-            "--proxy is not a proxy URL: expected scheme://[user:password@]host:port with "
-            f"scheme {', '.join(sorted(_PROXY_SCHEMES))} (e.g. http://proxy.internal:3128)"
+            # No "[user:password@]" here: the output's redaction would mangle it.
+            "--proxy is not a proxy URL: expected scheme://host:port with scheme "
+            f"{', '.join(sorted(_PROXY_SCHEMES))}, the login before the host when the proxy "
+            "needs one (e.g. http://proxy.internal:3128)"
         )
+
+
+def provider_urls(providers: Sequence[str]) -> None:
+    """
+    A usage error unless each of *providers* is an ``http(s)://host/...`` URL.
+
+    Checked before any lookup: a malformed provider would otherwise fail every
+    lookup and exit 3 ("could not determine"), a network outcome, for a typo.
+    The message never repeats the URL: it may hold a token.
+    """
+    from urllib.parse import urlsplit  # noqa: PLC0415 - lazy: for --provider only
+
+    for provider in providers:
+        try:
+            parts = urlsplit(provider.strip())
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            valid = False
+        if not valid:
+            fail(
+                "--provider is not an egress provider URL: expected http:// or https:// "
+                "and a host (e.g. https://api.ipify.org)"
+            )
 
 
 def egress_option(no_egress: bool, providers: Sequence[str] = ()) -> Any:
@@ -289,6 +315,7 @@ def egress_option(no_egress: bool, providers: Sequence[str] = ()) -> Any:
         return False
     if not providers:
         return True
+    provider_urls(providers)
     from .._egress.detector import EgressDetector  # noqa: PLC0415 - lazy: httpx loads for a lookup only
 
     try:

@@ -114,8 +114,10 @@ def check(
     """Pre-live check: the key works from here and is refused elsewhere.
 
     Fast and quiet enough for a Docker HEALTHCHECK or a Kubernetes readiness
-    probe: exit 0 ready, 1 not (IP refused, key unrestricted, not documented),
-    3 the exchange could not be reached.
+    probe: exit 0 ready, 1 not (IP refused, key unrestricted, egress not on the
+    documented whitelist), 3 unverified (the exchange could not be reached, or
+    nothing proved other IPs are refused: no key audit shows the restriction
+    and no --proxy was refused).
     """
     from .._keys.check import check as run_check  # noqa: PLC0415 - lazy: ccxt loads for the commands that call an exchange only
 
@@ -256,8 +258,13 @@ def doctor(
         egress=egress_option(no_egress, providers),
     )
     verdicts = [check_one(target) for target in found]
-    worst = max(v["exit_code"] for v in verdicts)
-    code = EXIT_PROBLEM if worst == EXIT_USAGE else worst
+    # A problem found (or a key not checked) outranks a key left unverified:
+    # an unreachable exchange must not turn a refused key into "could not determine".
+    outcomes = {v["exit_code"] for v in verdicts}
+    if outcomes & {EXIT_PROBLEM, EXIT_USAGE}:
+        code = EXIT_PROBLEM
+    else:
+        code = EXIT_UNKNOWN if EXIT_UNKNOWN in outcomes else EXIT_OK
     overall = {EXIT_OK: "ok", EXIT_UNKNOWN: "unverified"}.get(code, "problem")
     out.json("doctor", {"ok": code == EXIT_OK, "verdict": overall, "keys": verdicts})
     for v in verdicts:
@@ -367,10 +374,11 @@ def _verdict(exchange: str, report: Any) -> dict[str, Any]:
             f for f in (report.audit.findings if report.audit else ()) if f.severity == "critical"
         ]
         unproven = [r for r in report.results if r.name == "positive" and r.outcome != "pass"]
-        if failed:
-            fix = failed[0].detail
-        elif critical:
+        # The audit's fix says what to do; a failed test's detail only what is wrong.
+        if critical:
             fix = critical[0].fix
+        elif failed:
+            fix = failed[0].detail
         elif unproven:
             fix = f"nothing verified: {unproven[0].detail}; run it again"
         elif report.verdict == "unverified":

@@ -13,6 +13,8 @@ import attrs
 import click
 
 from .._client.sdk.texts import read
+from .._core.address import non_source
+from .._core.assess import source_ip
 from .._core.ccxt_ids import exchange_ids
 from .._core.classify import Response, match, parse_body
 from .._core.lineage import lineage_of_id
@@ -32,6 +34,7 @@ from .common import (
     Out,
     context,
     fail,
+    provider_urls,
     proxy_url,
 )
 from .config import ConfigError, targets
@@ -83,6 +86,7 @@ def egress(
 
     out = Out(as_json=as_json, no_color=no_color, secrets=url_secrets(proxy))
     proxy_url(proxy)
+    provider_urls(providers)
     try:
         detector = EgressDetector(list(providers) or None, timeout=timeout, ttl=0, agreement=agree)
     except ValueError as exc:
@@ -167,11 +171,19 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
         out.line(f"{exchange} {shown}: not an IP rejection as far as ipwhitelist's rules know.")
         if sdk is not None and sdk.note:
             out.line(f"  note: {sdk.note}.")
-        if code and code.isdigit() and match(attrs.evolve(response, code=f"-{code}")) is not None:
+        if (
+            code
+            and code.isascii()
+            and code.isdigit()
+            and match(attrs.evolve(response, code=f"-{code}")) is not None
+        ):
             out.line(f"  hint: {exchange}'s error codes are negative: did you mean -{code}?")
         out.line("If you believe it is one, `ipwhitelist report` and a bug report help us add it.")
         raise SystemExit(EXIT_PROBLEM)
     rule = found.rule
+    # As in a diagnosis: a loopback or private address the exchange names is
+    # no request's source on the internet, so it is not "the IP it saw".
+    seen = source_ip(found)
     out.json(
         "explain",
         {
@@ -181,7 +193,7 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
             "ip_rejection": True,
             "kind": rule.kind,
             "confidence": rule.confidence,
-            "reported_ip": str(found.reported_ip) if found.reported_ip else None,
+            "reported_ip": str(seen) if seen else None,
             "rule": {"name": rule.name, "description": rule.description, "source": rule.source},
             "note": None,
         },
@@ -200,8 +212,13 @@ def explain(exchange: str, error: tuple[str, ...], as_json: bool) -> None:
         # The rule's description is a pattern (OKX's names "{ip}"): what the exchange means.
         ip = str(found.reported_ip) if found.reported_ip else "<the calling IP>"
         out.line(f"  rule says:   {rule.description.replace('{ip}', ip)}")
-    if found.reported_ip:
-        out.line(f"  IP it saw:   {found.reported_ip}")
+    if seen is not None:
+        out.line(f"  IP it saw:   {seen}")
+    elif found.reported_ip is not None:
+        out.line(
+            f"  IP it names: {found.reported_ip}, {non_source(found.reported_ip)} address: no "
+            "request comes from it over the internet (a proxy or load balancer forwarded it)"
+        )
     out.line(f"  rule:        {rule.name}")
     out.line(f"  source:      {rule.source}")
     raise SystemExit(EXIT_OK)
@@ -232,7 +249,7 @@ def _explained(exchange: str, text: str) -> tuple[Any, Any]:
             code = token
         message = text if code is None else ""
     status = sdk.http_status if sdk is not None else None
-    if status is None and code and code.isdigit() and len(code) == 3:  # noqa: PLR2004
+    if status is None and code and code.isascii() and code.isdigit() and len(code) == 3:  # noqa: PLR2004
         status = int(code)
     response = Response(
         exchange=exchange,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEGRADED",
+    "PRIVATE_ADDRESS_HINT",
     "Evidence",
     "SupportsAllows",
     "assess",
@@ -183,6 +184,10 @@ def assess(evidence: Evidence) -> tuple[Confidence, bool | None, list[str]]:
     return confidence, whitelisted, reasons
 
 
+#: The name of the hint that the exchange named a non-public address (`address_hints`).
+PRIVATE_ADDRESS_HINT = "private_address"
+
+
 def diagnosis(
     evidence: Evidence,
     *,
@@ -201,9 +206,19 @@ def diagnosis(
             address_family=address_family,
             key_page=key_page,
         ),
-        hints=hints,
+        hints=_shown(evidence, hints),
         key_fingerprint=key_fingerprint,
     )
+
+
+def _shown(evidence: Evidence, hints: tuple[Hint, ...]) -> tuple[Hint, ...]:
+    """*hints* less those that would contradict the steps."""
+    if evidence.private_sources:
+        # The setup says non-public addresses are real sources (a lab, a private
+        # link): the address the exchange named is acted on, so a hint
+        # calling it a forwarded proxy's would contradict the steps.
+        return tuple(h for h in hints if h.name != PRIVATE_ADDRESS_HINT)
+    return hints
 
 
 def deferred_diagnosis(
@@ -236,7 +251,12 @@ def deferred_diagnosis(
             key_page=key_page,
         )
         with known_secrets(secrets):
-            return Diagnosis(**fields, hints=hints(), key_fingerprint=key_fingerprint, at=at)
+            return Diagnosis(
+                **fields,
+                hints=_shown(evidence, hints()),
+                key_fingerprint=key_fingerprint,
+                at=at,
+            )
 
     match = evidence.match
     response = match.response

@@ -103,10 +103,13 @@ class IncidentLog:
             return
         repeats = occurrence.repeats
         suffix = f" ({repeats} more since the last report)" if repeats else ""
+        # Two keys on one exchange are two incidents: the line says which key.
+        key = f" [key {diagnosis.key_fingerprint}]" if diagnosis.key_fingerprint else ""
         logger.log(
             self.level,
-            "%s%s",
+            "%s%s%s",
             diagnosis.headline,
+            key,
             suffix,
             extra={
                 "ipwhitelist": diagnosis.to_dict(),
@@ -119,10 +122,11 @@ class IncidentLog:
         """Close the incidents of *exchange* and key *key* (a fingerprint): calls work again."""
         for closed in self._incidents.close(exchange, key):
             logger.info(
-                "%s: a signed call succeeded again; the incident (%s) is over after %d "
+                "%s: a signed call succeeded again; the incident (%s%s) is over after %d "
                 "rejection(s) since %s",
                 exchange,
                 closed.key[1],
+                f", key {closed.key[4]}" if closed.key[4] else "",
                 closed.total,
                 closed.since.isoformat(timespec="seconds"),
                 extra={"ipwhitelist_incident": closed.key, "ipwhitelist_rejections": closed.total},

@@ -137,9 +137,15 @@ def flag(value: object) -> bool | None:
     return None
 
 
+def _digits(text: str) -> bool:
+    # ASCII only: str.isdigit() also admits '¹' and '²', which int() refuses.
+    text = text.strip()
+    return text.isascii() and text.isdigit()
+
+
 def from_ms(value: object) -> datetime | None:
     """A time in milliseconds since the epoch (number or digits), or ``None``."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _digits(value):
         value = int(value.strip())
     if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
         return None
@@ -153,7 +159,7 @@ def from_iso(value: object) -> datetime | None:
     """An ISO 8601 time (naive ones are UTC) or milliseconds as digits, or ``None``."""
     if not isinstance(value, str) or not value.strip():
         return None
-    if value.strip().isdigit():
+    if _digits(value):
         return from_ms(value)
     try:
         moment = datetime.fromisoformat(value.strip())

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._core.address import non_source, unmap
+from .._core.assess import PRIVATE_ADDRESS_HINT
 from .._core.diagnosis import Hint, IPAddress
 
 if TYPE_CHECKING:
@@ -225,7 +226,7 @@ def address_hints(
     if kind is not None:
         hints.append(
             Hint(
-                name="private_address",
+                name=PRIVATE_ADDRESS_HINT,
                 summary=f"the exchange reports {kind} address ({reported_ip}), which no "
                 "request comes from over the internet",
                 fix="a proxy or load balancer in front of the exchange client forwards it: "

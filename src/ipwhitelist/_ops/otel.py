@@ -33,7 +33,8 @@ class OpenTelemetryHook:
     with the attributes ``exchange``, ``kind`` and ``confidence``, and, when
     the failing call runs inside a recording span, adds the event
     ``ipwhitelist.ip_rejection`` to that span with the same attributes plus
-    ``code`` and ``http_status`` (when the exchange sent them).
+    ``code`` and ``http_status`` (when the exchange sent them) and
+    ``key_fingerprint`` (the `fingerprint` of the client's API key, when known).
 
     Neither carries the exchange's message, the endpoint or any credential.
     IP addresses are left out by default: one time series per IP is unbounded
@@ -117,4 +118,7 @@ class OpenTelemetryHook:
                     event["code"] = diagnosis.code
                 if diagnosis.http_status is not None:
                     event["http_status"] = diagnosis.http_status
+                # An event is no time series: it can say which key (never the key itself).
+                if diagnosis.key_fingerprint is not None:
+                    event["key_fingerprint"] = diagnosis.key_fingerprint
                 span.add_event(EVENT_NAME, event)

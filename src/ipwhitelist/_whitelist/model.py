@@ -56,6 +56,16 @@ class RegistryError(ValueError):
         scope = f" [{table}]" if table else ""
         super().__init__(f"{where}:{scope} {reason}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle support: the keyword-only fields defeat `BaseException`'s default."""
+        return (_rebuild_registry_error, (self.path, self.reason, self.table, self.line))
+
+
+def _rebuild_registry_error(
+    path: str, reason: str, table: str | None, line: int | None
+) -> RegistryError:
+    return RegistryError(path, reason, table=table, line=line)
+
 
 @attrs.frozen(kw_only=True)
 class Migration:

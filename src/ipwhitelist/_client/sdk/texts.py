@@ -113,6 +113,14 @@ def _python_dict(text: str) -> Read | None:
     if not text.startswith("{") or not text.endswith("}"):
         return None
     try:
+        json.loads(text)
+    except ValueError:
+        pass
+    else:
+        # Valid JSON is the exchange's own body (Python prints a dict's string
+        # keys in single quotes): no SDK's text, whatever the exchange.
+        return None
+    try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, RecursionError, MemoryError):
         return None
