@@ -224,11 +224,19 @@ class Adapter:
             func = getattr(cls, name, None)
             if not callable(func):
                 continue
-            inner = namespace.get(name, func)
-            if asyncio.iscoroutinefunction(func):
-                namespace[name] = guard_returned_async(inner, self._inspect, _raises)
-            else:
-                namespace[name] = guard_returned_sync(inner, self._inspect, _raises)
+            # One guard for both when the method is also guarded for raised errors.
+            raised = name in namespace
+            returned = (
+                guard_returned_async if asyncio.iscoroutinefunction(func) else guard_returned_sync
+            )
+            namespace[name] = returned(
+                func,
+                self.result,
+                self._inspect,
+                _raises,
+                self._classifier(name) if raised else None,
+                self.catch() if raised else (),
+            )
         return namespace
 
     # -- the verdict --------------------------------------------------------------
@@ -293,12 +301,9 @@ class Adapter:
         client.__dict__.pop(REJECTED, None)
         return client
 
-    def _inspect(self, args: tuple[Any, ...], result: Any) -> IPRejection | None:
+    def _inspect(self, args: tuple[Any, ...], found: Returned) -> IPRejection | None:
+        """The rejection for an error *found* (by `result`) in what a call returned."""
         client = args[0]
-        # The result first: on the success path it is the only check made.
-        found = self.result(client, result)
-        if found is None:
-            return None
         settings = settings_of(client)
         if settings is None:
             return None
