@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import platform
-import stat
 import sys
 from collections import Counter
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._core.bounded import NotARegularFileError, read_tail
 from .._core.diagnosis import INCIDENT_MESSAGE
 from .._core.redact import redact
 from .._core.rules import rules
@@ -109,18 +107,14 @@ def _incidents(log_file: str, secrets: Sequence[str]) -> list[str]:
     not by a logger name a log format may not show. Only the file's last MiB
     is read, and only a regular file: a FIFO would block, /dev/zero never end.
     """
-    path = Path(log_file)
     try:
-        # O_NONBLOCK: opening a FIFO that no one writes to must not hang.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        tail = read_tail(log_file, _LOG_TAIL_BYTES).decode("utf-8", "replace")
+    except NotARegularFileError:
+        raise LogError(
+            f"--log {log_file} is not a regular file (a FIFO, device or socket)"
+        ) from None
     except OSError as exc:
-        raise LogError(f"cannot read --log {path}: {exc.strerror or exc}") from None
-    with open(fd, "rb") as handle:  # noqa: PTH123 - a descriptor, not a path
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise LogError(f"--log {path} is not a regular file (a FIFO, device or socket)")
-        handle.seek(max(0, info.st_size - _LOG_TAIL_BYTES))
-        tail = handle.read(_LOG_TAIL_BYTES).decode("utf-8", "replace")
+        raise LogError(f"cannot read --log {log_file}: {exc.strerror or exc}") from None
     lines = [line for line in tail.splitlines() if INCIDENT_MESSAGE.search(line)]
     return [redact(line, secrets)[:2000] for line in lines[-_LOG_LINES:]]
 

@@ -142,23 +142,7 @@ def proxy_of(exchange: Any, url: str | None = None) -> str | None:
     by scheme, ``NO_PROXY`` honoured. The egress lookup must take that route:
     the exchange sees the proxy's address.
     """
-    if url is not None and url.startswith(("ws://", "wss://")):
-        # A websocket goes through the client's websocket proxy or none of its own.
-        found = _texts(exchange, _WS_PROXIES)
-        if found:
-            return found[0]
-        return environment_proxy(exchange, "https://" + url.split("://", 1)[1])
-    found = _texts(exchange, _PROXIES)
-    if found:
-        return found[0]
-    proxies = getattr(exchange, "proxies", None)
-    if isinstance(proxies, dict):
-        value = proxies.get("https") or proxies.get("http")
-        if isinstance(value, str) and value:
-            return value
-    if url_prefix_of(exchange) is not None:
-        return None
-    return environment_proxy(exchange, url)
+    return route_of(exchange, url)[1]
 
 
 def _trusts_environment(exchange: Any) -> bool:

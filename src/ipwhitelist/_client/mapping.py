@@ -87,7 +87,14 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
             evidence,
             egress_error=_egress_error(pending, egress),
             address_family=pending.settings.family,
-            hints=_hints(evidence.match.reported_ip, evidence.egress_ips, networks, pending, route),
+            hints=_hints_of(
+                evidence.match.reported_ip,
+                evidence.egress_ips,
+                networks,
+                pending.settings.family,
+                route,
+                from_environment=pending.proxy_from_environment,
+            ),
             key_page=key_page(evidence.match.response.lineage),
             key_fingerprint=pending.key_fingerprint,
         )
@@ -132,23 +139,6 @@ def _evidence(
     )
     networks = tuple(getattr(whitelist, "networks", ()))
     return evidence, pending.proxy or pending.url_prefix, networks
-
-
-def _hints(
-    reported: IPAddress | None,
-    egress_ips: tuple[IPAddress, ...],
-    networks: tuple[Any, ...],
-    pending: _Pending,
-    route: str | None,
-) -> tuple[Hint, ...]:
-    return _hints_of(
-        reported,
-        egress_ips,
-        networks,
-        pending.settings.family,
-        route,
-        from_environment=pending.proxy_from_environment,
-    )
 
 
 def _hints_of(

@@ -10,9 +10,17 @@ and says so instead of filling memory.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
-__all__ = ["MAX_FILE", "FileTooLargeError", "read_bounded", "read_tail", "read_text_bounded"]
+__all__ = [
+    "MAX_FILE",
+    "FileTooLargeError",
+    "NotARegularFileError",
+    "read_bounded",
+    "read_tail",
+    "read_text_bounded",
+]
 
 #: Largest file read whole: 4 MiB.
 MAX_FILE = 4 * 1024 * 1024
@@ -45,12 +53,26 @@ def read_text_bounded(path: str | os.PathLike[str], limit: int = MAX_FILE) -> st
     return read_bounded(path, limit).decode("utf-8")
 
 
+class NotARegularFileError(ValueError):
+    """A path names a FIFO, device or socket where a regular file is read."""
+
+
 def read_tail(path: str | os.PathLike[str], size: int) -> bytes:
-    """The last *size* bytes of *path* (or fewer), read with one bounded read."""
-    with Path(path).open("rb") as handle:
-        try:
-            end = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, end - size))
-        except OSError:
-            pass  # not seekable (a pipe): read from where it is
+    """
+    The last *size* bytes of the regular file *path* (or fewer), read with one bounded read.
+
+    Raises:
+        NotARegularFileError: *path* is a FIFO, device or socket (a FIFO
+            would block, ``/dev/zero`` never end); opening it does not block.
+        OSError: The file cannot be opened.
+    """
+    # O_NONBLOCK: opening a FIFO that no one writes to must not hang.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as handle:  # noqa: PTH123 - a descriptor, not a path
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFileError(
+                f"{os.fspath(path)} is not a regular file (a FIFO, device or socket)"
+            )
+        handle.seek(max(0, info.st_size - size))
         return handle.read(size)
