@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from ipwhitelist._testing.fake import Reply, Request, point_at
@@ -16,6 +17,7 @@ API_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 PASSWORD = "correct-horse-battery-staple"
 CREDENTIALS = {"apiKey": API_KEY, "secret": SECRET, "password": PASSWORD}
+CORPUS = Path(__file__).parent / "data" / "corpus"
 
 # Minimal public answers so that unified methods get past load_markets().
 _EMPTY_PUBLIC: dict[str, Any] = {
@@ -221,3 +223,39 @@ def blackhole() -> Iterator[str]:
         socket.create_connection(listener.getsockname()),
     ):
         yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+
+
+def corpus_responses() -> Iterator[Any]:
+    """Every corpus entry as the `Response` the HTTP layer builds from it, in file order."""
+    from ipwhitelist._core import classify
+    from ipwhitelist._core.lineage import lineage_of_id
+
+    for path in sorted(CORPUS.glob("*.json")):
+        for entry in json.loads(path.read_text("utf-8")):
+            yield classify.response_from_http(
+                entry["exchange"],
+                lineage_of_id(entry["exchange"]),
+                http_status=entry["http_status"],
+                body=entry.get("body"),
+                url=entry.get("url"),
+                method=entry.get("method"),
+            )
+
+
+@contextmanager
+def bybit_with_config(
+    directory: Path, monkeypatch: Any, allowed_ips: tuple[str, ...] = ("127.0.0.1",)
+) -> Iterator[tuple[Any, Any, str]]:
+    """A fake Bybit, a CLI config file aimed at it, its credentials in the environment."""
+    from ipwhitelist._testing.exchanges import (
+        FakeKeyState,
+        fake_exchange,
+    )
+
+    state = FakeKeyState(allowed_ips=list(allowed_ips))
+    with fake_exchange("bybit", state) as fake:
+        config = directory / "config.toml"
+        config.write_text(f'[exchanges.bybit]\nbase_url = "{fake.url}"\n', "utf-8")
+        monkeypatch.setenv("BYBIT_APIKEY", state.api_key)
+        monkeypatch.setenv("BYBIT_SECRET", state.secret)
+        yield fake, state, str(config)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import ipwhitelist
+from helpers import bybit_with_config
 from ipwhitelist._cli.demo import DEMO_KEY, DEMO_SECRET, run
 from ipwhitelist._cli.main import main
 from ipwhitelist._testing.fake import FakeServer, Reply
@@ -455,15 +456,8 @@ class TestOutcomes:
 
     @pytest.fixture
     def bybit(self, tmp_path, monkeypatch):
-        from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
-
-        state = FakeKeyState(allowed_ips=["127.0.0.1"])
-        with fake_exchange("bybit", state) as fake:
-            config = tmp_path / "config.toml"
-            config.write_text(f'[exchanges.bybit]\nbase_url = "{fake.url}"\n', "utf-8")
-            monkeypatch.setenv("BYBIT_APIKEY", state.api_key)
-            monkeypatch.setenv("BYBIT_SECRET", state.secret)
-            yield state, str(config)
+        with bybit_with_config(tmp_path, monkeypatch) as (_, state, config):
+            yield state, config
 
     def test_audit_ip_rejection(self, bybit, capsys):
         """The key refuses this host: the diagnosis as JSON, exit 1."""

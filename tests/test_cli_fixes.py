@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ipwhitelist
+from helpers import bybit_with_config
 from ipwhitelist._cli.common import clean
 from ipwhitelist._cli.main import main
 from ipwhitelist._core.keyfacts import from_iso
@@ -39,13 +40,8 @@ def _run(*args, env=None, stdin=None, encoding="utf-8"):
 @pytest.fixture
 def bybit(tmp_path, monkeypatch):
     """A fake Bybit, its config file, and its credentials in the environment."""
-    state = FakeKeyState(allowed_ips=["127.0.0.1"])
-    with fake_exchange("bybit", state) as fake:
-        config = tmp_path / "config.toml"
-        config.write_text(f'[exchanges.bybit]\nbase_url = "{fake.url}"\n', "utf-8")
-        monkeypatch.setenv("BYBIT_APIKEY", state.api_key)
-        monkeypatch.setenv("BYBIT_SECRET", state.secret)
-        yield fake, str(config)
+    with bybit_with_config(tmp_path, monkeypatch) as (fake, _, config):
+        yield fake, config
 
 
 @pytest.fixture

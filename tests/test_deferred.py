@@ -8,16 +8,14 @@ import logging
 import pickle
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 import attrs
 import pytest
 
 import ipwhitelist
-from helpers import API_KEY, CREDENTIALS, SECRET, body_of, canned
+from helpers import API_KEY, CREDENTIALS, SECRET, body_of, canned, corpus_responses
 from ipwhitelist._client import mapping as _mapping
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 # The exchange echoes the key (some do, in "invalid key" messages): the text must lose it.
 ECHO = body_of({"code": -2015, "msg": f"Invalid API-key {API_KEY}, IP, or permissions."})
@@ -26,35 +24,25 @@ ECHO = body_of({"code": -2015, "msg": f"Invalid API-key {API_KEY}, IP, or permis
 def _pendings():
     """A pending rejection for every IP rejection of the corpus, credentials known."""
     from ipwhitelist._core import classify as _classify
-    from ipwhitelist._core.lineage import lineage_of_id
     from ipwhitelist._whitelist.whitelist import to_whitelist
 
     settings = (
         _mapping.Settings(),
         _mapping.Settings(whitelist=to_whitelist(["198.51.100.0/24"]), family=4),
     )
-    for path in sorted(CORPUS.glob("*.json")):
-        for entry in json.loads(path.read_text("utf-8")):
-            response = _classify.response_from_http(
-                entry["exchange"],
-                lineage_of_id(entry["exchange"]),
-                http_status=entry["http_status"],
-                body=entry.get("body"),
-                url=entry.get("url"),
-                method=entry.get("method"),
+    for response in corpus_responses():
+        match = _classify.match(response)
+        if match is None:
+            continue
+        for option in settings:
+            yield _mapping._Pending(
+                match=match,
+                settings=option,
+                secrets=(API_KEY, SECRET),
+                proxy="http://user:pw-123456@proxy.example:3128",
+                already_authenticated=True,
+                ccxt_error="AuthenticationError",
             )
-            match = _classify.match(response)
-            if match is None:
-                continue
-            for option in settings:
-                yield _mapping._Pending(
-                    match=match,
-                    settings=option,
-                    secrets=(API_KEY, SECRET),
-                    proxy="http://user:pw-123456@proxy.example:3128",
-                    already_authenticated=True,
-                    ccxt_error="AuthenticationError",
-                )
 
 
 def _rejection(server, sync_client, body=ECHO):

@@ -24,7 +24,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import ipwhitelist
-from helpers import API_KEY, SECRET, CannedAdapter, body_of, canned, mount
+from helpers import API_KEY, SECRET, CannedAdapter, body_of, bybit_with_config, canned, mount
 from ipwhitelist._cli.main import main
 from ipwhitelist._core.chain import RedactedError
 from ipwhitelist._testing.exchanges import FakeKeyState, fake_exchange
@@ -144,14 +144,9 @@ class TestProxyCredentials:
 
     def test_cli_check_with_proxy(self, tmp_path, capsys, monkeypatch):
         """`check --proxy URL` prints the proxy's host and port, not its password."""
-        state = FakeKeyState(allowed_ips=["127.0.0.1"])
-        with fake_exchange("bybit", state) as fake:
-            config = tmp_path / "config.toml"
-            config.write_text(f'[exchanges.bybit]\nbase_url = "{fake.url}"\n', "utf-8")
-            monkeypatch.setenv("BYBIT_APIKEY", state.api_key)
-            monkeypatch.setenv("BYBIT_SECRET", state.secret)
+        with bybit_with_config(tmp_path, monkeypatch) as (fake, _, config):
             hostport = fake.url.removeprefix("http://")
-            main(["check", "bybit", "--no-egress", "--config", str(config),
+            main(["check", "bybit", "--no-egress", "--config", config,
                   "--proxy", f"http://bot:{PASSWORD}@{hostport}"])  # fmt: skip
 
         out = capsys.readouterr()

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from helpers import CORPUS, corpus_responses
 from ipwhitelist import Diagnosis, Hint
 from ipwhitelist._core import redact as _redact
 from ipwhitelist._core.redact import (
@@ -41,7 +42,6 @@ from strategies import (
 )
 
 _around = st.text(max_size=40)
-CORPUS = Path(__file__).parent / "data" / "corpus"
 
 
 class TestKnownValues:
@@ -486,29 +486,18 @@ def _diagnoses_of_corpus():
     """The diagnosis of every IP rejection in the corpus, with and without egress and a whitelist."""
     from ipwhitelist import EgressReport
     from ipwhitelist._client.mapping import Settings, diagnose_match, reject
-    from ipwhitelist._core import classify as _classify
-    from ipwhitelist._core.lineage import lineage_of_id
     from ipwhitelist._whitelist.whitelist import to_whitelist
 
     settings = (Settings(), Settings(whitelist=to_whitelist(["198.51.100.0/24"])))
     egress = (None, EgressReport(ipv4="203.0.113.9", ipv6="2001:db8::9"))
-    for path in sorted(CORPUS.glob("*.json")):
-        for entry in json.loads(path.read_text("utf-8")):
-            response = _classify.response_from_http(
-                entry["exchange"],
-                lineage_of_id(entry["exchange"]),
-                http_status=entry["http_status"],
-                body=entry.get("body"),
-                url=entry.get("url"),
-                method=entry.get("method"),
-            )
-            for option in settings:
-                rejection = reject(None, response, settings=option)
-                if rejection is None:
-                    continue
-                yield rejection.diagnosis
-                for report in egress:
-                    yield diagnose_match(_pending(response, option), report)
+    for response in corpus_responses():
+        for option in settings:
+            rejection = reject(None, response, settings=option)
+            if rejection is None:
+                continue
+            yield rejection.diagnosis
+            for report in egress:
+                yield diagnose_match(_pending(response, option), report)
 
 
 def _pending(response, settings):
