@@ -250,7 +250,7 @@ def test_every_field_is_either_given_or_deferred():
 
     from ipwhitelist._core import diagnosis as _diagnosis
 
-    given = set(inspect.signature(_diagnosis.deferred).parameters) - {"build"}
+    given = set(inspect.signature(_diagnosis.deferred).parameters) - {"build", "secrets"}
     fields = {field.name for field in attrs.fields(ipwhitelist.Diagnosis)}
 
     assert fields == given | set(_diagnosis._DEFERRED)

@@ -673,6 +673,7 @@ def _injected(monkeypatch: pytest.MonkeyPatch, name: str) -> tuple[dict[str, Any
     _redact._common_patterns.cache_clear()  # a cached line would not meet the injected bug
     _redact._clean.clear()
     _redact._clean_lines.clear()
+    _redact._clean_fields.clear()
     for target, attribute, replacement in patches:
         monkeypatch.setattr(target, attribute, replacement)
     return {"egress": False, **options}, code

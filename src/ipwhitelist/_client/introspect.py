@@ -7,6 +7,7 @@ client whose attribute raises is the caller's to handle.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import urllib.request
 from itertools import repeat
@@ -74,28 +75,57 @@ def route_of(
     """
     # One pass of C-level getattr calls: this runs on every rejection.
     values = tuple(map(getattr, repeat(exchange), _ALL, repeat(None)))
+    table = getattr(exchange, "proxies", None)
+    websocket = url is not None and url.startswith(("ws://", "wss://"))
+    if table is None and not _trusts_environment(exchange):
+        # Without the environment's proxies the route is a function of the
+        # values just read: a bot's rejections repeat it, so it is memoised
+        # (keyed by those values, as the redaction needles are by the secrets).
+        try:
+            return _route_of_values(values, websocket=websocket)
+        except TypeError:  # an unhashable attribute value: worked out below
+            pass
+    return _route(exchange, url, values, table, websocket=websocket)
+
+
+@functools.lru_cache(maxsize=32)
+def _route_of_values(
+    values: tuple[object, ...], *, websocket: bool
+) -> tuple[tuple[str, ...], str | None, str | None, bool]:
+    """`_route` for a client without a ``proxies`` table that does not trust the environment."""
+    return _route(None, None, values, None, websocket=websocket)
+
+
+def _route(
+    exchange: object,
+    url: str | None,
+    values: tuple[object, ...],
+    table: object,
+    *,
+    websocket: bool,
+) -> tuple[tuple[str, ...], str | None, str | None, bool]:
     proxies = _strings(values[:_PREFIXES_AT])
     prefixes = _strings(values[_PREFIXES_AT:_WS_AT])
     ws_proxies = _strings(values[_WS_AT:_CREDENTIALS_AT])
-    table = getattr(exchange, "proxies", None)
     urls = [*proxies, *prefixes, *ws_proxies]
     if isinstance(table, dict):
         urls += [u for u in table.values() if isinstance(u, str)]
-    default = environment_proxy(exchange)  # what the environment gives the API URL
+    # What the environment gives the API URL (None for a client that does not trust it).
+    default = None if exchange is None else environment_proxy(exchange)
     if default:
         urls.append(default)
     from_environment: str | None = None
-    if url is not None and url.startswith(("ws://", "wss://")):
+    if websocket:
         prefix = None
         proxy = ws_proxies[0] if ws_proxies else None
-        if proxy is None:
+        if proxy is None and exchange is not None and url is not None:
             proxy = from_environment = environment_proxy(
                 exchange, "https://" + url.split("://", 1)[1]
             )
     else:
         prefix = prefixes[0] if prefixes else None
         proxy = proxies[0] if proxies else _from_table(table)
-        if proxy is None and prefix is None:
+        if proxy is None and prefix is None and exchange is not None:
             proxy = from_environment = environment_proxy(exchange, url)
     if from_environment and from_environment not in urls:
         urls.append(from_environment)
@@ -120,7 +150,12 @@ def credentials_of(exchange: object) -> tuple[str, ...]:
 def key_fingerprint_of(exchange: object) -> str | None:
     """The `fingerprint` of the client's API key (``apiKey``), or None without one."""
     key = getattr(exchange, "apiKey", None)
-    return fingerprint(key) if isinstance(key, str) and key.strip() else None
+    return _fingerprint(key) if isinstance(key, str) and key.strip() else None
+
+
+# Every rejection names its key: one SHA-256 per key, not per rejection (keyed
+# by the key, as the redaction needles are by the credentials).
+_fingerprint = functools.lru_cache(maxsize=32)(fingerprint)
 
 
 def url_prefix_of(exchange: Any) -> str | None:

@@ -261,25 +261,25 @@ def deferred_diagnosis(
     match = evidence.match
     response = match.response
     reported = evidence.reported_ip
-    with known_secrets(secrets):
-        return deferred(
-            build,
-            exchange=response.exchange,
-            kind=match.rule.kind,
-            confidence=verdict[0],
-            code=response.code,
-            http_status=response.http_status,
-            reported_ip=reported,
-            egress_ips=evidence.egress_ips,
-            egress_error=egress_error,
-            address_family=reported.version if reported is not None else address_family,
-            whitelisted=verdict[1],
-            banned_until=match.banned_until,
-            ccxt_error=evidence.ccxt_error,
-            source=match.rule.source,
-            key_fingerprint=key_fingerprint,
-            at=at,
-        )
+    return deferred(
+        build,
+        exchange=response.exchange,
+        kind=match.rule.kind,
+        confidence=verdict[0],
+        code=response.code,
+        http_status=response.http_status,
+        reported_ip=reported,
+        egress_ips=evidence.egress_ips,
+        egress_error=egress_error,
+        address_family=reported.version if reported is not None else address_family,
+        whitelisted=verdict[1],
+        banned_until=match.banned_until,
+        ccxt_error=evidence.ccxt_error,
+        source=match.rule.source,
+        key_fingerprint=key_fingerprint,
+        at=at,
+        secrets=secrets,
+    )
 
 
 _Verdict: TypeAlias = tuple[Confidence, bool | None, list[str], IPAddress | None]

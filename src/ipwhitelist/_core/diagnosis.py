@@ -13,7 +13,14 @@ import attrs
 
 from .address import parse_ip
 from .fork import ForkSafeLock
-from .redact import escape_controls, human_lines, scrub, scrub_lines, without_query
+from .redact import (
+    escape_controls,
+    human_lines,
+    scrub,
+    scrub_fields,
+    scrub_lines,
+    without_query,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -374,12 +381,13 @@ def deferred(
     source: str | None,
     key_fingerprint: str | None = None,
     at: datetime,
+    secrets: tuple[str, ...] = (),
 ) -> Diagnosis:
     """
     A diagnosis whose text fields (`_DEFERRED`) *build* computes when first read.
 
-    Every other field is given here and goes through its converter now (the
-    caller sets the redaction scope). *build* returns the whole diagnosis,
+    Every other field is given here and goes through its converter now, with
+    *secrets* known to the redaction. *build* returns the whole diagnosis,
     made the ordinary way from the same inputs; only its deferred fields are
     kept. It runs at most once, under a lock; then it is dropped, and with it
     the inputs it holds (the redaction secrets among them), which nothing
@@ -389,23 +397,49 @@ def deferred(
     diagnosis = object.__new__(Diagnosis)
     put = object.__setattr__
     # The converters of Diagnosis's fields, spelled out: this runs on every rejection.
-    put(diagnosis, "exchange", _to_exchange(exchange))
+    # The text fields take `scrub` with their caps, as their converters do (str() first).
+    exchange, code, egress_error, ccxt_error, source = scrub_fields(
+        (
+            str(exchange),
+            _text(code),
+            _text(egress_error),
+            _text(ccxt_error),
+            _text(source),
+        ),
+        _FIELD_CAPS,
+        secrets,
+    )
+    put(diagnosis, "exchange", exchange)
     put(diagnosis, "kind", kind)
     put(diagnosis, "confidence", confidence)
-    put(diagnosis, "code", None if code is None else _to_code(code))
+    put(diagnosis, "code", code)
     put(diagnosis, "http_status", http_status)
     put(diagnosis, "reported_ip", None if reported_ip is None else _to_ip(reported_ip))
     put(diagnosis, "egress_ips", to_ips(egress_ips) if egress_ips else ())
-    put(diagnosis, "egress_error", None if egress_error is None else _to_egress_error(egress_error))
+    put(diagnosis, "egress_error", egress_error)
     put(diagnosis, "address_family", address_family)
     put(diagnosis, "whitelisted", whitelisted)
     put(diagnosis, "banned_until", _to_utc(banned_until))
-    put(diagnosis, "ccxt_error", None if ccxt_error is None else _to_ccxt_error(ccxt_error))
-    put(diagnosis, "source", None if source is None else _to_source(source))
+    put(diagnosis, "ccxt_error", ccxt_error)
+    put(diagnosis, "source", source)
     put(diagnosis, "key_fingerprint", _to_fingerprint(key_fingerprint))
     put(diagnosis, "at", _to_utc(at))
     put(diagnosis, "_deferred", build)
     return diagnosis
+
+
+def _text(value: object) -> str | None:
+    return value if value is None or type(value) is str else str(value)
+
+
+# exchange, code, egress_error, ccxt_error, source: the caps of their converters.
+_FIELD_CAPS = (
+    CAPS["exchange"],
+    CAPS["code"],
+    CAPS["egress_error"],
+    CAPS["ccxt_error"],
+    CAPS["source"],
+)
 
 
 def _settle(diagnosis: Diagnosis) -> None:

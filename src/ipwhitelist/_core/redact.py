@@ -48,6 +48,7 @@ __all__ = [
     "remove_needles",
     "remove_values",
     "scrub",
+    "scrub_fields",
     "scrub_lines",
     "scrubbed_items",
     "scrubbed_text",
@@ -470,8 +471,40 @@ def scrub_lines(lines: tuple[str, ...], cap: int) -> tuple[str, ...] | None:
     return scrubbed
 
 
+def scrub_fields(
+    texts: tuple[str | None, ...], caps: tuple[int, ...], secrets: tuple[str, ...]
+) -> tuple[str | None, ...]:
+    """
+    `scrub` of each of *texts* with its cap, *secrets* known; ``None`` stays ``None``.
+
+    A rejection's short structured fields (exchange id, code, class name, rule
+    source) are the same in every rejection of a bot that lost its whitelist:
+    once found clean together, one memo lookup stands for their scrubs.
+    """
+    needles = needles_for(secrets)
+    key = (texts, needles)
+    if key in _clean_fields:
+        return texts
+    token = _scope.set(needles)
+    try:
+        scrubbed = tuple(
+            None if text is None else scrub(text, cap)
+            for text, cap in zip(texts, caps, strict=True)
+        )
+    finally:
+        _scope.reset(token)
+    if scrubbed == texts and all(type(text) is str or text is None for text in texts):
+        # Only texts found clean, as for `_clean`: the memo holds no credential.
+        if len(_clean_fields) >= _CLEAN_MAX:
+            _clean_fields.clear()
+        _clean_fields[key] = None
+    return scrubbed
+
+
 _CACHED = 1024
 _CLEAN_MAX = 1024
+#: Tuples of fields `scrub_fields` found clean, keyed with the needles.
+_clean_fields: dict[tuple[tuple[str | None, ...], Needles], None] = {}
 #: Tuples of lines `scrub_lines` found clean, keyed with the needles.
 _clean_lines: dict[tuple[tuple[str, ...], Needles], tuple[str, ...]] = {}
 #: (text, needles) found clean: scrubbing them again would change nothing. Each
