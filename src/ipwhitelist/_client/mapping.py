@@ -164,6 +164,8 @@ def _egress_error(pending: _Pending, egress: EgressReport | None) -> str | None:
     if egress is None:
         # complete_sync/async replace this diagnosis once the lookup is done.
         return "not looked up yet"
+    if egress.ips:
+        return None  # what `failure` says, without importing it on every rejection
     # The report came from there: loaded with the detector, not with `import ipwhitelist`.
     from .._egress.report import failure  # noqa: PLC0415 - lazy: loaded with the detector
 

@@ -44,6 +44,10 @@ def unmap(ip: IPAddress) -> IPAddress:
     return ip
 
 
+# A tuple, not ``IPv4Address | IPv6Address``: that union is a new object on every call.
+_ADDRESSES = (ipaddress.IPv4Address, ipaddress.IPv6Address)
+
+
 def parse_ip(value: str | IPAddress) -> IPAddress:
     """
     Parse one whole IP address, strictly.
@@ -58,7 +62,7 @@ def parse_ip(value: str | IPAddress) -> IPAddress:
     Raises:
         ValueError: *value* is not exactly one IP address, or carries a scope id.
     """
-    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+    if isinstance(value, _ADDRESSES):
         ip: IPAddress = value
     elif isinstance(value, str):
         ip = ipaddress.ip_address(value.strip())

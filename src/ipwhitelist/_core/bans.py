@@ -71,12 +71,18 @@ def find_banned_until(
 # nan or inf is neither. Fractions are tolerated.
 _DELAY_SECONDS = re.compile(r"\d{1,40}(?:\.\d{1,9})?", re.ASCII)
 _MAX_HEADER = 64
+# The header mappings of requests and aiohttp (multidict) ignore case: a second
+# lookup would only miss again (raising and catching a KeyError, on every
+# rejection), so only other mappings (a plain dict) get one.
+_CASE_INSENSITIVE = frozenset({"CaseInsensitiveDict", "CIMultiDict", "CIMultiDictProxy"})
 
 
 def retry_after_seconds(headers: Any) -> float | None:
     """Seconds from now that a Retry-After header names, or None."""
     try:
-        raw = headers.get("Retry-After") or headers.get("retry-after")
+        raw = headers.get("Retry-After")
+        if not raw and type(headers).__name__ not in _CASE_INSENSITIVE:
+            raw = headers.get("retry-after")
     except (AttributeError, TypeError):
         return None
     if not isinstance(raw, str) or len(raw) > _MAX_HEADER:
