@@ -398,7 +398,7 @@ def deferred(
     put = object.__setattr__
     # The converters of Diagnosis's fields, spelled out: this runs on every rejection.
     # The text fields take `scrub` with their caps, as their converters do (str() first).
-    exchange, code, egress_error, ccxt_error, source = scrub_fields(
+    texts = scrub_fields(
         (
             str(exchange),
             _text(code),
@@ -409,19 +409,19 @@ def deferred(
         _FIELD_CAPS,
         secrets,
     )
-    put(diagnosis, "exchange", exchange)
+    put(diagnosis, "exchange", texts[0])
     put(diagnosis, "kind", kind)
     put(diagnosis, "confidence", confidence)
-    put(diagnosis, "code", code)
+    put(diagnosis, "code", texts[1])
     put(diagnosis, "http_status", http_status)
     put(diagnosis, "reported_ip", None if reported_ip is None else _to_ip(reported_ip))
     put(diagnosis, "egress_ips", to_ips(egress_ips) if egress_ips else ())
-    put(diagnosis, "egress_error", egress_error)
+    put(diagnosis, "egress_error", texts[2])
     put(diagnosis, "address_family", address_family)
     put(diagnosis, "whitelisted", whitelisted)
     put(diagnosis, "banned_until", _to_utc(banned_until))
-    put(diagnosis, "ccxt_error", ccxt_error)
-    put(diagnosis, "source", source)
+    put(diagnosis, "ccxt_error", texts[3])
+    put(diagnosis, "source", texts[4])
     put(diagnosis, "key_fingerprint", _to_fingerprint(key_fingerprint))
     put(diagnosis, "at", _to_utc(at))
     put(diagnosis, "_deferred", build)
