@@ -397,6 +397,23 @@ class TestUrls:
 
         assert {"k" * 20, "hunter22", "other-pass"} <= set(found)
 
+    def test_changed_credentials_are_read_again(self):
+        """The memoised route follows a client whose key or proxy changes after a first read."""
+        from ipwhitelist._client.introspect import credentials_of, key_fingerprint_of, proxy_of
+
+        client = ccxt.binance({"apiKey": "a" * 20, "secret": "s" * 20})
+        before = (credentials_of(client), key_fingerprint_of(client))
+        client.apiKey = "b" * 20
+        client.httpsProxy = "http://u:rotated-pw@p:1"
+
+        after = credentials_of(client)
+
+        assert "a" * 20 in before[0]
+        assert {"b" * 20, "rotated-pw"} <= set(after)
+        assert "a" * 20 not in after
+        assert before[1] != key_fingerprint_of(client)
+        assert "http://u:rotated-pw@p:1" == proxy_of(client)
+
 
 class TestEscape:
     @pytest.mark.parametrize("char", CONTROLS)
