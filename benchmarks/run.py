@@ -922,6 +922,42 @@ def _in_turn(call: Any, clients: Any) -> Any:
     return call(next(clients))
 
 
+class _Guards:
+    """
+    Switch the SDK classes wrap() guards in place between the guards and the SDK's own methods.
+
+    wrap() puts its guards on an SDK client's class, so an unwrapped client of
+    that class passes through them too. The baseline is a process that never
+    wrapped anything: before each unwrapped batch the class gets the SDK's own
+    methods back, before each wrapped batch the guards.
+    """
+
+    def __init__(self) -> None:
+        from ipwhitelist._client.sdk.base import guarded_classes
+
+        self.classes = guarded_classes()
+
+    def switch(self, *, guards: bool) -> None:
+        for cls, names in self.classes.items():
+            for name, (before, guard) in names.items():
+                if guards:
+                    setattr(cls, name, guard)
+                elif before is None:
+                    if name in cls.__dict__:
+                        delattr(cls, name)
+                else:
+                    setattr(cls, name, before)
+
+    def clock(self, wrapped: Any) -> Any:
+        """`per_call_cpu_ns`, switching the classes first: *wrapped* is the wrapped side's callable."""
+
+        def clock(fn: Any, n: int) -> float:
+            self.switch(guards=fn is wrapped)
+            return per_call_cpu_ns(fn, n)
+
+        return clock
+
+
 def bench_sdk_success(rounds: int, n: int) -> list[dict[str, Any]]:
     """
     Each installed SDK's success path through a canned transport, wrapped / unwrapped.
@@ -937,15 +973,13 @@ def bench_sdk_success(rounds: int, n: int) -> list[dict[str, Any]]:
         # the target; cycling through five per side averages that out.
         # Made alternately, so neither side gets the earlier (or later) memory.
         pairs = [(make(wrapped=True), make(wrapped=False)) for _ in range(INSTANCES)]
-        wrapped = itertools.cycle([w for w, _ in pairs])
-        plain = itertools.cycle([p for _, p in pairs])
-        result = side_by_side(
-            functools.partial(_in_turn, call, wrapped),
-            functools.partial(_in_turn, call, plain),
-            rounds=rounds,
-            n=n,
-            clock=per_call_cpu_ns,
-        )
+        wrapped = functools.partial(_in_turn, call, itertools.cycle([w for w, _ in pairs]))
+        plain = functools.partial(_in_turn, call, itertools.cycle([p for _, p in pairs]))
+        guards = _Guards()
+        try:
+            result = side_by_side(wrapped, plain, rounds=rounds, n=n, clock=guards.clock(wrapped))
+        finally:
+            guards.switch(guards=True)
         rows.append(
             {"name": f"SDK success path, {name} (wrapped / unwrapped)", "target": 1.02, **result}
         )
@@ -960,7 +994,10 @@ def bench_sdk_success(rounds: int, n: int) -> list[dict[str, Any]]:
                 client.session = CannedSession(200, ACCOUNT)
                 sides.append(ipwhitelist.wrap(client, egress=False) if wrapped else client)
 
+            guards = _Guards()
+
             async def batch(client: Any) -> float:
+                guards.switch(guards=client is sides[0])
                 start = time.thread_time_ns()
                 for _ in range(n):
                     await client.get_account()
@@ -976,6 +1013,7 @@ def bench_sdk_success(rounds: int, n: int) -> list[dict[str, Any]]:
                         samples[k].append(await batch(sides[k]))
             finally:
                 gc.enable()
+                guards.switch(guards=True)
             return summary(samples)
 
         rows.append(

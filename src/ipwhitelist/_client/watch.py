@@ -19,12 +19,14 @@ whose normal return is a signed request that succeeded (``signing``) and says
 whether a call was signed and its result no error returned as data. The
 recovery closes the incidents of every exchange id the client was rejected on
 (python-binance reaches spot and futures through one client and one key, and
-one whitelist serves them all).
+one whitelist serves them all). An SDK client whose class carries the guards
+itself (`sdk.base`) is swapped to an armed subclass of that class, and back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -45,7 +47,7 @@ BASE_MARKER = "__ipwhitelist_base__"
 _ARMED = "__ipwhitelist_armed__"
 #: The attribute an SDK client's wrapped class carries: its adapter (`sdk.base`).
 ADAPTER_MARKER = "__ipwhitelist_adapter__"
-#: In an armed client's __dict__: the exchange ids of its open incidents.
+#: On an armed client: the exchange ids of its open incidents.
 REJECTED = "_ipwhitelist_rejected_on"
 
 _lock = ForkSafeLock()
@@ -76,7 +78,9 @@ def _disarm(client: Any, credentials: Any) -> None:
         if wrapped is None or type(client) is not cls:
             return  # another thread disarmed it first
         client.__class__ = wrapped
-        exchanges = client.__dict__.pop(REJECTED, ())
+        exchanges = getattr(client, REJECTED, ())
+        with contextlib.suppress(AttributeError):
+            object.__delattr__(client, REJECTED)
     key = key_fingerprint_of(credentials)
     for exchange in sorted(exchanges):
         hooks.emit_recovery(exchange, key)
@@ -108,18 +112,19 @@ def _sdk_watching(adapter: Any, name: str, method: Callable[..., Any]) -> Callab
     return watching
 
 
-def _armed_class(wrapped: type) -> type:
+def _armed_class(wrapped: type, adapter: Any = None) -> type:
     found = _armed_classes.get(wrapped)
     if found is not None:
         return found
-    adapter = wrapped.__dict__.get(ADAPTER_MARKER)
+    # A generated class names its adapter; a class guarded in place is told it.
+    adapter = wrapped.__dict__.get(ADAPTER_MARKER, adapter)
     if adapter is not None:
         methods = {
             name: _sdk_watching(adapter, name, getattr(wrapped, name))
             for name in adapter.watched(wrapped)
             if callable(getattr(wrapped, name, None))
         }
-        return _build_armed(wrapped, methods)
+        return _build_armed(wrapped, methods, adapter)
     fetch: Callable[..., Any] = wrapped.fetch  # type: ignore[attr-defined]
 
     if asyncio.iscoroutinefunction(fetch):
@@ -147,15 +152,19 @@ def _armed_class(wrapped: type) -> type:
     return _build_armed(wrapped, {"fetch": watching})
 
 
-def _build_armed(wrapped: type, methods: dict[str, Any]) -> type:
+def _build_armed(wrapped: type, methods: dict[str, Any], adapter: Any = None) -> type:
     namespace = {
-        BASE_MARKER: wrapped.__dict__[BASE_MARKER],
+        # What unwrap() swaps back to: the original class, or the SDK class
+        # that carries its guards itself (and stays as it is).
+        BASE_MARKER: wrapped.__dict__.get(BASE_MARKER, wrapped),
         _ARMED: wrapped,
         "__module__": wrapped.__module__,
         "__qualname__": wrapped.__qualname__,
         "__doc__": wrapped.__doc__,
         **methods,
     }
+    if adapter is not None:
+        namespace[ADAPTER_MARKER] = adapter
     found = _armed_classes[wrapped] = type(wrapped.__name__, (wrapped,), namespace)
     return found
 
@@ -168,10 +177,11 @@ def arm(client: object, exchange: str | None = None) -> None:
     (`sdk.base.ClientView`), whose ``sdk_client`` is the client itself.
     """
     sdk_client = getattr(client, "sdk_client", None)
+    adapter = getattr(client, "adapter", None) if sdk_client is not None else None
     if sdk_client is not None:
         client = sdk_client
     cls = type(client)
-    if BASE_MARKER not in cls.__dict__:
+    if BASE_MARKER not in cls.__dict__ and (adapter is None or not adapter.is_installed(client)):
         return  # not a wrapped client
     if exchange is None:
         found = getattr(client, "id", None)
@@ -180,9 +190,13 @@ def arm(client: object, exchange: str | None = None) -> None:
         return
     with _lock:
         if _ARMED not in cls.__dict__:
-            armed = _armed_class(cls)
+            armed = _armed_class(cls, adapter)
             if type(client) is not cls:
                 return  # swapped by another thread meanwhile
             client.__class__ = armed
-        rejected = client.__dict__.setdefault(REJECTED, set())
+        # getattr and object.__setattr__, not __dict__ (`sdk.base`: inline attributes).
+        rejected = getattr(client, REJECTED, None)
+        if not isinstance(rejected, set):
+            rejected = set()
+            object.__setattr__(client, REJECTED, rejected)
         rejected.add(exchange)

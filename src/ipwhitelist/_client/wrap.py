@@ -528,4 +528,9 @@ def is_wrapped(exchange: object) -> bool:
 
     Added in *0.1.0*.
     """
+    if not isinstance(exchange, BaseExchange):
+        sdk = adapter_for(exchange)
+        if sdk is not None:
+            # An SDK client's class may carry the guards for every client (`sdk.base`).
+            return sdk.is_installed(exchange)
     return _BASE in type(exchange).__dict__ and _settings(exchange) is not None

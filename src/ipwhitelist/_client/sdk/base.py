@@ -7,14 +7,28 @@ from its transport), its credentials and its proxy. Everything else is the
 ccxt path's: `classify.response_from_http` reads the response,
 `_mapping.reject` decides and builds the diagnosis, `_guard`'s guards raise.
 
-As for ccxt clients, the client's class is swapped for a generated subclass
-(one per SDK class, cached) whose choke-point methods run in a guard; the
-object stays the same and `unwrap` swaps the class back.
+The first `wrap` of an SDK client puts the guards on the client's class
+itself (once per class, `Adapter.guard_class`), and marks the client with two
+attributes; `unwrap` removes the marks. A guard asks whether its client is
+marked only once an error is on its way (raised, or returned as data), so
+an unmarked client of a guarded class gets the SDK's own results and errors,
+the very same objects, and no hook hears of it.
+
+Why not swap the client's class for a generated subclass, as for ccxt? CPython
+keeps a plain object's attributes inline, laid out by its class, and
+specialises every attribute read for that layout. A swapped class (or a
+client whose ``__dict__`` was touched) loses that: every one of the hundreds
+of attribute reads inside the SDK's request code takes the slow path, 1-4 %
+of a call served from memory, more than the guard itself (measured in
+``benchmarks/``). The marks are set with ``object.__setattr__``, which keeps
+the layout. Classes that cannot carry the guards (no ``__dict__``, or a class
+built in C) are still swapped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -43,6 +57,8 @@ __all__ = [
     "ClientView",
     "Returned",
     "binance_id",
+    "guarded_classes",
+    "in_place",
     "proxy_in",
     "response_of",
     "retyped",
@@ -58,6 +74,13 @@ RETURNED = "_ipwhitelist_raise_returned"
 
 _classes: dict[tuple[type, str], type] = {}
 _classes_lock = ForkSafeLock()
+#: Per class guarded in place: each guarded name, and what the class's own
+#: ``__dict__`` held under it before (`_ABSENT`: it inherited it).
+_patched: dict[type, dict[str, Any]] = {}
+_ABSENT = object()
+# Py_TPFLAGS_HEAPTYPE: a class made by a class statement (or type()), whose
+# attributes can be set; a class built in C has it clear.
+_HEAPTYPE = 1 << 9
 
 
 @attrs.frozen(kw_only=True)
@@ -79,6 +102,8 @@ class ClientView:
     options: None = None
     #: The SDK client itself, when known: `_watch` arms it after a rejection.
     sdk_client: Any = attrs.field(default=None, repr=False, eq=False)
+    #: The adapter of `sdk_client`: `_watch` arms the client through it.
+    adapter: Any = attrs.field(default=None, repr=False, eq=False)
     #: The SDK's HTTP session: whether it trusts HTTPS_PROXY and friends
     #: (requests and httpx do by default), so the egress lookup takes its route.
     session: Any = attrs.field(default=None, repr=False, eq=False)
@@ -216,12 +241,12 @@ class Adapter:
         """The guarded methods of a generated subclass of *cls*."""
         namespace: dict[str, Any] = {}
         for name in self.guarded(cls):
-            func = getattr(cls, name, None)
+            func = own(cls, name)
             if callable(func):
                 guard = guard_async if asyncio.iscoroutinefunction(func) else guard_sync
                 namespace[name] = guard(func, self._classifier(name), self.catch())
         for name in self.inspected(cls):
-            func = getattr(cls, name, None)
+            func = own(cls, name)
             if not callable(func):
                 continue
             # One guard for both when the method is also guarded for raised errors.
@@ -268,7 +293,7 @@ class Adapter:
         if forced is not None:
             response = attrs.evolve(response, exchange=forced, lineage=lineage_of_id(forced))
         view = (
-            attrs.evolve(self.view(holder), sdk_client=holder)
+            attrs.evolve(self.view(holder), sdk_client=holder, adapter=self)
             if holder is not None
             else ClientView(id=response.exchange)
         )
@@ -283,23 +308,42 @@ class Adapter:
     def install(self, client: Any, settings: Settings, *, raise_returned: bool) -> Any:
         """Wrap *client* in place; wrapping again only replaces the settings."""
         cls = type(client)
-        if BASE not in cls.__dict__:
-            client.__class__ = wrapped_class(self, cls)
-        client.__dict__[STATE] = settings
-        client.__dict__[RETURNED] = raise_returned
+        if BASE not in cls.__dict__:  # not already swapped (or armed)
+            if in_place(cls):
+                self.guard_class(cls)
+            else:
+                client.__class__ = wrapped_class(self, cls)
+        # object.__setattr__: never the SDK's own __setattr__, and the
+        # attributes stay inline (the module docstring).
+        object.__setattr__(client, STATE, settings)
+        object.__setattr__(client, RETURNED, raise_returned)
         self.attach(client)
         return client
 
     def uninstall(self, client: Any) -> Any:
-        """Undo `install`."""
+        """Undo `install`; the class keeps its guards, which pass everything through."""
         base = type(client).__dict__.get(BASE)
         if base is not None:
             client.__class__ = base
         self.detach(client)
-        client.__dict__.pop(STATE, None)
-        client.__dict__.pop(RETURNED, None)
-        client.__dict__.pop(REJECTED, None)
+        for name in (STATE, RETURNED, REJECTED):
+            with contextlib.suppress(AttributeError):
+                object.__delattr__(client, name)
         return client
+
+    def is_installed(self, client: Any) -> bool:
+        """Whether *client* is wrapped."""
+        return settings_of(client) is not None
+
+    def guard_class(self, cls: type) -> None:
+        """Put the guards on *cls* itself, once; its subclasses get their own."""
+        with _classes_lock:
+            if cls in _patched:
+                return
+            entries = self.entries(cls)
+            _patched[cls] = {name: cls.__dict__.get(name, _ABSENT) for name in entries}
+            for name, value in entries.items():
+                setattr(cls, name, value)
 
     def _inspect(self, args: tuple[Any, ...], found: Returned) -> IPRejection | None:
         """The rejection for an error *found* (by `result`) in what a call returned."""
@@ -307,7 +351,7 @@ class Adapter:
         settings = settings_of(client)
         if settings is None:
             return None
-        view = attrs.evolve(self.view(client), sdk_client=client)
+        view = attrs.evolve(self.view(client), sdk_client=client, adapter=self)
         rejection = retyped(
             reject(None, found.response, settings=settings, exchange=view), found.sdk
         )
@@ -324,7 +368,49 @@ class Adapter:
 
 
 def _raises(args: tuple[Any, ...]) -> bool:
-    return bool(args[0].__dict__.get(RETURNED))
+    return bool(getattr(args[0], RETURNED, False))
+
+
+def in_place(cls: type) -> bool:
+    """Whether *cls* can carry the guards itself (`Adapter.guard_class`)."""
+    return bool(cls.__flags__ & _HEAPTYPE) and cls.__dictoffset__ != 0
+
+
+def own(cls: type, name: str) -> Any:
+    """
+    The SDK's own attribute *name* of *cls* (a function, a property), never a guard.
+
+    Found along the MRO as attribute lookup would, except that a class guarded
+    in place answers with what it held before: a subclass of a guarded class
+    guards the SDK's function, not the guard (one guard per call, not two).
+    """
+    for klass in cls.__mro__:
+        patched = _patched.get(klass)
+        if patched is not None and name in patched:
+            found = patched[name]
+            if found is _ABSENT:
+                continue
+            return found
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def guarded_classes() -> dict[type, dict[str, tuple[Any, Any]]]:
+    """
+    Per class guarded in place: each name's (SDK's own value or None if inherited, guard).
+
+    For the benchmarks, which must compare a wrapped client with one that runs
+    the SDK's own methods (`restore` and `reguard` switch a class between them).
+    """
+    with _classes_lock:
+        return {
+            cls: {
+                name: (None if before is _ABSENT else before, cls.__dict__[name])
+                for name, before in names.items()
+            }
+            for cls, names in _patched.items()
+        }
 
 
 def retyped(rejection: IPRejection | None, sdk: type | None) -> IPRejection | None:
@@ -336,8 +422,9 @@ def retyped(rejection: IPRejection | None, sdk: type | None) -> IPRejection | No
 
 def settings_of(client: Any) -> Settings | None:
     """The settings a wrapped client carries, or None."""
-    found: Settings | None = getattr(client, "__dict__", {}).get(STATE)
-    return found
+    # getattr, not __dict__: reading __dict__ moves inline attributes into a dict.
+    found = getattr(client, STATE, None)
+    return found if isinstance(found, Settings) else None
 
 
 def response_of(

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 from . import transport
 from .base import (
     RETURNED,
-    STATE,
     Adapter,
     ClientView,
     Returned,
     binance_id,
+    own,
     recorded_response,
     response_of,
     settings_of,
@@ -98,7 +98,7 @@ def _wrapping(base: property) -> property:
         inner = base.fget(self) if base.fget is not None else None
         settings = settings_of(self)
         if inner is not None and settings is not None and settings_of(inner) is not settings:
-            ADAPTER.install(inner, settings, raise_returned=bool(self.__dict__.get(RETURNED)))
+            ADAPTER.install(inner, settings, raise_returned=bool(getattr(self, RETURNED, False)))
         return inner
 
     return property(get, doc=base.__doc__)
@@ -168,14 +168,16 @@ class Modular(Adapter):
     def entries(self, cls: type) -> dict[str, Any]:
         """The guarded methods; on the top-level object, the two properties that build clients."""
         if _kind(cls) == "top":
-            return {name: _wrapping(cls.__dict__[name]) for name in _PARTS if name in cls.__dict__}
+            parts = {name: own(cls, name) for name in _PARTS}
+            return {name: _wrapping(p) for name, p in parts.items() if isinstance(p, property)}
         return super().entries(cls)
 
     def uninstall(self, client: Any) -> Any:
         """Unwrap the REST and WebSocket API clients built so far, too."""
         for part in ("_rest_api", "_websocket_api"):
-            inner = client.__dict__.get(part)
-            if inner is not None and STATE in getattr(inner, "__dict__", {}):
+            # getattr, not __dict__ (`base`: the attributes stay inline).
+            inner = getattr(client, part, None)
+            if inner is not None and settings_of(inner) is not None:
                 self.uninstall(inner)
         return super().uninstall(client)
 

@@ -28,7 +28,17 @@ from typing import TYPE_CHECKING, Any, cast
 from ..._core.redact import redact
 from ..introspect import credentials_of
 from . import transport
-from .base import Adapter, ClientView, Returned, proxy_in, recorded_response, response_of, text_of
+from .base import (
+    Adapter,
+    ClientView,
+    Returned,
+    own,
+    proxy_in,
+    recorded_response,
+    response_of,
+    settings_of,
+    text_of,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,11 +84,15 @@ class Pybit(Adapter):
     def entries(self, cls: type) -> dict[str, Any]:
         """The guarded methods, and a ``__repr__`` without the credentials pybit's prints."""
         namespace = super().entries(cls)
-        shown = cast("Callable[[Any], str]", cls.__repr__)
+        shown = cast("Callable[[Any], str]", own(cls, "__repr__"))
         view = self.view
 
-        def __repr__(client: Any) -> str:  # noqa: N807 - the dunder of the generated class
-            return redact(shown(client), credentials_of(view(client)))
+        def __repr__(client: Any) -> str:  # noqa: N807 - the dunder of the guarded class
+            # The class is guarded for every client: only wrapped ones change.
+            text = shown(client)
+            if settings_of(client) is None:
+                return text
+            return redact(text, credentials_of(view(client)))
 
         namespace["__repr__"] = __repr__
         return namespace

@@ -22,7 +22,7 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 from ..guard import guard_async
-from .base import Adapter, ClientView, binance_id, proxy_in, response_of, text_of
+from .base import Adapter, ClientView, binance_id, own, proxy_in, response_of, text_of
 
 if TYPE_CHECKING:
     from ..._core import classify
@@ -71,8 +71,8 @@ class PythonBinance(Adapter):
         SDK's own coroutine untouched.
         """
         namespace = super().entries(cls)
-        handle = cls.__dict__.get("_handle_response") or getattr(cls, "_handle_response", None)
-        if not inspect.iscoroutinefunction(getattr(cls, "_request", None)) or not (
+        handle = own(cls, "_handle_response")
+        if not inspect.iscoroutinefunction(own(cls, "_request")) or not (
             inspect.iscoroutinefunction(handle)
         ):
             return namespace
