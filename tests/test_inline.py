@@ -32,6 +32,8 @@ FETCH = ccxt.async_support.Exchange.fetch
 OK = (200, body_of({"balances": []}))
 B451 = body_of({"code": 0, "msg": "Service unavailable from a restricted location."})
 B1021 = body_of({"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."})
+# A line of ccxt's async fetch in every admitted release (4.4.87 to 4.5.90).
+ANCHOR = "self.last_request_headers = request_headers"
 MODULES = pytest.mark.parametrize("module", [ccxt.async_support, ccxt.pro], ids=["async", "pro"])
 
 
@@ -47,7 +49,7 @@ def unfit(monkeypatch, caplog):
     caplog.set_level(logging.DEBUG, logger="ipwhitelist")
 
     def source(func: Any) -> str:
-        return real(func).replace("self.open(True)", "self.open(False)")
+        return real(func).replace(ANCHOR, "self.last_request_headers = None")
 
     real = inline._source
     monkeypatch.setattr(inline, "_source", source)
@@ -105,6 +107,21 @@ class TestInlined:
         assert FETCH.__qualname__ == fetch.__qualname__
         assert inspect.signature(FETCH) == inspect.signature(fetch)
         assert "handle_errors" not in type(client).__dict__
+
+    @MODULES
+    def test_every_exchange_of_the_installed_ccxt_is_inlined(self, module, caplog):
+        """Every async (and pro) exchange class ccxt ships gets the inlined fetch."""
+        caplog.set_level(logging.DEBUG, logger="ipwhitelist")
+        classes = [getattr(module, i) for i in ccxt.exchanges if hasattr(module, i)]
+
+        inlined = {
+            inline.inline_fetch(cls, cls.fetch, classify=lambda *_: None, typed_http=None)
+            for cls in classes
+        }
+
+        assert len(classes) > 70
+        assert None not in inlined
+        assert [] == [r.message for r in caplog.records if "not inlined" in r.message]
 
     def test_success_runs_no_frame_of_ipwhitelist(self):
         """A successful async request passes through no ipwhitelist function at all."""
@@ -172,14 +189,14 @@ class TestFallback:
         ("old", "new", "why"),
         [
             # A second call (and a reference) to handle_errors.
-            ("self.open(True)", "self.open(True); self.handle_errors", "exactly one"),
+            (ANCHOR, f"{ANCHOR}; self.handle_errors", "exactly one"),
             # The call passes an expression, which the handler would evaluate again.
             (
                 "self.handle_errors(http_status_code,",
                 "self.handle_errors(http_status_code + 0,",
                 "exactly one",
             ),
-            ("self.open(True)", "self.open(lambda: True)", "nested functions"),
+            (ANCHOR, f"{ANCHOR}; (lambda: None)()", "nested functions"),
         ],
     )
     def test_an_unexpected_shape_keeps_the_separate_guards(self, monkeypatch, unfit, old, new, why):

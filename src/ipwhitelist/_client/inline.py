@@ -69,10 +69,10 @@ _FUTURE_FLAGS = functools.reduce(
     0,
 )
 
-# Per ccxt function (every exchange class shares ccxt's one Exchange.fetch):
-# the inlined copy, or None when it fell back. Strong references, as ccxt's
-# functions live as long as the process.
-_inlined: dict[object, Callable[..., Any] | None] = {}
+# Per ccxt function (every exchange class shares ccxt's one Exchange.fetch)
+# and handlers: the inlined copy, or None when it fell back. Strong
+# references, as ccxt's functions live as long as the process.
+_inlined: dict[tuple[object, object, object], Callable[..., Any] | None] = {}
 _codes: set[types.CodeType] = set()
 
 
@@ -88,14 +88,15 @@ def inline_fetch(
 
     Built once per ccxt function, under the wrapped classes' lock.
     """
-    if func in _inlined:
-        return _inlined[func]
+    key = (func, classify, typed_http)
+    if key in _inlined:
+        return _inlined[key]
     try:
         found: Callable[..., Any] | None = _build(func, classify, typed_http)
     except _Unfit as why:
         logger.debug("ipwhitelist: %s.fetch is guarded, not inlined: %s", cls.__name__, why)
         found = None
-    _inlined[func] = found
+    _inlined[key] = found
     return found
 
 
@@ -136,8 +137,8 @@ def _build(func: object, classify: Classifier, typed_http: TypedHttp) -> Callabl
     # ccxt's own module globals, so the copy reads what ccxt's function reads.
     exec(_compile(tree, func), func.__globals__, namespace)  # noqa: S102 - ccxt's own source, checked above
     made = namespace[_FACTORY](ccxt.BaseError, throw, typed_async, classify, typed_http)
-    if (made.__defaults__, made.__kwdefaults__) != (func.__defaults__, func.__kwdefaults__):
-        raise _Unfit("its defaults differ")  # pragma: no cover - same source, same defaults
+    # ccxt's very default objects, as the function ccxt made holds them.
+    made.__defaults__, made.__kwdefaults__ = func.__defaults__, func.__kwdefaults__
     made.__code__ = made.__code__.replace(co_qualname=code.co_qualname)
     _codes.add(made.__code__)
     return functools.update_wrapper(made, func)

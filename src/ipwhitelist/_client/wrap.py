@@ -14,7 +14,9 @@ Three layers cooperate:
   Websocket frames that ccxt.pro passes through it are left to the layer below.
 * ``fetch``: adds the egress lookup (async on async clients) to a rejection,
   and classifies what ccxt's HTTP-status map raised from its text (which
-  carries method, URL, status and body).
+  carries method, URL, status and body). On async clients both this guard and
+  the ``handle_errors`` one are written into a copy of ccxt's own ``fetch``
+  when its source provably is the running code (`inline`): no extra frame.
 * unified methods and ccxt.pro's ``watch_*``/``*_ws``: classify errors raised
   outside the HTTP layer (response parsing, websockets) from their text, with
   the exchange taken from the client. ccxt.pro builds websocket errors in its
