@@ -185,6 +185,46 @@ class TestFallback:
         assert not inline.is_inlined(type(client).fetch.__code__)
         assert any(why in r.message for r in unfit.records)
 
+    def test_a_closure_or_a_non_function_is_not_inlined(self, unfit):
+        """Only a plain coroutine function without free variables is recompiled."""
+        value = 1
+
+        async def closure(self, url, method="GET", headers=None, body=None):
+            return value
+
+        found = [
+            inline.inline_fetch(ccxt.async_support.binance, f, classify=None, typed_http=None)
+            for f in (closure, FETCH.__get__(ccxt.async_support.binance()), selfless)
+        ]
+
+        assert [None, None, None] == found
+        assert any("is a closure" in r.message for r in unfit.records)
+        assert any("not a plain coroutine function" in r.message for r in unfit.records)
+        assert any("takes no self" in r.message for r in unfit.records)
+
+
+async def selfless():
+    """A coroutine function with readable source, but no client to guard."""
+
+
+class TestSame:
+    @pytest.mark.parametrize(
+        ("a", "b"),
+        [
+            ("def f(): return 1", "def f(): return 2"),
+            # Equal, but not the same constant: True == 1.
+            ("def f(): return 1", "def f(): return True"),
+            ("def f(): return lambda: 1", "def f(): return lambda: 2"),
+            ("def f(): return 1", "def f(): return g"),
+        ],
+    )
+    def test_other_constants_or_names_are_other_code(self, a, b):
+        """The drift check tells apart code that differs only in a constant, a nested one or a name."""
+        functions = [compile(s, "f", "exec").co_consts[0] for s in (a, b)]
+
+        assert inline._same(functions[0], functions[0])
+        assert not inline._same(*functions)
+
     @pytest.mark.parametrize(
         ("old", "new", "why"),
         [

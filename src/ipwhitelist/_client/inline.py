@@ -224,9 +224,7 @@ def _same(a: types.CodeType, b: types.CodeType) -> bool:
         "co_kwonlyargcount",
         "co_flags",
     )
-    if any(getattr(a, f) != getattr(b, f) for f in fields):
-        return False
-    if len(a.co_consts) != len(b.co_consts):
+    if any(getattr(a, f) != getattr(b, f) for f in fields) or len(a.co_consts) != len(b.co_consts):
         return False
     for x, y in zip(a.co_consts, b.co_consts, strict=True):
         if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
