@@ -8,6 +8,10 @@ for speed or for what it can see (see ``_wrap.py``):
 * ``fetch(url, method='GET', headers=None, body=None)``;
 * ``fetch2``'s retry loop, which reads the global ``OperationFailed``.
 
+On async clients, ``fetch`` and the ``handle_errors`` wrapper are written into
+a copy of ccxt's ``fetch`` instead, after a stricter check of its own
+(``inline.py``: its source must compile to the running bytecode).
+
 A future ccxt may change any of them. Each is checked once per class, when its
 wrapped class is built; one that does not fit is left as ccxt wrote it (or, for
 ``fetch``, guarded through the generic path), so the wrapped client behaves

@@ -14,7 +14,9 @@ Three layers cooperate:
   Websocket frames that ccxt.pro passes through it are left to the layer below.
 * ``fetch``: adds the egress lookup (async on async clients) to a rejection,
   and classifies what ccxt's HTTP-status map raised from its text (which
-  carries method, URL, status and body).
+  carries method, URL, status and body). On async clients both this guard and
+  the ``handle_errors`` one are written into a copy of ccxt's own ``fetch``
+  when its source provably is the running code (`inline`): no extra frame.
 * unified methods and ccxt.pro's ``watch_*``/``*_ws``: classify errors raised
   outside the HTTP layer (response parsing, websockets) from their text, with
   the exchange taken from the client. ccxt.pro builds websocket errors in its
@@ -55,6 +57,7 @@ from .._whitelist.whitelist import WhitelistLike, documented_for, to_whitelist
 from ..errors import IPRejection
 from . import drift
 from .guard import guard_async, guard_fetch_async, guard_fetch_sync, guard_sync, throw
+from .inline import inline_fetch, is_inlined
 from .ipversion import check_family, pin_async, pin_sync, without_pin_hooks
 from .mapping import Settings, reject
 from .sdk import adapter_for, unwrap_sdk, wrap_sdk
@@ -284,22 +287,31 @@ def _handle_errors(func: Callable[..., Any]) -> Any:
                 request_body,
             )
         except ccxt.BaseError as exc:
-            # ccxt.pro calls handle_errors from its websocket receive loop
-            # (Binance WebSocket API errors, OKX order ops, Hyperliquid and
-            # Pacifica with url "") with the exchange's error code or 0 where
-            # the HTTP status goes. One error there can reach several awaiting
-            # calls: each call's guard types it at its await. No egress lookup
-            # here, on async clients too: fetch()'s guard adds it.
-            if isinstance(exc, IPRejection) or not _is_http_url(url):
-                raise
-            throw(
-                _from_http(
-                    self, exc, status=code, url=url, method=method, headers=headers, body=body
-                )
-            )
+            throw(_typed_http(self, exc, code, url, method, headers, body))
             raise
 
     return handle_errors
+
+
+def _typed_http(  # noqa: PLR0917 - handle_errors' positional arguments
+    exchange: Any, exc: BaseException, code: Any, url: Any, method: Any, headers: Any, body: Any
+) -> IPRejection | None:
+    """
+    The rejection ccxt's ``handle_errors`` raising *exc* is; None: re-raise *exc* itself.
+
+    Shared by the wrapper above and the ``fetch`` that `inline.inline_fetch`
+    writes it into.
+    """
+    # ccxt.pro calls handle_errors from its websocket receive loop (Binance
+    # WebSocket API errors, OKX order ops, Hyperliquid and Pacifica with url "")
+    # with the exchange's error code or 0 where the HTTP status goes. One error
+    # there can reach several awaiting calls: each call's guard types it at its
+    # await. No egress lookup here, on async clients too: fetch()'s guard adds it.
+    if isinstance(exc, IPRejection) or not _is_http_url(url):
+        return None
+    return _from_http(
+        exchange, exc, status=code, url=url, method=method, headers=headers, body=body
+    )
 
 
 def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
@@ -313,6 +325,8 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
             "__qualname__": cls.__qualname__,
             "__doc__": cls.__doc__,
         }
+        handle_errors = getattr(cls, "handle_errors", None)
+        wraps_handle_errors = drift.handle_errors_fits(cls, handle_errors)
         wrapped: dict[int, Callable[..., Any]] = {}
         for name in _entry_names(cls, unified):
             func = getattr(cls, name, None)
@@ -320,18 +334,15 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
                 continue  # implicit API descriptors resolve to request(), wrapped below
             key = id(func)
             if key not in wrapped:
-                is_async = asyncio.iscoroutinefunction(func)
-                if name == "fetch" and drift.fetch_fits(cls, func):
-                    guard = guard_fetch_async if is_async else guard_fetch_sync
-                else:
-                    guard = guard_async if is_async else guard_sync
-                wrapped[key] = guard(func, _classify_method)
+                wrapped[key] = _guarded(cls, name, func, inline_ok=wraps_handle_errors)
             namespace[name] = wrapped[key]
+        # An inlined fetch has the handle_errors wrapper written into it.
+        if is_inlined(getattr(namespace.get("fetch"), "__code__", None)):
+            wraps_handle_errors = False
         # handle_http_status_code is not wrapped: its exceptions carry method,
         # URL, status and body in their text, which fetch()'s guard classifies
         # before ccxt's retry loop sees them.
-        handle_errors = getattr(cls, "handle_errors", None)
-        if drift.handle_errors_fits(cls, handle_errors):
+        if wraps_handle_errors:
             namespace["handle_errors"] = _handle_errors(handle_errors)  # type: ignore[arg-type]
         fetch2 = _fetch2(cls, getattr(cls, "fetch2", None))
         if fetch2 is not None:
@@ -340,6 +351,19 @@ def _wrapped_class(cls: type, unified: Iterable[str]) -> type:
         subclass = type(cls.__name__, (cls,), namespace)
         _classes[cls] = subclass
         return subclass
+
+
+def _guarded(cls: type, name: str, func: Callable[..., Any], *, inline_ok: bool) -> Any:
+    """*func* (the method *name* of *cls*) guarded; ``fetch`` by the fastest guard that fits."""
+    is_async = asyncio.iscoroutinefunction(func)
+    if name != "fetch" or not drift.fetch_fits(cls, func):
+        return (guard_async if is_async else guard_sync)(func, _classify_method)
+    if is_async and inline_ok:
+        # Async: the guards written into ccxt's own fetch, when provably ccxt's.
+        inlined = inline_fetch(cls, func, classify=_classify_method, typed_http=_typed_http)
+        if inlined is not None:
+            return inlined
+    return (guard_fetch_async if is_async else guard_fetch_sync)(func, _classify_method)
 
 
 def _reduce_ex(self: Any, _protocol: SupportsIndex) -> tuple[Any, ...]:

@@ -1,0 +1,326 @@
+"""
+ccxt's async ``fetch`` recompiled with its two guards written into its own body.
+
+On an async client, each Python frame a successful request passes through is a
+measurable share of its cost (a canned request takes ~22 µs): the ``fetch``
+guard and the ``handle_errors`` wrapper were two of them. Instead, the wrapped
+class gets a copy of ccxt's ``fetch`` compiled from ccxt's own source, with
+
+* the body inside the ``fetch`` guard's ``try``/``except ccxt.BaseError``, which
+  hands the error to `typed_async` and `throw` (``guard_fetch_async``), and
+* the one ``self.handle_errors(...)`` statement inside the ``handle_errors``
+  wrapper's ``try``/``except``, which hands the error to the shared *typed_http*
+  function (``wrap._typed_http``), so the wrapper is left off that class.
+
+On success, the copy runs ccxt's bytecode plus two ``try`` blocks, which cost
+nothing until something is raised. It runs in ccxt's own module globals (the
+same dict, so a global rebound later is seen); ipwhitelist's names are closure
+variables of a factory, so ccxt's module is not touched.
+
+A copy is made only when it is provably ccxt's function: its source, compiled
+the same way without the guards, must give the running function's bytecode,
+constants and names. Anything unexpected (no source, a decorated or closing
+function, other bytecode, not exactly one ``handle_errors`` call passing nine
+plain names or constants) keeps the separate guards, and says why at debug level.
+"""
+
+from __future__ import annotations
+import __future__
+
+import ast
+import functools
+import inspect
+import linecache
+import logging
+import textwrap
+import types
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import ccxt
+
+from .guard import Classifier, throw, typed_async
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..errors import IPRejection
+
+__all__ = ["TypedHttp", "inline_fetch", "is_inlined"]
+
+logger = logging.getLogger("ipwhitelist")
+
+#: Turns (client, handle_errors' error, status, url, method, headers, body) into
+#: a rejection, or None: re-raise the error itself.
+TypedHttp: TypeAlias = "Callable[[Any, BaseException, Any, Any, Any, Any, Any], IPRejection | None]"
+
+# ccxt's handle_errors(code, reason, url, method, headers, body, response,
+# requestHeaders, requestBody): the positions typed_http reads.
+_HANDLE_ERRORS_ARGS = 9
+_STATUS, _URL, _METHOD, _HEADERS, _BODY = 0, 2, 3, 4, 5
+
+_PREFIX = "_ipwhitelist_"
+_FACTORY = f"{_PREFIX}factory"
+_FREE = tuple(
+    f"{_PREFIX}{n}" for n in ("BaseError", "throw", "typed_async", "classify", "typed_http")
+)
+_FUTURE_FLAGS = functools.reduce(
+    lambda flags, name: flags | getattr(__future__, name).compiler_flag,
+    __future__.all_feature_names,
+    0,
+)
+
+# Per ccxt function (every exchange class shares ccxt's one Exchange.fetch)
+# and handlers: the inlined copy, or None when it fell back. Strong
+# references, as ccxt's functions live as long as the process.
+_inlined: dict[tuple[object, object, object], Callable[..., Any] | None] = {}
+_codes: set[types.CodeType] = set()
+
+
+class _Unfit(Exception):  # noqa: N818 - a reason to fall back, never raised to a caller
+    """Why ccxt's ``fetch`` is not inlined; the guards are used instead."""
+
+
+def inline_fetch(
+    cls: type, func: object, *, classify: Classifier, typed_http: TypedHttp
+) -> Callable[..., Any] | None:
+    """
+    A copy of ccxt's async *func* (``fetch``) with the guards inlined; None: guard it apart.
+
+    Built once per ccxt function, under the wrapped classes' lock.
+    """
+    key = (func, classify, typed_http)
+    if key in _inlined:
+        return _inlined[key]
+    try:
+        found: Callable[..., Any] | None = _build(func, classify, typed_http)
+    except _Unfit as why:
+        logger.debug("ipwhitelist: %s.fetch is guarded, not inlined: %s", cls.__name__, why)
+        found = None
+    _inlined[key] = found
+    return found
+
+
+def is_inlined(code: object) -> bool:
+    """Whether *code* is the code of an inlined ``fetch`` (its frames carry ccxt's file name)."""
+    return code in _codes
+
+
+def _build(func: object, classify: Classifier, typed_http: TypedHttp) -> Callable[..., Any]:
+    if not (isinstance(func, types.FunctionType) and inspect.iscoroutinefunction(func)):
+        raise _Unfit(f"{func!r} is not a plain coroutine function")
+    code = func.__code__
+    if code.co_freevars or any(n.startswith(_PREFIX) for n in code.co_names + code.co_varnames):
+        raise _Unfit("it is a closure or uses ipwhitelist's names")
+    tree = _parse(func)
+    node = tree.body[-1]
+    assert isinstance(node, ast.AsyncFunctionDef)  # noqa: S101 - checked by _parse
+    # The strict drift check: ccxt's source, compiled as below, is the running code.
+    if not _same(_compiled(tree, func, node.name), code):
+        raise _Unfit("its source does not compile to the running bytecode")
+    _inline(node)
+    factory = ast.FunctionDef(
+        name=_FACTORY,
+        args=ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(arg=n) for n in _FREE],
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        ),
+        body=[node, ast.Return(value=ast.Name(id=node.name, ctx=ast.Load()))],
+        decorator_list=[],
+    )
+    _place(factory, node, deep=False)
+    tree.body[-1] = factory
+    ast.fix_missing_locations(tree)
+    namespace: dict[str, Any] = {}
+    # ccxt's own module globals, so the copy reads what ccxt's function reads.
+    exec(_compile(tree, func), func.__globals__, namespace)  # noqa: S102 - ccxt's own source, checked above
+    made = namespace[_FACTORY](ccxt.BaseError, throw, typed_async, classify, typed_http)
+    # ccxt's very default objects, as the function ccxt made holds them.
+    made.__defaults__, made.__kwdefaults__ = func.__defaults__, func.__kwdefaults__
+    made.__code__ = made.__code__.replace(co_qualname=code.co_qualname)
+    _codes.add(made.__code__)
+    return functools.update_wrapper(made, func)
+
+
+def _parse(func: types.FunctionType) -> ast.Module:
+    """The source of ccxt's *func*: one undecorated ``async def``, at its lines in ccxt's file."""
+    try:
+        tree = ast.parse(_source(func))
+    except (OSError, TypeError, SyntaxError) as exc:
+        raise _Unfit(f"its source cannot be read ({exc})") from None
+    node = tree.body[0] if len(tree.body) == 1 else None
+    if not (
+        isinstance(node, ast.AsyncFunctionDef)
+        and node.name == func.__name__
+        and not node.decorator_list
+    ):
+        raise _Unfit("its source is not one undecorated async def")
+    # Tracebacks and the drift check see ccxt's line numbers.
+    ast.increment_lineno(tree, func.__code__.co_firstlineno - node.lineno)
+    # CPython compiles ``module.attr(...)`` differently when ``module`` is
+    # imported at the top of the module: the imports are declared (not run).
+    imported = _module_imports(func)
+    if imported:
+        declared = ast.If(
+            test=ast.Constant(value=False),
+            body=[ast.Import(names=[ast.alias(name=n) for n in imported])],
+            orelse=[],
+        )
+        tree.body.insert(0, declared)
+        ast.fix_missing_locations(tree)
+    return tree
+
+
+def _source(func: types.FunctionType) -> str:
+    """The source of *func* as Python holds it (``linecache``), dedented."""
+    return textwrap.dedent(inspect.getsource(func))
+
+
+def _module_imports(func: types.FunctionType) -> list[str]:
+    """The names the top level of *func*'s module binds by ``import`` (ccxt's file, read again)."""
+    code = func.__code__
+    try:
+        module = ast.parse("".join(linecache.getlines(code.co_filename, func.__globals__)))
+    except SyntaxError as exc:  # pragma: no cover - the file getsource just read
+        raise _Unfit(f"its module cannot be parsed ({exc})") from None
+    names: list[str] = []
+    pending: list[ast.AST] = [module]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue  # their imports are local
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.extend(a.asname or a.name.partition(".")[0] for a in node.names if a.name != "*")
+        pending.extend(ast.iter_child_nodes(node))
+    return sorted(set(names))
+
+
+def _compile(tree: ast.Module, func: types.FunctionType) -> types.CodeType:
+    code = func.__code__
+    return compile(  # type: ignore[no-any-return]
+        tree, code.co_filename, "exec", flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True
+    )
+
+
+def _compiled(tree: ast.Module, func: types.FunctionType, name: str) -> types.CodeType:
+    """The code object of *name* compiled from *tree* (left unchanged)."""
+    module = _compile(tree, func)
+    (found,) = (c for c in module.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+    return found
+
+
+def _same(a: types.CodeType, b: types.CodeType) -> bool:
+    """The same bytecode, names and constants (line and column positions aside)."""
+    fields = (
+        "co_code",
+        "co_names",
+        "co_varnames",
+        "co_cellvars",
+        "co_freevars",
+        "co_argcount",
+        "co_posonlyargcount",
+        "co_kwonlyargcount",
+        "co_flags",
+    )
+    if any(getattr(a, f) != getattr(b, f) for f in fields) or len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts, strict=True):
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if not _same(x, y):
+                return False
+        elif type(x) is not type(y) or x != y:
+            return False
+    return True
+
+
+def _inline(node: ast.AsyncFunctionDef) -> None:
+    """Write the two guards into *node*, ccxt's ``fetch``."""
+    if any(
+        isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef)
+        for n in ast.walk(node)
+        if n is not node
+    ):
+        raise _Unfit("it defines nested functions or classes")
+    if not node.args.args:
+        raise _Unfit("it takes no self")
+    client = node.args.args[0].arg
+    calls = [
+        n for n in ast.walk(node) if isinstance(n, ast.Attribute) and n.attr == "handle_errors"
+    ]
+    guarded = _HandleErrors(client)
+    guarded.visit(node)
+    if len(calls) != 1 or guarded.count != 1:
+        raise _Unfit("it does not make exactly one handle_errors call as a statement")
+    body = node.body
+    docstring = [body[0]] if ast.get_docstring(node) is not None else []
+    rest = body[len(docstring) :]
+    outer = _handler(
+        f"throw(await {_PREFIX}typed_async({_PREFIX}exc, {_PREFIX}classify, ({client},)))",
+        node,
+    )
+    outer.body = rest
+    node.body = [*docstring, outer]
+
+
+class _HandleErrors(ast.NodeTransformer):
+    """Puts the ``self.handle_errors(...)`` statement inside the wrapper's try/except."""
+
+    def __init__(self, client: str) -> None:
+        self.client = client
+        self.count = 0
+
+    def visit_Expr(self, stmt: ast.Expr) -> ast.AST:
+        call = stmt.value
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "handle_errors"
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == self.client
+            and not call.keywords
+            and len(call.args) == _HANDLE_ERRORS_ARGS
+            and all(isinstance(a, ast.Name | ast.Constant) for a in call.args)
+        ):
+            return stmt
+        self.count += 1
+        # Plain names and constants: reading them again in the handler is safe.
+        args = ", ".join(
+            ast.unparse(call.args[i]) for i in (_STATUS, _URL, _METHOD, _HEADERS, _BODY)
+        )
+        guarded = _handler(
+            f"throw({_PREFIX}typed_http({self.client}, {_PREFIX}exc, {args}))",
+            stmt,
+        )
+        guarded.body = [stmt]
+        return guarded
+
+
+def _handler(action: str, anchor: ast.AST) -> ast.Try:
+    """``try: ... except ccxt.BaseError: <action>; raise``, placed at *anchor*'s lines."""
+    template = textwrap.dedent(
+        f"""
+        async def template():
+            try:
+                pass
+            except {_PREFIX}BaseError as {_PREFIX}exc:
+                {_PREFIX}{action}
+                raise
+        """
+    )
+    function = ast.parse(template).body[0]
+    assert isinstance(function, ast.AsyncFunctionDef)  # noqa: S101 - the template above
+    try_ = function.body[0]
+    assert isinstance(try_, ast.Try)  # noqa: S101 - the template above
+    _place(try_, anchor, deep=True)
+    return try_
+
+
+def _place(node: ast.AST, anchor: ast.AST, *, deep: bool) -> None:
+    """Give *node* (and, if *deep*, every node in it) the position of *anchor*."""
+    for part in ast.walk(node) if deep else (node,):
+        if "lineno" in part._attributes:
+            ast.copy_location(part, anchor)
+            part.end_lineno = anchor.lineno  # type: ignore[attr-defined]
+            part.end_col_offset = anchor.col_offset  # type: ignore[attr-defined]
