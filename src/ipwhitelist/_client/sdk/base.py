@@ -37,7 +37,13 @@ from ..._core import classify
 from ..._core.fork import ForkSafeLock
 from ..._core.lineage import lineage_of_id
 from ..._core.redact import redact
-from ..guard import guard_async, guard_returned_async, guard_returned_sync, guard_sync
+from ..guard import (
+    guard_async,
+    guard_returned_async,
+    guard_returned_sync,
+    guard_sync,
+    spelled,
+)
 from ..introspect import credentials_of
 from ..mapping import Settings, reject
 from ..watch import ADAPTER_MARKER, REJECTED
@@ -244,7 +250,9 @@ class Adapter:
             func = own(cls, name)
             if callable(func):
                 guard = guard_async if asyncio.iscoroutinefunction(func) else guard_sync
-                namespace[name] = guard(func, self._classifier(name), self.catch())
+                namespace[name] = spelled(
+                    func, "raised", classify=self._classifier(name), catch=self.catch()
+                ) or guard(func, self._classifier(name), self.catch())
         for name in self.inspected(cls):
             func = own(cls, name)
             if not callable(func):
@@ -254,14 +262,17 @@ class Adapter:
             returned = (
                 guard_returned_async if asyncio.iscoroutinefunction(func) else guard_returned_sync
             )
-            namespace[name] = returned(
+            classify = self._classifier(name) if raised else None
+            catch = self.catch() if raised else ()
+            namespace[name] = spelled(
                 func,
-                self.result,
-                self._inspect,
-                _raises,
-                self._classifier(name) if raised else None,
-                self.catch() if raised else (),
-            )
+                "returned",
+                classify=classify,
+                catch=catch,
+                look=self.result,
+                inspect=self._inspect,
+                raises=_raises,
+            ) or returned(func, self.result, self._inspect, _raises, classify, catch)
         return namespace
 
     # -- the verdict --------------------------------------------------------------
