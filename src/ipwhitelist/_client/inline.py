@@ -38,14 +38,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import ccxt
 
-from .guard import Classifier, throw, typed_async
+from .guard import Classifier, throw, typed_async, typed_sync
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ..errors import IPRejection
 
-__all__ = ["TypedHttp", "inline_fetch", "is_inlined"]
+__all__ = ["TypedHttp", "inline_fetch", "inline_guard", "is_inlined"]
 
 logger = logging.getLogger("ipwhitelist")
 
@@ -73,6 +73,8 @@ _FUTURE_FLAGS = functools.reduce(
 # and handlers: the inlined copy, or None when it fell back. Strong
 # references, as ccxt's functions live as long as the process.
 _inlined: dict[tuple[object, object, object], Callable[..., Any] | None] = {}
+# The module-level imports of each source file (`_module_imports`), read once.
+_imports: dict[str, list[str]] = {}
 _codes: set[types.CodeType] = set()
 
 
@@ -145,19 +147,23 @@ def _build(func: object, classify: Classifier, typed_http: TypedHttp) -> Callabl
 
 
 def _parse(func: types.FunctionType) -> ast.Module:
-    """The source of ccxt's *func*: one undecorated ``async def``, at its lines in ccxt's file."""
+    """The source of *func*: one undecorated (async) ``def``, at its lines in its file."""
     try:
         tree = ast.parse(_source(func))
     except (OSError, TypeError, SyntaxError) as exc:
         raise _Unfit(f"its source cannot be read ({exc})") from None
     node = tree.body[0] if len(tree.body) == 1 else None
-    if not (
-        isinstance(node, ast.AsyncFunctionDef)
-        and node.name == func.__name__
-        and not node.decorator_list
-    ):
-        raise _Unfit("its source is not one undecorated async def")
-    # Tracebacks and the drift check see ccxt's line numbers.
+    kind = ast.AsyncFunctionDef if inspect.iscoroutinefunction(func) else ast.FunctionDef
+    if not (isinstance(node, kind) and node.name == func.__name__ and not node.decorator_list):
+        what = "async def" if kind is ast.AsyncFunctionDef else "def"
+        raise _Unfit(f"its source is not one undecorated {what}")
+    # The source was dedented, and so was a docstring of several lines;
+    # CPython 3.11 keeps a docstring's indentation: give it back.
+    if ast.get_docstring(node, clean=False) is not None and isinstance(func.__doc__, str):
+        first = node.body[0]
+        assert isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)  # noqa: S101, PT018 - get_docstring said so
+        first.value.value = func.__doc__
+    # Tracebacks and the drift check see the function's line numbers.
     ast.increment_lineno(tree, func.__code__.co_firstlineno - node.lineno)
     # CPython compiles ``module.attr(...)`` differently when ``module`` is
     # imported at the top of the module: the imports are declared (not run).
@@ -179,7 +185,15 @@ def _source(func: types.FunctionType) -> str:
 
 
 def _module_imports(func: types.FunctionType) -> list[str]:
-    """The names the top level of *func*'s module binds by ``import`` (ccxt's file, read again)."""
+    """The names the top level of *func*'s module binds by ``import`` (its file, read again)."""
+    code = func.__code__
+    found = _imports.get(code.co_filename)
+    if found is None:
+        found = _imports[code.co_filename] = _read_imports(func)
+    return found
+
+
+def _read_imports(func: types.FunctionType) -> list[str]:
     code = func.__code__
     try:
         module = ast.parse("".join(linecache.getlines(code.co_filename, func.__globals__)))
@@ -324,3 +338,100 @@ def _place(node: ast.AST, anchor: ast.AST, *, deep: bool) -> None:
             ast.copy_location(part, anchor)
             part.end_lineno = anchor.lineno  # type: ignore[attr-defined]
             part.end_col_offset = anchor.col_offset  # type: ignore[attr-defined]
+
+
+# -- an SDK's choke point ---------------------------------------------------------
+#
+# The same, for the method of an SDK that every REST call goes through
+# (python-binance's ``_request``, ``AsyncClient._handle_response``): the
+# raised-error guard (`guard.guard_sync` / `guard_async`) written around the
+# function's body, so a successful call runs the SDK's bytecode and nothing
+# else. The same proof is required: the SDK's source, compiled the same way,
+# must give the running bytecode.
+
+_GUARD_FREE = tuple(f"{_PREFIX}{n}" for n in ("catch", "throw", "typed", "classify"))
+
+
+def inline_guard(
+    cls: type, func: object, *, classify: Classifier, catch: Any
+) -> Callable[..., Any] | None:
+    """
+    *func* recompiled with the raised-error guard around its body; None: guard it apart.
+
+    Built once per function and handlers. *classify* and *catch* are what
+    `guard.guard_sync` would be given.
+    """
+    key = (func, classify, catch)
+    if key in _inlined:
+        return _inlined[key]
+    try:
+        found: Callable[..., Any] | None = _build_guard(func, classify, catch)
+    except _Unfit as why:
+        name = getattr(func, "__name__", "?")
+        logger.debug("ipwhitelist: %s.%s is guarded, not inlined: %s", cls.__name__, name, why)
+        found = None
+    _inlined[key] = found
+    return found
+
+
+def _build_guard(func: object, classify: Classifier, catch: Any) -> Callable[..., Any]:
+    if not isinstance(func, types.FunctionType):
+        raise _Unfit(f"{func!r} is not a plain function")
+    code = func.__code__
+    if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR):
+        raise _Unfit("it is a generator")
+    if code.co_freevars or any(n.startswith(_PREFIX) for n in code.co_names + code.co_varnames):
+        raise _Unfit("it is a closure or uses ipwhitelist's names")
+    if not code.co_argcount:
+        raise _Unfit("it takes no self")
+    tree = _parse(func)
+    node = tree.body[-1]
+    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)  # noqa: S101 - checked by _parse
+    if not _same(_compiled(tree, func, node.name), code):
+        raise _Unfit("its source does not compile to the running bytecode")
+    client = node.args.posonlyargs[0].arg if node.args.posonlyargs else node.args.args[0].arg
+    wait = "await " if isinstance(node, ast.AsyncFunctionDef) else ""
+    template = textwrap.dedent(
+        f"""
+        async def template():
+            try:
+                pass
+            except {_PREFIX}catch as {_PREFIX}exc:
+                {_PREFIX}throw({wait}{_PREFIX}typed({_PREFIX}exc, {_PREFIX}classify, ({client},)))
+                raise
+        """
+    )
+    function = ast.parse(template).body[0]
+    assert isinstance(function, ast.AsyncFunctionDef)  # noqa: S101 - the template above
+    guard = function.body[0]
+    assert isinstance(guard, ast.Try)  # noqa: S101 - the template above
+    body = node.body
+    docstring = [body[0]] if ast.get_docstring(node) is not None else []
+    rest = body[len(docstring) :]
+    _place(guard, rest[0], deep=True)
+    guard.body = rest
+    node.body = [*docstring, guard]
+    factory = ast.FunctionDef(
+        name=_FACTORY,
+        args=ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(arg=n) for n in _GUARD_FREE],
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        ),
+        body=[node, ast.Return(value=ast.Name(id=node.name, ctx=ast.Load()))],
+        decorator_list=[],
+    )
+    _place(factory, node, deep=False)
+    tree.body[-1] = factory
+    ast.fix_missing_locations(tree)
+    namespace: dict[str, Any] = {}
+    # The SDK's own module globals, so the copy reads what the SDK's function reads.
+    exec(_compile(tree, func), func.__globals__, namespace)  # noqa: S102 - the SDK's own source, checked above
+    typed = typed_async if wait else typed_sync
+    made = namespace[_FACTORY](catch, throw, typed, classify)
+    made.__defaults__, made.__kwdefaults__ = func.__defaults__, func.__kwdefaults__
+    made.__code__ = made.__code__.replace(co_qualname=code.co_qualname)
+    _codes.add(made.__code__)
+    return functools.update_wrapper(made, func)

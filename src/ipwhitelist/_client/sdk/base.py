@@ -44,6 +44,7 @@ from ..guard import (
     guard_sync,
     spelled,
 )
+from ..inline import inline_guard
 from ..introspect import credentials_of
 from ..mapping import Settings, reject
 from ..watch import ADAPTER_MARKER, REJECTED
@@ -182,6 +183,10 @@ class Adapter:
     #: Methods whose normal return may be a signed request that succeeded
     #: (see `signed`): watched while the client has an open incident.
     signing: ClassVar[tuple[str, ...]] = ()
+    #: Whether the raised-error guards are written into the SDK's own
+    #: functions (`inline.inline_guard`): for the few choke points every
+    #: request passes, not for SDKs that guard hundreds of methods.
+    inline: ClassVar[bool] = False
 
     def accepts(self, cls: type) -> bool:
         """Whether instances of *cls* are this SDK's clients."""
@@ -249,10 +254,7 @@ class Adapter:
         for name in self.guarded(cls):
             func = own(cls, name)
             if callable(func):
-                guard = guard_async if asyncio.iscoroutinefunction(func) else guard_sync
-                namespace[name] = spelled(
-                    func, "raised", classify=self._classifier(name), catch=self.catch()
-                ) or guard(func, self._classifier(name), self.catch())
+                namespace[name] = self._guard(cls, func, self._classifier(name), self.catch())
         for name in self.inspected(cls):
             func = own(cls, name)
             if not callable(func):
@@ -274,6 +276,22 @@ class Adapter:
                 raises=_raises,
             ) or returned(func, self.result, self._inspect, _raises, classify, catch)
         return namespace
+
+    def _guard(self, cls: type, func: Any, classify: Any, catch: Any) -> Any:
+        """
+        The raised-error guard of *func*: the cheapest that can be built.
+
+        Written into the SDK's own function (`inline.inline_guard`) where the
+        adapter asks for it and the source provably is the running code;
+        else written out with its parameters (`guard.spelled`); else generic.
+        """
+        inlined = inline_guard(cls, func, classify=classify, catch=catch) if self.inline else None
+        if inlined is not None:
+            return inlined
+        guard = guard_async if asyncio.iscoroutinefunction(func) else guard_sync
+        return spelled(func, "raised", classify=classify, catch=catch) or guard(
+            func, classify, catch
+        )
 
     # -- the verdict --------------------------------------------------------------
 

@@ -35,6 +35,7 @@ class Connector(Adapter):
     prefixes = ("binance.api", "binance.spot", "binance.um_futures", "binance.cm_futures")
     exchanges = ("binance", "binanceus", "binanceusdm", "binancecoinm")
     methods = ("send_request",)
+    inline = True
     signing = methods
 
     def signed(

@@ -22,6 +22,7 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 from ..guard import guard_async
+from ..inline import inline_guard
 from .base import Adapter, ClientView, binance_id, own, proxy_in, response_of, text_of
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class PythonBinance(Adapter):
     exchanges = ("binance", "binanceusdm", "binancecoinm", "binanceus")
     methods = ("_request", "_ws_api_request", "_ws_futures_api_request")
     signing = methods
+    inline = True
 
     def signed(
         self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -77,6 +79,13 @@ class PythonBinance(Adapter):
         ):
             return namespace
         del namespace["_request"]
+        # Best: the guard written into _handle_response itself, no frame at all.
+        inlined = inline_guard(
+            cls, handle, classify=self._classifier("_request"), catch=self.catch()
+        )
+        if inlined is not None:
+            namespace["_handle_response"] = inlined
+            return namespace
         guarded = guard_async(_awaited, self._classifier("_request"), self.catch())
 
         @functools.wraps(handle)
