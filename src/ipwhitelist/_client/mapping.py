@@ -19,6 +19,8 @@ from .._core.chain import stand_in
 from .._core.redact import known_secrets
 from .._egress import hints
 from .._exchanges import key_page
+from .._whitelist.model import KeyEntry
+from .._whitelist.whitelist import Whitelist
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 from . import watch
 from .introspect import key_fingerprint_of, route_of
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
     from .._egress.report import EgressReport
 
 __all__ = [
+    "PREPARED_MAX",
     "Settings",
+    "clear_memos",
     "complete_async",
     "complete_sync",
     "diagnose_deferred",
@@ -44,6 +48,9 @@ logger = logging.getLogger("ipwhitelist")
 # Rejections raised before their egress lookup, and what finishing them needs.
 # Weak: the bookkeeping lives and dies with the exception, and stays off it.
 _waiting: weakref.WeakKeyDictionary[IPRejection, _Pending] = weakref.WeakKeyDictionary()
+
+# The documented lists whose answers never change: the library's own.
+_OWN_LISTS = frozenset({Whitelist, KeyEntry})
 
 _CLASSES: dict[str, type[IPRejection]] = {
     "ip_not_whitelisted": IPNotWhitelisted,
@@ -101,7 +108,75 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
 
 
 def diagnose_deferred(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
-    """`diagnose_match`, its text built when first read (`assess.deferred_diagnosis`)."""
+    """`diagnose_match`, its text built when first read (`assess.Prepared`)."""
+    key = _prepared_key(pending, egress)
+    if key is not None:
+        found = _prepared.get(key)
+        if found is not None:
+            return found.diagnosis()
+    prepared = _prepare(pending, egress, keep=(pending.match, pending.settings, egress))
+    if key is not None:
+        if len(_prepared) >= PREPARED_MAX:
+            _prepared.clear()
+        _prepared[key] = prepared
+    return prepared.diagnosis()
+
+
+# A bot that lost its whitelist repeats one rejection many times a second:
+# what its diagnoses share is worked out once (`assess.Prepared`) and
+# remembered, at most this many, the memo emptied when full.
+PREPARED_MAX = 64
+_prepared: dict[tuple[object, ...], assess.Prepared] = {}
+
+
+def clear_memos() -> None:
+    """Forget every remembered classification and diagnosis (tests; nothing else needs to)."""
+    _prepared.clear()
+    classify.clear_memos()
+
+
+def _prepared_key(pending: _Pending, egress: EgressReport | None) -> tuple[object, ...] | None:
+    """
+    What the diagnoses of *pending* are made from, as a memo key; ``None``: not remembered.
+
+    Everything `_prepare` reads is in it: the match, the settings and the
+    egress report by identity (the `assess.Prepared` keeps them, so no other
+    object can take their id while it is remembered), and by value the
+    credentials and the route, so that a client whose key or proxy changes
+    gets its text scrubbed afresh, and never another client's. Not remembered:
+    bans (their end depends on the time), answers with a Retry-After or longer
+    than `classify.MEMO_BODY`, and documented lists other than the library's
+    own (another object's answer may change).
+    """
+    match = pending.match
+    response = match.response
+    settings = pending.settings
+    if (
+        match.banned_until is not None
+        or match.rule.kind == "ip_banned"
+        or response.retry_after is not None
+        or len(response.body) > classify.MEMO_BODY
+        or len(response.message) > classify.MEMO_BODY
+        or (settings.whitelist is not None and type(settings.whitelist) not in _OWN_LISTS)
+    ):
+        return None
+    return (
+        id(match),
+        id(settings),
+        id(egress),
+        # Read at each rejection: the detector's switch may be flipped.
+        getattr(settings.egress, "allow_private", False) is True,
+        pending.secrets,
+        pending.proxy,
+        pending.url_prefix,
+        pending.proxy_from_environment,
+        pending.already_authenticated,
+        pending.ccxt_error,
+        pending.key_fingerprint,
+    )
+
+
+def _prepare(pending: _Pending, egress: EgressReport | None, keep: object) -> assess.Prepared:
     evidence, route, networks = _evidence(pending, egress)
     family = pending.settings.family
     from_environment = pending.proxy_from_environment
@@ -113,7 +188,7 @@ def diagnose_deferred(pending: _Pending, egress: EgressReport | None) -> Diagnos
             reported, egress_ips, networks, family, route, from_environment=from_environment
         )
 
-    return assess.deferred_diagnosis(
+    return assess.Prepared(
         evidence,
         egress_error=_egress_error(pending, egress),
         address_family=family,
@@ -121,6 +196,7 @@ def diagnose_deferred(pending: _Pending, egress: EgressReport | None) -> Diagnos
         key_page=key_page(evidence.match.response.lineage),
         secrets=pending.secrets,
         key_fingerprint=pending.key_fingerprint,
+        keep=keep,
     )
 
 

@@ -6,7 +6,7 @@ import ipaddress
 import logging
 import re
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import islice, repeat
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
@@ -37,6 +37,7 @@ __all__ = [
     "IPAddress",
     "Kind",
     "deferred",
+    "eager",
     "to_ips",
 ]
 
@@ -363,8 +364,26 @@ _settle_lock = ForkSafeLock()
 DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
 
 
-def deferred(
-    build: Callable[[], Diagnosis],
+#: The fields a diagnosis is given at once, in the order of `eager`'s values.
+_EAGER = (
+    "exchange",
+    "kind",
+    "confidence",
+    "code",
+    "http_status",
+    "reported_ip",
+    "egress_ips",
+    "egress_error",
+    "address_family",
+    "whitelisted",
+    "banned_until",
+    "ccxt_error",
+    "source",
+    "key_fingerprint",
+)
+
+
+def eager(
     *,
     exchange: str,
     kind: Kind,
@@ -380,24 +399,16 @@ def deferred(
     ccxt_error: str | None,
     source: str | None,
     key_fingerprint: str | None = None,
-    at: datetime,
     secrets: tuple[str, ...] = (),
-) -> Diagnosis:
+) -> tuple[object, ...]:
     """
-    A diagnosis whose text fields (`_DEFERRED`) *build* computes when first read.
+    The values of the fields a `deferred` diagnosis is given at once (all but `at`).
 
-    Every other field is given here and goes through its converter now, with
-    *secrets* known to the redaction. *build* returns the whole diagnosis,
-    made the ordinary way from the same inputs; only its deferred fields are
-    kept. It runs at most once, under a lock; then it is dropped, and with it
-    the inputs it holds (the redaction secrets among them), which nothing
-    else shows: ``repr()``, ``str()``, equality, `to_dict`, pickling, copying
-    and `attrs.evolve` read the fields, and reading one settles them all first.
+    Each goes through its converter now, *secrets* known to the redaction: the
+    text fields take `scrub` with their caps, as their converters do (str()
+    first). The result holds no secret and is immutable, so many diagnoses of
+    the same rejection can share it.
     """
-    diagnosis = object.__new__(Diagnosis)
-    put = object.__setattr__
-    # The converters of Diagnosis's fields, spelled out: this runs on every rejection.
-    # The text fields take `scrub` with their caps, as their converters do (str() first).
     texts = scrub_fields(
         (
             str(exchange),
@@ -409,22 +420,42 @@ def deferred(
         _FIELD_CAPS,
         secrets,
     )
-    put(diagnosis, "exchange", texts[0])
-    put(diagnosis, "kind", kind)
-    put(diagnosis, "confidence", confidence)
-    put(diagnosis, "code", texts[1])
-    put(diagnosis, "http_status", http_status)
-    put(diagnosis, "reported_ip", None if reported_ip is None else _to_ip(reported_ip))
-    put(diagnosis, "egress_ips", to_ips(egress_ips) if egress_ips else ())
-    put(diagnosis, "egress_error", texts[2])
-    put(diagnosis, "address_family", address_family)
-    put(diagnosis, "whitelisted", whitelisted)
-    put(diagnosis, "banned_until", _to_utc(banned_until))
-    put(diagnosis, "ccxt_error", texts[3])
-    put(diagnosis, "source", texts[4])
-    put(diagnosis, "key_fingerprint", _to_fingerprint(key_fingerprint))
-    put(diagnosis, "at", _to_utc(at))
-    put(diagnosis, "_deferred", build)
+    return (
+        texts[0],
+        kind,
+        confidence,
+        texts[1],
+        http_status,
+        None if reported_ip is None else _to_ip(reported_ip),
+        to_ips(egress_ips) if egress_ips else (),
+        texts[2],
+        address_family,
+        whitelisted,
+        _to_utc(banned_until),
+        texts[3],
+        texts[4],
+        _to_fingerprint(key_fingerprint),
+    )
+
+
+def deferred(build: Callable[[], Diagnosis], given: tuple[object, ...], at: datetime) -> Diagnosis:
+    """
+    A diagnosis with the fields *given* (from `eager`) whose text fields *build* computes.
+
+    The text fields (`_DEFERRED`) are computed when first read. *build*
+    returns the whole diagnosis, made the ordinary way from the same inputs;
+    only its deferred fields are kept. It runs at most once, under a lock;
+    then it is dropped, and with it the inputs it holds (the redaction secrets
+    among them), which nothing else shows: ``repr()``, ``str()``, equality,
+    `to_dict`, pickling, copying and `attrs.evolve` read the fields, and
+    reading one settles them all first.
+    """
+    diagnosis = object.__new__(Diagnosis)
+    # One C-level pass: this runs on every rejection.
+    for _ in map(object.__setattr__, repeat(diagnosis), _EAGER, given):
+        pass
+    object.__setattr__(diagnosis, "at", _to_utc(at))
+    object.__setattr__(diagnosis, "_deferred", build)
     return diagnosis
 
 
