@@ -110,12 +110,11 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
 def diagnose_deferred(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
     """`diagnose_match`, its text built when first read (`assess.Prepared`)."""
     key = _prepared_key(pending, egress)
-    if key is not None:
-        found = _prepared.get(key)
-        if found is not None:
-            return found.diagnosis()
+    found = _prepared.get(key)
+    if found is not None:
+        return found.diagnosis()
     prepared = _prepare(pending, egress, keep=(pending.match, pending.settings, egress))
-    if key is not None:
+    if _rememberable(pending):
         if len(_prepared) >= PREPARED_MAX:
             _prepared.clear()
         _prepared[key] = prepared
@@ -135,37 +134,22 @@ def clear_memos() -> None:
     classify.clear_memos()
 
 
-def _prepared_key(pending: _Pending, egress: EgressReport | None) -> tuple[object, ...] | None:
+def _prepared_key(pending: _Pending, egress: EgressReport | None) -> tuple[object, ...]:
     """
-    What the diagnoses of *pending* are made from, as a memo key; ``None``: not remembered.
+    What the diagnoses of *pending* are made from, as a memo key.
 
     Everything `_prepare` reads is in it: the match, the settings and the
     egress report by identity (the `assess.Prepared` keeps them, so no other
     object can take their id while it is remembered), and by value the
     credentials and the route, so that a client whose key or proxy changes
-    gets its text scrubbed afresh, and never another client's. Not remembered:
-    bans (their end depends on the time), answers with a Retry-After or longer
-    than `classify.MEMO_BODY`, and documented lists other than the library's
-    own (another object's answer may change).
+    gets its text scrubbed afresh, and never another client's.
     """
-    match = pending.match
-    response = match.response
-    settings = pending.settings
-    if (
-        match.banned_until is not None
-        or match.rule.kind == "ip_banned"
-        or response.retry_after is not None
-        or len(response.body) > classify.MEMO_BODY
-        or len(response.message) > classify.MEMO_BODY
-        or (settings.whitelist is not None and type(settings.whitelist) not in _OWN_LISTS)
-    ):
-        return None
     return (
-        id(match),
-        id(settings),
+        id(pending.match),
+        id(pending.settings),
         id(egress),
         # Read at each rejection: the detector's switch may be flipped.
-        getattr(settings.egress, "allow_private", False) is True,
+        getattr(pending.settings.egress, "allow_private", False) is True,
         pending.secrets,
         pending.proxy,
         pending.url_prefix,
@@ -173,6 +157,29 @@ def _prepared_key(pending: _Pending, egress: EgressReport | None) -> tuple[objec
         pending.already_authenticated,
         pending.ccxt_error,
         pending.key_fingerprint,
+    )
+
+
+def _rememberable(pending: _Pending) -> bool:
+    """
+    Whether the diagnoses of *pending* may be made from a remembered `assess.Prepared`.
+
+    Not: bans (their end depends on the time), answers with a Retry-After or
+    longer than `classify.MEMO_BODY`, and documented lists other than the
+    library's own (another object's answer may change). Asked only before
+    remembering: the match and the settings are in the key (frozen), so a
+    key found was rememberable when it was stored.
+    """
+    match = pending.match
+    response = match.response
+    whitelist = pending.settings.whitelist
+    return (
+        match.banned_until is None
+        and match.rule.kind != "ip_banned"
+        and response.retry_after is None
+        and len(response.body) <= classify.MEMO_BODY
+        and len(response.message) <= classify.MEMO_BODY
+        and (whitelist is None or type(whitelist) in _OWN_LISTS)
     )
 
 

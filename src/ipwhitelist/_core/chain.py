@@ -108,10 +108,13 @@ def _copy(
             raise TypeError(type(exc).__name__)  # noqa: TRY301 - one fallback for every failure
         # Not the constructor: it may want arguments, or keep the response.
         copy = cls.__new__(cls)
-        # Numbers and flags are kept; objects (a response, a request) and text
-        # stay on the original only.
-        for name, value in vars(exc).items():
-            setattr(copy, name, value if value is None or isinstance(value, bool | int) else None)
+        state = vars(exc)
+        if state:
+            # Numbers and flags are kept; objects (a response, a request) and text
+            # stay on the original only.
+            vars(copy).update(
+                {name: value if isinstance(value, int) else None for name, value in state.items()}
+            )
         copy._render = render  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - an exotic class gets the generic stand-in
         copy = RedactedError(f"{type(exc).__module__}.{type(exc).__qualname__}: {render()}")

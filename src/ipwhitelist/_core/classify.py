@@ -141,7 +141,8 @@ def clear_memos() -> None:
     _matches.clear()
 
 
-@attrs.frozen(kw_only=True)
+# The hash is cached: a response is looked up in `_matches` at every rejection.
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Response:
     """What is known about the failed response."""
 
@@ -436,23 +437,14 @@ def response_from_http(
     retry_after = retry_after_seconds(headers) if headers else None
     if url:
         url = without_query(url)
-    key = (exchange, lineage, http_status, body, url, method)
-    memoised = (
-        retry_after is None
-        and type(body) is str
-        and len(body) <= MEMO_BODY
-        # Only exact types: True == 1 and a str subclass may compare equal to a str.
-        and type(http_status) in _STATUS_TYPES
-        and type(exchange) is str
-        and type(url) in _TEXT_TYPES
-        and type(method) in _TEXT_TYPES
-        and type(lineage) is tuple
-    )
-    if memoised:
+    key: tuple[object, ...] | None = None
+    if retry_after is None and type(body) is str and len(body) <= MEMO_BODY:
+        # The status's type too: True == 1, and a diagnosis shows what it was given.
+        key = (type(http_status), http_status, exchange, lineage, body, url, method)
         try:
             found = _responses.get(key)
         except TypeError:  # an unhashable lineage
-            memoised = False
+            key = None
         else:
             if found is not None:
                 return found
@@ -468,12 +460,12 @@ def response_from_http(
         method=method,
         retry_after=retry_after,
     )
-    if memoised:
+    # Only plain values are remembered: a str subclass's == may say anything.
+    if key is not None and type(exchange) is str and {type(url), type(method)} <= _TEXT_TYPES:
         _remember(_responses, key, response)
     return response
 
 
-_STATUS_TYPES = frozenset({int, type(None)})
 _TEXT_TYPES = frozenset({str, type(None)})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+from collections import deque
 from datetime import UTC, datetime
 from itertools import islice, repeat
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -451,9 +452,8 @@ def deferred(build: Callable[[], Diagnosis], given: tuple[object, ...], at: date
     reading one settles them all first.
     """
     diagnosis = object.__new__(Diagnosis)
-    # One C-level pass: this runs on every rejection.
-    for _ in map(object.__setattr__, repeat(diagnosis), _EAGER, given):
-        pass
+    # One C-level pass (consumed by a deque that keeps nothing): this runs on every rejection.
+    deque(map(object.__setattr__, repeat(diagnosis), _EAGER, given), maxlen=0)
     object.__setattr__(diagnosis, "at", _to_utc(at))
     object.__setattr__(diagnosis, "_deferred", build)
     return diagnosis
