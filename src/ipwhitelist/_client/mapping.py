@@ -16,6 +16,7 @@ import attrs
 
 from .._core import assess, classify, hooks
 from .._core.chain import stand_in
+from .._core.diagnosis import peek
 from .._core.redact import known_secrets
 from .._egress import hints
 from .._exchanges import key_page
@@ -310,7 +311,7 @@ def _rejection(
 ) -> IPRejection:
     # Its message is made from the diagnosis when first shown: a rejection
     # that is caught and counted never builds the diagnosis's text.
-    rejection = _CLASSES[diagnosis.kind]._lazy(diagnosis, exc)
+    rejection = _CLASSES[peek(diagnosis, "kind")]._lazy(diagnosis, exc)
     try:
         # What tracebacks show: every raise site raises the rejection from it.
         rejection.__cause__ = stand_in(exc, secrets)
@@ -325,7 +326,7 @@ def _emit(diagnosis: Diagnosis, client: object) -> None:
     hooks.emit(diagnosis)
     if client is not None:
         # After the hooks: the incident is open before its end can be seen.
-        watch.arm(client, diagnosis.exchange)
+        watch.arm(client, peek(diagnosis, "exchange"))
 
 
 def _pending(

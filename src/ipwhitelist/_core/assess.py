@@ -10,7 +10,6 @@ client layer, which hands its results in.
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
@@ -299,8 +298,11 @@ class Prepared:
 
     def diagnosis(self) -> Diagnosis:
         """A diagnosis made now, its text built from these inputs when first read."""
-        at = datetime.now(UTC)
-        return deferred(functools.partial(self.build, at), self.given, at)
+        return deferred(self, self.given, datetime.now(UTC))
+
+    def __call__(self, at: datetime) -> Diagnosis:
+        """The whole diagnosis made at *at* (what `deferred` calls: `build`)."""
+        return self.build(at)
 
     def build(self, at: datetime) -> Diagnosis:
         """The whole diagnosis made at *at*, made the ordinary way (the text redacted)."""
