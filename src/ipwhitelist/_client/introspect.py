@@ -95,7 +95,7 @@ def _values(exchange: object) -> tuple[object, ...]:
     if isinstance(exchange, BaseExchange):
         try:
             # ccxt's base class defines every one of them: one C-level read.
-            return _READ(exchange)  # type: ignore[no-any-return]
+            return _READ(exchange)
         except AttributeError:  # a ccxt release without one of them
             pass
     return tuple(map(getattr, repeat(exchange), _ALL, repeat(None)))

@@ -56,7 +56,9 @@ class _StandIn:
             return self._shown
         except AttributeError:
             # Racing threads make the same text: no lock needed.
-            shown = self._shown = _render(self._original, self._needles)
+            shown = _render(self._original, self._needles)
+            # A slot of the stand-in class, not of this mixin (mypy sees the mixin's).
+            setattr(self, "_shown", shown)  # noqa: B010
             return shown
 
     def __repr__(self) -> str:
