@@ -501,11 +501,12 @@ def given_of(diagnosis: Diagnosis) -> Given | None:
 
 
 def peek(diagnosis: Diagnosis, name: str) -> Any:
-    """The field *name*, read without setting a deferred diagnosis's given fields."""
-    given = given_of(diagnosis)
-    if given is None or name not in _EAGER_INDEX:
+    """The given field *name* (one of `_EAGER`), read without setting a deferred diagnosis's."""
+    try:
+        values = _GIVEN_SLOT.__get__(diagnosis, Diagnosis).values
+    except AttributeError:  # not deferred: its fields are set
         return getattr(diagnosis, name)
-    return given.values[_EAGER_INDEX[name]]
+    return values[_EAGER_INDEX[name]]
 
 
 def _text(value: object) -> str | None:
