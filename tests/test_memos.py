@@ -356,3 +356,46 @@ class TestClients:
         third = _message(stranger)
 
         assert (True, False, True) == (KEY_A in first, KEY_A in second, KEY_A in third)
+
+
+class TestOddInputs:
+    """Inputs a memo cannot key on are worked out afresh, with the same result."""
+
+    def test_an_unhashable_lineage_is_classified_without_the_memos(self):
+        """A lineage given as a list (no hash) is parsed and matched each time."""
+        first = _classify.response_from_http(
+            "binance", ["binance"], http_status=401, body=B2015, url=URL
+        )
+        second = _classify.response_from_http(
+            "binance", ["binance"], http_status=401, body=B2015, url=URL
+        )
+
+        assert first is not second
+        assert _classify.match(first) == _classify.match(second)
+        assert not _classify._responses
+        assert not _classify._matches
+
+    def test_a_client_class_lacking_a_proxy_attribute_is_read_one_by_one(self):
+        """A ccxt class without one of the attributes the route reads: that one is None."""
+        import ccxt
+
+        from ipwhitelist._client import introspect as _introspect
+
+        class Older(ccxt.binance):
+            @property
+            def wsProxy(self):  # noqa: N802 - ccxt's spelling
+                raise AttributeError("wsProxy")
+
+            @wsProxy.setter
+            def wsProxy(self, value):  # noqa: N802 - ccxt sets it in its constructor
+                pass
+
+        client = Older({"apiKey": KEY_A, "secret": "s" * 32})
+
+        assert (KEY_A, "s" * 32) == _introspect.route_of(client)[0]
+
+    def test_a_prepared_diagnosis_shows_nothing(self):
+        """Its repr names the class only: it holds the credentials."""
+        prepared = _mapping._prepare(_pending(_response(body=ECHO_A)), None, keep=None)
+
+        assert "<Prepared>" == repr(prepared)

@@ -33,7 +33,6 @@ __all__ = [
     "Prepared",
     "SupportsAllows",
     "assess",
-    "deferred_diagnosis",
     "diagnosis",
     "message",
     "minimal",
@@ -322,35 +321,6 @@ class Prepared:
                 key_fingerprint=self.fingerprint,
                 at=at,
             )
-
-
-def deferred_diagnosis(
-    evidence: Evidence,
-    *,
-    egress_error: str | None,
-    address_family: int | None,
-    hints: Callable[[], tuple[Hint, ...]],
-    key_page: str,
-    secrets: tuple[str, ...],
-    key_fingerprint: str | None = None,
-) -> Diagnosis:
-    """
-    `diagnosis`, its text (message, hints, evidence, remediation, endpoint) built on first read.
-
-    The assessment and every structured field are done now; *hints* is called
-    and the text made and redacted (*secrets* known) only when something reads
-    it. A hook that only counts, or an incident log repeating an open
-    incident, never pays for it.
-    """
-    return Prepared(
-        evidence,
-        egress_error=egress_error,
-        address_family=address_family,
-        hints=hints,
-        key_page=key_page,
-        secrets=secrets,
-        key_fingerprint=key_fingerprint,
-    ).diagnosis()
 
 
 _Verdict: TypeAlias = tuple[Confidence, bool | None, list[str], IPAddress | None]
