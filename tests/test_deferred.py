@@ -245,12 +245,13 @@ def test_a_log_handler_may_read_another_diagnosis_while_a_build_fails(
 
 
 def test_every_field_is_either_given_or_deferred():
-    """A new Diagnosis field must be given to `deferred()` or built with the text."""
+    """A new Diagnosis field must be given to `eager()` (or `at` to `deferred()`) or built with the text."""
     import inspect
 
     from ipwhitelist._core import diagnosis as _diagnosis
 
-    given = set(inspect.signature(_diagnosis.deferred).parameters) - {"build", "secrets"}
+    given = {*inspect.signature(_diagnosis.eager).parameters, "at"} - {"secrets"}
+    assert set(_diagnosis._EAGER) == given - {"at"}
     fields = {field.name for field in attrs.fields(ipwhitelist.Diagnosis)}
 
     assert fields == given | set(_diagnosis._DEFERRED)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import operator
 import urllib.request
 from itertools import repeat
 from typing import Any
 from urllib.parse import urlsplit
 
+from .._core.ccxt_compat import BaseExchange
 from .._core.redact import url_secrets
 from .._whitelist.fingerprint import fingerprint
 
@@ -74,7 +76,7 @@ def route_of(
     websocket proxies and no URL prefix (ccxt's prefixes route REST only).
     """
     # One pass of C-level getattr calls: this runs on every rejection.
-    values = tuple(map(getattr, repeat(exchange), _ALL, repeat(None)))
+    values = _values(exchange)
     table = getattr(exchange, "proxies", None)
     websocket = url is not None and url.startswith(("ws://", "wss://"))
     if table is None and not _trusts_environment(exchange):
@@ -82,15 +84,29 @@ def route_of(
         # values just read: a bot's rejections repeat it, so it is memoised
         # (keyed by those values, as the redaction needles are by the secrets).
         try:
-            return _route_of_values(values, websocket=websocket)
+            return _route_of_values(values, websocket)
         except TypeError:  # an unhashable attribute value: worked out below
             pass
     return _route(exchange, url, values, table, websocket=websocket)
 
 
+def _values(exchange: object) -> tuple[object, ...]:
+    """The attributes `_ALL` names, ``None`` for those *exchange* lacks."""
+    if isinstance(exchange, BaseExchange):
+        try:
+            # ccxt's base class defines every one of them: one C-level read.
+            return _READ(exchange)
+        except AttributeError:  # a ccxt release without one of them
+            pass
+    return tuple(map(getattr, repeat(exchange), _ALL, repeat(None)))
+
+
+_READ = operator.attrgetter(*_ALL)
+
+
 @functools.lru_cache(maxsize=32)
 def _route_of_values(
-    values: tuple[object, ...], *, websocket: bool
+    values: tuple[object, ...], websocket: bool
 ) -> tuple[tuple[str, ...], str | None, str | None, bool]:
     """`_route` for a client without a ``proxies`` table that does not trust the environment."""
     return _route(None, None, values, None, websocket=websocket)

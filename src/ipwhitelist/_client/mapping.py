@@ -16,9 +16,12 @@ import attrs
 
 from .._core import assess, classify, hooks
 from .._core.chain import stand_in
+from .._core.diagnosis import peek
 from .._core.redact import known_secrets
 from .._egress import hints
 from .._exchanges import key_page
+from .._whitelist.model import KeyEntry
+from .._whitelist.whitelist import Whitelist
 from ..errors import GeoRestricted, IPBanned, IPNotWhitelisted, IPRejection
 from . import watch
 from .introspect import key_fingerprint_of, route_of
@@ -31,7 +34,9 @@ if TYPE_CHECKING:
     from .._egress.report import EgressReport
 
 __all__ = [
+    "PREPARED_MAX",
     "Settings",
+    "clear_memos",
     "complete_async",
     "complete_sync",
     "diagnose_deferred",
@@ -44,6 +49,9 @@ logger = logging.getLogger("ipwhitelist")
 # Rejections raised before their egress lookup, and what finishing them needs.
 # Weak: the bookkeeping lives and dies with the exception, and stays off it.
 _waiting: weakref.WeakKeyDictionary[IPRejection, _Pending] = weakref.WeakKeyDictionary()
+
+# The documented lists whose answers never change: the library's own.
+_OWN_LISTS = frozenset({Whitelist, KeyEntry})
 
 _CLASSES: dict[str, type[IPRejection]] = {
     "ip_not_whitelisted": IPNotWhitelisted,
@@ -101,7 +109,82 @@ def diagnose_match(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
 
 
 def diagnose_deferred(pending: _Pending, egress: EgressReport | None) -> Diagnosis:
-    """`diagnose_match`, its text built when first read (`assess.deferred_diagnosis`)."""
+    """`diagnose_match`, its text built when first read (`assess.Prepared`)."""
+    key = _prepared_key(pending, egress)
+    found = _prepared.get(key)
+    if found is not None:
+        return found.diagnosis()
+    prepared = _prepare(pending, egress, keep=(pending.match, pending.settings, egress))
+    if _rememberable(pending):
+        if len(_prepared) >= PREPARED_MAX:
+            _prepared.clear()
+        _prepared[key] = prepared
+    return prepared.diagnosis()
+
+
+# A bot that lost its whitelist repeats one rejection many times a second:
+# what its diagnoses share is worked out once (`assess.Prepared`) and
+# remembered, at most this many, the memo emptied when full.
+PREPARED_MAX = 64
+_prepared: dict[tuple[object, ...], assess.Prepared] = {}
+
+
+def clear_memos() -> None:
+    """Forget every remembered classification and diagnosis (tests; nothing else needs to)."""
+    _prepared.clear()
+    classify.clear_memos()
+
+
+def _prepared_key(pending: _Pending, egress: EgressReport | None) -> tuple[object, ...]:
+    """
+    What the diagnoses of *pending* are made from, as a memo key.
+
+    Everything `_prepare` reads is in it: the match, the settings and the
+    egress report by identity (the `assess.Prepared` keeps them, so no other
+    object can take their id while it is remembered), and by value the
+    credentials and the route, so that a client whose key or proxy changes
+    gets its text scrubbed afresh, and never another client's.
+    """
+    return (
+        id(pending.match),
+        id(pending.settings),
+        id(egress),
+        # Read at each rejection: the detector's switch may be flipped.
+        getattr(pending.settings.egress, "allow_private", False) is True,
+        pending.secrets,
+        pending.proxy,
+        pending.url_prefix,
+        pending.proxy_from_environment,
+        pending.already_authenticated,
+        pending.ccxt_error,
+        pending.key_fingerprint,
+    )
+
+
+def _rememberable(pending: _Pending) -> bool:
+    """
+    Whether the diagnoses of *pending* may be made from a remembered `assess.Prepared`.
+
+    Not: bans (their end depends on the time), answers with a Retry-After or
+    longer than `classify.MEMO_BODY`, and documented lists other than the
+    library's own (another object's answer may change). Asked only before
+    remembering: the match and the settings are in the key (frozen), so a
+    key found was rememberable when it was stored.
+    """
+    match = pending.match
+    response = match.response
+    whitelist = pending.settings.whitelist
+    return (
+        match.banned_until is None
+        and match.rule.kind != "ip_banned"
+        and response.retry_after is None
+        and len(response.body) <= classify.MEMO_BODY
+        and len(response.message) <= classify.MEMO_BODY
+        and (whitelist is None or type(whitelist) in _OWN_LISTS)
+    )
+
+
+def _prepare(pending: _Pending, egress: EgressReport | None, keep: object) -> assess.Prepared:
     evidence, route, networks = _evidence(pending, egress)
     family = pending.settings.family
     from_environment = pending.proxy_from_environment
@@ -113,7 +196,7 @@ def diagnose_deferred(pending: _Pending, egress: EgressReport | None) -> Diagnos
             reported, egress_ips, networks, family, route, from_environment=from_environment
         )
 
-    return assess.deferred_diagnosis(
+    return assess.Prepared(
         evidence,
         egress_error=_egress_error(pending, egress),
         address_family=family,
@@ -121,6 +204,7 @@ def diagnose_deferred(pending: _Pending, egress: EgressReport | None) -> Diagnos
         key_page=key_page(evidence.match.response.lineage),
         secrets=pending.secrets,
         key_fingerprint=pending.key_fingerprint,
+        keep=keep,
     )
 
 
@@ -227,7 +311,7 @@ def _rejection(
 ) -> IPRejection:
     # Its message is made from the diagnosis when first shown: a rejection
     # that is caught and counted never builds the diagnosis's text.
-    rejection = _CLASSES[diagnosis.kind]._lazy(diagnosis, exc)
+    rejection = _CLASSES[peek(diagnosis, "kind")]._lazy(diagnosis, exc)
     try:
         # What tracebacks show: every raise site raises the rejection from it.
         rejection.__cause__ = stand_in(exc, secrets)
@@ -242,7 +326,7 @@ def _emit(diagnosis: Diagnosis, client: object) -> None:
     hooks.emit(diagnosis)
     if client is not None:
         # After the hooks: the incident is open before its end can be seen.
-        watch.arm(client, diagnosis.exchange)
+        watch.arm(client, peek(diagnosis, "exchange"))
 
 
 def _pending(

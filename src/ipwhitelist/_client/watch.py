@@ -188,6 +188,10 @@ def arm(client: object, exchange: str | None = None) -> None:
         exchange = found if isinstance(found, str) else None
     if exchange is None:
         return
+    if _ARMED in cls.__dict__ and exchange in client.__dict__.get(REJECTED, ()):
+        # Armed for this exchange already: a bot's repeated rejection. Without the
+        # lock, as if it ran just before a disarming that may be under way.
+        return
     with _lock:
         if _ARMED not in cls.__dict__:
             armed = _armed_class(cls, adapter)

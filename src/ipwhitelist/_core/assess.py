@@ -18,7 +18,7 @@ import attrs
 
 from . import advice
 from .address import non_source
-from .diagnosis import DEGRADED, Confidence, Diagnosis, Hint, IPAddress, deferred
+from .diagnosis import DEGRADED, Confidence, Diagnosis, Hint, IPAddress, deferred, eager
 from .redact import escape_controls, known_secrets
 
 if TYPE_CHECKING:
@@ -30,9 +30,9 @@ __all__ = [
     "DEGRADED",
     "PRIVATE_ADDRESS_HINT",
     "Evidence",
+    "Prepared",
     "SupportsAllows",
     "assess",
-    "deferred_diagnosis",
     "diagnosis",
     "message",
     "minimal",
@@ -221,65 +221,106 @@ def _shown(evidence: Evidence, hints: tuple[Hint, ...]) -> tuple[Hint, ...]:
     return hints
 
 
-def deferred_diagnosis(
-    evidence: Evidence,
-    *,
-    egress_error: str | None,
-    address_family: int | None,
-    hints: Callable[[], tuple[Hint, ...]],
-    key_page: str,
-    secrets: tuple[str, ...],
-    key_fingerprint: str | None = None,
-) -> Diagnosis:
+class Prepared:
     """
-    `diagnosis`, its text (message, hints, evidence, remediation, endpoint) built on first read.
+    What every diagnosis of one rejection's inputs shares, worked out once.
 
-    The assessment and every structured field are done now; *hints* is called
-    and the text made and redacted (*secrets* known) only when something reads
-    it. A hook that only counts, or an incident log repeating an open
-    incident, never pays for it.
+    The assessment, the fields a diagnosis is given at once (converted, the
+    short texts scrubbed with the credentials known: `eager`) and what its
+    text will be built from. `diagnosis` makes a deferred diagnosis of it;
+    the client layer remembers a few (`mapping`), keyed by everything they
+    are made from, credentials included, so that a bot's repeated rejection
+    costs one lookup. It holds the credentials (to scrub the text when it is
+    built) and shows nothing: no repr of its contents.
     """
-    verdict = _verdict(evidence)
-    at = datetime.now(UTC)
 
-    def build() -> Diagnosis:
+    __slots__ = (
+        "_egress_error",
+        "_evidence",
+        "_family",
+        "_hints",
+        "_key_page",
+        "_secrets",
+        "_verdict",
+        "fingerprint",
+        "given",
+        "keep",
+    )
+
+    def __init__(
+        self,
+        evidence: Evidence,
+        *,
+        egress_error: str | None,
+        address_family: int | None,
+        hints: Callable[[], tuple[Hint, ...]],
+        key_page: str,
+        secrets: tuple[str, ...],
+        key_fingerprint: str | None = None,
+        keep: object = None,
+    ) -> None:
+        verdict = _verdict(evidence)
+        match = evidence.match
+        response = match.response
+        reported = evidence.reported_ip
+        self.given = eager(
+            exchange=response.exchange,
+            kind=match.rule.kind,
+            confidence=verdict[0],
+            code=response.code,
+            http_status=response.http_status,
+            reported_ip=reported,
+            egress_ips=evidence.egress_ips,
+            egress_error=egress_error,
+            address_family=reported.version if reported is not None else address_family,
+            whitelisted=verdict[1],
+            banned_until=match.banned_until,
+            ccxt_error=evidence.ccxt_error,
+            source=match.rule.source,
+            key_fingerprint=key_fingerprint,
+            secrets=secrets,
+        )
+        # The reasons are a list for `_fields`' callers: a copy per build, never shared.
+        self._verdict = (verdict[0], verdict[1], tuple(verdict[2]), verdict[3])
+        self._evidence = evidence
+        self._egress_error = egress_error
+        self._family = address_family
+        self._hints = hints
+        self._key_page = key_page
+        self._secrets = secrets
+        self.fingerprint = key_fingerprint
+        #: Objects the caller's memo key names by identity: alive as long as this is.
+        self.keep = keep
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def diagnosis(self) -> Diagnosis:
+        """A diagnosis made now, its text built from these inputs when first read."""
+        return deferred(self, self.given, datetime.now(UTC))
+
+    def __call__(self, at: datetime) -> Diagnosis:
+        """The whole diagnosis made at *at* (what `deferred` calls: `build`)."""
+        return self.build(at)
+
+    def build(self, at: datetime) -> Diagnosis:
+        """The whole diagnosis made at *at*, made the ordinary way (the text redacted)."""
+        confidence, whitelisted, reasons, act_on = self._verdict
+        evidence = self._evidence
         fields = _fields(
             evidence,
-            verdict,
-            egress_error=egress_error,
-            address_family=address_family,
-            key_page=key_page,
+            (confidence, whitelisted, list(reasons), act_on),
+            egress_error=self._egress_error,
+            address_family=self._family,
+            key_page=self._key_page,
         )
-        with known_secrets(secrets):
+        with known_secrets(self._secrets):
             return Diagnosis(
                 **fields,
-                hints=_shown(evidence, hints()),
-                key_fingerprint=key_fingerprint,
+                hints=_shown(evidence, self._hints()),
+                key_fingerprint=self.fingerprint,
                 at=at,
             )
-
-    match = evidence.match
-    response = match.response
-    reported = evidence.reported_ip
-    return deferred(
-        build,
-        exchange=response.exchange,
-        kind=match.rule.kind,
-        confidence=verdict[0],
-        code=response.code,
-        http_status=response.http_status,
-        reported_ip=reported,
-        egress_ips=evidence.egress_ips,
-        egress_error=egress_error,
-        address_family=reported.version if reported is not None else address_family,
-        whitelisted=verdict[1],
-        banned_until=match.banned_until,
-        ccxt_error=evidence.ccxt_error,
-        source=match.rule.source,
-        key_fingerprint=key_fingerprint,
-        at=at,
-        secrets=secrets,
-    )
 
 
 _Verdict: TypeAlias = tuple[Confidence, bool | None, list[str], IPAddress | None]

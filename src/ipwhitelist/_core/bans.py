@@ -9,6 +9,7 @@ nothing true about when to retry, and the end is then unknown (``None``).
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -80,9 +81,16 @@ _CASE_INSENSITIVE = frozenset({"CaseInsensitiveDict", "CIMultiDict", "CIMultiDic
 def retry_after_seconds(headers: Any) -> float | None:
     """Seconds from now that a Retry-After header names, or None."""
     try:
-        raw = headers.get("Retry-After")
-        if not raw and type(headers).__name__ not in _CASE_INSENSITIVE:
-            raw = headers.get("retry-after")
+        store = getattr(headers, "_store", None)
+        if type(store) is OrderedDict and type(headers).__name__ == "CaseInsensitiveDict":
+            # requests' mapping, {lowered name: (name, value)} since requests 1.0:
+            # its get() raises and catches a KeyError when the header is absent.
+            found = store.get("retry-after")
+            raw = found[1] if type(found) is tuple and len(found) == 2 else None  # noqa: PLR2004
+        else:
+            raw = headers.get("Retry-After")
+            if not raw and type(headers).__name__ not in _CASE_INSENSITIVE:
+                raw = headers.get("retry-after")
     except (AttributeError, TypeError):
         return None
     if not isinstance(raw, str) or len(raw) > _MAX_HEADER:

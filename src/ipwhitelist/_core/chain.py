@@ -16,7 +16,7 @@ nobody prints every traceback.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .fork import ForkSafeLock
 from .redact import (
@@ -27,9 +27,6 @@ from .redact import (
     redact_patterns,
     remove_needles,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 __all__ = ["RedactedError", "stand_in"]
 
@@ -47,11 +44,22 @@ class _StandIn:
 
     __slots__ = ()
 
-    # Set on each stand-in by `_copy` (in the instance dict the exception class has).
-    _render: Callable[[], str] | None = None
+    # Slots of each stand-in class (`_stand_in_class`), set by `_copy`: the
+    # original and the credentials' needles, then the text once shown. Slots,
+    # not the instance dict: vars() shows the original's fields only.
+    _original: BaseException
+    _needles: Needles
+    _shown: str
 
     def __str__(self) -> str:
-        return self._render() if self._render is not None else ""
+        try:
+            return self._shown
+        except AttributeError:
+            # Racing threads make the same text: no lock needed.
+            shown = _render(self._original, self._needles)
+            # A slot of the stand-in class, not of this mixin (mypy sees the mixin's).
+            setattr(self, "_shown", shown)  # noqa: B010
+            return shown
 
     def __repr__(self) -> str:
         return f"{type(self).__qualname__}({str(self)!r})"
@@ -62,8 +70,11 @@ class _StandIn:
         return (str(self),)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # The renderer is a closure: a pickled stand-in is a plain RedactedError.
+        # The original is in a slot: a pickled stand-in is a plain RedactedError.
         return (RedactedError, (f"{type(self).__module__}.{type(self).__qualname__}: {self}",))
+
+
+_SLOTS = ("_needles", "_original", "_shown")
 
 
 _classes: dict[type[BaseException], type[BaseException] | None] = {}
@@ -79,7 +90,7 @@ def _stand_in_class(cls: type[BaseException]) -> type[BaseException] | None:
             cls.__name__,
             (_StandIn, cls),
             # Named like the original: tracebacks print module.qualname.
-            {"__module__": cls.__module__, "__qualname__": cls.__qualname__},
+            {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__slots__": _SLOTS},
         )
     except Exception:  # noqa: BLE001 - a class that refuses subclassing gets RedactedError
         made = None
@@ -100,7 +111,6 @@ def _copy(
 ) -> BaseException:
     if id(exc) in seen:
         return seen[id(exc)]
-    render = _renderer(exc, needles)
     cls = _stand_in_class(type(exc))
     copy: BaseException
     try:
@@ -108,13 +118,19 @@ def _copy(
             raise TypeError(type(exc).__name__)  # noqa: TRY301 - one fallback for every failure
         # Not the constructor: it may want arguments, or keep the response.
         copy = cls.__new__(cls)
-        # Numbers and flags are kept; objects (a response, a request) and text
-        # stay on the original only.
-        for name, value in vars(exc).items():
-            setattr(copy, name, value if value is None or isinstance(value, bool | int) else None)
-        copy._render = render  # type: ignore[attr-defined]
+        state = vars(exc)
+        if state:
+            # Numbers and flags are kept; objects (a response, a request) and text
+            # stay on the original only.
+            vars(copy).update(
+                {name: value if isinstance(value, int) else None for name, value in state.items()}
+            )
+        copy._original = exc  # type: ignore[attr-defined]
+        copy._needles = needles  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - an exotic class gets the generic stand-in
-        copy = RedactedError(f"{type(exc).__module__}.{type(exc).__qualname__}: {render()}")
+        copy = RedactedError(
+            f"{type(exc).__module__}.{type(exc).__qualname__}: {_render(exc, needles)}"
+        )
     seen[id(exc)] = copy
     copy.__traceback__ = exc.__traceback__
     if depth < _CHAIN_DEPTH:
@@ -127,18 +143,11 @@ def _copy(
     return copy
 
 
-def _renderer(exc: BaseException, needles: Needles) -> Callable[[], str]:
-    """The stand-in's text, computed once when first shown (a closure: no repr shows its cells)."""
-    shown: list[str] = []
-
-    def render() -> str:
-        if not shown:
-            try:
-                text = str(exc)
-            except Exception:  # noqa: BLE001 - a broken __str__ must not break a traceback
-                text = f"<{type(exc).__name__}: str() failed>"
-            text = redact_patterns(remove_needles(text[:MAX_INPUT], needles))
-            shown.append(escape_controls(text[:_SHOWN]))
-        return shown[0]
-
-    return render
+def _render(exc: BaseException, needles: Needles) -> str:
+    """A stand-in's text: *exc*'s, redacted and escaped (computed when first shown)."""
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a broken __str__ must not break a traceback
+        text = f"<{type(exc).__name__}: str() failed>"
+    text = redact_patterns(remove_needles(text[:MAX_INPUT], needles))
+    return escape_controls(text[:_SHOWN])

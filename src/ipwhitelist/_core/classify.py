@@ -20,6 +20,7 @@ import attrs
 from .address import parse_ip
 from .bans import find_banned_until, retry_after_seconds
 from .lineage import lineage_of_id
+from .redact import without_query
 from .rules import REGISTRY, Rule
 
 if TYPE_CHECKING:
@@ -29,8 +30,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_SCAN",
+    "MEMO_BODY",
+    "MEMO_MAX",
     "Match",
     "Response",
+    "clear_memos",
     "find_ip",
     "match",
     "parse_body",
@@ -109,8 +113,36 @@ _WITH_URL = re.compile(
 )
 _WITH_STATUS = re.compile(r"^(\S+) (\d{3}) ")
 
+# A bot that lost its whitelist gets the same answer to every private call,
+# many a second: what parsing and matching it found is remembered. Only
+# answers up to this length, and never a ban (its end depends on the time) nor
+# an answer with a Retry-After (idem). Each memo holds at most `MEMO_MAX`
+# entries and is emptied when full: a bounded cost, whatever the exchanges send.
+MEMO_BODY = 2048
+MEMO_MAX = 128
+#: body -> (code, message): what `parse_body` found.
+_bodies: dict[str, tuple[str | None, str]] = {}
+#: (exchange, lineage, HTTP status, body, URL less its query, method) -> the `Response`.
+_responses: dict[tuple[object, ...], Response] = {}
+#: `Response` -> (the rules' generation, the `Match` or None): what `match` found.
+_matches: dict[Response, tuple[int, Match | None]] = {}
 
-@attrs.frozen(kw_only=True)
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+
+
+def clear_memos() -> None:
+    """Forget every remembered classification (tests; nothing else needs to)."""
+    _bodies.clear()
+    _responses.clear()
+    _matches.clear()
+
+
+# The hash is cached: a response is looked up in `_matches` at every rejection.
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Response:
     """What is known about the failed response."""
 
@@ -154,6 +186,16 @@ def parse_body(body: str | None) -> tuple[str | None, str]:
     """
     if not body:
         return None, ""
+    if type(body) is str and len(body) <= MEMO_BODY:
+        found = _bodies.get(body)
+        if found is None:
+            found = _parse_body(body)
+            _remember(_bodies, body, found)
+        return found
+    return _parse_body(body)
+
+
+def _parse_body(body: str) -> tuple[str | None, str]:
     text = body[:MAX_SCAN].strip()
     start = text.find("{")
     array = _ERROR_ARRAY.search(text)
@@ -338,6 +380,28 @@ def _seen_ip_fields(value: Any, depth: int = 0) -> list[str]:
 
 def match(response: Response) -> Match | None:
     """Return the first rule (user rules, then the most specific) matching *response*."""
+    generation = REGISTRY.generation
+    memoised = (
+        response.retry_after is None
+        and len(response.body) <= MEMO_BODY
+        and len(response.message) <= MEMO_BODY
+    )
+    if memoised:
+        try:
+            found = _matches.get(response)
+        except TypeError:  # a field of a type no hash is defined for
+            memoised = False
+        else:
+            if found is not None and found[0] == generation:
+                return found[1]
+    result = _match(response)
+    if memoised and (result is None or result.rule.kind != "ip_banned"):
+        # A ban's end (`banned_until`) is read against the clock: never remembered.
+        _remember(_matches, response, (generation, result))
+    return result
+
+
+def _match(response: Response) -> Match | None:
     message = response.message[:MAX_SCAN]
     body = response.body[:MAX_SCAN]
     for rule in REGISTRY.for_lineage(response.lineage):
@@ -364,10 +428,28 @@ def response_from_http(
     method: str | None = None,
     headers: Any = None,
 ) -> Response:
-    """Build a `Response` from what ccxt's ``handle_errors`` receives."""
-    code, message = parse_body(body)
+    """
+    Build a `Response` from what ccxt's ``handle_errors`` receives.
+
+    The URL is kept without its query string (it holds the request's
+    signature and timestamp; the diagnosis shows none of it).
+    """
     retry_after = retry_after_seconds(headers) if headers else None
-    return Response(
+    if url:
+        url = without_query(url)
+    key: tuple[object, ...] | None = None
+    if retry_after is None and type(body) is str and len(body) <= MEMO_BODY:
+        # The status's type too: True == 1, and a diagnosis shows what it was given.
+        key = (type(http_status), http_status, exchange, lineage, body, url, method)
+        try:
+            found = _responses.get(key)
+        except TypeError:  # an unhashable lineage
+            key = None
+        else:
+            if found is not None:
+                return found
+    code, message = parse_body(body)
+    response = Response(
         exchange=exchange,
         lineage=lineage,
         http_status=http_status,
@@ -378,6 +460,13 @@ def response_from_http(
         method=method,
         retry_after=retry_after,
     )
+    # Only plain values are remembered: a str subclass's == may say anything.
+    if key is not None and type(exchange) is str and {type(url), type(method)} <= _TEXT_TYPES:
+        _remember(_responses, key, response)
+    return response
+
+
+_TEXT_TYPES = frozenset({str, type(None)})
 
 
 def response_from_exception(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+from collections import deque
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import islice, repeat
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
@@ -33,10 +34,14 @@ __all__ = [
     "MAX_ITEMS",
     "Confidence",
     "Diagnosis",
+    "Given",
     "Hint",
     "IPAddress",
     "Kind",
     "deferred",
+    "eager",
+    "given_of",
+    "peek",
     "to_ips",
 ]
 
@@ -195,9 +200,9 @@ def _to_hints(values: Iterable[Hint]) -> tuple[Hint, ...]:
 
 
 class _Deferrable:
-    """The one slot that is not a field: a deferred diagnosis's builder, until first read."""
+    """The slots that are not fields: a deferred diagnosis's builder and its `Given`."""
 
-    __slots__ = ("_deferred",)
+    __slots__ = ("_deferred", "_given")
 
 
 @attrs.frozen(kw_only=True)
@@ -280,12 +285,15 @@ class Diagnosis(_Deferrable):
     if not TYPE_CHECKING:  # for mypy, a missing attribute stays an error
 
         def __getattr__(self, name: str) -> Any:
-            # Only called when a slot is empty: a deferred field not read yet.
-            if name not in _DEFERRED:
+            # Only called when a slot is empty: a field of a deferred diagnosis not read yet.
+            if name in _EAGER_INDEX:
+                _give(self)
+            elif name in _DEFERRED:
+                _settle(self)
+            else:
                 raise AttributeError(
                     f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
                 )
-            _settle(self)
             return object.__getattribute__(self, name)
 
     @property
@@ -357,14 +365,34 @@ class Diagnosis(_Deferrable):
 
 #: The fields a deferred diagnosis computes on first read: the text people read,
 #: all of it redacted. Every other field (what hooks, incident keys and metrics
-#: use) is set when the diagnosis is made.
+#: use) is worked out when the diagnosis is made (`eager`), and set when first read.
 _DEFERRED = ("message", "hints", "evidence", "remediation", "endpoint")
 _settle_lock = ForkSafeLock()
+_GIVEN_SLOT: Any = _Deferrable.__dict__["_given"]
 DEGRADED = "the full diagnosis could not be built (the ipwhitelist log has the error)"
 
 
-def deferred(
-    build: Callable[[], Diagnosis],
+#: The fields a diagnosis is given at once, in the order of `eager`'s values.
+_EAGER = (
+    "exchange",
+    "kind",
+    "confidence",
+    "code",
+    "http_status",
+    "reported_ip",
+    "egress_ips",
+    "egress_error",
+    "address_family",
+    "whitelisted",
+    "banned_until",
+    "ccxt_error",
+    "source",
+    "key_fingerprint",
+)
+_EAGER_INDEX = {name: index for index, name in enumerate(_EAGER)}
+
+
+def eager(
     *,
     exchange: str,
     kind: Kind,
@@ -380,24 +408,16 @@ def deferred(
     ccxt_error: str | None,
     source: str | None,
     key_fingerprint: str | None = None,
-    at: datetime,
     secrets: tuple[str, ...] = (),
-) -> Diagnosis:
+) -> Given:
     """
-    A diagnosis whose text fields (`_DEFERRED`) *build* computes when first read.
+    The values of the fields a `deferred` diagnosis is given (all but `at`).
 
-    Every other field is given here and goes through its converter now, with
-    *secrets* known to the redaction. *build* returns the whole diagnosis,
-    made the ordinary way from the same inputs; only its deferred fields are
-    kept. It runs at most once, under a lock; then it is dropped, and with it
-    the inputs it holds (the redaction secrets among them), which nothing
-    else shows: ``repr()``, ``str()``, equality, `to_dict`, pickling, copying
-    and `attrs.evolve` read the fields, and reading one settles them all first.
+    Each goes through its converter now, *secrets* known to the redaction: the
+    text fields take `scrub` with their caps, as their converters do (str()
+    first). The result holds no secret and does not change, so the diagnoses
+    of a repeated rejection share it.
     """
-    diagnosis = object.__new__(Diagnosis)
-    put = object.__setattr__
-    # The converters of Diagnosis's fields, spelled out: this runs on every rejection.
-    # The text fields take `scrub` with their caps, as their converters do (str() first).
     texts = scrub_fields(
         (
             str(exchange),
@@ -409,23 +429,84 @@ def deferred(
         _FIELD_CAPS,
         secrets,
     )
-    put(diagnosis, "exchange", texts[0])
-    put(diagnosis, "kind", kind)
-    put(diagnosis, "confidence", confidence)
-    put(diagnosis, "code", texts[1])
-    put(diagnosis, "http_status", http_status)
-    put(diagnosis, "reported_ip", None if reported_ip is None else _to_ip(reported_ip))
-    put(diagnosis, "egress_ips", to_ips(egress_ips) if egress_ips else ())
-    put(diagnosis, "egress_error", texts[2])
-    put(diagnosis, "address_family", address_family)
-    put(diagnosis, "whitelisted", whitelisted)
-    put(diagnosis, "banned_until", _to_utc(banned_until))
-    put(diagnosis, "ccxt_error", texts[3])
-    put(diagnosis, "source", texts[4])
-    put(diagnosis, "key_fingerprint", _to_fingerprint(key_fingerprint))
-    put(diagnosis, "at", _to_utc(at))
-    put(diagnosis, "_deferred", build)
+    return Given(
+        texts[0],
+        kind,
+        confidence,
+        texts[1],
+        http_status,
+        None if reported_ip is None else _to_ip(reported_ip),
+        to_ips(egress_ips) if egress_ips else (),
+        texts[2],
+        address_family,
+        whitelisted,
+        _to_utc(banned_until),
+        texts[3],
+        texts[4],
+        _to_fingerprint(key_fingerprint),
+    )
+
+
+def deferred(build: Callable[[datetime], Diagnosis], given: Given, at: datetime) -> Diagnosis:
+    """
+    A diagnosis made at *at*, with the fields *given* (`eager`), whose text *build* computes.
+
+    Only `at` is set now: the given fields are set when one is first read
+    (`_give`; the incident log of a repeated rejection reads none, see
+    `incident_of`), and the text fields (`_DEFERRED`) when one of them is
+    (`_settle`): ``build(at)`` returns the whole diagnosis, made the ordinary
+    way from the same inputs, and only its deferred fields are kept. It runs
+    at most once, under a lock; then it is dropped, and with it the inputs it
+    holds (the redaction secrets among them), which nothing else shows:
+    ``repr()``, ``str()``, equality, `to_dict`, pickling, copying and
+    `attrs.evolve` read the fields, and reading one settles them all first.
+    """
+    diagnosis = object.__new__(Diagnosis)
+    object.__setattr__(diagnosis, "at", _to_utc(at))
+    object.__setattr__(diagnosis, "_given", given)
+    object.__setattr__(diagnosis, "_deferred", build)
     return diagnosis
+
+
+class Given:
+    """
+    The values of the fields a deferred diagnosis is given (`eager`), in `_EAGER`'s order.
+
+    Scrubbed and converted: they hold no secret. The diagnoses of a repeated
+    rejection share one; `incident` is their incident key once worked out
+    (`_incidents.incident_key`), which is a function of these values only.
+    """
+
+    __slots__ = ("incident", "values")
+
+    def __init__(self, *values: object) -> None:
+        self.values = values
+        self.incident: object = None
+
+
+def _give(diagnosis: Diagnosis) -> None:
+    """Set a deferred diagnosis's given fields (idempotent: racing threads set the same)."""
+    given = object.__getattribute__(diagnosis, "_given")
+    # One C-level pass (consumed by a deque that keeps nothing).
+    deque(map(object.__setattr__, repeat(diagnosis), _EAGER, given.values), maxlen=0)
+
+
+def given_of(diagnosis: Diagnosis) -> Given | None:
+    """The `Given` a deferred diagnosis was made with, or ``None``."""
+    try:
+        given: Given = _GIVEN_SLOT.__get__(diagnosis, Diagnosis)
+    except AttributeError:
+        return None
+    return given
+
+
+def peek(diagnosis: Diagnosis, name: str) -> Any:
+    """The given field *name* (one of `_EAGER`), read without setting a deferred diagnosis's."""
+    try:
+        values = _GIVEN_SLOT.__get__(diagnosis, Diagnosis).values
+    except AttributeError:  # not deferred: its fields are set
+        return getattr(diagnosis, name)
+    return values[_EAGER_INDEX[name]]
 
 
 def _text(value: object) -> str | None:
@@ -451,7 +532,7 @@ def _settle(diagnosis: Diagnosis) -> None:
         except AttributeError:
             return  # settled by another thread meanwhile (or never deferred)
         try:
-            full = build()
+            full = build(object.__getattribute__(diagnosis, "at"))
             values = tuple(getattr(full, name) for name in _DEFERRED)
         except Exception as exc:  # noqa: BLE001 - logged below, outside the lock
             # Reading a diagnosis must never raise: keep the structured facts.

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
+from .diagnosis import given_of
 from .fork import ForkSafeLock
 
 if TYPE_CHECKING:
@@ -53,6 +54,18 @@ def incident_ip(diagnosis: Diagnosis) -> IPAddress | None:
 
 def incident_key(diagnosis: Diagnosis) -> IncidentKey:
     """What makes two rejections the same incident."""
+    given = given_of(diagnosis)
+    if given is None:
+        return _incident_key(diagnosis)
+    # A repeated rejection's diagnoses share their given fields: the key is worked
+    # out once, and the fields of a diagnosis nobody reads are never set.
+    key = given.incident
+    if key is None:
+        key = given.incident = _incident_key(diagnosis)
+    return key  # type: ignore[return-value]
+
+
+def _incident_key(diagnosis: Diagnosis) -> IncidentKey:
     ip = incident_ip(diagnosis)
     return (
         diagnosis.exchange,

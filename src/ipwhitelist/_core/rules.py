@@ -144,6 +144,8 @@ class RuleRegistry:
         self._dialects: dict[str, tuple[str, ...]] = {}
         self._source: TableSource | None = None
         self._loaded = False
+        #: Changes whenever the rules do: memos of what matched (`classify.match`) key on it.
+        self.generation = 0
 
     def use_tables(self, source: TableSource) -> None:
         """Take the built-in tables from *source*, called once, on first use."""
@@ -151,6 +153,7 @@ class RuleRegistry:
             self._source = source
             self._loaded = False
             self._by_exchange = {}
+            self.generation += 1
 
     def _load(self) -> None:
         if self._source is None:
@@ -204,6 +207,7 @@ class RuleRegistry:
                 raise ValueError(f"a user rule named {rule.name!r} is already registered")
             self._user.append(rule)
             self._by_exchange = {}
+            self.generation += 1
 
     def unregister(self, name: str) -> None:
         with self._lock:
@@ -212,6 +216,7 @@ class RuleRegistry:
                 raise KeyError(name)
             self._user = kept
             self._by_exchange = {}
+            self.generation += 1
 
 
 REGISTRY = RuleRegistry()
