@@ -11,6 +11,7 @@ results and errors, and a subclass is guarded once, not twice.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import gc
 import json
@@ -215,3 +216,21 @@ def test_okx_unwrapped_client_gets_the_error_dict_unreported():
     ipwhitelist.wrap(plain, egress=False)
     assert plain.get_account_balance() == body  # reported, not raised (no opt-in)
     assert len(heard) == 1
+
+
+def test_an_async_client_near_the_inline_limit_stays_inline():
+    """AsyncClient has 28 attributes of CPython's 30 inline: wrap() adds one, not two."""
+    from binance.async_client import AsyncClient
+
+    # A class of its own: CPython's inline layout is per class, the union of
+    # the attribute names any of its instances ever had (other tests' too).
+    fresh = type("AsyncClient", (AsyncClient,), {})
+
+    async def main() -> tuple[bool, bool]:
+        client = fresh(API_KEY, SECRET)
+        await client.session.close()
+        before = inline(client)
+        ipwhitelist.wrap(client, egress=False, raise_returned=True)
+        return before, inline(client)
+
+    assert asyncio.run(main()) == (True, True)

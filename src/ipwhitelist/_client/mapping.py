@@ -67,6 +67,10 @@ class Settings:
     egress: EgressDetector | None = None
     whitelist: SupportsAllows | None = None
     family: AddressFamily | None = None
+    #: SDK clients: raise an IP rejection the SDK returned as data (`wrap`'s
+    #: *raise_returned*). One object carries it with the rest, so an SDK
+    #: client is marked with one attribute (`sdk.base`).
+    raise_returned: bool = False
 
 
 @attrs.define(kw_only=True)

@@ -31,7 +31,7 @@ from ..._core.fork import ForkSafeLock
 if TYPE_CHECKING:
     from ...errors import IPRejection
     from ..mapping import Settings
-    from .base import BASE, RETURNED, STATE, Adapter, settings_of, wrapped_class
+    from .base import BASE, STATE, Adapter, settings_of, wrapped_class
 
 # Module path prefix -> adapter module. The longest matching prefix wins.
 _PREFIXES = {
@@ -70,7 +70,7 @@ def _adapter_module(module: str) -> str | None:
 # The adapters' shared base loads with the first adapter (it imports ccxt, through
 # the guard): `texts`, the SDKs' error texts, is read by `ipwhitelist explain`
 # without any exchange library.
-_BASE_NAMES = frozenset({"BASE", "RETURNED", "STATE", "Adapter", "settings_of", "wrapped_class"})
+_BASE_NAMES = frozenset({"BASE", "STATE", "Adapter", "settings_of", "wrapped_class"})
 
 
 def __getattr__(name: str) -> Any:
@@ -143,7 +143,6 @@ def rejection_for(exc: BaseException, exchange: object, settings: Settings) -> I
 
 __all__ = [
     "BASE",
-    "RETURNED",
     "STATE",
     "Adapter",
     "adapter_for",

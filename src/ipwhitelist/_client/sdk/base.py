@@ -8,8 +8,8 @@ ccxt path's: `classify.response_from_http` reads the response,
 `_mapping.reject` decides and builds the diagnosis, `_guard`'s guards raise.
 
 The first `wrap` of an SDK client puts the guards on the client's class
-itself (once per class, `Adapter.guard_class`), and marks the client with two
-attributes; `unwrap` removes the marks. A guard asks whether its client is
+itself (once per class, `Adapter.guard_class`), and marks the client with one
+attribute; `unwrap` removes the marks. A guard asks whether its client is
 marked only once an error is on its way (raised, or returned as data), so
 an unmarked client of a guarded class gets the SDK's own results and errors,
 the very same objects, and no hook hears of it.
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASE",
-    "RETURNED",
     "STATE",
     "Adapter",
     "ClientView",
@@ -77,7 +76,6 @@ __all__ = [
 # The same keys as ccxt clients use (`_wrap`), so `is_wrapped` reads both.
 BASE = "__ipwhitelist_base__"
 STATE = "_ipwhitelist_settings"
-RETURNED = "_ipwhitelist_raise_returned"
 
 _classes: dict[tuple[type, str], type] = {}
 _classes_lock = ForkSafeLock()
@@ -342,10 +340,13 @@ class Adapter:
                 self.guard_class(cls)
             else:
                 client.__class__ = wrapped_class(self, cls)
+        if settings.raise_returned != raise_returned:
+            settings = attrs.evolve(settings, raise_returned=raise_returned)
         # object.__setattr__: never the SDK's own __setattr__, and the
-        # attributes stay inline (the module docstring).
+        # attributes stay inline (the module docstring). One attribute: CPython
+        # keeps at most 30 attribute names of a class inline, and a client of
+        # python-binance's AsyncClient already has 28.
         object.__setattr__(client, STATE, settings)
-        object.__setattr__(client, RETURNED, raise_returned)
         self.attach(client)
         return client
 
@@ -355,7 +356,7 @@ class Adapter:
         if base is not None:
             client.__class__ = base
         self.detach(client)
-        for name in (STATE, RETURNED, REJECTED):
+        for name in (STATE, REJECTED):
             with contextlib.suppress(AttributeError):
                 object.__delattr__(client, name)
         return client
@@ -397,7 +398,8 @@ class Adapter:
 
 
 def _raises(args: tuple[Any, ...]) -> bool:
-    return bool(getattr(args[0], RETURNED, False))
+    settings = settings_of(args[0])
+    return settings is not None and settings.raise_returned
 
 
 def in_place(cls: type) -> bool:

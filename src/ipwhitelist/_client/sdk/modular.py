@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 from . import transport
 from .base import (
-    RETURNED,
     Adapter,
     ClientView,
     Returned,
@@ -98,7 +97,7 @@ def _wrapping(base: property) -> property:
         inner = base.fget(self) if base.fget is not None else None
         settings = settings_of(self)
         if inner is not None and settings is not None and settings_of(inner) is not settings:
-            ADAPTER.install(inner, settings, raise_returned=bool(getattr(self, RETURNED, False)))
+            ADAPTER.install(inner, settings, raise_returned=settings.raise_returned)
         return inner
 
     return property(get, doc=base.__doc__)
