@@ -58,7 +58,7 @@ class Connector(Adapter):
 
     def attach(self, client: Any) -> None:
         """Record failed responses' URL and method."""
-        transport.attach_requests(getattr(client, "session", None))
+        transport.attach_requests(getattr(client, "session", None), signing=True)
 
     def detach(self, client: Any) -> None:
         """Remove the response hook."""

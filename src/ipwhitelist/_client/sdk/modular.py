@@ -196,7 +196,7 @@ class Modular(Adapter):
     def attach(self, client: Any) -> None:
         """Keep failed responses' status, headers and body (REST clients)."""
         if _kind(type(client)) == "rest":
-            transport.attach_requests(getattr(client, "_session", None))
+            transport.attach_requests(getattr(client, "_session", None), signing=True)
 
     def detach(self, client: Any) -> None:
         """Remove the response hook."""

@@ -5,9 +5,11 @@ pybit turns every non-200 answer into "HTTP status code is not 200." without
 the body; Binance's modular SDKs keep neither the HTTP status nor the body
 (they put Binance's error code where the status goes); python-okx returns the
 JSON without the status. A response hook on the SDK's own session (requests'
-``hooks["response"]``, httpx's ``event_hooks["response"]``) keeps the last
-response of each thread, per session, so the classifier sees status, headers
-and body.
+``hooks["response"]``, httpx's ``event_hooks["response"]``) keeps what the
+classifier needs of the last response of each thread, per session: status,
+headers and body (a failed requests response's body is read at once; an
+httpx response is held weakly, so it is freed when the SDK drops it, as
+without the hook).
 
 One slot per thread: a bot thread makes one request at a time, and the SDK
 raises (or returns) right after its response arrives, before any other request
@@ -19,6 +21,7 @@ that was never turned into an error) is not mistaken for this one.
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any
 
 import attrs
@@ -56,15 +59,18 @@ class Recorded:
         return raw[:MAX_SCAN].decode("utf-8", "replace") if isinstance(raw, bytes) else None
 
 
-def _requests_hook(session: Any, failures_only: bool) -> Any:
+def _requests_hook(session: Any, signing: bool) -> Any:
     key = id(session)
 
     def hook(response: Any, *_args: Any, **_kwargs: Any) -> None:
         status = response.status_code
-        if failures_only and 200 <= status < 300:  # noqa: PLR2004
-            # The request only (one attribute set): `signed_success` reads whether
-            # it was signed, for an armed client's recovery (`_watch`).
-            _local.ok = (key, response.request)
+        if 200 <= status < 300:  # noqa: PLR2004
+            if signing:
+                # Whether it was signed, worked out now rather than keeping
+                # the request (and its API key header) alive until the next
+                # one. `signed_success` reads it, for an armed client's
+                # recovery (`_watch`).
+                _local.ok = (key, _signed(response.request))
             return
         try:
             # requests runs hooks before it reads the body; the SDK reads it
@@ -86,24 +92,56 @@ def _requests_hook(session: Any, failures_only: bool) -> Any:
     return hook
 
 
+def _signed(request: Any) -> bool:
+    """
+    Whether *request* carried a signature.
+
+    Binance's signed endpoints carry a ``signature`` parameter (HMAC, RSA or
+    Ed25519 keys alike); the SDKs send the API key header on public requests
+    too, so the header proves nothing.
+    """
+    body = getattr(request, "body", None)
+    texts = (
+        getattr(request, "url", None),
+        body.decode("latin-1") if isinstance(body, bytes) else body,
+    )
+    return any(isinstance(t, str) and "signature=" in t for t in texts)
+
+
 def _httpx_hook(session: Any) -> Any:
     key = id(session)
 
     def hook(response: Any) -> None:
         # Every response passes here (python-okx returns errors with any
-        # status): keep the object, read it only if it is classified.
-        _local.slot = (key, response)
+        # status). What a classification reads of it is kept, and the response
+        # itself only weakly, so it is not kept alive until the next request:
+        # a body that fails to parse is read while the SDK's frame (in the
+        # traceback) still holds the response.
+        request = response.request
+        _local.slot = (
+            key,
+            response.status_code,
+            request.method,
+            request.url,
+            response.headers,
+            weakref.ref(response),
+        )
 
     hook.__ipwhitelist__ = True  # type: ignore[attr-defined]
     return hook
 
 
-def attach_requests(session: Any, *, failures_only: bool = True) -> None:
-    """Record *session*'s responses (failed ones only by default); once per session."""
+def attach_requests(session: Any, *, signing: bool = False) -> None:
+    """
+    Record *session*'s failed responses; once per session.
+
+    With *signing*, also whether each successful request was signed
+    (`signed_success`), for adapters that learn it from the transport.
+    """
     hooks = getattr(session, "hooks", None)
     found = hooks.get("response") if isinstance(hooks, dict) else None
     if isinstance(found, list) and not any(getattr(h, "__ipwhitelist__", False) for h in found):
-        found.append(_requests_hook(session, failures_only))
+        found.append(_requests_hook(session, signing))
 
 
 def attach_httpx(client: Any) -> None:
@@ -124,39 +162,24 @@ def detach(session: Any) -> None:
 
 
 def signed_success(session: Any) -> bool:
-    """
-    Whether this thread's last successful request on *session* was signed (taken once).
-
-    Binance's signed endpoints carry a ``signature`` parameter (HMAC, RSA or
-    Ed25519 keys alike); the SDKs send the API key header on public requests
-    too, so the header proves nothing.
-    """
+    """Whether this thread's last successful request on *session* was signed (taken once)."""
     found = getattr(_local, "ok", None)
     _local.ok = None
-    if found is None or found[0] != id(session):
-        return False
-    request = found[1]
-    body = getattr(request, "body", None)
-    texts = (
-        getattr(request, "url", None),
-        body.decode("latin-1") if isinstance(body, bytes) else body,
-    )
-    return any(isinstance(t, str) and "signature=" in t for t in texts)
+    return found is not None and found[0] == id(session) and found[1]
 
 
 def take(session: Any, status: int | None = None) -> Recorded | None:
     """This thread's last response on *session* (with *status*, if given), taken once."""
-    found: Recorded | tuple[int, Any] | None = getattr(_local, "slot", None)
+    found: Recorded | tuple[Any, ...] | None = getattr(_local, "slot", None)
     if isinstance(found, tuple):
-        key, response = found
-        request = response.request
+        key, status_code, method, url, headers, ref = found
         found = Recorded(
             session=key,
-            status=response.status_code,
-            url=str(request.url),
-            method=request.method,
-            headers=response.headers,
-            response=response,
+            status=status_code,
+            url=str(url),
+            method=method,
+            headers=headers,
+            response=ref(),
         )
     if found is None or found.session != id(session):
         return None
