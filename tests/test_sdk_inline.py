@@ -201,3 +201,25 @@ def test_a_non_ip_error_passes_through_as_the_same_object(monkeypatch):
     with pytest.raises(BinanceAPIException) as caught:
         client.get_account()
     assert caught.value is raised[0]
+
+
+def _only_documented(self):
+    """Nothing but a docstring."""
+
+
+def _generating(self):
+    yield self
+
+
+class _Calling:
+    def method(self):
+        return super().__repr__()  # a closure over __class__
+
+
+@pytest.mark.parametrize("func", [_only_documented, _generating, _Calling.method])
+def test_what_cannot_be_inlined_is_guarded_apart(func, caplog):
+    """No crash in wrap(): an unusual function is refused, with a reason at debug level."""
+    caplog.set_level(logging.DEBUG, logger="ipwhitelist")
+    found = inline.inline_guard(Client, func, classify=lambda *_: None, catch=Exception)
+    assert found is None
+    assert any("not inlined" in r.message for r in caplog.records)

@@ -120,11 +120,33 @@ def _build(func: object, classify: Classifier, typed_http: TypedHttp) -> Callabl
     if not _same(_compiled(tree, func, node.name), code):
         raise _Unfit("its source does not compile to the running bytecode")
     _inline(node)
+    return _made(
+        tree,
+        node,
+        func,
+        dict(zip(_FREE, (ccxt.BaseError, throw, typed_async, classify, typed_http), strict=True)),
+    )
+
+
+def _made(
+    tree: ast.Module,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    func: types.FunctionType,
+    free: dict[str, object],
+) -> Callable[..., Any]:
+    """
+    Compile *tree*, whose last statement is *node* (the changed *func*), into a function.
+
+    *node* is defined in a factory whose parameters are the names of *free*,
+    so they are closure variables of the copy and the module of *func* is
+    not touched; the copy runs in that module's own globals.
+    """
+    code = func.__code__
     factory = ast.FunctionDef(
         name=_FACTORY,
         args=ast.arguments(
             posonlyargs=[],
-            args=[ast.arg(arg=n) for n in _FREE],
+            args=[ast.arg(arg=n) for n in free],
             kwonlyargs=[],
             kw_defaults=[],
             defaults=[],
@@ -136,10 +158,10 @@ def _build(func: object, classify: Classifier, typed_http: TypedHttp) -> Callabl
     tree.body[-1] = factory
     ast.fix_missing_locations(tree)
     namespace: dict[str, Any] = {}
-    # ccxt's own module globals, so the copy reads what ccxt's function reads.
-    exec(_compile(tree, func), func.__globals__, namespace)  # noqa: S102 - ccxt's own source, checked above
-    made = namespace[_FACTORY](ccxt.BaseError, throw, typed_async, classify, typed_http)
-    # ccxt's very default objects, as the function ccxt made holds them.
+    # The module's own globals, so the copy reads what the original reads.
+    exec(_compile(tree, func), func.__globals__, namespace)  # noqa: S102 - the library's own source, checked against its bytecode
+    made = namespace[_FACTORY](*free.values())
+    # The very default objects the original holds.
     made.__defaults__, made.__kwdefaults__ = func.__defaults__, func.__kwdefaults__
     made.__code__ = made.__code__.replace(co_qualname=code.co_qualname)
     _codes.add(made.__code__)
@@ -408,30 +430,12 @@ def _build_guard(func: object, classify: Classifier, catch: Any) -> Callable[...
     body = node.body
     docstring = [body[0]] if ast.get_docstring(node) is not None else []
     rest = body[len(docstring) :]
+    if not rest:
+        raise _Unfit("it has nothing but a docstring")
     _place(guard, rest[0], deep=True)
     guard.body = rest
     node.body = [*docstring, guard]
-    factory = ast.FunctionDef(
-        name=_FACTORY,
-        args=ast.arguments(
-            posonlyargs=[],
-            args=[ast.arg(arg=n) for n in _GUARD_FREE],
-            kwonlyargs=[],
-            kw_defaults=[],
-            defaults=[],
-        ),
-        body=[node, ast.Return(value=ast.Name(id=node.name, ctx=ast.Load()))],
-        decorator_list=[],
-    )
-    _place(factory, node, deep=False)
-    tree.body[-1] = factory
-    ast.fix_missing_locations(tree)
-    namespace: dict[str, Any] = {}
-    # The SDK's own module globals, so the copy reads what the SDK's function reads.
-    exec(_compile(tree, func), func.__globals__, namespace)  # noqa: S102 - the SDK's own source, checked above
     typed = typed_async if wait else typed_sync
-    made = namespace[_FACTORY](catch, throw, typed, classify)
-    made.__defaults__, made.__kwdefaults__ = func.__defaults__, func.__kwdefaults__
-    made.__code__ = made.__code__.replace(co_qualname=code.co_qualname)
-    _codes.add(made.__code__)
-    return functools.update_wrapper(made, func)
+    return _made(
+        tree, node, func, dict(zip(_GUARD_FREE, (catch, throw, typed, classify), strict=True))
+    )
