@@ -152,3 +152,13 @@ def test_what_cannot_be_spelled_is_refused():
         return _ipwhitelist_fn
 
     assert spelled(clash, "raised", classify=None, catch=()) is None
+
+
+def test_a_keyword_name_is_refused():
+    """str.isidentifier() accepts keywords; the template must not be compiled with one."""
+
+    def target(self, a):
+        return a
+
+    target.__name__ = "None"
+    assert spelled(target, "raised", classify=None, catch=()) is None

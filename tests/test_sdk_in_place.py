@@ -234,3 +234,33 @@ def test_an_async_client_near_the_inline_limit_stays_inline():
         return before, inline(client)
 
     assert asyncio.run(main()) == (True, True)
+
+
+def test_a_patch_of_the_class_undone_does_not_leave_clients_unguarded():
+    """mock.patch on the SDK class at the first wrap, then undone: the next wrap guards again."""
+    from unittest import mock
+
+    class Mine(HTTP):  # a class of its own, guarded first here
+        pass
+
+    with mock.patch.object(Mine, "__repr__", lambda _self: "patched"):  # noqa: PT008
+        ipwhitelist.wrap(Mine(api_key=API_KEY, api_secret=SECRET), egress=False)
+    client = ipwhitelist.wrap(Mine(api_key=API_KEY, api_secret=SECRET), egress=False)
+    assert "Mine(" in repr(client) or "HTTP(" in repr(client)
+    no_secret(repr(client))
+    client.client.mount("https://", CannedAdapter(200, BYBIT_10010))
+    with pytest.raises(ipwhitelist.IPNotWhitelisted):
+        client.get_wallet_balance(accountType="UNIFIED")
+
+
+def test_a_deep_copy_records_its_own_failures():
+    """The copied session's hook is replaced: it recorded under the original's session."""
+    from pybit.exceptions import FailedRequestError
+
+    made = HTTP(api_key=API_KEY, api_secret=SECRET, retry_delay=0, retry_codes={10002})
+    made.client.mount("https://", CannedAdapter(403, "access too frequent"))
+    ipwhitelist.wrap(made, egress=False)
+    twin = ipwhitelist.wrap(copy.deepcopy(made), egress=False)
+    with pytest.raises(FailedRequestError) as raised:
+        twin.get_wallet_balance(accountType="UNIFIED")
+    assert isinstance(raised.value, ipwhitelist.IPBanned)

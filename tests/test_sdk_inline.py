@@ -223,3 +223,31 @@ def test_what_cannot_be_inlined_is_guarded_apart(func, caplog):
     found = inline.inline_guard(Client, func, classify=lambda *_: None, catch=Exception)
     assert found is None
     assert any("not inlined" in r.message for r in caplog.records)
+
+
+_made_defaults = []
+
+
+def _counted() -> int:
+    _made_defaults.append(1)
+    return len(_made_defaults)
+
+
+class _Defaults:
+    TIMEOUT = 10
+
+    def request(self, method, timeout=TIMEOUT, *, count=_counted()):  # noqa: B008 - the test's point
+        raise RuntimeError((method, timeout, count))
+
+
+def test_defaults_are_the_originals_and_not_evaluated_again():
+    """A class-scoped default (NameError in the factory) and one with a side effect."""
+    made = len(_made_defaults)
+    func = _Defaults.__dict__["request"]
+    copy_ = inline.inline_guard(_Defaults, func, classify=lambda *_: None, catch=RuntimeError)
+    assert copy_ is not None
+    assert len(_made_defaults) == made  # not evaluated again
+    assert copy_.__defaults__ is func.__defaults__
+    with pytest.raises(RuntimeError) as raised:
+        copy_(_Defaults(), "GET")
+    assert raised.value.args[0] == ("GET", 10, 1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import keyword
 import linecache
 import types
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -305,12 +306,14 @@ def _parameters(fn: Any) -> tuple[str, str, str] | None:
         return None
     names = code.co_varnames
     count, kwonly = code.co_argcount, code.co_kwonlyargcount
-    positional, keyword = names[:count], names[count : count + kwonly]
+    positional, named = names[:count], names[count : count + kwonly]
     rest = iter(names[count + kwonly :])
     star = next(rest) if code.co_flags & _CO_VARARGS else None
     stars = next(rest) if code.co_flags & _CO_VARKEYWORDS else None
-    every = (*positional, *keyword, star or "", stars or "", fn.__name__)
-    if any(n and (not n.isidentifier() or n.startswith(_PREFIX)) for n in every):
+    every = (*positional, *named, star or "", stars or "", fn.__name__)
+    if any(
+        n and (not n.isidentifier() or keyword.iskeyword(n) or n.startswith(_PREFIX)) for n in every
+    ):
         return None
     params = list(positional)
     if code.co_posonlyargcount:
@@ -319,10 +322,10 @@ def _parameters(fn: Any) -> tuple[str, str, str] | None:
     if star:
         params.append(f"*{star}")
         call.append(f"*{star}")
-    elif keyword:
+    elif named:
         params.append("*")
-    params += keyword
-    call += [f"{k}={k}" for k in keyword]
+    params += named
+    call += [f"{k}={k}" for k in named]
     if stars:
         params.append(f"**{stars}")
         call.append(f"**{stars}")
@@ -376,7 +379,10 @@ def spelled(
     # show the guard's lines, and the frames count as ipwhitelist's.
     filename = f"{__file__[: -len('.py')]}<{fn.__qualname__}>.py"
     namespace: dict[str, Any] = {}
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own template
+    try:
+        exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own template
+    except SyntaxError:  # a name _parameters let through: the generic guard then
+        return None
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     guarded: Callable[..., Any] = namespace[f"{p}make"](*handlers.values())
     original = cast("types.FunctionType", fn)

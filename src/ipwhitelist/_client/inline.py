@@ -142,6 +142,11 @@ def _made(
     not touched; the copy runs in that module's own globals.
     """
     code = func.__code__
+    # The copy's defaults and annotations are the original's objects (set
+    # below), not evaluated again: in the factory a default naming a class
+    # attribute would raise NameError, and one with a side effect run twice.
+    _bare(node.args)
+    node.returns = None
     factory = ast.FunctionDef(
         name=_FACTORY,
         args=ast.arguments(
@@ -158,14 +163,26 @@ def _made(
     tree.body[-1] = factory
     ast.fix_missing_locations(tree)
     namespace: dict[str, Any] = {}
-    # The module's own globals, so the copy reads what the original reads.
-    exec(_compile(tree, func), func.__globals__, namespace)  # noqa: S102 - the library's own source, checked against its bytecode
-    made = namespace[_FACTORY](*free.values())
+    try:
+        # The module's own globals, so the copy reads what the original reads.
+        exec(_compile(tree, func), func.__globals__, namespace)  # noqa: S102 - the library's own source, checked against its bytecode
+        made = namespace[_FACTORY](*free.values())
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the separate guards serve
+        raise _Unfit(f"its copy cannot be made ({type(exc).__name__}: {exc})") from None
     # The very default objects the original holds.
     made.__defaults__, made.__kwdefaults__ = func.__defaults__, func.__kwdefaults__
     made.__code__ = made.__code__.replace(co_qualname=code.co_qualname)
     _codes.add(made.__code__)
     return functools.update_wrapper(made, func)
+
+
+def _bare(args: ast.arguments) -> None:
+    """Replace every default of *args* by None and drop the annotations."""
+    args.defaults = [ast.Constant(value=None) for _ in args.defaults]
+    args.kw_defaults = [None if d is None else ast.Constant(value=None) for d in args.kw_defaults]
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        if arg is not None:
+            arg.annotation = None
 
 
 def _parse(func: types.FunctionType) -> ast.Module:

@@ -79,9 +79,9 @@ STATE = "_ipwhitelist_settings"
 
 _classes: dict[tuple[type, str], type] = {}
 _classes_lock = ForkSafeLock()
-#: Per class guarded in place: each guarded name, and what the class's own
-#: ``__dict__`` held under it before (`_ABSENT`: it inherited it).
-_patched: dict[type, dict[str, Any]] = {}
+#: Per class guarded in place: each guarded name, what the class's own
+#: ``__dict__`` held under it before (`_ABSENT`: it inherited it), and the guard.
+_patched: dict[type, dict[str, tuple[Any, Any]]] = {}
 _ABSENT = object()
 # Py_TPFLAGS_HEAPTYPE: a class made by a class statement (or type()), whose
 # attributes can be set; a class built in C has it clear.
@@ -366,14 +366,34 @@ class Adapter:
         return settings_of(client) is not None
 
     def guard_class(self, cls: type) -> None:
-        """Put the guards on *cls* itself, once; its subclasses get their own."""
+        """
+        Put the guards on *cls* itself, once; its subclasses get their own.
+
+        Checked again at every wrap: a guard someone replaced since (a
+        ``mock.patch`` of the SDK class undone, a monkeypatch) would leave
+        every wrapped client without it (pybit's ``repr`` showing the secret,
+        rejections untyped), so the replacement is guarded in its turn.
+        """
         with _classes_lock:
-            if cls in _patched:
+            patched = _patched.get(cls)
+            if patched is None:
+                entries = self.entries(cls)
+                _patched[cls] = {
+                    name: (cls.__dict__.get(name, _ABSENT), guard)
+                    for name, guard in entries.items()
+                }
+                for name, guard in entries.items():
+                    setattr(cls, name, guard)
                 return
+            stale = [n for n, (_, guard) in patched.items() if cls.__dict__.get(n) is not guard]
+            if not stale:
+                return
+            for name in stale:
+                patched[name] = (cls.__dict__.get(name, _ABSENT), None)
             entries = self.entries(cls)
-            _patched[cls] = {name: cls.__dict__.get(name, _ABSENT) for name in entries}
-            for name, value in entries.items():
-                setattr(cls, name, value)
+            for name in stale:
+                patched[name] = (patched[name][0], entries[name])
+                setattr(cls, name, entries[name])
 
     def _inspect(self, args: tuple[Any, ...], found: Returned) -> IPRejection | None:
         """The rejection for an error *found* (by `result`) in what a call returned."""
@@ -418,7 +438,7 @@ def own(cls: type, name: str) -> Any:
     for klass in cls.__mro__:
         patched = _patched.get(klass)
         if patched is not None and name in patched:
-            found = patched[name]
+            found = patched[name][0]
             if found is _ABSENT:
                 continue
             return found
@@ -437,8 +457,8 @@ def guarded_classes() -> dict[type, dict[str, tuple[Any, Any]]]:
     with _classes_lock:
         return {
             cls: {
-                name: (None if before is _ABSENT else before, cls.__dict__[name])
-                for name, before in names.items()
+                name: (None if before is _ABSENT else before, guard)
+                for name, (before, guard) in names.items()
             }
             for cls, names in _patched.items()
         }

@@ -88,7 +88,7 @@ def _requests_hook(session: Any, signing: bool) -> Any:
             body=content[:MAX_SCAN].decode("utf-8", "replace") if content is not None else None,
         )
 
-    hook.__ipwhitelist__ = True  # type: ignore[attr-defined]
+    hook.__ipwhitelist__ = key  # type: ignore[attr-defined]
     return hook
 
 
@@ -127,7 +127,7 @@ def _httpx_hook(session: Any) -> Any:
             weakref.ref(response),
         )
 
-    hook.__ipwhitelist__ = True  # type: ignore[attr-defined]
+    hook.__ipwhitelist__ = key  # type: ignore[attr-defined]
     return hook
 
 
@@ -140,7 +140,7 @@ def attach_requests(session: Any, *, signing: bool = False) -> None:
     """
     hooks = getattr(session, "hooks", None)
     found = hooks.get("response") if isinstance(hooks, dict) else None
-    if isinstance(found, list) and not any(getattr(h, "__ipwhitelist__", False) for h in found):
+    if isinstance(found, list) and not _ours_for(found, session):
         found.append(_requests_hook(session, signing))
 
 
@@ -148,8 +148,20 @@ def attach_httpx(client: Any) -> None:
     """Record every response of an httpx client; once per client."""
     hooks = getattr(client, "event_hooks", None)
     found = hooks.get("response") if isinstance(hooks, dict) else None
-    if isinstance(found, list) and not any(getattr(h, "__ipwhitelist__", False) for h in found):
+    if isinstance(found, list) and not _ours_for(found, client):
         found.append(_httpx_hook(client))
+
+
+def _ours_for(hooks: list[Any], session: Any) -> bool:
+    """
+    Whether *hooks* holds this session's hook; drop ours of another session.
+
+    A deep copy of a wrapped client copies its session with the hook, which
+    still records under the original session's id: it is replaced.
+    """
+    key = id(session)
+    hooks[:] = [h for h in hooks if getattr(h, "__ipwhitelist__", key) == key]
+    return any(getattr(h, "__ipwhitelist__", None) == key for h in hooks)
 
 
 def detach(session: Any) -> None:
