@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import transport
 from .base import (
+    STATE,
     Adapter,
     ClientView,
     Returned,
@@ -92,12 +93,21 @@ def _proxy(configuration: Any) -> str | None:
 
 def _wrapping(base: property) -> property:
     """A ``rest_api`` / ``websocket_api`` property that wraps what it builds."""
+    fget = base.fget
 
     def get(self: Any) -> Any:
-        inner = base.fget(self) if base.fget is not None else None
-        settings = settings_of(self)
-        if inner is not None and settings is not None and settings_of(inner) is not settings:
-            ADAPTER.install(inner, settings, raise_returned=settings.raise_returned)
+        inner = fget(self) if fget is not None else None
+        # Read inline, not through settings_of: this runs on every
+        # ``client.rest_api.…`` call. Only the wrap() below checks the type.
+        settings = getattr(self, STATE, None)
+        if (
+            inner is not None
+            and settings is not None
+            and getattr(inner, STATE, None) is not settings
+        ):
+            found = settings_of(self)
+            if found is not None:
+                ADAPTER.install(inner, found, raise_returned=found.raise_returned)
         return inner
 
     return property(get, doc=base.__doc__)
