@@ -91,12 +91,20 @@ def inline_fetch(
     Built once per ccxt function, under the wrapped classes' lock.
     """
     key = (func, classify, typed_http)
+    return _cached(cls, func, key, lambda: _build(func, classify, typed_http))
+
+
+def _cached(
+    cls: type, func: object, key: tuple[object, object, object], build: Callable[[], Any]
+) -> Callable[..., Any] | None:
+    """What *build* makes of *func* for the handlers in *key*, once; None (logged): unfit."""
     if key in _inlined:
         return _inlined[key]
     try:
-        found: Callable[..., Any] | None = _build(func, classify, typed_http)
+        found: Callable[..., Any] | None = build()
     except _Unfit as why:
-        logger.debug("ipwhitelist: %s.fetch is guarded, not inlined: %s", cls.__name__, why)
+        name = getattr(func, "__name__", "?")
+        logger.debug("ipwhitelist: %s.%s is guarded, not inlined: %s", cls.__name__, name, why)
         found = None
     _inlined[key] = found
     return found
@@ -110,15 +118,8 @@ def is_inlined(code: object) -> bool:
 def _build(func: object, classify: Classifier, typed_http: TypedHttp) -> Callable[..., Any]:
     if not (isinstance(func, types.FunctionType) and inspect.iscoroutinefunction(func)):
         raise _Unfit(f"{func!r} is not a plain coroutine function")
-    code = func.__code__
-    if code.co_freevars or any(n.startswith(_PREFIX) for n in code.co_names + code.co_varnames):
-        raise _Unfit("it is a closure or uses ipwhitelist's names")
-    tree = _parse(func)
-    node = tree.body[-1]
+    func, tree, node = _checked(func)
     assert isinstance(node, ast.AsyncFunctionDef)  # noqa: S101 - checked by _parse
-    # The strict drift check: ccxt's source, compiled as below, is the running code.
-    if not _same(_compiled(tree, func, node.name), code):
-        raise _Unfit("its source does not compile to the running bytecode")
     _inline(node)
     return _made(
         tree,
@@ -126,6 +127,30 @@ def _build(func: object, classify: Classifier, typed_http: TypedHttp) -> Callabl
         func,
         dict(zip(_FREE, (ccxt.BaseError, throw, typed_async, classify, typed_http), strict=True)),
     )
+
+
+def _checked(
+    func: object,
+) -> tuple[types.FunctionType, ast.Module, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """
+    *func*, its parsed source and its ``def``: only if the source provably is the running code.
+
+    The strict drift check: the source, compiled as the copy will be, must
+    give the running function's bytecode, names and constants.
+    """
+    if not isinstance(func, types.FunctionType):
+        raise _Unfit(f"{func!r} is not a plain function")
+    code = func.__code__
+    if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR):
+        raise _Unfit("it is a generator")
+    if code.co_freevars or any(n.startswith(_PREFIX) for n in code.co_names + code.co_varnames):
+        raise _Unfit("it is a closure or uses ipwhitelist's names")
+    tree = _parse(func)
+    node = tree.body[-1]
+    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)  # noqa: S101 - checked by _parse
+    if not _same(_compiled(tree, func, node.name), code):
+        raise _Unfit("its source does not compile to the running bytecode")
+    return func, tree, node
 
 
 def _made(
@@ -306,15 +331,23 @@ def _inline(node: ast.AsyncFunctionDef) -> None:
     guarded.visit(node)
     if len(calls) != 1 or guarded.count != 1:
         raise _Unfit("it does not make exactly one handle_errors call as a statement")
+    _guard_body(
+        node, f"throw(await {_PREFIX}typed_async({_PREFIX}exc, {_PREFIX}classify, ({client},)))"
+    )
+
+
+def _guard_body(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, action: str, *, catch: str = "BaseError"
+) -> None:
+    """Put *node*'s body (its docstring aside) in `_handler`'s try, placed at the ``def``."""
     body = node.body
     docstring = [body[0]] if ast.get_docstring(node) is not None else []
     rest = body[len(docstring) :]
-    outer = _handler(
-        f"throw(await {_PREFIX}typed_async({_PREFIX}exc, {_PREFIX}classify, ({client},)))",
-        node,
-    )
-    outer.body = rest
-    node.body = [*docstring, outer]
+    if not rest:
+        raise _Unfit("it has nothing but a docstring")
+    guard = _handler(action, node, catch=catch)
+    guard.body = rest
+    node.body = [*docstring, guard]
 
 
 class _HandleErrors(ast.NodeTransformer):
@@ -350,14 +383,14 @@ class _HandleErrors(ast.NodeTransformer):
         return guarded
 
 
-def _handler(action: str, anchor: ast.AST) -> ast.Try:
-    """``try: ... except ccxt.BaseError: <action>; raise``, placed at *anchor*'s lines."""
+def _handler(action: str, anchor: ast.AST, *, catch: str = "BaseError") -> ast.Try:
+    """``try: ... except <catch>: <action>; raise``, placed at *anchor*'s lines."""
     template = textwrap.dedent(
         f"""
         async def template():
             try:
                 pass
-            except {_PREFIX}BaseError as {_PREFIX}exc:
+            except {_PREFIX}{catch} as {_PREFIX}exc:
                 {_PREFIX}{action}
                 raise
         """
@@ -400,58 +433,20 @@ def inline_guard(
     Built once per function and handlers. *classify* and *catch* are what
     `guard.guard_sync` would be given.
     """
-    key = (func, classify, catch)
-    if key in _inlined:
-        return _inlined[key]
-    try:
-        found: Callable[..., Any] | None = _build_guard(func, classify, catch)
-    except _Unfit as why:
-        name = getattr(func, "__name__", "?")
-        logger.debug("ipwhitelist: %s.%s is guarded, not inlined: %s", cls.__name__, name, why)
-        found = None
-    _inlined[key] = found
-    return found
+    return _cached(cls, func, (func, classify, catch), lambda: _build_guard(func, classify, catch))
 
 
 def _build_guard(func: object, classify: Classifier, catch: Any) -> Callable[..., Any]:
-    if not isinstance(func, types.FunctionType):
-        raise _Unfit(f"{func!r} is not a plain function")
-    code = func.__code__
-    if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR):
-        raise _Unfit("it is a generator")
-    if code.co_freevars or any(n.startswith(_PREFIX) for n in code.co_names + code.co_varnames):
-        raise _Unfit("it is a closure or uses ipwhitelist's names")
-    if not code.co_argcount:
-        raise _Unfit("it takes no self")
-    tree = _parse(func)
-    node = tree.body[-1]
-    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)  # noqa: S101 - checked by _parse
-    if not _same(_compiled(tree, func, node.name), code):
-        raise _Unfit("its source does not compile to the running bytecode")
+    if not getattr(getattr(func, "__code__", None), "co_argcount", 0):
+        raise _Unfit(f"{func!r} takes no self")
+    func, tree, node = _checked(func)
     client = node.args.posonlyargs[0].arg if node.args.posonlyargs else node.args.args[0].arg
     wait = "await " if isinstance(node, ast.AsyncFunctionDef) else ""
-    template = textwrap.dedent(
-        f"""
-        async def template():
-            try:
-                pass
-            except {_PREFIX}catch as {_PREFIX}exc:
-                {_PREFIX}throw({wait}{_PREFIX}typed({_PREFIX}exc, {_PREFIX}classify, ({client},)))
-                raise
-        """
+    _guard_body(
+        node,
+        f"throw({wait}{_PREFIX}typed({_PREFIX}exc, {_PREFIX}classify, ({client},)))",
+        catch="catch",
     )
-    function = ast.parse(template).body[0]
-    assert isinstance(function, ast.AsyncFunctionDef)  # noqa: S101 - the template above
-    guard = function.body[0]
-    assert isinstance(guard, ast.Try)  # noqa: S101 - the template above
-    body = node.body
-    docstring = [body[0]] if ast.get_docstring(node) is not None else []
-    rest = body[len(docstring) :]
-    if not rest:
-        raise _Unfit("it has nothing but a docstring")
-    _place(guard, rest[0], deep=True)
-    guard.body = rest
-    node.body = [*docstring, guard]
     typed = typed_async if wait else typed_sync
     return _made(
         tree, node, func, dict(zip(_GUARD_FREE, (catch, throw, typed, classify), strict=True))
