@@ -14,7 +14,6 @@ import asyncio
 import json
 import logging
 import sys
-from pathlib import Path
 
 import pytest
 from binance.async_client import AsyncClient
@@ -25,9 +24,12 @@ import ipwhitelist
 from helpers import API_KEY, SECRET, CannedAdapter
 from ipwhitelist._client import inline
 from ipwhitelist._client.sdk.base import own
-from sdks import binance_loop  # noqa: F401 - an autouse fixture
+from sdks import (  # binance_loop: an autouse fixture
+    PACKAGE,
+    binance_loop,  # noqa: F401
+    own_calls,
+)
 
-PACKAGE = str(Path(ipwhitelist.__file__).parent)
 B2015 = json.dumps({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
 B1021 = json.dumps(
     {"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."}
@@ -88,25 +90,6 @@ def unfit(monkeypatch, caplog):
         inline, "_source", lambda func: real(func).replace("return ", "return len and ", 1)
     )
     return caplog
-
-
-def own_calls(call, n: int = 10) -> float:
-    """Python calls made in ipwhitelist's files per call of *call* (after a warm-up)."""
-    call()
-    seen = 0
-
-    def profile(frame, event, _arg):
-        nonlocal seen
-        if event == "call" and frame.f_code.co_filename.startswith(PACKAGE):
-            seen += 1
-
-    sys.setprofile(profile)
-    try:
-        for _ in range(n):
-            call()
-    finally:
-        sys.setprofile(None)
-    return seen / n
 
 
 def outcome(client: Client):

@@ -10,8 +10,6 @@ check of the result, and the transport hook that keeps failed bodies.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import httpx
 from okx.Account import AccountAPI
@@ -19,29 +17,7 @@ from pybit.unified_trading import HTTP
 
 import ipwhitelist
 from helpers import API_KEY, SECRET, CannedAdapter
-from sdks import PASSPHRASE
-
-PACKAGE = str(Path(ipwhitelist.__file__).parent)
-CALLS = 20
-
-
-def own_calls(call) -> float:
-    """Python calls made in ipwhitelist's code per call of *call* (after one warm-up call)."""
-    call()
-    seen = 0
-
-    def profile(frame, event, _arg):
-        nonlocal seen
-        if event == "call" and frame.f_code.co_filename.startswith(PACKAGE):
-            seen += 1
-
-    sys.setprofile(profile)
-    try:
-        for _ in range(CALLS):
-            call()
-    finally:
-        sys.setprofile(None)
-    return seen / CALLS
+from sdks import PASSPHRASE, own_calls
 
 
 def test_pybit_success_runs_one_guard():
