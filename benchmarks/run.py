@@ -928,37 +928,52 @@ def _in_turn(call: Any, clients: Any) -> Any:
     return call(next(clients))
 
 
-class _Guards:
+class _Wrapping:
     """
-    Switch the SDK classes wrap() guards in place between the guards and the SDK's own methods.
+    Turn the same SDK clients from wrapped to unwrapped and back, between batches.
 
-    wrap() puts its guards on an SDK client's class, so an unwrapped client of
-    that class passes through them too. The baseline is a process that never
-    wrapped anything: before each unwrapped batch the class gets the SDK's own
-    methods back, before each wrapped batch the guards.
+    Both sides of the comparison are the very same client objects: two sets of
+    identical clients differ by up to 3 % on a shared machine (where their
+    objects landed in memory), more than the 1.02 target, and that difference
+    would be charged to whichever side got the slower set.
+
+    Unwrapped means as in a process that never wrapped anything: `unwrap()`
+    removes the client's mark and transport hooks, and the SDK classes
+    wrap() guards in place get the SDK's own methods back; before each
+    wrapped batch, the guards go back on and the clients are wrapped again.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clients: list[Any]) -> None:
         from ipwhitelist._client.sdk.base import guarded_classes
 
+        self.clients = clients
+        for client in clients:
+            ipwhitelist.wrap(client, egress=False)  # guards the classes
         self.classes = guarded_classes()
 
-    def switch(self, *, guards: bool) -> None:
+    def set(self, *, wrapped: bool) -> None:
+        """Wrap every client (guards on) or unwrap it (the SDK's own methods)."""
+        if not wrapped:
+            for client in self.clients:
+                ipwhitelist.unwrap(client)
         for cls, names in self.classes.items():
             for name, (before, guard) in names.items():
-                if guards:
+                if wrapped:
                     setattr(cls, name, guard)
                 elif before is None:
                     if name in cls.__dict__:
                         delattr(cls, name)
                 else:
                     setattr(cls, name, before)
+        if wrapped:
+            for client in self.clients:
+                ipwhitelist.wrap(client, egress=False)
 
     def clock(self, wrapped: Any) -> Any:
-        """`per_call_cpu_ns`, switching the classes first: *wrapped* is the wrapped side's callable."""
+        """`per_call_cpu_ns`, setting the clients first: *wrapped* is the wrapped side's callable."""
 
         def clock(fn: Any, n: int) -> float:
-            self.switch(guards=fn is wrapped)
+            self.set(wrapped=fn is wrapped)
             return per_call_cpu_ns(fn, n)
 
         return clock
@@ -970,22 +985,20 @@ def bench_sdk_success(rounds: int, n: int) -> list[dict[str, Any]]:
 
     Measured in CPU time (see `per_call_cpu_ns`): the SDKs' own success path is
     hundreds of microseconds, so wall-clock noise from other processes would
-    swamp the few hundred nanoseconds a guard adds.
+    swamp the few hundred nanoseconds a guard adds. Both sides are the same
+    clients, wrapped and unwrapped in turn (`_Wrapping`).
     """
     rows = []
     for name, (make, call) in _sdk_sync_clients().items():
-        # Several clients per side, called in turn: two identical clients can
-        # differ by 2-3 % (where their objects landed in memory), more than
-        # the target; cycling through five per side averages that out.
-        # Made alternately, so neither side gets the earlier (or later) memory.
-        pairs = [(make(wrapped=True), make(wrapped=False)) for _ in range(INSTANCES)]
-        wrapped = functools.partial(_in_turn, call, itertools.cycle([w for w, _ in pairs]))
-        plain = functools.partial(_in_turn, call, itertools.cycle([p for _, p in pairs]))
-        guards = _Guards()
+        # Several clients, called in turn, so that no one client's placement
+        # in memory decides the figure.
+        wrapping = _Wrapping([make(wrapped=False) for _ in range(INSTANCES)])
+        wrapped = functools.partial(_in_turn, call, itertools.cycle(wrapping.clients))
+        plain = functools.partial(_in_turn, call, itertools.cycle(wrapping.clients))
         try:
-            result = side_by_side(wrapped, plain, rounds=rounds, n=n, clock=guards.clock(wrapped))
+            result = side_by_side(wrapped, plain, rounds=rounds, n=n, clock=wrapping.clock(wrapped))
         finally:
-            guards.switch(guards=True)
+            wrapping.set(wrapped=True)
         rows.append(
             {"name": f"SDK success path, {name} (wrapped / unwrapped)", "target": 1.02, **result}
         )
@@ -993,21 +1006,19 @@ def bench_sdk_success(rounds: int, n: int) -> list[dict[str, Any]]:
         from binance.async_client import AsyncClient
 
         async def main() -> dict[str, float]:
-            # Several clients per side, made alternately and called in turn,
+            # The same clients on both sides, wrapped and unwrapped in turn,
             # as for the sync SDKs above.
-            made: list[list[Any]] = [[], []]
+            clients = []
             for _ in range(INSTANCES):
-                for k, wrapped in enumerate((True, False)):
-                    client = AsyncClient(KEY, SECRET)
-                    await client.session.close()
-                    client.session = CannedSession(200, ACCOUNT)
-                    made[k].append(ipwhitelist.wrap(client, egress=False) if wrapped else client)
-            sides = [itertools.cycle(clients) for clients in made]
-
-            guards = _Guards()
+                client = AsyncClient(KEY, SECRET)
+                await client.session.close()
+                client.session = CannedSession(200, ACCOUNT)
+                clients.append(client)
+            wrapping = _Wrapping(clients)
+            sides = [itertools.cycle(clients), itertools.cycle(clients)]
 
             async def batch(clients: Any) -> float:
-                guards.switch(guards=clients is sides[0])
+                wrapping.set(wrapped=clients is sides[0])
                 start = time.thread_time_ns()
                 for _ in range(n):
                     await next(clients).get_account()
@@ -1023,7 +1034,7 @@ def bench_sdk_success(rounds: int, n: int) -> list[dict[str, Any]]:
                         samples[k].append(await batch(sides[k]))
             finally:
                 gc.enable()
-                guards.switch(guards=True)
+                wrapping.set(wrapped=True)
             return summary(samples)
 
         rows.append(

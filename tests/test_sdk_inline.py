@@ -1,5 +1,5 @@
 """
-The raised-error guard written into an SDK's own choke point (`inline.inline_guard`).
+The guards written into an SDK's own choke point (`inline.inline_guard`).
 
 python-binance's ``Client._request``, its WebSocket API coroutines,
 ``AsyncClient._handle_response`` and binance-connector's ``send_request`` are
@@ -11,10 +11,12 @@ guard is a function of its own. Both must type, and pass through, the same.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
 
+import httpx
 import pytest
 from binance.async_client import AsyncClient
 from binance.client import Client
@@ -234,3 +236,165 @@ def test_defaults_are_the_originals_and_not_evaluated_again():
     with pytest.raises(RuntimeError) as raised:
         copy_(_Defaults(), "GET")
     assert raised.value.args[0] == ("GET", 10, 1)
+
+
+# -- errors returned as data (python-okx) -----------------------------------------
+
+OKX_OK = {"code": "0", "msg": "", "data": [{"totalEq": "1"}]}
+OKX_IP = {
+    "code": "50110",
+    "msg": "Your IP 203.0.113.7 is not included in your API key's IP whitelist.",
+}
+OKX_SIGN = {"code": "50113", "msg": "Invalid Sign", "data": []}
+OKX_BATCH_IP = {
+    "code": "1",
+    "msg": "",
+    "data": [{"sCode": "50110", "sMsg": OKX_IP["msg"], "ordId": ""}],
+}
+
+
+def okx_client(status: int, body: str):
+    """A python-okx client of a new subclass (wrap() guards it anew); one answer to all."""
+    from okx.Account import AccountAPI
+
+    cls = type("AccountAPI", (AccountAPI,), {})
+    made = cls(API_KEY, SECRET, "passphrase", flag="0")
+    made._transport = httpx.MockTransport(
+        lambda _request: httpx.Response(status, content=body.encode())
+    )
+    made._mounts = {}
+    return made
+
+
+def okx_outcome(made, hooks):
+    try:
+        found = made.get_account_balance()
+    except Exception as exc:
+        found = exc
+    return found, [(d.exchange, d.code, d.http_status) for d in hooks]
+
+
+@pytest.mark.parametrize("raise_returned", [False, True])
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, json.dumps(OKX_OK)),
+        (401, json.dumps(OKX_IP)),
+        (200, json.dumps(OKX_SIGN)),
+        (200, json.dumps(OKX_BATCH_IP)),
+        (403, "<html>blocked</html>"),
+    ],
+)
+def test_okx_both_paths_give_the_same_outcome(monkeypatch, status, body, raise_returned):
+    """python-okx's _request with both guards written in, or guarded apart: the same."""
+    outcomes = []
+    for written_in in (True, False):
+        if not written_in:
+            monkeypatch.setattr(inline, "_inlined", {})
+            monkeypatch.setattr(inline, "_source", lambda _func: "def nothing(): pass\n")
+        made = okx_client(status, body)
+        seen: list[ipwhitelist.Diagnosis] = []
+        ipwhitelist.set_on_rejection_hooks([seen.append])
+        ipwhitelist.wrap(made, egress=False, raise_returned=raise_returned)
+        assert inline.is_inlined(type(made)._request.__code__) is written_in
+        outcomes.append(okx_outcome(made, seen))
+    (inlined, inlined_hooks), (apart, apart_hooks) = outcomes
+
+    assert inlined_hooks == apart_hooks
+    assert type(inlined) is type(apart)
+    if isinstance(inlined, ipwhitelist.IPRejection):
+        assert inlined.diagnosis.code == apart.diagnosis.code
+        assert inlined.diagnosis.reported_ip == apart.diagnosis.reported_ip
+    elif isinstance(inlined, BaseException):
+        assert str(inlined) == str(apart)
+    else:
+        assert inlined == apart
+
+
+def test_okx_returned_rejection_is_reported_and_returned_unchanged():
+    """Without raise_returned the SDK's own dict comes back; the hooks hear of the rejection."""
+    made = okx_client(200, json.dumps(OKX_IP))
+    seen: list[ipwhitelist.Diagnosis] = []
+    ipwhitelist.set_on_rejection_hooks([seen.append])
+    ipwhitelist.wrap(made, egress=False)
+    assert inline.is_inlined(type(made)._request.__code__)
+
+    assert made.get_account_balance() == OKX_IP
+    assert [(d.exchange, d.code, str(d.reported_ip)) for d in seen] == [
+        ("okx", "50110", "203.0.113.7")
+    ]
+
+
+class _Returning:
+    """Functions whose returns the inlined guard must look at, or refuse to touch."""
+
+    def branches(self, x):  # noqa: RET503 - falling off the end is the test's point
+        if x == 1:
+            return "one"
+        for _ in range(x):
+            if x > 3:
+                return ("many", x)
+
+        def inner():
+            return "inner's own"  # not looked at: a nested function's return
+
+        if x == 2:
+            return inner()
+        # x == 0 or 3: falls off the end, returning None
+
+    def in_try(self, x):
+        try:
+            return {"x": x}
+        except KeyError:
+            return None
+
+    def in_with(self, x):
+        with contextlib.nullcontext():
+            return x
+
+    def reassigns(self, x):
+        self = x  # noqa: PLW0642 - the test's point
+        return self  # noqa: RET504
+
+
+def _guarded(func, seen):
+    def look(client, result):
+        seen.append((client, result))
+        return result if result == "reject" else None
+
+    return inline.inline_guard(
+        _Returning,
+        func,
+        classify=lambda *_: None,
+        catch=RuntimeError,
+        look=look,
+        inspect=lambda _args, _found: None,
+        raises=lambda _args: False,
+    )
+
+
+@pytest.mark.parametrize("x", [0, 1, 2, 3, 4, 5])
+def test_every_return_is_looked_at_once(x):
+    seen: list[tuple[object, object]] = []
+    copy_ = _guarded(_Returning.branches, seen)
+    assert copy_ is not None
+    client = _Returning()
+    expected = _Returning().branches(x)
+
+    assert copy_(client, x) == expected
+    assert seen == [(client, expected)]
+
+
+@pytest.mark.parametrize("name", ["in_try", "in_with", "reassigns"])
+def test_returns_the_sdk_could_intercept_are_guarded_apart(name, caplog):
+    """A return in the SDK's own try or with block, or a client rebound: not inlined."""
+    caplog.set_level(logging.DEBUG, logger="ipwhitelist")
+    assert _guarded(_Returning.__dict__[name], []) is None
+    assert any("not inlined" in r.message for r in caplog.records)
+
+
+def test_inline_guard_wants_all_three_returned_handlers():
+    with pytest.raises(TypeError, match="together"):
+        inline.inline_guard(
+            _Returning, _Returning.branches, classify=None, catch=(), look=lambda *_: None
+        )

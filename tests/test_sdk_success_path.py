@@ -17,6 +17,7 @@ from pybit.unified_trading import HTTP
 
 import ipwhitelist
 from helpers import API_KEY, SECRET, CannedAdapter
+from ipwhitelist._client import inline
 from sdks import PASSPHRASE, own_calls
 
 
@@ -30,12 +31,14 @@ def test_pybit_success_runs_one_guard():
     assert own_calls(lambda: made.get_wallet_balance(accountType="UNIFIED")) == 3
 
 
-def test_okx_success_runs_one_guard():
-    """python-okx's _request: one guard, its result checked once."""
+def test_okx_success_runs_only_the_result_check():
+    """python-okx's _request has both guards written in: its result is checked once."""
     made = AccountAPI(API_KEY, SECRET, PASSPHRASE, flag="0")
     ok = json.dumps({"code": "0", "msg": "", "data": [{"totalEq": "1", "details": []}]})
     made._transport = httpx.MockTransport(lambda _request: httpx.Response(200, content=ok.encode()))
     made._mounts = {}
     ipwhitelist.wrap(made, egress=False)
-    # The guard and Okx.result; the httpx response hook is a C-level setattr.
-    assert own_calls(made.get_account_balance) == 2
+    # Okx.result only: the guards are in python-okx's own _request (inline.py),
+    # and the httpx response hook is a C-level setattr.
+    assert inline.is_inlined(type(made)._request.__code__)
+    assert own_calls(made.get_account_balance) == 1

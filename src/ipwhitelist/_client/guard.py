@@ -43,6 +43,8 @@ __all__ = [
     "guard_returned_async",
     "guard_returned_sync",
     "guard_sync",
+    "returned_async",
+    "returned_sync",
     "spelled",
     "throw",
     "typed_async",
@@ -184,7 +186,7 @@ Inspector: TypeAlias = "Callable[[tuple[Any, ...], Any], IPRejection | None]"
 Raises: TypeAlias = "Callable[[tuple[Any, ...]], bool]"
 
 
-def _returned_sync(
+def returned_sync(
     rejection: IPRejection | None, raises: Raises, args: tuple[Any, ...]
 ) -> IPRejection | None:
     """Report a rejection returned as data; return it when the caller wants it raised."""
@@ -194,10 +196,10 @@ def _returned_sync(
     return rejection if raises(args) else None
 
 
-async def _returned_async(
+async def returned_async(
     rejection: IPRejection | None, raises: Raises, args: tuple[Any, ...]
 ) -> IPRejection | None:
-    """Async twin of `_returned_sync`."""
+    """Async twin of `returned_sync`."""
     if rejection is None:
         return None
     await complete_async(rejection)
@@ -234,7 +236,7 @@ def guard_returned_sync(  # noqa: PLR0917 - the two guards' parameters
             raise
         found = look(args[0], result)
         if found is not None:
-            throw(_returned_sync(inspect(args, found), raises, args))
+            throw(returned_sync(inspect(args, found), raises, args))
         return result
 
     return guarded
@@ -261,7 +263,7 @@ def guard_returned_async(  # noqa: PLR0917 - the two guards' parameters
             raise
         found = look(args[0], result)
         if found is not None:
-            throw(await _returned_async(inspect(args, found), raises, args))
+            throw(await returned_async(inspect(args, found), raises, args))
         return result
 
     return guarded
@@ -368,7 +370,7 @@ def spelled(
         "look": look,
         "inspect": inspect,
         "raises": raises,
-        "returned": _returned_async if is_async else _returned_sync,
+        "returned": returned_async if is_async else returned_sync,
     }
     source = (
         f"def {p}make({', '.join(p + k for k in handlers)}):\n"

@@ -38,7 +38,17 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import ccxt
 
-from .guard import Classifier, throw, typed_async, typed_sync
+from .guard import (
+    Classifier,
+    Inspector,
+    Look,
+    Raises,
+    returned_async,
+    returned_sync,
+    throw,
+    typed_async,
+    typed_sync,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -72,7 +82,7 @@ _FUTURE_FLAGS = functools.reduce(
 # Per ccxt function (every exchange class shares ccxt's one Exchange.fetch)
 # and handlers: the inlined copy, or None when it fell back. Strong
 # references, as ccxt's functions live as long as the process.
-_inlined: dict[tuple[object, object, object], Callable[..., Any] | None] = {}
+_inlined: dict[tuple[object, ...], Callable[..., Any] | None] = {}
 # The module-level imports of each source file (`_module_imports`), read once.
 _imports: dict[str, list[str]] = {}
 _codes: set[types.CodeType] = set()
@@ -95,7 +105,7 @@ def inline_fetch(
 
 
 def _cached(
-    cls: type, func: object, key: tuple[object, object, object], build: Callable[[], Any]
+    cls: type, func: object, key: tuple[object, ...], build: Callable[[], Any]
 ) -> Callable[..., Any] | None:
     """What *build* makes of *func* for the handlers in *key*, once; None (logged): unfit."""
     if key in _inlined:
@@ -415,39 +425,181 @@ def _place(node: ast.AST, anchor: ast.AST, *, deep: bool) -> None:
 # -- an SDK's choke point ---------------------------------------------------------
 #
 # The same, for the method of an SDK that every REST call goes through
-# (python-binance's ``_request``, ``AsyncClient._handle_response``): the
-# raised-error guard (`guard.guard_sync` / `guard_async`) written around the
-# function's body, so a successful call runs the SDK's bytecode and nothing
-# else. The same proof is required: the SDK's source, compiled the same way,
-# must give the running bytecode.
+# (python-binance's ``_request``, ``AsyncClient._handle_response``,
+# python-okx's ``_request``): the guard written into the function, so a
+# successful call runs the SDK's bytecode and nothing else but, for an SDK
+# that returns errors as data, the check of its result. The same proof is
+# required: the SDK's source, compiled the same way, must give the running
+# bytecode.
+#
+# * The raised-error guard (`guard.guard_sync` / `guard_async`) goes around
+#   the body.
+# * The returned-error guard (`guard.guard_returned_sync` / ``_async``): each
+#   ``return value`` becomes "keep the value, look at it, hand a rejection
+#   found to `returned_sync` / ``_async`` and `throw`, return the value", and
+#   the end of the body returns None the same way. Only when no ``return``
+#   stands in a ``try`` or ``with`` of the SDK's own: a handler of the SDK
+#   would otherwise catch the rejection raised there, and a ``finally`` run
+#   after the look.
 
 _GUARD_FREE = tuple(f"{_PREFIX}{n}" for n in ("catch", "throw", "typed", "classify"))
+_RETURNED_FREE = tuple(f"{_PREFIX}{n}" for n in ("look", "inspect", "raises", "returned"))
 
 
 def inline_guard(
-    cls: type, func: object, *, classify: Classifier, catch: Any
+    cls: type,
+    func: object,
+    *,
+    classify: Classifier | None,
+    catch: Any,
+    look: Look | None = None,
+    inspect: Inspector | None = None,
+    raises: Raises | None = None,
 ) -> Callable[..., Any] | None:
     """
-    *func* recompiled with the raised-error guard around its body; None: guard it apart.
+    *func* recompiled with its guards written in; None: guard it apart.
 
     Built once per function and handlers. *classify* and *catch* are what
-    `guard.guard_sync` would be given.
+    `guard.guard_sync` would be given (*classify* None: no raised-error
+    guard); *look*, *inspect* and *raises*, given together, what
+    `guard.guard_returned_sync` would be given.
     """
-    return _cached(cls, func, (func, classify, catch), lambda: _build_guard(func, classify, catch))
+    handlers = (look, inspect, raises)
+    if any(h is None for h in handlers) and any(h is not None for h in handlers):
+        raise TypeError("look, inspect and raises go together")
+    if classify is None:
+        catch = ()
+    key = (func, classify, catch, *handlers)
+    return _cached(
+        cls, func, key, lambda: _build_guard(func, classify, catch, look, inspect, raises)
+    )
 
 
-def _build_guard(func: object, classify: Classifier, catch: Any) -> Callable[..., Any]:
+def _build_guard(  # noqa: PLR0917 - inline_guard's arguments
+    func: object,
+    classify: Classifier | None,
+    catch: Any,
+    look: Look | None,
+    inspect: Inspector | None,
+    raises: Raises | None,
+) -> Callable[..., Any]:
     if not getattr(getattr(func, "__code__", None), "co_argcount", 0):
         raise _Unfit(f"{func!r} takes no self")
     func, tree, node = _checked(func)
     client = node.args.posonlyargs[0].arg if node.args.posonlyargs else node.args.args[0].arg
-    wait = "await " if isinstance(node, ast.AsyncFunctionDef) else ""
+    if any(
+        isinstance(n, ast.Name) and n.id == client and not isinstance(n.ctx, ast.Load)
+        for n in ast.walk(node)
+    ):
+        # The handlers name the client after the body ran.
+        raise _Unfit(f"it assigns to {client}")
+    is_async = isinstance(node, ast.AsyncFunctionDef)
+    wait = "await " if is_async else ""
+    free: dict[str, object] = {}
+    if look is not None:
+        _check_returns(node, client, wait)
+        free |= dict(
+            zip(
+                _RETURNED_FREE,
+                (look, inspect, raises, returned_async if is_async else returned_sync),
+                strict=True,
+            )
+        )
     _guard_body(
         node,
         f"throw({wait}{_PREFIX}typed({_PREFIX}exc, {_PREFIX}classify, ({client},)))",
         catch="catch",
     )
-    typed = typed_async if wait else typed_sync
-    return _made(
-        tree, node, func, dict(zip(_GUARD_FREE, (catch, throw, typed, classify), strict=True))
+    typed = typed_async if is_async else typed_sync
+    free |= dict(zip(_GUARD_FREE, (catch, throw, typed, classify), strict=True))
+    return _made(tree, node, func, free)
+
+
+def _check_returns(node: ast.FunctionDef | ast.AsyncFunctionDef, client: str, wait: str) -> None:
+    """Make each ``return`` of *node* (and the end of its body) look at its value first."""
+    p = _PREFIX
+    template = textwrap.dedent(
+        f"""
+        {p}result = None
+        {p}found = {p}look({client}, {p}result)
+        if {p}found is not None:
+            {p}throw({wait}{p}returned({p}inspect(({client},), {p}found), {p}raises, ({client},)))
+        return {p}result
+        """
     )
+    returns = _Returns(template)
+    node.body = [s for stmt in node.body for s in returns.statements(stmt)]
+    last = node.body[-1] if node.body else None
+    if not isinstance(last, ast.Return | ast.Raise):
+        # Falling off the end returns None, which is looked at too.
+        end = ast.Return(value=None)
+        ast.copy_location(end, last or node)
+        node.body.extend(returns.visit_Return(end))
+
+
+class _Returns(ast.NodeTransformer):
+    """Turns each ``return`` of a function (not of a nested one) into the checked return."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+
+    def statements(self, stmt: ast.stmt) -> list[ast.stmt]:
+        found = self.visit(stmt)
+        return found if isinstance(found, list) else [found]
+
+    def visit_Return(self, stmt: ast.Return) -> list[ast.stmt]:
+        made = ast.parse(self.template).body
+        first = made[0]
+        assert isinstance(first, ast.Assign)  # noqa: S101 - the template above
+        first.value = stmt.value if stmt.value is not None else ast.Constant(value=None)
+        for part in made:
+            _place(part, stmt, deep=part is not first)
+        _place(first.targets[0], stmt, deep=False)
+        return made
+
+    # A handler or ``finally`` of the SDK's would run around the look.
+
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        return _refused(node)
+
+    def visit_TryStar(self, node: ast.TryStar) -> ast.AST:
+        return _refused(node)
+
+    def visit_With(self, node: ast.With) -> ast.AST:
+        return _refused(node)
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> ast.AST:
+        return _refused(node)
+
+    # A nested function's or class's returns are its own.
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        return node
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AST:
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        return node
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        return node
+
+
+def _refused(node: ast.AST) -> ast.AST:
+    """*node*, unless a ``return`` of the function stands in it (`_Unfit`)."""
+    if any(isinstance(n, ast.Return) for n in _own_nodes(node)):
+        raise _Unfit(f"it returns from inside a {type(node).__name__.lower()} block")
+    return node
+
+
+def _own_nodes(node: ast.AST) -> list[ast.AST]:
+    """The nodes in *node*, not descending into nested functions and classes."""
+    found: list[ast.AST] = []
+    pending = list(ast.iter_child_nodes(node))
+    while pending:
+        part = pending.pop()
+        found.append(part)
+        if not isinstance(part, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            pending.extend(ast.iter_child_nodes(part))
+    return found

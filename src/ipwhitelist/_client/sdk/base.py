@@ -249,30 +249,48 @@ class Adapter:
     def entries(self, cls: type) -> dict[str, Any]:
         """The guarded methods of a generated subclass of *cls*."""
         namespace: dict[str, Any] = {}
+        inspected = self.inspected(cls)
         for name in self.guarded(cls):
             func = own(cls, name)
-            if callable(func):
+            if callable(func) and name not in inspected:
                 namespace[name] = self._guard(cls, func, self._classifier(name), self.catch())
-        for name in self.inspected(cls):
+        for name in inspected:
             func = own(cls, name)
             if not callable(func):
                 continue
             # One guard for both when the method is also guarded for raised errors.
-            raised = name in namespace
+            raised = name in self.guarded(cls)
             returned = (
                 guard_returned_async if asyncio.iscoroutinefunction(func) else guard_returned_sync
             )
             classify = self._classifier(name) if raised else None
             catch = self.catch() if raised else ()
-            namespace[name] = spelled(
-                func,
-                "returned",
-                classify=classify,
-                catch=catch,
-                look=self.result,
-                inspect=self._inspect,
-                raises=_raises,
-            ) or returned(func, self.result, self._inspect, _raises, classify, catch)
+            inlined = (
+                inline_guard(
+                    cls,
+                    func,
+                    classify=classify,
+                    catch=catch,
+                    look=self.result,
+                    inspect=self._inspect,
+                    raises=_raises,
+                )
+                if self.inline
+                else None
+            )
+            namespace[name] = (
+                inlined
+                or spelled(
+                    func,
+                    "returned",
+                    classify=classify,
+                    catch=catch,
+                    look=self.result,
+                    inspect=self._inspect,
+                    raises=_raises,
+                )
+                or returned(func, self.result, self._inspect, _raises, classify, catch)
+            )
         return namespace
 
     def _guard(self, cls: type, func: Any, classify: Any, catch: Any) -> Any:

@@ -87,6 +87,8 @@ class Okx(Adapter):
     methods = ("_request",)
     returning = ("_request",)
     signing = ("_request",)
+    # The one choke point of every REST call: both guards are written into it.
+    inline = True
 
     def signed(
         self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
