@@ -398,3 +398,50 @@ def test_inline_guard_wants_all_three_returned_handlers():
         inline.inline_guard(
             _Returning, _Returning.branches, classify=None, catch=(), look=lambda *_: None
         )
+
+
+def test_okx_written_in_needs_no_response_hook():
+    """python-okx's _request hands its response over on the error path: no hook on success."""
+    made = ipwhitelist.wrap(okx_client(200, json.dumps(OKX_OK)), egress=False)
+    assert inline.kept(type(made)._request) == "response"
+    assert made.event_hooks["response"] == []
+
+
+def test_okx_guarded_apart_keeps_the_response_hook(monkeypatch):
+    monkeypatch.setattr(inline, "_inlined", {})
+    monkeypatch.setattr(inline, "_source", lambda _func: "def nothing(): pass\n")
+    made = ipwhitelist.wrap(okx_client(200, json.dumps(OKX_OK)), egress=False)
+    assert inline.kept(type(made)._request) is None
+    assert len(made.event_hooks["response"]) == 1
+
+
+def test_okx_a_kept_response_never_serves_a_later_error(monkeypatch):
+    """
+    After a rejection, an error raised before any response is not diagnosed from it.
+
+    The rejection passes back through the raised-error handler, which must not
+    hand the rejected response over again: a ValueError raised later, before
+    python-okx sent anything, would be classified from that response.
+    """
+    from okx import utils
+
+    made = ipwhitelist.wrap(
+        okx_client(401, "<html>403 Forbidden: your IP is blocked</html>"),
+        egress=False,
+        raise_returned=True,
+    )
+    made._transport = httpx.MockTransport(
+        lambda _request: httpx.Response(401, content=json.dumps(OKX_IP).encode())
+    )
+    with pytest.raises(ipwhitelist.IPNotWhitelisted):
+        made.get_account_balance()
+
+    bad = ValueError("a parameter python-okx cannot serialise")
+
+    def sign(*_args):
+        raise bad
+
+    monkeypatch.setattr(utils, "sign", sign)
+    with pytest.raises(ValueError) as raised:
+        made.get_account_balance()
+    assert raised.value is bad

@@ -28,6 +28,7 @@ from __future__ import annotations
 import __future__
 
 import ast
+import copy
 import functools
 import inspect
 import linecache
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
 
     from ..errors import IPRejection
 
-__all__ = ["TypedHttp", "inline_fetch", "inline_guard", "is_inlined"]
+__all__ = ["Keep", "TypedHttp", "inline_fetch", "inline_guard", "is_inlined", "kept"]
 
 logger = logging.getLogger("ipwhitelist")
 
@@ -347,15 +348,28 @@ def _inline(node: ast.AsyncFunctionDef) -> None:
 
 
 def _guard_body(
-    node: ast.FunctionDef | ast.AsyncFunctionDef, action: str, *, catch: str = "BaseError"
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    action: str,
+    *,
+    catch: str = "BaseError",
+    before: list[ast.stmt] = [],  # noqa: B006 - never changed
 ) -> None:
-    """Put *node*'s body (its docstring aside) in `_handler`'s try, placed at the ``def``."""
+    """
+    Put *node*'s body (its docstring aside) in `_handler`'s try, placed at the ``def``.
+
+    *before* runs in the handler, before *action*.
+    """
     body = node.body
     docstring = [body[0]] if ast.get_docstring(node) is not None else []
     rest = body[len(docstring) :]
     if not rest:
         raise _Unfit("it has nothing but a docstring")
     guard = _handler(action, node, catch=catch)
+    if before:
+        handler = guard.handlers[0]
+        handler.body[:0] = copy.deepcopy(before)
+        for part in handler.body[: len(before)]:
+            _place(part, node, deep=True)
     guard.body = rest
     node.body = [*docstring, guard]
 
@@ -455,6 +469,7 @@ def inline_guard(
     look: Look | None = None,
     inspect: Inspector | None = None,
     raises: Raises | None = None,
+    keep: Keep | None = None,
 ) -> Callable[..., Any] | None:
     """
     *func* recompiled with its guards written in; None: guard it apart.
@@ -462,17 +477,31 @@ def inline_guard(
     Built once per function and handlers. *classify* and *catch* are what
     `guard.guard_sync` would be given (*classify* None: no raised-error
     guard); *look*, *inspect* and *raises*, given together, what
-    `guard.guard_returned_sync` would be given.
+    `guard.guard_returned_sync` would be given. *keep*: (the name of *func*'s
+    local variable that holds the HTTP response, the function given the
+    client and that response before a handler runs); the copy then has
+    `kept` set to that name.
     """
     handlers = (look, inspect, raises)
     if any(h is None for h in handlers) and any(h is not None for h in handlers):
         raise TypeError("look, inspect and raises go together")
     if classify is None:
         catch = ()
-    key = (func, classify, catch, *handlers)
+    key = (func, classify, catch, *handlers, keep)
     return _cached(
-        cls, func, key, lambda: _build_guard(func, classify, catch, look, inspect, raises)
+        cls, func, key, lambda: _build_guard(func, classify, catch, look, inspect, raises, keep)
     )
+
+
+#: (a local variable's name, a function given the client, its value, and the
+#: error being handled or None: a returned error).
+Keep: TypeAlias = "tuple[str, Callable[[Any, Any, BaseException | None], None]]"
+
+
+def kept(func: object) -> str | None:
+    """The local variable whose value an inlined copy hands to its *keep* function, or None."""
+    found = getattr(func, _KEPT, None)
+    return found if isinstance(found, str) else None
 
 
 def _build_guard(  # noqa: PLR0917 - inline_guard's arguments
@@ -482,6 +511,7 @@ def _build_guard(  # noqa: PLR0917 - inline_guard's arguments
     look: Look | None,
     inspect: Inspector | None,
     raises: Raises | None,
+    keep: Keep | None,
 ) -> Callable[..., Any]:
     if not getattr(getattr(func, "__code__", None), "co_argcount", 0):
         raise _Unfit(f"{func!r} takes no self")
@@ -496,8 +526,10 @@ def _build_guard(  # noqa: PLR0917 - inline_guard's arguments
     is_async = isinstance(node, ast.AsyncFunctionDef)
     wait = "await " if is_async else ""
     free: dict[str, object] = {}
+    if keep is not None:
+        free[f"{_PREFIX}keep"] = keep[1]
     if look is not None:
-        _check_returns(node, client, wait)
+        _check_returns(node, client, wait, _kept(node, client, keep, "None"))
         free |= dict(
             zip(
                 _RETURNED_FREE,
@@ -509,25 +541,69 @@ def _build_guard(  # noqa: PLR0917 - inline_guard's arguments
         node,
         f"throw({wait}{_PREFIX}typed({_PREFIX}exc, {_PREFIX}classify, ({client},)))",
         catch="catch",
+        before=_kept(node, client, keep, f"{_PREFIX}exc"),
     )
     typed = typed_async if is_async else typed_sync
     free |= dict(zip(_GUARD_FREE, (catch, throw, typed, classify), strict=True))
-    return _made(tree, node, func, free)
+    made = _made(tree, node, func, free)
+    if keep is not None:
+        setattr(made, _KEPT, keep[0])
+    return made
 
 
-def _check_returns(node: ast.FunctionDef | ast.AsyncFunctionDef, client: str, wait: str) -> None:
-    """Make each ``return`` of *node* (and the end of its body) look at its value first."""
+_KEPT = f"{_PREFIX}kept"
+
+
+def _kept(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, client: str, keep: Keep | None, error: str
+) -> list[ast.stmt]:
+    """
+    The statements handing the response local to *keep*, with *error* (none without it).
+
+    The local must be assigned in the function's own body (not a nested
+    one); where it is not bound yet, nothing is handed over (NameError).
+    """
+    if keep is None:
+        return []
+    name = keep[0]
+    if not name.isidentifier() or not any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+        for n in _own_nodes(node)
+    ):
+        raise _Unfit(f"it has no local variable {name!r}")
+    return ast.parse(
+        textwrap.dedent(
+            f"""
+            try:
+                {_PREFIX}keep({client}, {name}, {error})
+            except NameError:
+                pass
+            """
+        )
+    ).body
+
+
+def _check_returns(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, client: str, wait: str, before: list[ast.stmt]
+) -> None:
+    """
+    Make each ``return`` of *node* (and the end of its body) look at its value first.
+
+    *before* runs when the look found something; then it looks again, and
+    what it found is inspected.
+    """
     p = _PREFIX
     template = textwrap.dedent(
         f"""
         {p}result = None
         {p}found = {p}look({client}, {p}result)
         if {p}found is not None:
+            pass
             {p}throw({wait}{p}returned({p}inspect(({client},), {p}found), {p}raises, ({client},)))
         return {p}result
         """
     )
-    returns = _Returns(template)
+    returns = _Returns(template, before)
     node.body = [s for stmt in node.body for s in returns.statements(stmt)]
     last = node.body[-1] if node.body else None
     if not isinstance(last, ast.Return | ast.Raise):
@@ -540,8 +616,9 @@ def _check_returns(node: ast.FunctionDef | ast.AsyncFunctionDef, client: str, wa
 class _Returns(ast.NodeTransformer):
     """Turns each ``return`` of a function (not of a nested one) into the checked return."""
 
-    def __init__(self, template: str) -> None:
+    def __init__(self, template: str, before: list[ast.stmt]) -> None:
         self.template = template
+        self.before = before
 
     def statements(self, stmt: ast.stmt) -> list[ast.stmt]:
         found = self.visit(stmt)
@@ -552,6 +629,13 @@ class _Returns(ast.NodeTransformer):
         first = made[0]
         assert isinstance(first, ast.Assign)  # noqa: S101 - the template above
         first.value = stmt.value if stmt.value is not None else ast.Constant(value=None)
+        found = made[2]
+        assert isinstance(found, ast.If)  # noqa: S101 - the template above
+        # The template's pass. With statements handing the response over, the
+        # result is looked at again after them: the look reads the response
+        # kept for this call (the first one, on the success path, cannot).
+        again = [copy.deepcopy(made[1])] if self.before else []
+        found.body[:1] = [*copy.deepcopy(self.before), *again]
         for part in made:
             _place(part, stmt, deep=part is not first)
         _place(first.targets[0], stmt, deep=False)

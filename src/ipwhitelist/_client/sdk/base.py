@@ -44,7 +44,7 @@ from ..guard import (
     guard_sync,
     spelled,
 )
-from ..inline import inline_guard
+from ..inline import Keep, inline_guard
 from ..introspect import credentials_of
 from ..mapping import Settings, reject
 from ..watch import ADAPTER_MARKER, REJECTED
@@ -185,6 +185,10 @@ class Adapter:
     #: functions (`inline.inline_guard`): for the few choke points every
     #: request passes, not for SDKs that guard hundreds of methods.
     inline: ClassVar[bool] = False
+    #: The local variable of the SDK's own choke point that holds the HTTP
+    #: response: with the guards written in (`inline`), its value is handed to
+    #: `keep` on the error path, so the session needs no response hook.
+    response_local: ClassVar[str | None] = None
 
     def accepts(self, cls: type) -> bool:
         """Whether instances of *cls* are this SDK's clients."""
@@ -232,6 +236,13 @@ class Adapter:
         """
         return True
 
+    def keep(self, client: Any, response: Any, error: BaseException | None) -> None:
+        """
+        Keep the response of a failed call for `response` / `result` (`response_local`).
+
+        *error* is what is being handled, None for an error returned as data.
+        """
+
     def attach(self, client: Any) -> None:
         """Install transport hooks (once per client)."""
 
@@ -274,6 +285,7 @@ class Adapter:
                     look=self.result,
                     inspect=self._inspect,
                     raises=_raises,
+                    keep=self._keeps(func),
                 )
                 if self.inline
                 else None
@@ -292,6 +304,13 @@ class Adapter:
                 or returned(func, self.result, self._inspect, _raises, classify, catch)
             )
         return namespace
+
+    def _keeps(self, func: Any) -> Keep | None:
+        """What `inline.inline_guard` hands the response to: only in the SDK's own code."""
+        module = getattr(func, "__module__", None) or ""
+        if self.response_local is None or not module.startswith(self.prefixes):
+            return None
+        return (self.response_local, self.keep)
 
     def _guard(self, cls: type, func: Any, classify: Any, catch: Any) -> Any:
         """

@@ -24,6 +24,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ...errors import IPRejection
+from ..inline import kept
 from . import transport
 from .base import Adapter, ClientView, Returned, recorded_response, response_of, text_of
 
@@ -87,8 +89,11 @@ class Okx(Adapter):
     methods = ("_request",)
     returning = ("_request",)
     signing = ("_request",)
-    # The one choke point of every REST call: both guards are written into it.
+    # The one choke point of every REST call: both guards are written into
+    # it, and its local ``response`` is handed over on the error path, so no
+    # response hook runs on every successful request (`attach`).
     inline = True
+    response_local = "response"
 
     def signed(
         self, client: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -107,9 +112,20 @@ class Okx(Adapter):
             session=client,  # python-okx's clients are httpx clients
         )
 
+    def keep(self, client: Any, response: Any, error: BaseException | None) -> None:
+        """Keep python-okx's response of a failed call (not when re-raising a rejection)."""
+        if not isinstance(error, IPRejection):
+            transport.keep(client, response)
+
     def attach(self, client: Any) -> None:
-        """Keep each response's status and headers."""
-        transport.attach_httpx(client)
+        """
+        Keep each response's status and headers: a response hook on the client.
+
+        Not when python-okx's ``_request`` has the guards written in: it hands
+        its response over itself, on the error path only (`keep`).
+        """
+        if kept(getattr(type(client), "_request", None)) is None:
+            transport.attach_httpx(client)
 
     def detach(self, client: Any) -> None:
         """Remove the response hook."""
@@ -117,10 +133,11 @@ class Okx(Adapter):
 
     def response(self, client: Any, exc: BaseException, method: str) -> classify.Response | None:
         """A body that is not JSON (a block page): the recorded response."""
-        if not isinstance(exc, ValueError) or client is None:
+        if client is None:
             return None
+        # Taken whatever the error: no response of this call is left for a later one.
         recorded = transport.take(client)
-        if recorded is None:
+        if not isinstance(exc, ValueError) or recorded is None:
             return None
         return recorded_response("okx", recorded)
 

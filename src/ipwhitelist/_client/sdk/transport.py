@@ -28,7 +28,15 @@ import attrs
 
 from ..._core.classify import MAX_SCAN
 
-__all__ = ["Recorded", "attach_httpx", "attach_requests", "detach", "signed_success", "take"]
+__all__ = [
+    "Recorded",
+    "attach_httpx",
+    "attach_requests",
+    "detach",
+    "keep",
+    "signed_success",
+    "take",
+]
 
 _local = threading.local()
 
@@ -125,28 +133,46 @@ def _httpx_hook(session: Any) -> Any:
     return hook
 
 
+def keep(session: Any, response: Any) -> None:
+    """
+    Keep *response*, the httpx response of a failed call on *session*, for `take`.
+
+    For a choke point that holds its response in a local variable and has the
+    guards written in (`inline.inline_guard`): the guard hands the response
+    over on the error path only, so the session needs no hook, and the
+    success path pays nothing.
+    """
+    if response is not None:
+        _local.kept = (id(session), response)
+
+
 def _httpx_taken(session: Any) -> Recorded | None:
     """This thread's last response on the httpx *session*, taken once."""
     hooks = getattr(session, "_event_hooks", None)
     found = hooks.get("response") if isinstance(hooks, dict) else None
     key = id(session)
+    response = None
     for hook in found or ():
         if getattr(hook, "__ipwhitelist__", None) == key and isinstance(hook, functools.partial):
             slot = hook.args[0]
             response = getattr(slot, "response", None)
             slot.response = None
-            if response is None:
-                return None
-            request = response.request
-            return Recorded(
-                session=key,
-                status=response.status_code,
-                url=str(request.url),
-                method=request.method,
-                headers=response.headers,
-                response=response,
-            )
-    return None
+            break
+    kept = getattr(_local, "kept", None)
+    _local.kept = None
+    if response is None and kept is not None and kept[0] == key:
+        response = kept[1]
+    if response is None:
+        return None
+    request = response.request
+    return Recorded(
+        session=key,
+        status=response.status_code,
+        url=str(request.url),
+        method=request.method,
+        headers=response.headers,
+        response=response,
+    )
 
 
 def attach_requests(session: Any, *, signing: bool = False) -> None:
