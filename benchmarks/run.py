@@ -866,56 +866,56 @@ OKX_OK = json.dumps({"code": "0", "msg": "", "data": [{"totalEq": "1", "details"
 
 
 def _sdk_sync_clients() -> dict[str, Any]:
-    """Per SDK: (make(wrapped) -> client, call(client)); an SDK that is not installed is absent."""
+    """Per SDK: (make() -> an unwrapped client, call(client)); an SDK not installed is absent."""
     makers: dict[str, Any] = {}
     with contextlib.suppress(ImportError):
         from binance.client import Client
 
-        def python_binance(*, wrapped: bool) -> Any:
+        def python_binance() -> Any:
             client = Client(KEY, SECRET, ping=False)
             client.session.mount("https://", CannedAdapter(200, ACCOUNT))
-            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+            return client
 
         makers["python-binance Client"] = (python_binance, lambda c: c.get_account())
     with contextlib.suppress(ImportError):
         from binance.spot import Spot as ConnectorSpot
 
-        def connector(*, wrapped: bool) -> Any:
+        def connector() -> Any:
             client = ConnectorSpot(KEY, SECRET)
             client.session.mount("https://", CannedAdapter(200, ACCOUNT))
-            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+            return client
 
         makers["binance-connector Spot"] = (connector, lambda c: c.account())
     with contextlib.suppress(ImportError):
         from binance_common.configuration import ConfigurationRestAPI
         from binance_sdk_spot.spot import Spot
 
-        def modular(*, wrapped: bool) -> Any:
+        def modular() -> Any:
             client = Spot(ConfigurationRestAPI(api_key=KEY, api_secret=SECRET))
             client.rest_api._session.mount("https://", CannedAdapter(200, ACCOUNT))
-            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+            return client
 
         makers["binance-sdk-spot Spot"] = (modular, lambda c: c.rest_api.get_account())
     with contextlib.suppress(ImportError):
         from pybit.unified_trading import HTTP
 
-        def pybit(*, wrapped: bool) -> Any:
+        def pybit() -> Any:
             client = HTTP(api_key=KEY, api_secret=SECRET)
             client.client.mount("https://", CannedAdapter(200, BYBIT_OK))
-            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+            return client
 
         makers["pybit HTTP"] = (pybit, lambda c: c.get_wallet_balance(accountType="UNIFIED"))
     with contextlib.suppress(ImportError):
         import httpx
         from okx.Account import AccountAPI
 
-        def okx(*, wrapped: bool) -> Any:
+        def okx() -> Any:
             client = AccountAPI(KEY, SECRET, "passphrase", flag="0")
             client._transport = httpx.MockTransport(
                 lambda request: httpx.Response(200, content=OKX_OK.encode())
             )
             client._mounts = {}
-            return ipwhitelist.wrap(client, egress=False) if wrapped else client
+            return client
 
         makers["python-okx AccountAPI"] = (okx, lambda c: c.get_account_balance())
     return makers
@@ -937,10 +937,12 @@ class _Wrapping:
     objects landed in memory), more than the 1.02 target, and that difference
     would be charged to whichever side got the slower set.
 
-    Unwrapped means as in a process that never wrapped anything: `unwrap()`
-    removes the client's mark and transport hooks, and the SDK classes
-    wrap() guards in place get the SDK's own methods back; before each
-    wrapped batch, the guards go back on and the clients are wrapped again.
+    Unwrapped: `unwrap()` removes the client's mark and transport hooks, and
+    the SDK classes wrap() guarded in place get the SDK's own methods back, so
+    the calls run as in a process that never wrapped anything (the clients
+    were wrapped once, and CPython keeps their attributes inline after the
+    mark is deleted). Before each wrapped batch the guards go back on and the
+    clients are wrapped again.
     """
 
     def __init__(self, clients: list[Any]) -> None:
@@ -992,7 +994,7 @@ def bench_sdk_success(rounds: int, n: int) -> list[dict[str, Any]]:
     for name, (make, call) in _sdk_sync_clients().items():
         # Several clients, called in turn, so that no one client's placement
         # in memory decides the figure.
-        wrapping = _Wrapping([make(wrapped=False) for _ in range(INSTANCES)])
+        wrapping = _Wrapping([make() for _ in range(INSTANCES)])
         wrapped = functools.partial(_in_turn, call, itertools.cycle(wrapping.clients))
         plain = functools.partial(_in_turn, call, itertools.cycle(wrapping.clients))
         try:

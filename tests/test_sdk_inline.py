@@ -445,3 +445,54 @@ def test_okx_a_kept_response_never_serves_a_later_error(monkeypatch):
     with pytest.raises(ValueError) as raised:
         made.get_account_balance()
     assert raised.value is bad
+
+
+def test_okx_an_unwrapped_clients_failure_is_kept_for_no_one(monkeypatch):
+    """
+    A client of a guarded class that is not wrapped hands nothing over.
+
+    Nothing would take it: a later error of the same client, wrapped by then,
+    raised before python-okx sent anything, was diagnosed from that page
+    (and the kept request held the signed headers until then).
+    """
+    made = okx_client(451, "<html>Unavailable For Legal Reasons</html>")
+    ipwhitelist.wrap(made, egress=False)
+    ipwhitelist.unwrap(made)
+    with pytest.raises(ValueError) as first:
+        made.get_account_balance()
+    assert not isinstance(first.value, ipwhitelist.IPRejection)
+
+    ipwhitelist.wrap(made, egress=False)
+    loop: dict[str, object] = {}
+    loop["self"] = loop
+    with pytest.raises(ValueError, match="Circular reference") as raised:
+        made._request("POST", "/api/v5/trade/order", loop)
+    assert not isinstance(raised.value, ipwhitelist.IPRejection)
+
+
+def test_okx_a_users_module_named_like_the_sdk_is_not_the_sdk(tmp_path, monkeypatch):
+    """An override in ``okx_bot`` is the user's code: its ``response`` is not handed over."""
+    (tmp_path / "okx_bot.py").write_text(
+        "from okx.Account import AccountAPI\n"
+        "\n"
+        "\n"
+        "class MyAccount(AccountAPI):\n"
+        "    def _request(self, method, request_path, params):\n"
+        "        response = AccountAPI._request(self, method, request_path, params)\n"
+        "        return response\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "okx_bot", raising=False)
+    import okx_bot
+
+    made = okx_bot.MyAccount(API_KEY, SECRET, "passphrase", flag="0")
+    error = {"code": "51000", "msg": "Parameter instId error", "data": []}
+    made._transport = httpx.MockTransport(
+        lambda _request: httpx.Response(200, content=json.dumps(error).encode())
+    )
+    made._mounts = {}
+    ipwhitelist.wrap(made, egress=False)
+
+    assert inline.is_inlined(okx_bot.MyAccount._request.__code__)  # the user's, written in
+    assert inline.kept(okx_bot.MyAccount._request) is None
+    assert made.get_account_balance() == error

@@ -568,16 +568,19 @@ def _kept(
     name = keep[0]
     if not name.isidentifier() or not any(
         isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
-        for n in _own_nodes(node)
+        for n in _own_nodes(node, comprehensions=False)
     ):
         raise _Unfit(f"it has no local variable {name!r}")
+    # Read apart from the call: a NameError raised in keep is not swallowed.
     return ast.parse(
         textwrap.dedent(
             f"""
             try:
-                {_PREFIX}keep({client}, {name}, {error})
+                {_PREFIX}value = {name}
             except NameError:
-                pass
+                {_PREFIX}value = None
+            {_PREFIX}keep({client}, {_PREFIX}value, {error})
+            del {_PREFIX}value
             """
         )
     ).body
@@ -677,13 +680,22 @@ def _refused(node: ast.AST) -> ast.AST:
     return node
 
 
-def _own_nodes(node: ast.AST) -> list[ast.AST]:
-    """The nodes in *node*, not descending into nested functions and classes."""
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _own_nodes(node: ast.AST, *, comprehensions: bool = True) -> list[ast.AST]:
+    """
+    The nodes in *node*, not descending into nested functions and classes.
+
+    Nor into comprehensions unless *comprehensions*: their names are their own.
+    """
+    stop = _SCOPES if comprehensions else (*_SCOPES, *_COMPREHENSIONS)
     found: list[ast.AST] = []
     pending = list(ast.iter_child_nodes(node))
     while pending:
         part = pending.pop()
         found.append(part)
-        if not isinstance(part, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+        if not isinstance(part, stop):
             pending.extend(ast.iter_child_nodes(part))
     return found

@@ -192,8 +192,19 @@ class Adapter:
 
     def accepts(self, cls: type) -> bool:
         """Whether instances of *cls* are this SDK's clients."""
+        return any(self.owns(k.__module__) and self.has_entry(k) for k in cls.__mro__)
+
+    def owns(self, module: str | None) -> bool:
+        """
+        Whether *module* is the SDK's: a package of `prefixes` or one of its modules.
+
+        A prefix ending in "_" names a family of packages (``binance_sdk_``);
+        any other is one package, so a user's ``okx_bot`` is not python-okx.
+        """
+        name = module or ""
         return any(
-            k.__module__.startswith(self.prefixes) and self.has_entry(k) for k in cls.__mro__
+            name.startswith(p) if p.endswith("_") else name == p or name.startswith(f"{p}.")
+            for p in self.prefixes
         )
 
     def has_entry(self, cls: type) -> bool:
@@ -307,8 +318,7 @@ class Adapter:
 
     def _keeps(self, func: Any) -> Keep | None:
         """What `inline.inline_guard` hands the response to: only in the SDK's own code."""
-        module = getattr(func, "__module__", None) or ""
-        if self.response_local is None or not module.startswith(self.prefixes):
+        if self.response_local is None or not self.owns(getattr(func, "__module__", None)):
             return None
         return (self.response_local, self.keep)
 

@@ -27,7 +27,15 @@ from urllib.parse import quote
 from ...errors import IPRejection
 from ..inline import kept
 from . import transport
-from .base import Adapter, ClientView, Returned, recorded_response, response_of, text_of
+from .base import (
+    Adapter,
+    ClientView,
+    Returned,
+    recorded_response,
+    response_of,
+    settings_of,
+    text_of,
+)
 
 if TYPE_CHECKING:
     from ..._core import classify
@@ -113,8 +121,15 @@ class Okx(Adapter):
         )
 
     def keep(self, client: Any, response: Any, error: BaseException | None) -> None:
-        """Keep python-okx's response of a failed call (not when re-raising a rejection)."""
-        if not isinstance(error, IPRejection):
+        """
+        Keep python-okx's response of a failed call of a wrapped client.
+
+        Not for a client that is not wrapped (nothing would take it, and it
+        holds the request's signed headers), nor for a rejection passing back
+        through the handler (it was taken already). None (no response yet)
+        is kept too: it replaces an earlier call's.
+        """
+        if settings_of(client) is not None and not isinstance(error, IPRejection):
             transport.keep(client, response)
 
     def attach(self, client: Any) -> None:

@@ -135,15 +135,14 @@ def _httpx_hook(session: Any) -> Any:
 
 def keep(session: Any, response: Any) -> None:
     """
-    Keep *response*, the httpx response of a failed call on *session*, for `take`.
+    Keep *response*, the httpx response of a failed call on *session* (or None), for `take`.
 
     For a choke point that holds its response in a local variable and has the
     guards written in (`inline.inline_guard`): the guard hands the response
     over on the error path only, so the session needs no hook, and the
     success path pays nothing.
     """
-    if response is not None:
-        _local.kept = (id(session), response)
+    _local.kept = (id(session), response)
 
 
 def _httpx_taken(session: Any) -> Recorded | None:
@@ -164,15 +163,19 @@ def _httpx_taken(session: Any) -> Recorded | None:
         response = kept[1]
     if response is None:
         return None
-    request = response.request
-    return Recorded(
-        session=key,
-        status=response.status_code,
-        url=str(request.url),
-        method=request.method,
-        headers=response.headers,
-        response=response,
-    )
+    try:
+        request, status = response.request, response.status_code
+        recorded = Recorded(
+            session=key,
+            status=status,
+            url=str(request.url),
+            method=request.method,
+            headers=response.headers,
+            response=response,
+        )
+    except (AttributeError, RuntimeError):  # not an httpx response, or one without its request
+        return None
+    return recorded if isinstance(status, int) else None
 
 
 def attach_requests(session: Any, *, signing: bool = False) -> None:
