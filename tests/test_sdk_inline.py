@@ -496,3 +496,23 @@ def test_okx_a_users_module_named_like_the_sdk_is_not_the_sdk(tmp_path, monkeypa
     assert inline.is_inlined(okx_bot.MyAccount._request.__code__)  # the user's, written in
     assert inline.kept(okx_bot.MyAccount._request) is None
     assert made.get_account_balance() == error
+
+
+def test_okx_a_client_unwrapped_during_a_failed_call_keeps_nothing(monkeypatch):
+    """Unwrapped (by another thread) between keep and the classifier: nothing is left kept."""
+    from ipwhitelist._client.sdk import transport
+
+    made = ipwhitelist.wrap(
+        okx_client(451, "<html>Unavailable For Legal Reasons</html>"), egress=False
+    )
+    real = transport.keep
+
+    def keep_then_unwrap(session, response):
+        real(session, response)
+        ipwhitelist.unwrap(made)  # what another thread could do at this moment
+
+    monkeypatch.setattr(transport, "keep", keep_then_unwrap)
+    with pytest.raises(ValueError) as raised:
+        made.get_account_balance()
+    assert not isinstance(raised.value, ipwhitelist.IPRejection)
+    assert getattr(transport._local, "kept", None) is None

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from httpx._utils import URLPattern
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from okx.Account import AccountAPI
 from okx.exceptions import OkxAPIException
 from okx.Trade import TradeAPI
@@ -197,3 +199,27 @@ class TestReturned:
         ipwhitelist.unwrap(made)
         assert AccountAPI is type(made)
         assert [] == made.event_hooks["response"]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    code=_JSON,
+    data=st.lists(
+        st.dictionaries(st.sampled_from(["sCode", "sMsg"]), _JSON, max_size=2), max_size=2
+    )
+    | _JSON,
+)
+def test_any_json_reply_comes_back_as_python_okx_returns_it(code, data):
+    """Whatever ``code`` and ``data`` hold (lists, dicts, ...), the wrapped client returns the dict."""
+    reply = {"code": code, "msg": "", "data": data}
+    made = ipwhitelist.wrap(client(200, json.dumps(reply)), egress=False)
+    assert made.get_account_balance() == reply

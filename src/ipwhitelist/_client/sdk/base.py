@@ -254,6 +254,9 @@ class Adapter:
         *error* is what is being handled, None for an error returned as data.
         """
 
+    def forget(self, client: Any) -> None:
+        """Drop what `keep` kept for *client*: the error is not classified after all."""
+
     def attach(self, client: Any) -> None:
         """Install transport hooks (once per client)."""
 
@@ -345,6 +348,8 @@ class Adapter:
             client = args[0]
             settings = settings_of(client)
             if settings is None:
+                # Unwrapped since `keep` saw it wrapped (another thread): drop what it kept.
+                self.forget(client)
                 return None
             return self.rejection(client, exc, settings, method=method)
 

@@ -12,8 +12,11 @@ not JSON (an HTML block page), as ``json.JSONDecodeError``.
 Raising on a returned rejection changes what the bot sees, so it is opt-in
 (``wrap(raise_returned=True)``); the raised class is then also python-okx's
 ``OkxAPIException``, with its ``code``, ``message`` and ``status_code``.
-Either way the rejection is diagnosed and reported to the hooks. An httpx
-response hook keeps the HTTP status and headers the SDK does not return.
+Either way the rejection is diagnosed and reported to the hooks. The HTTP
+status and headers the SDK does not return come from its own ``response``:
+with the guards written into ``_request`` (`inline.inline_guard`) it is
+handed over on the error path only (`Okx.keep`); otherwise an httpx response
+hook keeps each response.
 """
 
 from __future__ import annotations
@@ -132,6 +135,10 @@ class Okx(Adapter):
         if settings_of(client) is not None and not isinstance(error, IPRejection):
             transport.keep(client, response)
 
+    def forget(self, client: Any) -> None:
+        """Drop a kept response (its request holds the signed headers)."""
+        transport.take(client)
+
     def attach(self, client: Any) -> None:
         """
         Keep each response's status and headers: a response hook on the client.
@@ -160,11 +167,16 @@ class Okx(Adapter):
         """An error dict: top-level ``code`` not "0", or an item's ``sCode``."""
         if not isinstance(result, dict):
             return None
-        if result.get("code") in _OK:
-            data = result.get("data")
-            first = data[0] if isinstance(data, list) and data else None
-            if not isinstance(first, dict) or first.get("sCode") in _OK:
-                return None
+        # Spelled out, no helper: this runs on every successful request. An
+        # unhashable code (a list, a dict) is no success code (TypeError).
+        try:
+            if result.get("code") in _OK:
+                data = result.get("data")
+                first = data[0] if isinstance(data, list) and data else None
+                if not isinstance(first, dict) or first.get("sCode") in _OK:
+                    return None
+        except TypeError:
+            pass
         recorded = transport.take(client)
         sdk = getattr(sys.modules.get("okx.exceptions"), "OkxAPIException", None)
         response = response_of(

@@ -8,7 +8,10 @@ JSON without the status. A response hook on the SDK's own session (requests'
 ``hooks["response"]``, httpx's ``event_hooks["response"]``) keeps what the
 classifier needs of the last response of each thread, per session: status,
 headers and body (a failed requests response's body is read at once; an
-httpx response is kept until the session's next one on that thread).
+httpx response is kept until the session's next one on that thread). An
+SDK function with the guards written in that holds its response in a local
+variable (python-okx's ``_request``) needs no hook: it hands the response
+of a failed call over itself (`keep`), and the reader takes it at once.
 
 One slot per thread: a bot thread makes one request at a time, and the SDK
 raises (or returns) right after its response arrives, before any other request
