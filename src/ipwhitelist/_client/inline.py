@@ -52,7 +52,7 @@ from .guard import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from ..errors import IPRejection
 
@@ -274,15 +274,14 @@ def _read_imports(func: types.FunctionType) -> list[str]:
         module = ast.parse("".join(linecache.getlines(code.co_filename, func.__globals__)))
     except SyntaxError as exc:  # pragma: no cover - the file getsource just read
         raise _Unfit(f"its module cannot be parsed ({exc})") from None
-    names: list[str] = []
-    pending: list[ast.AST] = [module]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue  # their imports are local
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            names.extend(a.asname or a.name.partition(".")[0] for a in node.names if a.name != "*")
-        pending.extend(ast.iter_child_nodes(node))
+    # Not inside functions and classes: their imports are local.
+    names = [
+        a.asname or a.name.partition(".")[0]
+        for node in _own_nodes(module)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for a in node.names
+        if a.name != "*"
+    ]
     return sorted(set(names))
 
 
@@ -326,11 +325,7 @@ def _same(a: types.CodeType, b: types.CodeType) -> bool:
 
 def _inline(node: ast.AsyncFunctionDef) -> None:
     """Write the two guards into *node*, ccxt's ``fetch``."""
-    if any(
-        isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef)
-        for n in ast.walk(node)
-        if n is not node
-    ):
+    if any(isinstance(n, _SCOPES) for n in ast.walk(node) if n is not node):
         raise _Unfit("it defines nested functions or classes")
     if not node.args.args:
         raise _Unfit("it takes no self")
@@ -352,7 +347,7 @@ def _guard_body(
     action: str,
     *,
     catch: str = "BaseError",
-    before: list[ast.stmt] = [],  # noqa: B006 - never changed
+    before: Sequence[ast.stmt] = (),
 ) -> None:
     """
     Put *node*'s body (its docstring aside) in `_handler`'s try, placed at the ``def``.
