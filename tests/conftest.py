@@ -88,3 +88,22 @@ def sync_client(server: FakeServer) -> Callable[..., Any]:
         return make_client(ccxt, exchange_id, server.url, **config)
 
     return factory
+
+
+@pytest.fixture
+def binance_raised(monkeypatch):
+    """Every exception python-binance's own Client._handle_response raises, in order."""
+    from binance.client import Client
+
+    seen: list[BaseException] = []
+    real = Client._handle_response
+
+    def recording(response):
+        try:
+            return real(response)
+        except BaseException as exc:
+            seen.append(exc)
+            raise
+
+    monkeypatch.setattr(Client, "_handle_response", staticmethod(recording))
+    return seen

@@ -169,23 +169,13 @@ def test_both_paths_give_the_same_outcome(monkeypatch, status, body):
         assert inlined == apart
 
 
-def test_a_non_ip_error_passes_through_as_the_same_object(monkeypatch):
+def test_a_non_ip_error_passes_through_as_the_same_object(binance_raised):
     """The inlined handler re-raises the SDK's own exception object, untouched."""
     client = ipwhitelist.wrap(fresh_client(400, B1021), egress=False)
-    raised = []
-    real = client._handle_response
-
-    def handle(response):
-        try:
-            return real(response)
-        except BinanceAPIException as exc:
-            raised.append(exc)
-            raise
-
-    monkeypatch.setattr(client, "_handle_response", handle)
+    assert inline.is_inlined(type(client)._request.__code__)
     with pytest.raises(BinanceAPIException) as caught:
         client.get_account()
-    assert caught.value is raised[0]
+    assert caught.value is binance_raised[0]
 
 
 def _only_documented(self):

@@ -55,23 +55,6 @@ def client(adapter: CannedAdapter | None = None, **kwargs) -> Client:
     return made
 
 
-@pytest.fixture
-def raised(monkeypatch):
-    """Every exception python-binance's own _handle_response raises, in order."""
-    seen: list[BaseException] = []
-    real = Client._handle_response
-
-    def recording(response):
-        try:
-            return real(response)
-        except BaseException as exc:
-            seen.append(exc)
-            raise
-
-    monkeypatch.setattr(Client, "_handle_response", staticmethod(recording))
-    return seen
-
-
 def call(made: Client, entry: dict) -> BaseException | None:
     try:
         made._request(entry.get("method", "GET").lower(), entry["url"], signed=False)
@@ -82,7 +65,7 @@ def call(made: Client, entry: dict) -> BaseException | None:
 
 class TestCorpus:
     @pytest.mark.parametrize("entry", BINANCE, ids=ids(BINANCE))
-    def test_replay(self, entry, raised, monkeypatch):
+    def test_replay(self, entry, binance_raised, monkeypatch):
         """Each Binance corpus response through Client: typed as expected, else the same object."""
         replay_at_ban_time(monkeypatch, entry.get("banned_until_ms"))
         made = ipwhitelist.wrap(
@@ -91,24 +74,24 @@ class TestCorpus:
 
         exc = call(made, entry)
 
-        assert raised
+        assert binance_raised
         if entry["expect"] is None:
-            assert exc is raised[-1]
+            assert exc is binance_raised[-1]
             return
         assert isinstance(exc, KINDS[entry["expect"]])
         assert isinstance(exc, BinanceAPIException)
-        assert exc.original is raised[-1]
+        assert exc.original is binance_raised[-1]
         # The chain shows a redacted stand-in of the SDK's exception (its frames, its class).
-        assert isinstance(exc.__cause__, type(raised[-1]))
-        assert exc.__cause__.__traceback__ is raised[-1].__traceback__
-        assert (exc.code, exc.status_code) == (raised[-1].code, entry["http_status"])
+        assert isinstance(exc.__cause__, type(binance_raised[-1]))
+        assert exc.__cause__.__traceback__ is binance_raised[-1].__traceback__
+        assert (exc.code, exc.status_code) == (binance_raised[-1].code, entry["http_status"])
         assert entry["exchange"] == exc.diagnosis.exchange
         reported = exc.diagnosis.reported_ip
         assert (entry.get("reported_ip") or None) == (str(reported) if reported else None)
         if entry.get("banned_until_ms"):
             assert entry["banned_until_ms"] == round(exc.diagnosis.banned_until.timestamp() * 1000)
 
-    def test_tally(self, raised):
+    def test_tally(self, binance_raised):
         """Recall is complete, no near-miss is typed, and every near-miss is the same object."""
         tally = Tally()
         for entry in BINANCE:
@@ -116,7 +99,7 @@ class TestCorpus:
                 client(CannedAdapter(entry["http_status"], entry["body"])), egress=False
             )
             exc = call(made, entry)
-            tally.add(entry, exc, raised[-1])
+            tally.add(entry, exc, binance_raised[-1])
 
         print(f"python-binance: {tally!r}")
 
